@@ -1,0 +1,36 @@
+/* err.c — names and messages for the sl_err_t table in <sluice/err.h>. */
+#include <sluice/err.h>
+
+#define SL__ERR_CASE_STR(name, value, kafka, msg) \
+    case name:                                    \
+        return msg;
+#define SL__ERR_CASE_NAME(name, value, kafka, msg) \
+    case name:                                     \
+        return #name;
+#define SL__ERR_CASE_KAFKA(name, value, kafka, msg) \
+    case name:                                      \
+        return kafka;
+
+const char *sl_err_str(sl_err_t err)
+{
+    switch (err) {
+        SL_ERR_TABLE(SL__ERR_CASE_STR)
+    }
+    return "unknown error";
+}
+
+const char *sl_err_name(sl_err_t err)
+{
+    switch (err) {
+        SL_ERR_TABLE(SL__ERR_CASE_NAME)
+    }
+    return "SL_ERR_UNKNOWN";
+}
+
+int sl_err_kafka_code(sl_err_t err)
+{
+    switch (err) {
+        SL_ERR_TABLE(SL__ERR_CASE_KAFKA)
+    }
+    return -1;
+}

@@ -1,0 +1,62 @@
+/* sluice/err.h — the one error type of Sluice: codes, names and messages.
+ *
+ * Every fallible function returns an sl_err_t. SL_OK is zero; errors are
+ * negative, grouped by module, and never renumbered. Where an error crosses
+ * the Kafka wire it carries Kafka's own error code (sl_err_kafka_code()). */
+#ifndef SLUICE_ERR_H
+#define SLUICE_ERR_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* X(NAME, value, kafka error code, message). Values are stable: add new rows,
+ * never renumber. Kafka codes: 0 none, -1 UNKNOWN_SERVER_ERROR, 1
+ * OFFSET_OUT_OF_RANGE, 2 CORRUPT_MESSAGE, 10 MESSAGE_TOO_LARGE, 32
+ * INVALID_TIMESTAMP, 76 UNSUPPORTED_COMPRESSION_TYPE, 87 INVALID_RECORD. */
+#define SL_ERR_TABLE(X)                                                        \
+    X(SL_OK, 0, 0, "success")                                                  \
+    /* general: -1 .. -99 */                                                   \
+    X(SL_ERR_NOMEM, -1, -1, "out of memory")                                   \
+    X(SL_ERR_INVAL, -2, -1, "invalid argument")                                \
+    X(SL_ERR_IO, -3, -1, "I/O error")                                          \
+    X(SL_ERR_RANGE, -4, -1, "value out of range")                              \
+    X(SL_ERR_EXISTS, -5, -1, "already exists")                                 \
+    X(SL_ERR_STATE, -6, -1, "operation not allowed in this state")             \
+    X(SL_ERR_CONFIG, -7, -1, "bad configuration value")                        \
+    X(SL_ERR_TRUNCATED, -8, -1, "input ends too early")                        \
+    X(SL_ERR_UNSUPPORTED, -9, -1, "not supported")                             \
+    /* partition log and record batches: -100 .. -199 */                       \
+    X(SL_ERR_CORRUPT_MESSAGE, -100, 2, "corrupt record batch (CRC or length)") \
+    X(SL_ERR_INVALID_RECORD, -101, 87, "invalid record")                       \
+    X(SL_ERR_UNKNOWN_MAGIC, -102, 2, "unsupported record batch magic")         \
+    X(SL_ERR_UNSUPPORTED_COMPRESSION, -103, 76, "unsupported compression type") \
+    X(SL_ERR_COMPRESSION, -104, 2, "compression or decompression failed")      \
+    X(SL_ERR_RECORD_TOO_LARGE, -105, 10, "record batch too large")             \
+    X(SL_ERR_OFFSET_OUT_OF_RANGE, -106, 1, "offset out of range")              \
+    X(SL_ERR_INVALID_TIMESTAMP, -107, 32, "invalid timestamp")                 \
+    X(SL_ERR_LOG_CLOSED, -108, -1, "partition log is closed")
+
+/** The error type. Zero is success; every error is negative. */
+typedef enum sl_err {
+#define SL__ERR_ENUM(name, value, kafka, msg) name = value,
+    SL_ERR_TABLE(SL__ERR_ENUM)
+#undef SL__ERR_ENUM
+} sl_err_t;
+
+/** A human-readable message for err ("unknown error" for a value not in the
+ * table). The string is static: never free it. */
+const char *sl_err_str(sl_err_t err);
+
+/** The symbolic name of err, e.g. "SL_ERR_IO" ("SL_ERR_UNKNOWN" for a value
+ * not in the table). The string is static. */
+const char *sl_err_name(sl_err_t err);
+
+/** Kafka's wire error code for err: 0 for SL_OK, -1 (UNKNOWN_SERVER_ERROR)
+ * where Kafka has no closer code. */
+int sl_err_kafka_code(sl_err_t err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
