@@ -36,6 +36,16 @@ static void crc32c_hw_matches_sw_and_chains(void **state)
         for (size_t n = 0; n < 200; n += 7)
             assert_int_equal(sl_crc32c(0, buf + off, n), sl__crc32c_sw(0, buf + off, n));
     uint32_t whole = sl_crc32c(0, buf, sizeof buf);
+    /* Long inputs take the three-stream path: every length and alignment
+     * around its block sizes must agree with the table. */
+    static uint8_t big[3 * 8192 * 2 + 777];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (uint8_t)sl_test_rand(&seed);
+    const size_t lens[] = {767, 768, 769, 3 * 256 + 8, 3 * 8192 - 1, 3 * 8192, 3 * 8192 + 5,
+                           3 * 8192 + 3 * 256 + 13, 2 * 3 * 8192 + 700, sizeof big - 8};
+    for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++)
+        for (size_t off = 0; off < 8; off += 3)
+            assert_int_equal(sl_crc32c(0x1234, big + off, lens[k]), sl__crc32c_sw(0x1234, big + off, lens[k]));
     for (size_t cut = 0; cut <= sizeof buf; cut += 511)
         assert_int_equal(sl_crc32c(sl_crc32c(0, buf, cut), buf + cut, sizeof buf - cut), whole);
 }
