@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -117,8 +118,30 @@ static void read_semantics(void **state)
         sl_buf_free(&one);
         sl_log_slice_release(&s);
     }
-    /* max_bytes bounds whole batches. */
+    /* A slice is a plain file range: sendfile(2) copies it out as is. */
     sl_log_slice_t s;
+    assert_int_equal(sl_log_read(log, 100, 4096, INT64_MAX, &s), SL_OK);
+    char *sent_path = lt_path(dir, "sent.bin");
+    int out_fd = open(sent_path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+    assert_true(out_fd >= 0);
+    off_t from = (off_t)s.position;
+    assert_int_equal(sendfile(out_fd, s.fd, &from, s.len), (ssize_t)s.len);
+    close(out_fd);
+    size_t sent_len;
+    uint8_t *sent = sl_test_read_file(sent_path, &sent_len);
+    assert_int_equal(sent_len, s.len);
+    for (size_t off = 0; off < sent_len;) {
+        sl_batch_header_t h;
+        assert_int_equal(sl_batch_check(sent + off, sent_len - off, &h), SL_OK);
+        assert_true(h.base_offset == 100 || off > 0);
+        off += sl_batch_size(&h);
+    }
+    free(sent);
+    unlink(sent_path);
+    free(sent_path);
+    sl_log_slice_release(&s);
+
+    /* max_bytes bounds whole batches. */
     assert_int_equal(sl_log_read(log, 0, 1000, INT64_MAX, &s), SL_OK);
     assert_true(s.len <= 1000);
     size_t one_batch = s.len;
