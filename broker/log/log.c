@@ -606,6 +606,8 @@ static sl_err_t sl__log_write(sl_log_t *log, uint8_t *data, const uint8_t *cdata
                               int32_t leader_epoch, int64_t now, sl_log_append_info_t *info)
 {
     const uint8_t *bytes = data ? data : cdata;
+    /* Only a leader's append stamps LogAppendTime; a copy keeps what it got. */
+    int lat = data && log->cfg.timestamp_type == SL_TIMESTAMP_LOG_APPEND_TIME;
     sl_segment_t *active = sl__log_active(log);
     int64_t leo = active->next_offset;
 
@@ -621,7 +623,7 @@ static sl_err_t sl__log_write(sl_log_t *log, uint8_t *data, const uint8_t *cdata
             sl_store_be64(data + off + SL_BATCH_OFF_BASE_OFFSET, (uint64_t)next);
             if (leader_epoch >= 0)
                 sl_store_be32(data + off + SL_BATCH_OFF_LEADER_EPOCH, (uint32_t)leader_epoch);
-            if (log->cfg.timestamp_type == SL_TIMESTAMP_LOG_APPEND_TIME) {
+            if (lat) {
                 uint16_t attrs = (uint16_t)(h.attributes | SL_BATCH_ATTR_LOG_APPEND_TIME);
                 sl_store_be16(data + off + SL_BATCH_OFF_ATTRIBUTES, attrs);
                 sl_store_be64(data + off + SL_BATCH_OFF_MAX_TIMESTAMP, (uint64_t)now);
@@ -636,7 +638,7 @@ static sl_err_t sl__log_write(sl_log_t *log, uint8_t *data, const uint8_t *cdata
         off += sl_batch_size(&h);
     }
     int64_t first_offset = data ? leo : first.base_offset;
-    int64_t first_max_ts = log->cfg.timestamp_type == SL_TIMESTAMP_LOG_APPEND_TIME ? now : first.max_timestamp;
+    int64_t first_max_ts = lat ? now : first.max_timestamp;
     if (sl__log_should_roll(log, len, first_max_ts, last_offset, now) ||
         (!data && first_offset - active->base_offset > INT32_MAX)) {
         sl_err_t err = sl__log_roll_locked(log, now);
@@ -665,7 +667,7 @@ static sl_err_t sl__log_write(sl_log_t *log, uint8_t *data, const uint8_t *cdata
         info->first_offset = first_offset;
         info->last_offset = last_offset;
         info->log_end_offset = active->next_offset;
-        info->log_append_time = log->cfg.timestamp_type == SL_TIMESTAMP_LOG_APPEND_TIME ? now : -1;
+        info->log_append_time = lat ? now : -1;
         if (info->log_append_time >= 0)
             info->max_timestamp = now;
     }
@@ -708,10 +710,7 @@ sl_err_t sl_log_append_with_offsets(sl_log_t *log, const uint8_t *data, size_t l
     if (err)
         return err;
     pthread_mutex_lock(&log->mu);
-    sl_log_config_t saved = log->cfg;
-    log->cfg.timestamp_type = SL_TIMESTAMP_CREATE_TIME;
     err = log->closed ? SL_ERR_LOG_CLOSED : sl__log_write(log, NULL, data, len, -1, now, info);
-    log->cfg.timestamp_type = saved.timestamp_type;
     pthread_mutex_unlock(&log->mu);
     return err;
 }
