@@ -234,7 +234,7 @@ int sl__cmd_dump_log(int argc, char **argv)
         }
         int valid = err == SL_OK;
         if (valid)
-            valid = sl_batch_validate_records(map + pos, sl_batch_size(&h),
+            valid = sl_batch_check_records(map + pos, sl_batch_size(&h),
                                               SL_BATCH_DEFAULT_MAX_DECOMPRESSED, &scratch) == SL_OK;
         if (!valid)
             invalid++;

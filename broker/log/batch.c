@@ -273,6 +273,20 @@ sl_err_t sl_batch_validate_records(const uint8_t *batch, size_t len, size_t max_
     return r < 0 ? (sl_err_t)r : SL_OK;
 }
 
+sl_err_t sl_batch_check_records(const uint8_t *batch, size_t len, size_t max_decompressed,
+                                sl_buf_t *scratch)
+{
+    sl_record_iter_t it;
+    sl_err_t err = sl_record_iter_init(&it, batch, len, max_decompressed, scratch);
+    if (err)
+        return err;
+    sl_record_t rec;
+    int r;
+    while ((r = sl_record_iter_next(&it, &rec)) == 1)
+        ;
+    return r < 0 ? (sl_err_t)r : SL_OK;
+}
+
 /* ---- building --------------------------------------------------------------------------- */
 
 sl_batch_opts_t sl_batch_opts_default(void)

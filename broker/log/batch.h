@@ -170,6 +170,13 @@ sl_err_t sl_record_header_next(const uint8_t **p, const uint8_t *end, sl_record_
 sl_err_t sl_batch_validate_records(const uint8_t *batch, size_t len, size_t max_decompressed,
                                    sl_buf_t *scratch);
 
+/** The checks for a batch already in a log (recovery, a follower's copy, a
+ * dump): every record parses, offsets rise within lastOffsetDelta, but gaps
+ * are allowed and the count need not span the deltas — compaction leaves
+ * batches like that. Errors as sl_batch_validate_records. */
+sl_err_t sl_batch_check_records(const uint8_t *batch, size_t len, size_t max_decompressed,
+                                sl_buf_t *scratch);
+
 /* ---- control records ----------------------------------------------------------- */
 
 #define SL_CONTROL_ABORT 0

@@ -494,7 +494,7 @@ void sl_log_set_first_dirty_offset(sl_log_t *log, int64_t offset)
 
 /* Checks every batch of an append before anything is written. */
 static sl_err_t sl__log_validate(const sl_log_config_t *cfg, const uint8_t *data, size_t len,
-                                 int64_t now, sl_log_append_info_t *info)
+                                 int64_t now, int from_producer, sl_log_append_info_t *info)
 {
     sl_buf_t scratch = SL_BUF_INIT;
     sl_err_t err = SL_OK;
@@ -516,7 +516,11 @@ static sl_err_t sl__log_validate(const sl_log_config_t *cfg, const uint8_t *data
             err = SL_ERR_RECORD_TOO_LARGE;
             break;
         }
-        err = sl_batch_validate_records(data + off, size, (size_t)cfg->max_decompressed_bytes, &scratch);
+        /* A producer's batch must span its offsets; a copy of a log may carry
+         * compaction's gaps. */
+        err = from_producer
+                  ? sl_batch_validate_records(data + off, size, (size_t)cfg->max_decompressed_bytes, &scratch)
+                  : sl_batch_check_records(data + off, size, (size_t)cfg->max_decompressed_bytes, &scratch);
         if (err)
             break;
         if (cfg->timestamp_type == SL_TIMESTAMP_CREATE_TIME && h.record_count > 0 &&
@@ -687,7 +691,7 @@ sl_err_t sl_log_append(sl_log_t *log, uint8_t *data, size_t len, int32_t leader_
     sl_log_config_t cfg = sl_log_get_config(log);
     /* Validation (CRC, decompression) runs outside the lock: producers to one
      * partition only serialise on the write itself. */
-    sl_err_t err = sl__log_validate(&cfg, data, len, now, info);
+    sl_err_t err = sl__log_validate(&cfg, data, len, now, 1, info);
     if (err)
         return err;
     pthread_mutex_lock(&log->mu);
@@ -706,7 +710,7 @@ sl_err_t sl_log_append_with_offsets(sl_log_t *log, const uint8_t *data, size_t l
     sl_log_config_t cfg = sl_log_get_config(log);
     cfg.timestamp_type = SL_TIMESTAMP_CREATE_TIME; /* a copy keeps the leader's timestamps */
     cfg.timestamp_before_max_ms = cfg.timestamp_after_max_ms = INT64_MAX;
-    sl_err_t err = sl__log_validate(&cfg, data, len, now, info);
+    sl_err_t err = sl__log_validate(&cfg, data, len, now, 0, info);
     if (err)
         return err;
     pthread_mutex_lock(&log->mu);

@@ -116,6 +116,7 @@ struct sl_log {
     int64_t unflushed_messages;
     int64_t last_flush_ms;
     int64_t first_dirty_offset;
+    int cleaning; /* a compaction pass is running (cleaner.c) */
     int closed;
 };
 

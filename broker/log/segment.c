@@ -293,23 +293,6 @@ static sl_err_t sl__segment_map(sl_segment_t *seg, uint64_t size, const uint8_t 
     return SL_OK;
 }
 
-/* Every record of a batch read back from disk must parse. Not
- * sl_batch_validate_records, a producer's rules: a batch the cleaner rewrote
- * keeps its offset span with gaps, so recordCount < lastOffsetDelta + 1. */
-static sl_err_t sl__segment_check_records(const uint8_t *batch, size_t len, size_t max_decompressed,
-                                          sl_buf_t *scratch)
-{
-    sl_record_iter_t it;
-    sl_err_t err = sl_record_iter_init(&it, batch, len, max_decompressed, scratch);
-    if (err)
-        return err;
-    sl_record_t rec;
-    int r;
-    while ((r = sl_record_iter_next(&it, &rec)) == 1)
-        ;
-    return r < 0 ? (sl_err_t)r : SL_OK;
-}
-
 sl_err_t sl__segment_recover(sl_segment_t *seg, const sl_log_config_t *cfg, int *truncated)
 {
     *truncated = 0;
@@ -338,8 +321,8 @@ sl_err_t sl__segment_recover(sl_segment_t *seg, const sl_log_config_t *cfg, int 
                      sl_batch_last_offset(&h) - seg->base_offset > INT32_MAX))
             bad = SL_ERR_CORRUPT_MESSAGE; /* offsets must rise within the segment */
         if (!bad)
-            bad = sl__segment_check_records(map + pos, sl_batch_size(&h),
-                                            (size_t)cfg->max_decompressed_bytes, &scratch);
+            bad = sl_batch_check_records(map + pos, sl_batch_size(&h), (size_t)cfg->max_decompressed_bytes,
+                                        &scratch);
         if (bad)
             break;
         sl_err_t err = sl__segment_index_batch(seg, &h, pos, cfg);

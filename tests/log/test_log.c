@@ -789,6 +789,23 @@ static void truncate_and_append_with_offsets(void **state)
     assert_int_equal(sl_log_end_offset(log), 55);
     assert_int_equal(sl_log_append_with_offsets(log, b.data, b.len, NULL), SL_ERR_INVAL);
     lt_check_all(log, 0, 55, 0);
+    /* A compacted batch (gaps in its offsets) is a valid copy, but no
+     * producer may send one. */
+    sl_batch_opts_t go = sl_batch_opts_default();
+    go.base_offset = 55;
+    go.last_offset_delta = 9;
+    sl_batch_builder_t gb;
+    sl_batch_builder_init(&gb, &go);
+    assert_int_equal(sl_batch_builder_add(&gb, 56, 4000, "a", 1, "x", 1, NULL, 0), SL_OK);
+    assert_int_equal(sl_batch_builder_add(&gb, 61, 4001, "b", 1, "y", 1, NULL, 0), SL_OK);
+    sl_buf_t gaps = SL_BUF_INIT;
+    assert_int_equal(sl_batch_builder_finish(&gb, &gaps), SL_OK);
+    sl_batch_builder_destroy(&gb);
+    assert_int_equal(sl_log_append(log, gaps.data, gaps.len, -1, 0, NULL), SL_ERR_INVALID_RECORD);
+    assert_int_equal(sl_log_append_with_offsets(log, gaps.data, gaps.len, NULL), SL_OK);
+    assert_int_equal(sl_log_end_offset(log), 65);
+    assert_int_equal(sl_log_truncate_to(log, 55), SL_OK);
+    sl_buf_free(&gaps);
     sl_log_close(log);
 
     log = open_log(dir, &cfg);
