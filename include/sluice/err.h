@@ -35,7 +35,17 @@ extern "C" {
     X(SL_ERR_RECORD_TOO_LARGE, -105, 10, "record batch too large")             \
     X(SL_ERR_OFFSET_OUT_OF_RANGE, -106, 1, "offset out of range")              \
     X(SL_ERR_INVALID_TIMESTAMP, -107, 32, "invalid timestamp")                 \
-    X(SL_ERR_LOG_CLOSED, -108, -1, "partition log is closed")
+    X(SL_ERR_LOG_CLOSED, -108, -1, "partition log is closed")                   \
+    /* broker: -200 .. -299 */                                                 \
+    X(SL_ERR_UNKNOWN_TOPIC, -200, 3, "unknown topic or partition")             \
+    X(SL_ERR_TOPIC_EXISTS, -201, 36, "topic already exists")                   \
+    X(SL_ERR_INVALID_TOPIC, -202, 17, "invalid topic name")                    \
+    X(SL_ERR_INVALID_PARTITIONS, -203, 37, "invalid number of partitions")     \
+    X(SL_ERR_INVALID_REPLICATION_FACTOR, -204, 38, "invalid replication factor") \
+    X(SL_ERR_INVALID_CONFIG, -205, 40, "invalid configuration")                \
+    X(SL_ERR_INVALID_REQUEST, -206, 42, "invalid request")                     \
+    X(SL_ERR_UNSUPPORTED_VERSION, -207, 35, "unsupported API version")         \
+    X(SL_ERR_TOPIC_DELETION_DISABLED, -208, 73, "topic deletion is disabled")
 
 /** The error type. Zero is success; every error is negative. */
 typedef enum sl_err {
