@@ -951,6 +951,47 @@ int sl_log_offset_for_timestamp(sl_log_t *log, int64_t ts, int64_t *offset, int6
     return 0;
 }
 
+sl_err_t sl_log_scan_headers(sl_log_t *log, int64_t from,
+                             int (*fn)(void *opaque, const sl_batch_header_t *h), void *opaque)
+{
+    pthread_mutex_lock(&log->mu);
+    int first = sl__log_segment_index(log, from);
+    if (first < 0)
+        first = 0;
+    int n = log->nsegs - first;
+    sl_segment_t **segs = malloc((size_t)n * sizeof *segs);
+    uint64_t *sizes = malloc((size_t)n * sizeof *sizes);
+    if (!segs || !sizes) {
+        pthread_mutex_unlock(&log->mu);
+        free(segs), free(sizes);
+        return SL_ERR_NOMEM;
+    }
+    for (int i = 0; i < n; i++) {
+        segs[i] = log->segs[first + i];
+        sizes[i] = sl__segment_size(segs[i]);
+        sl__segment_pin(segs[i]);
+    }
+    pthread_mutex_unlock(&log->mu);
+    sl_err_t err = SL_OK;
+    int stop = 0;
+    for (int i = 0; i < n && !err && !stop; i++) {
+        uint64_t pos = 0;
+        sl_batch_header_t h;
+        if (i == 0 && (err = sl__segment_find(segs[i], from, sizes[i], &pos, &h)) != SL_OK)
+            break;
+        while (pos < sizes[i] && !stop) {
+            if ((err = sl__segment_read_header(segs[i], pos, sizes[i], &h)) != SL_OK)
+                break;
+            stop = fn(opaque, &h);
+            pos += sl_batch_size(&h);
+        }
+    }
+    for (int i = 0; i < n; i++)
+        sl__segment_unpin(segs[i]);
+    free(segs), free(sizes);
+    return err;
+}
+
 /* ---- rolling, flushing ------------------------------------------------------------- */
 
 sl_err_t sl_log_roll(sl_log_t *log, int64_t now_ms)

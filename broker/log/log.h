@@ -170,6 +170,13 @@ sl_err_t sl_log_read_copy(sl_log_t *log, int64_t offset, size_t max_bytes, int64
  * or an error (SL_ERR_IO, SL_ERR_COMPRESSION …). */
 int sl_log_offset_for_timestamp(sl_log_t *log, int64_t ts, int64_t *offset, int64_t *timestamp);
 
+/** Calls fn with the header of each batch from the one holding offset `from`
+ * to the end of the log, in order, reading headers only (rebuilding producer
+ * state after a restart). Stops when fn returns non-zero. Batches appended
+ * during the scan may or may not be seen. Errors: SL_ERR_IO, SL_ERR_NOMEM. */
+sl_err_t sl_log_scan_headers(sl_log_t *log, int64_t from,
+                             int (*fn)(void *opaque, const sl_batch_header_t *h), void *opaque);
+
 /** Forces the active segment to roll now (if it is not empty). */
 sl_err_t sl_log_roll(sl_log_t *log, int64_t now_ms);
 

@@ -45,7 +45,10 @@ extern "C" {
     X(SL_ERR_INVALID_CONFIG, -205, 40, "invalid configuration")                \
     X(SL_ERR_INVALID_REQUEST, -206, 42, "invalid request")                     \
     X(SL_ERR_UNSUPPORTED_VERSION, -207, 35, "unsupported API version")         \
-    X(SL_ERR_TOPIC_DELETION_DISABLED, -208, 73, "topic deletion is disabled")
+    X(SL_ERR_TOPIC_DELETION_DISABLED, -208, 73, "topic deletion is disabled")   \
+    X(SL_ERR_OUT_OF_ORDER_SEQUENCE, -209, 45, "out of order sequence number")  \
+    X(SL_ERR_INVALID_PRODUCER_EPOCH, -210, 47, "producer epoch is older than the last seen") \
+    X(SL_ERR_UNKNOWN_PRODUCER_ID, -211, 59, "unknown producer id")
 
 /** The error type. Zero is success; every error is negative. */
 typedef enum sl_err {
