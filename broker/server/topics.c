@@ -18,6 +18,8 @@
 
 struct sl_topic_part {
     sl_log_t *log;
+    pthread_mutex_t produce_mu;
+    sl_pstate_t *ps; /* under produce_mu; NULL until first used */
     char *topic;
     int32_t partition;
     int refs;    /* borrowers; guarded by the catalogue's mutex */
@@ -194,12 +196,22 @@ static sl_err_t sl__open_parts(sl_topics_t *t, sl__topic_t *tp, int32_t from, in
         if (!part)
             return SL_ERR_NOMEM;
         part->log = log;
+        pthread_mutex_init(&part->produce_mu, NULL);
         part->topic = tp->name;
         part->partition = p;
         parts[p] = part;
         tp->n = p + 1;
     }
     return SL_OK;
+}
+
+static void sl__part_free(sl_topic_part_t *p)
+{
+    if (!p)
+        return;
+    sl_pstate_free(p->ps);
+    pthread_mutex_destroy(&p->produce_mu);
+    free(p);
 }
 
 static sl_err_t sl__push(sl_topics_t *t, sl__topic_t *tp)
@@ -388,12 +400,12 @@ void sl_topics_close(sl_topics_t *t)
     for (int i = 0; i < t->ntopics; i++) {
         sl__topic_t *tp = t->topics[i];
         for (int32_t p = 0; p < tp->n; p++)
-            free(tp->parts[p]);
+            sl__part_free(tp->parts[p]);
         sl__topic_free(tp);
     }
     for (int i = 0; i < t->ngrave; i++) {
         free(t->graveyard[i]->topic);
-        free(t->graveyard[i]);
+        sl__part_free(t->graveyard[i]);
     }
     free(t->graveyard);
     free(t->topics);
@@ -491,7 +503,7 @@ sl_err_t sl_topics_delete(sl_topics_t *t, const char *name)
         if (part->refs == 0) {
             part->topic = tp->name;
             sl__delete_part(t, part);
-            free(part);
+            sl__part_free(part);
             continue;
         }
         /* Still borrowed: the last release deletes it. */
@@ -632,9 +644,29 @@ void sl_topics_release(sl_topics_t *t, sl_topic_part_t *p)
             }
         sl__delete_part(t, p);
         free(p->topic);
-        free(p);
+        sl__part_free(p);
     }
     pthread_mutex_unlock(&t->mu);
+}
+
+pthread_mutex_t *sl_topic_part_produce_lock(sl_topic_part_t *p) { return &p->produce_mu; }
+
+sl_pstate_t *sl_topic_part_pstate(sl_topic_part_t *p)
+{
+    if (p->ps)
+        return p->ps;
+    sl_pstate_t *ps = sl_pstate_new();
+    if (!ps)
+        return NULL;
+    sl_err_t err = sl_pstate_load(ps, p->log);
+    if (err) {
+        sl_trace(SL_TRACE_ERROR, "topics", "rebuilding producer state of %s: %s", sl_log_dir(p->log),
+                 sl_err_str(err));
+        sl_pstate_free(ps);
+        return NULL;
+    }
+    p->ps = ps;
+    return ps;
 }
 
 /* ---- configs ----------------------------------------------------------------------------------- */

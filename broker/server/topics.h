@@ -15,7 +15,10 @@
 
 #include <sluice/err.h>
 
+#include <pthread.h>
+
 #include "broker/log/logmgr.h"
+#include "broker/server/producers.h"
 
 typedef struct sl_topics sl_topics_t;
 
@@ -77,6 +80,15 @@ sl_topic_part_t *sl_topics_acquire(sl_topics_t *t, const char *topic, int32_t pa
 
 /** The borrowed partition's log. */
 sl_log_t *sl_topic_part_log(const sl_topic_part_t *p);
+
+/** The partition's produce lock: held across the idempotence check, the
+ * append and the recording of a producer's batch. */
+pthread_mutex_t *sl_topic_part_produce_lock(sl_topic_part_t *p);
+
+/** The partition's idempotent-producer state, rebuilt from the log on first
+ * use. Call with the produce lock held. NULL when it cannot be built (no
+ * memory, a read error: traced). */
+sl_pstate_t *sl_topic_part_pstate(sl_topic_part_t *p);
 
 /** Gives a partition back; the last release of a deleted topic's partition
  * deletes its log. NULL is a no-op. */
