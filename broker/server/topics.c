@@ -464,8 +464,11 @@ sl_err_t sl_topics_create(sl_topics_t *t, const char *name, int32_t n, const cha
         return err;
     }
     /* The catalogue first: a crash after it re-creates missing logs on open;
-     * logs first would be adopted, but with the overrides lost. */
+     * logs first would be adopted, but with the overrides lost. It records
+     * the partition count the topic is about to have. */
+    tp->n = n;
     err = sl__save(t);
+    tp->n = 0;
     if (!err)
         err = sl__open_parts(t, tp, 0, n, &cfg);
     if (err) {

@@ -89,6 +89,18 @@ static void create_describe_alter(void **state)
     sl_topic_info_t info;
     assert_int_equal(sl_topics_get(e.t, "validated", &info), 0);
     assert_int_equal(sl_topics_create(e.t, "audit", 1, NULL, NULL, 0, 0, NULL, err, sizeof err), SL_OK);
+    /* The catalogue names the new topic's partitions before any later change. */
+    {
+        char path[512];
+        snprintf(path, sizeof path, "%s/topics.meta", dir);
+        size_t len;
+        char *text = (char *)sl_test_read_file(path, &len);
+        text = realloc(text, len + 1);
+        text[len] = 0;
+        assert_non_null(strstr(text, "topic audit "));
+        assert_non_null(strstr(strstr(text, "topic audit "), " 1\n"));
+        free(text);
+    }
 
     assert_int_equal(sl_topics_get(e.t, "orders", &info), 1);
     assert_int_equal(info.partitions, 3);
