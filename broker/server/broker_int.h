@@ -1,0 +1,78 @@
+/* broker_int.h — what the broker's core (broker.c) and its request handlers
+ * (handlers.c) share. */
+#ifndef SL_BROKER_SERVER_BROKER_INT_H
+#define SL_BROKER_SERVER_BROKER_INT_H
+
+#include <pthread.h>
+
+#include "broker/log/logmgr.h"
+#include "broker/net/net.h"
+#include "broker/proto/kmsg.h"
+#include "broker/server/broker.h"
+#include "broker/server/producers.h"
+#include "broker/server/topics.h"
+#include "common/buf.h"
+
+typedef struct sl__fetch_wait sl__fetch_wait_t;
+
+struct sl_broker {
+    sl_broker_config_t cfg;
+    char cluster_id[32];
+    char adv_host[256]; /* what Metadata tells clients to connect to */
+    int adv_port;
+    sl_logmgr_t *logs;
+    sl_topics_t *topics;
+    sl_pid_alloc_t *pids;
+    sl_net_t *net;
+
+    /* Fetches waiting for data (the fetch purgatory): woken by appends. */
+    pthread_mutex_t wait_mu;
+    pthread_cond_t wait_cond;
+    sl__fetch_wait_t *waiters;
+    uint64_t append_seq; /* bumped by every append */
+    int wait_stop;
+    pthread_t wait_thread;
+    int wait_started;
+};
+
+/** One request being handled: its decoded header and body live in arena,
+ * which lives as long as the request. */
+typedef struct sl__req {
+    sl_broker_t *b;
+    sl_net_request_t *nreq;
+    sl_arena_t arena;
+    int16_t key, version;
+    sl_kmsg_request_header_t hdr;
+} sl__req_t;
+
+/** The versions this broker serves of an API: 0 when it does not serve it. */
+int sl__broker_supported(int16_t key, int16_t *min, int16_t *max);
+
+/** Encodes the response header and body and answers the request; frees q.
+ * On an encoding error the connection is closed (traced). */
+void sl__req_respond(sl__req_t *q, sl_outbuf_t *body_and_header);
+
+/** Frees q without answering (the caller answered or closed through nreq). */
+void sl__req_free(sl__req_t *q);
+
+/** Starts a response: writes the response header for q into *ob. */
+sl_err_t sl__req_header(sl__req_t *q, sl_outbuf_t *ob);
+
+/** Tells waiting fetches that data arrived. */
+void sl__broker_notify_append(sl_broker_t *b);
+
+/** Parks a fetch until data arrives or its wait ends; handlers.c's
+ * sl__fetch_try is called again then. Takes q. */
+void sl__broker_park_fetch(sl_broker_t *b, sl__req_t *q, void *request, int64_t deadline_ms);
+
+/** Tries to answer a fetch: returns 1 when it answered (q is freed), 0 when
+ * it has less than min_bytes and may wait (final == 0). */
+int sl__fetch_try(sl__req_t *q, void *request, int final);
+
+/** Runs the handler for q's API (the body is still to be decoded from r). */
+void sl__dispatch(sl__req_t *q, sl_kreader_t *r);
+
+/** Milliseconds of wall-clock time. */
+int64_t sl__broker_now_ms(void);
+
+#endif

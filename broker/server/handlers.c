@@ -1,0 +1,1015 @@
+/* handlers.c — the broker's request handlers, one per Kafka API: decode the
+ * body, do the work against the topic catalogue and the logs, encode the
+ * answer. Run on the network layer's handler threads. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker/server/broker_int.h"
+#include "common/trace.h"
+
+#define SL__ALLOC(q, T, n) ((T *)sl_arena_alloc(&(q)->arena, (size_t)(n) * sizeof(T)))
+
+/* A NUL-terminated copy of a wire string in the request's arena. */
+static char *sl__cstr(sl__req_t *q, sl_kstr_t s)
+{
+    if (s.len < 0)
+        return NULL;
+    char *p = sl_arena_alloc(&q->arena, (size_t)s.len + 1);
+    if (p) {
+        memcpy(p, s.data, (size_t)s.len);
+        p[s.len] = 0;
+    }
+    return p;
+}
+
+/* A wire string of a C string, copied into the arena (responses outlive stack buffers). */
+static sl_kstr_t sl__kstr_dup(sl__req_t *q, const char *s)
+{
+    size_t n = strlen(s);
+    char *p = sl_arena_memdup(&q->arena, s, n);
+    return p ? (sl_kstr_t){p, (int32_t)n} : SL_KSTR_NULL;
+}
+
+static int16_t sl__code(sl_err_t err) { return (int16_t)(err ? sl_err_kafka_code(err) : 0); }
+
+/* Encodes header + body with enc and answers; closes the connection when
+ * encoding fails (a handler bug, traced). */
+#define SL__RESPOND(q, name, resp)                                                                   \
+    do {                                                                                             \
+        sl_outbuf_t ob_ = SL_OUTBUF_INIT;                                                            \
+        sl_err_t e_ = sl__req_header((q), &ob_);                                                     \
+        if (!e_)                                                                                     \
+            e_ = sl_kmsg_##name##_encode(&ob_, (q)->version, (resp));                                \
+        if (e_) {                                                                                    \
+            sl_trace(SL_TRACE_ERROR, "broker", "encoding a " #name " v%d: %s", (q)->version,         \
+                     sl_err_str(e_));                                                                \
+            sl_outbuf_free(&ob_);                                                                    \
+            sl_net_close((q)->nreq);                                                                 \
+            sl__req_free(q);                                                                         \
+        } else {                                                                                     \
+            sl__req_respond((q), &ob_);                                                              \
+        }                                                                                            \
+    } while (0)
+
+/* Decodes the body into a struct allocated in the arena; on failure closes the
+ * connection (traced) and returns NULL. */
+#define SL__DECODE(q, r, name, out)                                                                  \
+    do {                                                                                             \
+        (out) = sl_arena_alloc(&(q)->arena, sizeof *(out));                                          \
+        sl_err_t e_ = (out) ? sl_kmsg_##name##_decode((r), (q)->version, &(q)->arena, (out))         \
+                            : SL_ERR_NOMEM;                                                          \
+        if (e_) {                                                                                    \
+            sl_trace(SL_TRACE_WARN, "broker", "%s: bad " #name " v%d (%s); closing",                 \
+                     sl_net_request_peer((q)->nreq), (q)->version, sl_err_str(e_));                  \
+            sl_net_close((q)->nreq);                                                                 \
+            sl__req_free(q);                                                                         \
+            (out) = NULL;                                                                            \
+        }                                                                                            \
+    } while (0)
+
+/* ---- ApiVersions ------------------------------------------------------------------ */
+
+static void sl__api_versions(sl__req_t *q, sl_kreader_t *r)
+{
+    sl_kmsg_api_versions_request_t *req;
+    SL__DECODE(q, r, api_versions_request, req);
+    if (!req)
+        return;
+    sl_kmsg_api_versions_response_t resp;
+    sl_kmsg_api_versions_response_init(&resp);
+    int n = 0;
+    for (int i = 0; i < SL_KMSG_API_COUNT; i++)
+        n += sl__broker_supported(sl_kmsg_apis[i].key, NULL, NULL);
+    resp.api_keys.items = SL__ALLOC(q, sl_kmsg_api_versions_response_api_version_t, n);
+    resp.api_keys.count = 0;
+    for (int i = 0; i < SL_KMSG_API_COUNT && resp.api_keys.items; i++) {
+        int16_t min, max;
+        if (sl__broker_supported(sl_kmsg_apis[i].key, &min, &max))
+            resp.api_keys.items[resp.api_keys.count++] =
+                (sl_kmsg_api_versions_response_api_version_t){sl_kmsg_apis[i].key, min, max};
+    }
+    SL__RESPOND(q, api_versions_response, &resp);
+}
+
+/* ---- Metadata ------------------------------------------------------------------------- */
+
+static int32_t *sl__one_node(sl__req_t *q)
+{
+    int32_t *n = SL__ALLOC(q, int32_t, 1);
+    if (n)
+        *n = q->b->cfg.node_id;
+    return n;
+}
+
+/* Fills a topic's metadata: every partition led by this node. */
+static void sl__metadata_topic(sl__req_t *q, const sl_topic_info_t *info,
+                               sl_kmsg_metadata_response_metadata_response_topic_t *t)
+{
+    sl_kmsg_metadata_response_metadata_response_topic_init(t);
+    t->name = sl__kstr_dup(q, info->name);
+    memcpy(t->topic_id, info->id, 16);
+    t->is_internal = (uint8_t)info->internal;
+    t->partitions.items = SL__ALLOC(q, sl_kmsg_metadata_response_metadata_response_partition_t, info->partitions);
+    t->partitions.count = t->partitions.items ? info->partitions : 0;
+    for (int32_t p = 0; p < t->partitions.count; p++) {
+        sl_kmsg_metadata_response_metadata_response_partition_t *mp = &t->partitions.items[p];
+        sl_kmsg_metadata_response_metadata_response_partition_init(mp);
+        mp->partition_index = p;
+        mp->leader_id = q->b->cfg.node_id;
+        mp->leader_epoch = 0;
+        mp->replica_nodes = (sl_kint32_array_t){sl__one_node(q), 1};
+        mp->isr_nodes = (sl_kint32_array_t){sl__one_node(q), 1};
+        mp->offline_replicas = (sl_kint32_array_t){NULL, 0};
+    }
+}
+
+typedef struct {
+    sl__req_t *q;
+    sl_kmsg_metadata_response_t *resp;
+    int cap;
+} sl__md_all_t;
+
+static void sl__metadata_add(void *opaque, const sl_topic_info_t *info)
+{
+    sl__md_all_t *a = opaque;
+    if (a->resp->topics.count < a->cap)
+        sl__metadata_topic(a->q, info, &a->resp->topics.items[a->resp->topics.count++]);
+}
+
+static void sl__count_topic(void *opaque, const sl_topic_info_t *info)
+{
+    (void)info;
+    (*(int *)opaque)++;
+}
+
+static void sl__metadata(sl__req_t *q, sl_kreader_t *r)
+{
+    sl_kmsg_metadata_request_t *req;
+    SL__DECODE(q, r, metadata_request, req);
+    if (!req)
+        return;
+    sl_broker_t *b = q->b;
+    sl_kmsg_metadata_response_t resp;
+    sl_kmsg_metadata_response_init(&resp);
+    resp.brokers.items = SL__ALLOC(q, sl_kmsg_metadata_response_metadata_response_broker_t, 1);
+    if (resp.brokers.items) {
+        resp.brokers.count = 1;
+        sl_kmsg_metadata_response_metadata_response_broker_init(&resp.brokers.items[0]);
+        resp.brokers.items[0].node_id = b->cfg.node_id;
+        resp.brokers.items[0].host = sl_kstr_from(b->adv_host);
+        resp.brokers.items[0].port = b->adv_port;
+    }
+    resp.cluster_id = sl_kstr_from(b->cluster_id);
+    resp.controller_id = b->cfg.node_id;
+
+    /* v0: an empty list means all topics; v1+: null means all. */
+    int all = req->topics.count < 0 || (q->version == 0 && req->topics.count == 0);
+    if (all) {
+        int n = 0;
+        sl_topics_list(b->topics, sl__count_topic, &n);
+        n += 16; /* topics created meanwhile are simply left out */
+        resp.topics.items = SL__ALLOC(q, sl_kmsg_metadata_response_metadata_response_topic_t, n);
+        resp.topics.count = 0;
+        sl__md_all_t a = {q, &resp, resp.topics.items ? n : 0};
+        sl_topics_list(b->topics, sl__metadata_add, &a);
+    } else {
+        int n = req->topics.count;
+        resp.topics.items = SL__ALLOC(q, sl_kmsg_metadata_response_metadata_response_topic_t, n);
+        resp.topics.count = resp.topics.items ? n : 0;
+        int auto_create = b->cfg.auto_create_topics_enable && (q->version < 4 || req->allow_auto_topic_creation);
+        for (int i = 0; i < resp.topics.count; i++) {
+            sl_kmsg_metadata_request_metadata_request_topic_t *rt = &req->topics.items[i];
+            sl_kmsg_metadata_response_metadata_response_topic_t *t = &resp.topics.items[i];
+            sl_topic_info_t info;
+            char *name = sl__cstr(q, rt->name);
+            int found = 0;
+            if (name)
+                found = sl_topics_get(b->topics, name, &info);
+            else if (!sl_kuuid_is_zero(rt->topic_id))
+                found = sl_topics_get_by_id(b->topics, rt->topic_id, &info);
+            if (!found && name && auto_create && sl_topic_name_valid(name) && strncmp(name, "__", 2) != 0) {
+                char err[256];
+                sl_err_t e = sl_topics_create(b->topics, name, b->cfg.num_partitions, NULL, NULL, 0, 0,
+                                              NULL, err, sizeof err);
+                if (e && e != SL_ERR_TOPIC_EXISTS)
+                    sl_trace(SL_TRACE_WARN, "broker", "auto-creating topic %s: %s", name, err);
+                else
+                    sl_trace(SL_TRACE_INFO, "broker", "created topic %s on first use", name);
+                found = sl_topics_get(b->topics, name, &info);
+            }
+            if (found) {
+                sl__metadata_topic(q, &info, t);
+                continue;
+            }
+            sl_kmsg_metadata_response_metadata_response_topic_init(t);
+            t->name = rt->name;
+            memcpy(t->topic_id, rt->topic_id, 16);
+            t->error_code = sl__code(name && !sl_topic_name_valid(name) ? SL_ERR_INVALID_TOPIC : SL_ERR_UNKNOWN_TOPIC);
+            t->partitions = (sl_kmsg_metadata_response_metadata_response_partition_array_t){NULL, 0};
+        }
+    }
+    SL__RESPOND(q, metadata_response, &resp);
+}
+
+/* ---- Produce ----------------------------------------------------------------------------- */
+
+/* Appends one partition's records for a producer, with the idempotence checks. */
+static sl_err_t sl__produce_partition(sl_broker_t *b, sl_topic_part_t *part, uint8_t *data, size_t len,
+                                      sl_kmsg_produce_response_partition_produce_response_t *out)
+{
+    sl_log_t *log = sl_topic_part_log(part);
+    pthread_mutex_t *mu = sl_topic_part_produce_lock(part);
+    pthread_mutex_lock(mu);
+    sl_err_t err = SL_OK;
+    /* The idempotence check needs the first batch's producer fields. */
+    sl_batch_header_t h;
+    int idempotent = 0;
+    if (len >= SL_BATCH_HEADER_SIZE && sl_batch_header_parse(data, len, &h) == SL_OK && h.producer_id >= 0 &&
+        data[SL_BATCH_OFF_MAGIC] == SL_BATCH_MAGIC)
+        idempotent = 1;
+    sl_pstate_t *ps = idempotent ? sl_topic_part_pstate(part) : NULL;
+    if (idempotent && !ps)
+        err = SL_ERR_NOMEM;
+    if (!err && ps) {
+        int64_t dup;
+        int c = sl_pstate_check(ps, &h, &dup);
+        if (c == 1) {
+            /* A retry of a batch already written: answer as the first time. */
+            out->base_offset = dup;
+            out->log_start_offset = sl_log_start_offset(log);
+            pthread_mutex_unlock(mu);
+            return SL_OK;
+        }
+        err = (sl_err_t)c;
+    }
+    sl_log_append_info_t info;
+    if (!err)
+        err = sl_log_append(log, data, len, 0, 0, &info);
+    if (!err) {
+        out->base_offset = info.first_offset;
+        out->log_append_time_ms = info.log_append_time;
+        out->log_start_offset = sl_log_start_offset(log);
+        if (ps) {
+            /* The batches now carry their offsets: remember them. */
+            int64_t now = sl__broker_now_ms();
+            for (size_t off = 0; off < len;) {
+                sl_batch_header_parse(data + off, len - off, &h);
+                if (sl_pstate_record(ps, &h, now) != SL_OK)
+                    break;
+                off += sl_batch_size(&h);
+            }
+        }
+    }
+    pthread_mutex_unlock(mu);
+    if (!err)
+        sl__broker_notify_append(b);
+    return err;
+}
+
+static void sl__produce(sl__req_t *q, sl_kreader_t *r)
+{
+    sl_kmsg_produce_request_t *req;
+    SL__DECODE(q, r, produce_request, req);
+    if (!req)
+        return;
+    sl_broker_t *b = q->b;
+    sl_kmsg_produce_response_t resp;
+    sl_kmsg_produce_response_init(&resp);
+    int n = req->topic_data.count > 0 ? req->topic_data.count : 0;
+    resp.responses.items = SL__ALLOC(q, sl_kmsg_produce_response_topic_produce_response_t, n);
+    resp.responses.count = resp.responses.items ? n : 0;
+    int bad_acks = req->acks != 0 && req->acks != 1 && req->acks != -1;
+    for (int i = 0; i < resp.responses.count; i++) {
+        sl_kmsg_produce_request_topic_produce_data_t *td = &req->topic_data.items[i];
+        sl_kmsg_produce_response_topic_produce_response_t *tr = &resp.responses.items[i];
+        sl_kmsg_produce_response_topic_produce_response_init(tr);
+        tr->name = td->name;
+        int np = td->partition_data.count > 0 ? td->partition_data.count : 0;
+        tr->partition_responses.items = SL__ALLOC(q, sl_kmsg_produce_response_partition_produce_response_t, np);
+        tr->partition_responses.count = tr->partition_responses.items ? np : 0;
+        char *topic = sl__cstr(q, td->name);
+        for (int j = 0; j < tr->partition_responses.count; j++) {
+            sl_kmsg_produce_request_partition_produce_data_t *pd = &td->partition_data.items[j];
+            sl_kmsg_produce_response_partition_produce_response_t *pr = &tr->partition_responses.items[j];
+            sl_kmsg_produce_response_partition_produce_response_init(pr);
+            pr->index = pd->index;
+            pr->base_offset = -1;
+            sl_err_t err = SL_OK;
+            sl_topic_part_t *part = topic ? sl_topics_acquire(b->topics, topic, pd->index) : NULL;
+            if (bad_acks)
+                pr->error_code = 21; /* INVALID_REQUIRED_ACKS */
+            else if (!part)
+                err = SL_ERR_UNKNOWN_TOPIC;
+            else if (pd->records.len <= 0)
+                err = SL_ERR_CORRUPT_MESSAGE;
+            else
+                /* The records are a view into the request frame, which is ours
+                 * until we answer: offsets are assigned in place. */
+                err = sl__produce_partition(b, part, (uint8_t *)pd->records.data, (size_t)pd->records.len, pr);
+            if (err) {
+                pr->error_code = sl__code(err);
+                pr->error_message = sl_kstr_from(sl_err_str(err));
+            }
+            sl_topics_release(b->topics, part);
+        }
+    }
+    if (req->acks == 0) {
+        /* acks=0: the producer expects nothing back. */
+        sl_net_respond_none(q->nreq);
+        sl__req_free(q);
+        return;
+    }
+    SL__RESPOND(q, produce_response, &resp);
+}
+
+/* ---- Fetch ---------------------------------------------------------------------------------- */
+
+typedef struct sl__slice_box {
+    sl_log_slice_t slice;
+} sl__slice_box_t;
+
+static void sl__slice_release(void *opaque)
+{
+    sl__slice_box_t *box = opaque;
+    sl_log_slice_release(&box->slice);
+    free(box);
+}
+
+/* Builds and, when there is enough data or final is set, sends the fetch
+ * response. Returns 1 when it answered. */
+int sl__fetch_try(sl__req_t *q, void *request, int final)
+{
+    sl_kmsg_fetch_request_t *req = request;
+    sl_broker_t *b = q->b;
+    sl_kmsg_fetch_response_t resp;
+    sl_kmsg_fetch_response_init(&resp);
+    resp.session_id = 0; /* no fetch sessions: clients keep sending full fetches (KIP-227) */
+    int nt = req->topics.count > 0 ? req->topics.count : 0;
+    /* Built in a scratch arena: a fetch may be tried many times. */
+    sl_arena_t scratch = SL_ARENA_INIT;
+    resp.responses.items = sl_arena_alloc(&scratch, (size_t)nt * sizeof *resp.responses.items);
+    resp.responses.count = resp.responses.items ? nt : 0;
+    int64_t budget = req->max_bytes > 0 ? req->max_bytes : 0;
+    int64_t total = 0;
+    int any_error = 0;
+    for (int i = 0; i < resp.responses.count; i++) {
+        sl_kmsg_fetch_request_fetch_topic_t *ft = &req->topics.items[i];
+        sl_kmsg_fetch_response_fetchable_topic_response_t *tr = &resp.responses.items[i];
+        sl_kmsg_fetch_response_fetchable_topic_response_init(tr);
+        tr->topic = ft->topic;
+        int np = ft->partitions.count > 0 ? ft->partitions.count : 0;
+        tr->partitions.items = sl_arena_alloc(&scratch, (size_t)np * sizeof *tr->partitions.items);
+        tr->partitions.count = tr->partitions.items ? np : 0;
+        char *topic = sl__cstr(q, ft->topic);
+        for (int j = 0; j < tr->partitions.count; j++) {
+            sl_kmsg_fetch_request_fetch_partition_t *fp = &ft->partitions.items[j];
+            sl_kmsg_fetch_response_partition_data_t *pd = &tr->partitions.items[j];
+            sl_kmsg_fetch_response_partition_data_init(pd);
+            pd->partition_index = fp->partition;
+            pd->records = (sl_krecords_t){(const uint8_t *)"", 0, -1, 0, NULL, NULL};
+            /* read_committed sees an empty aborted list (no transactions yet). */
+            pd->aborted_transactions = req->isolation_level == 1
+                                           ? (sl_kmsg_fetch_response_aborted_transaction_array_t){NULL, 0}
+                                           : (sl_kmsg_fetch_response_aborted_transaction_array_t){NULL, -1};
+            sl_topic_part_t *part = topic ? sl_topics_acquire(b->topics, topic, fp->partition) : NULL;
+            if (!part) {
+                pd->error_code = sl__code(SL_ERR_UNKNOWN_TOPIC);
+                pd->high_watermark = pd->last_stable_offset = pd->log_start_offset = -1;
+                any_error = 1;
+                continue;
+            }
+            sl_log_t *log = sl_topic_part_log(part);
+            int64_t hw = sl_log_end_offset(log);
+            pd->high_watermark = hw;
+            pd->last_stable_offset = hw;
+            pd->log_start_offset = sl_log_start_offset(log);
+            int64_t room = budget - total;
+            size_t max = fp->partition_max_bytes > 0 ? (size_t)fp->partition_max_bytes : 0;
+            if (room < (int64_t)max)
+                max = room > 0 ? (size_t)room : 0;
+            sl__slice_box_t *box = NULL;
+            sl_err_t err = SL_OK;
+            if (max > 0 || total == 0) {
+                box = malloc(sizeof *box);
+                if (!box)
+                    err = SL_ERR_NOMEM;
+                else
+                    /* At least one whole batch when nothing was returned yet (KIP-74). */
+                    err = sl_log_read(log, fp->fetch_offset, max ? max : 1, hw, &box->slice);
+                if (!err && total > 0 && box->slice.len > max) {
+                    sl_log_slice_release(&box->slice);
+                    box->slice.len = 0;
+                }
+            }
+            if (err) {
+                pd->error_code = sl__code(err);
+                any_error = 1;
+                free(box);
+            } else if (box && box->slice.len > 0) {
+                pd->records = (sl_krecords_t){NULL, (int32_t)box->slice.len, box->slice.fd,
+                                              box->slice.position, sl__slice_release, box};
+                total += (int64_t)box->slice.len;
+            } else {
+                free(box);
+            }
+            sl_topics_release(b->topics, part);
+        }
+    }
+    if (!final && !any_error && total < (req->min_bytes > 0 ? req->min_bytes : 1) && req->max_wait_ms > 0) {
+        /* Not enough yet: let go of the ranges and wait. */
+        for (int i = 0; i < resp.responses.count; i++)
+            for (int j = 0; j < resp.responses.items[i].partitions.count; j++) {
+                sl_krecords_t *rec = &resp.responses.items[i].partitions.items[j].records;
+                if (rec->release)
+                    rec->release(rec->opaque);
+            }
+        sl_arena_free(&scratch);
+        return 0;
+    }
+    sl_outbuf_t ob = SL_OUTBUF_INIT;
+    sl_err_t e = sl__req_header(q, &ob);
+    /* The encoder hands every file range to the outbuf (or releases it). */
+    sl_err_t e2 = sl_kmsg_fetch_response_encode(&ob, q->version, &resp);
+    sl_arena_free(&scratch);
+    if (e || e2) {
+        sl_trace(SL_TRACE_ERROR, "broker", "encoding a fetch_response v%d: %s", q->version,
+                 sl_err_str(e ? e : e2));
+        sl_outbuf_free(&ob);
+        sl_net_close(q->nreq);
+        sl__req_free(q);
+        return 1;
+    }
+    sl__req_respond(q, &ob);
+    return 1;
+}
+
+static void sl__fetch(sl__req_t *q, sl_kreader_t *r)
+{
+    sl_kmsg_fetch_request_t *req;
+    SL__DECODE(q, r, fetch_request, req);
+    if (!req)
+        return;
+    if (sl__fetch_try(q, req, 0))
+        return;
+    sl__broker_park_fetch(q->b, q, req, sl__broker_now_ms() + req->max_wait_ms);
+}
+
+/* ---- ListOffsets ---------------------------------------------------------------------------- */
+
+static void sl__list_offsets(sl__req_t *q, sl_kreader_t *r)
+{
+    sl_kmsg_list_offsets_request_t *req;
+    SL__DECODE(q, r, list_offsets_request, req);
+    if (!req)
+        return;
+    sl_broker_t *b = q->b;
+    sl_kmsg_list_offsets_response_t resp;
+    sl_kmsg_list_offsets_response_init(&resp);
+    int nt = req->topics.count > 0 ? req->topics.count : 0;
+    resp.topics.items = SL__ALLOC(q, sl_kmsg_list_offsets_response_list_offsets_topic_response_t, nt);
+    resp.topics.count = resp.topics.items ? nt : 0;
+    for (int i = 0; i < resp.topics.count; i++) {
+        sl_kmsg_list_offsets_request_list_offsets_topic_t *rt = &req->topics.items[i];
+        sl_kmsg_list_offsets_response_list_offsets_topic_response_t *tr = &resp.topics.items[i];
+        sl_kmsg_list_offsets_response_list_offsets_topic_response_init(tr);
+        tr->name = rt->name;
+        int np = rt->partitions.count > 0 ? rt->partitions.count : 0;
+        tr->partitions.items = SL__ALLOC(q, sl_kmsg_list_offsets_response_list_offsets_partition_response_t, np);
+        tr->partitions.count = tr->partitions.items ? np : 0;
+        char *topic = sl__cstr(q, rt->name);
+        for (int j = 0; j < tr->partitions.count; j++) {
+            sl_kmsg_list_offsets_request_list_offsets_partition_t *rp = &rt->partitions.items[j];
+            sl_kmsg_list_offsets_response_list_offsets_partition_response_t *pr = &tr->partitions.items[j];
+            sl_kmsg_list_offsets_response_list_offsets_partition_response_init(pr);
+            pr->partition_index = rp->partition_index;
+            sl_topic_part_t *part = topic ? sl_topics_acquire(b->topics, topic, rp->partition_index) : NULL;
+            if (!part) {
+                pr->error_code = sl__code(SL_ERR_UNKNOWN_TOPIC);
+                continue;
+            }
+            int64_t off = -1, ts = -1;
+            int found = rp->timestamp >= -3
+                            ? sl_log_offset_for_timestamp(sl_topic_part_log(part), rp->timestamp, &off, &ts)
+                            : SL_ERR_INVAL;
+            if (found < 0) {
+                pr->error_code = sl__code(found == SL_ERR_INVAL ? SL_ERR_INVALID_REQUEST : (sl_err_t)found);
+            } else {
+                pr->offset = found ? off : -1;
+                pr->timestamp = found ? ts : -1;
+                if (q->version >= 4)
+                    pr->leader_epoch = 0;
+            }
+            sl_topics_release(b->topics, part);
+        }
+    }
+    SL__RESPOND(q, list_offsets_response, &resp);
+}
+
+/* ---- topics: create, delete, grow ----------------------------------------------------------------- */
+
+/* Only this node exists: a replica list naming any other is invalid. */
+static int sl__only_me(const sl__req_t *q, const sl_kint32_array_t *ids)
+{
+    for (int i = 0; i < ids->count; i++)
+        if (ids->items[i] != q->b->cfg.node_id)
+            return 0;
+    return ids->count == 1;
+}
+
+typedef struct {
+    sl__req_t *q;
+    sl_kmsg_create_topics_response_creatable_topic_configs_array_t *arr;
+    int cap;
+} sl__cfg_collect_t;
+
+static void sl__collect_create_config(void *opaque, const sl_topic_config_entry_t *e)
+{
+    sl__cfg_collect_t *c = opaque;
+    if (c->arr->count >= c->cap)
+        return;
+    sl_kmsg_create_topics_response_creatable_topic_configs_t *ce = &c->arr->items[c->arr->count++];
+    sl_kmsg_create_topics_response_creatable_topic_configs_init(ce);
+    ce->name = sl_kstr_from(e->key);
+    ce->value = sl__kstr_dup(c->q, e->value);
+    ce->config_source = e->is_default ? 5 : 1; /* DEFAULT_CONFIG : DYNAMIC_TOPIC_CONFIG */
+}
+
+static void sl__create_topics(sl__req_t *q, sl_kreader_t *r)
+{
+    sl_kmsg_create_topics_request_t *req;
+    SL__DECODE(q, r, create_topics_request, req);
+    if (!req)
+        return;
+    sl_broker_t *b = q->b;
+    sl_kmsg_create_topics_response_t resp;
+    sl_kmsg_create_topics_response_init(&resp);
+    int n = req->topics.count > 0 ? req->topics.count : 0;
+    resp.topics.items = SL__ALLOC(q, sl_kmsg_create_topics_response_creatable_topic_result_t, n);
+    resp.topics.count = resp.topics.items ? n : 0;
+    for (int i = 0; i < resp.topics.count; i++) {
+        sl_kmsg_create_topics_request_creatable_topic_t *ct = &req->topics.items[i];
+        sl_kmsg_create_topics_response_creatable_topic_result_t *tr = &resp.topics.items[i];
+        sl_kmsg_create_topics_response_creatable_topic_result_init(tr);
+        tr->name = ct->name;
+        char *name = sl__cstr(q, ct->name);
+        char err[256] = "";
+        sl_err_t e = SL_OK;
+        int32_t parts = ct->num_partitions;
+        int16_t rf = ct->replication_factor;
+        if (ct->assignments.count > 0) {
+            /* Manual assignment: partitions are its entries, each on this node. */
+            parts = ct->assignments.count;
+            for (int a = 0; a < ct->assignments.count && !e; a++)
+                if (!sl__only_me(q, &ct->assignments.items[a].broker_ids)) {
+                    snprintf(err, sizeof err, "replica assignment names brokers that do not exist");
+                    e = SL_ERR_INVALID_REPLICATION_FACTOR;
+                }
+            rf = 1;
+        } else {
+            if (parts == -1)
+                parts = b->cfg.num_partitions;
+            if (rf == -1)
+                rf = b->cfg.default_replication_factor;
+            if (rf < 1 || rf > 1) {
+                snprintf(err, sizeof err, "Replication factor: %d larger than available brokers: 1", rf);
+                e = SL_ERR_INVALID_REPLICATION_FACTOR;
+            }
+        }
+        int nc = ct->configs.count > 0 ? ct->configs.count : 0;
+        const char **keys = SL__ALLOC(q, const char *, nc + 1), **values = SL__ALLOC(q, const char *, nc + 1);
+        int m = 0;
+        for (int c = 0; c < nc && keys && values && !e; c++) {
+            if (ct->configs.items[c].value.len < 0)
+                continue; /* a null value: the default */
+            keys[m] = sl__cstr(q, ct->configs.items[c].name);
+            values[m++] = sl__cstr(q, ct->configs.items[c].value);
+        }
+        uint8_t id[16] = {0};
+        if (!e && !name)
+            e = SL_ERR_INVALID_TOPIC;
+        if (!e)
+            e = sl_topics_create(b->topics, name, parts, keys, values, m, req->validate_only, id, err, sizeof err);
+        tr->error_code = sl__code(e);
+        if (e) {
+            tr->error_message = sl__kstr_dup(q, err[0] ? err : sl_err_str(e));
+            continue;
+        }
+        memcpy(tr->topic_id, id, 16);
+        tr->num_partitions = parts;
+        tr->replication_factor = rf;
+        if (!req->validate_only && q->version >= 5) {
+            tr->configs.items = SL__ALLOC(q, sl_kmsg_create_topics_response_creatable_topic_configs_t, 32);
+            tr->configs.count = 0;
+            sl__cfg_collect_t cc = {q, &tr->configs, tr->configs.items ? 32 : 0};
+            sl_topics_describe_configs(b->topics, name, sl__collect_create_config, &cc);
+        }
+        sl_trace(SL_TRACE_INFO, "broker", "%s topic %s with %" PRId32 " partitions",
+                 req->validate_only ? "validated" : "created", name, parts);
+    }
+    SL__RESPOND(q, create_topics_response, &resp);
+}
+
+static void sl__delete_topics(sl__req_t *q, sl_kreader_t *r)
+{
+    sl_kmsg_delete_topics_request_t *req;
+    SL__DECODE(q, r, delete_topics_request, req);
+    if (!req)
+        return;
+    sl_broker_t *b = q->b;
+    sl_kmsg_delete_topics_response_t resp;
+    sl_kmsg_delete_topics_response_init(&resp);
+    /* v0-5 name topics; v6 names or ids. */
+    int n = q->version >= 6 ? req->topics.count : req->topic_names.count;
+    if (n < 0)
+        n = 0;
+    resp.responses.items = SL__ALLOC(q, sl_kmsg_delete_topics_response_deletable_topic_result_t, n);
+    resp.responses.count = resp.responses.items ? n : 0;
+    for (int i = 0; i < resp.responses.count; i++) {
+        sl_kmsg_delete_topics_response_deletable_topic_result_t *tr = &resp.responses.items[i];
+        sl_kmsg_delete_topics_response_deletable_topic_result_init(tr);
+        sl_topic_info_t info;
+        int found;
+        if (q->version >= 6) {
+            sl_kmsg_delete_topics_request_delete_topic_state_t *ts = &req->topics.items[i];
+            char *name = sl__cstr(q, ts->name);
+            found = name ? sl_topics_get(b->topics, name, &info) : sl_topics_get_by_id(b->topics, ts->topic_id, &info);
+            tr->name = ts->name;
+            memcpy(tr->topic_id, ts->topic_id, 16);
+        } else {
+            char *name = sl__cstr(q, req->topic_names.items[i]);
+            found = name && sl_topics_get(b->topics, name, &info);
+            tr->name = req->topic_names.items[i];
+        }
+        sl_err_t e = !found ? SL_ERR_UNKNOWN_TOPIC
+                     : !b->cfg.delete_topic_enable ? SL_ERR_TOPIC_DELETION_DISABLED
+                                                    : sl_topics_delete(b->topics, info.name);
+        if (found) {
+            tr->name = sl__kstr_dup(q, info.name);
+            memcpy(tr->topic_id, info.id, 16);
+        }
+        tr->error_code = sl__code(e);
+        if (e)
+            tr->error_message = sl_kstr_from(sl_err_str(e));
+        else
+            sl_trace(SL_TRACE_INFO, "broker", "deleted topic %s", info.name);
+    }
+    SL__RESPOND(q, delete_topics_response, &resp);
+}
+
+static void sl__create_partitions(sl__req_t *q, sl_kreader_t *r)
+{
+    sl_kmsg_create_partitions_request_t *req;
+    SL__DECODE(q, r, create_partitions_request, req);
+    if (!req)
+        return;
+    sl_kmsg_create_partitions_response_t resp;
+    sl_kmsg_create_partitions_response_init(&resp);
+    int n = req->topics.count > 0 ? req->topics.count : 0;
+    resp.results.items = SL__ALLOC(q, sl_kmsg_create_partitions_response_create_partitions_topic_result_t, n);
+    resp.results.count = resp.results.items ? n : 0;
+    for (int i = 0; i < resp.results.count; i++) {
+        sl_kmsg_create_partitions_request_create_partitions_topic_t *ct = &req->topics.items[i];
+        sl_kmsg_create_partitions_response_create_partitions_topic_result_t *tr = &resp.results.items[i];
+        sl_kmsg_create_partitions_response_create_partitions_topic_result_init(tr);
+        tr->name = ct->name;
+        char err[256] = "";
+        sl_err_t e = SL_OK;
+        for (int a = 0; a < ct->assignments.count && !e; a++)
+            if (!sl__only_me(q, &ct->assignments.items[a].broker_ids)) {
+                snprintf(err, sizeof err, "replica assignment names brokers that do not exist");
+                e = SL_ERR_INVALID_REPLICATION_FACTOR;
+            }
+        char *name = sl__cstr(q, ct->name);
+        if (!e)
+            e = name ? sl_topics_add_partitions(q->b->topics, name, ct->count, req->validate_only, err, sizeof err)
+                     : SL_ERR_UNKNOWN_TOPIC;
+        tr->error_code = sl__code(e);
+        if (e)
+            tr->error_message = sl__kstr_dup(q, err[0] ? err : sl_err_str(e));
+    }
+    SL__RESPOND(q, create_partitions_response, &resp);
+}
+
+/* ---- configs ------------------------------------------------------------------------------------ */
+
+#define SL__RESOURCE_TOPIC 2
+#define SL__RESOURCE_BROKER 4
+
+typedef struct {
+    sl__req_t *q;
+    sl_kmsg_describe_configs_response_describe_configs_result_t *res;
+    const sl_kstr_array_t *keys; /* count -1: all */
+    int cap;
+} sl__dc_t;
+
+static int sl__wanted(const sl_kstr_array_t *keys, const char *key)
+{
+    if (keys->count < 0)
+        return 1;
+    for (int i = 0; i < keys->count; i++)
+        if (sl_kstr_is(keys->items[i], key, (int32_t)strlen(key)))
+            return 1;
+    return 0;
+}
+
+static void sl__dc_entry(sl__dc_t *d, const char *key, const char *value, int is_default, int8_t source)
+{
+    if (!sl__wanted(d->keys, key) || d->res->configs.count >= d->cap)
+        return;
+    sl_kmsg_describe_configs_response_describe_configs_resource_result_t *e =
+        &d->res->configs.items[d->res->configs.count++];
+    sl_kmsg_describe_configs_response_describe_configs_resource_result_init(e);
+    e->name = sl__kstr_dup(d->q, key);
+    e->value = sl__kstr_dup(d->q, value);
+    if (d->q->version == 0)
+        e->is_default = (uint8_t)is_default; /* v1+ say it with config_source */
+    e->config_source = source;
+    e->synonyms = (sl_kmsg_describe_configs_response_describe_configs_synonym_array_t){NULL, 0};
+}
+
+static void sl__dc_topic_entry(void *opaque, const sl_topic_config_entry_t *e)
+{
+    sl__dc_entry(opaque, e->key, e->value, e->is_default, e->is_default ? 5 : 1);
+}
+
+static void sl__describe_configs(sl__req_t *q, sl_kreader_t *r)
+{
+    sl_kmsg_describe_configs_request_t *req;
+    SL__DECODE(q, r, describe_configs_request, req);
+    if (!req)
+        return;
+    sl_broker_t *b = q->b;
+    sl_kmsg_describe_configs_response_t resp;
+    sl_kmsg_describe_configs_response_init(&resp);
+    int n = req->resources.count > 0 ? req->resources.count : 0;
+    resp.results.items = SL__ALLOC(q, sl_kmsg_describe_configs_response_describe_configs_result_t, n);
+    resp.results.count = resp.results.items ? n : 0;
+    for (int i = 0; i < resp.results.count; i++) {
+        sl_kmsg_describe_configs_request_describe_configs_resource_t *rs = &req->resources.items[i];
+        sl_kmsg_describe_configs_response_describe_configs_result_t *res = &resp.results.items[i];
+        sl_kmsg_describe_configs_response_describe_configs_result_init(res);
+        res->resource_type = rs->resource_type;
+        res->resource_name = rs->resource_name;
+        res->configs.items = SL__ALLOC(q, sl_kmsg_describe_configs_response_describe_configs_resource_result_t, 64);
+        res->configs.count = 0;
+        sl__dc_t d = {q, res, &rs->configuration_keys, res->configs.items ? 64 : 0};
+        char *name = sl__cstr(q, rs->resource_name);
+        if (rs->resource_type == SL__RESOURCE_TOPIC) {
+            if (!name || !sl_topics_describe_configs(b->topics, name, sl__dc_topic_entry, &d)) {
+                res->error_code = sl__code(SL_ERR_UNKNOWN_TOPIC);
+                res->error_message = sl_kstr_from(sl_err_str(SL_ERR_UNKNOWN_TOPIC));
+            }
+        } else if (rs->resource_type == SL__RESOURCE_BROKER) {
+            char me[16];
+            snprintf(me, sizeof me, "%" PRId32, b->cfg.node_id);
+            if (name && name[0] && strcmp(name, me) != 0) {
+                res->error_code = sl__code(SL_ERR_INVALID_REQUEST);
+                res->error_message = sl_kstr_from("no such broker");
+                continue;
+            }
+            char v[64];
+            const sl_log_config_t *lc = &b->cfg.log.log_defaults;
+#define SL__BROKER_ENTRY(key, fmt, val)          \
+    do {                                         \
+        snprintf(v, sizeof v, fmt, val);         \
+        sl__dc_entry(&d, key, v, 0, 4); /* STATIC_BROKER_CONFIG */ \
+    } while (0)
+            SL__BROKER_ENTRY("num.partitions", "%" PRId32, b->cfg.num_partitions);
+            SL__BROKER_ENTRY("default.replication.factor", "%d", b->cfg.default_replication_factor);
+            SL__BROKER_ENTRY("auto.create.topics.enable", "%s", b->cfg.auto_create_topics_enable ? "true" : "false");
+            SL__BROKER_ENTRY("log.segment.bytes", "%" PRId64, lc->segment_bytes);
+            SL__BROKER_ENTRY("log.retention.ms", "%" PRId64, lc->retention_ms);
+            SL__BROKER_ENTRY("log.retention.bytes", "%" PRId64, lc->retention_bytes);
+            SL__BROKER_ENTRY("message.max.bytes", "%" PRId32, lc->max_message_bytes);
+            SL__BROKER_ENTRY("num.network.threads", "%d", b->cfg.net.num_network_threads);
+            SL__BROKER_ENTRY("num.io.threads", "%d", b->cfg.net.num_io_threads);
+            SL__BROKER_ENTRY("socket.request.max.bytes", "%" PRId32, b->cfg.net.socket_request_max_bytes);
+            SL__BROKER_ENTRY("min.insync.replicas", "%" PRId32, b->cfg.min_insync_replicas);
+#undef SL__BROKER_ENTRY
+        } else {
+            res->error_code = sl__code(SL_ERR_INVALID_REQUEST);
+            res->error_message = sl_kstr_from("unsupported resource type");
+        }
+    }
+    SL__RESPOND(q, describe_configs_response, &resp);
+}
+
+/* AlterConfigs and IncrementalAlterConfigs share this: keys/values (NULL value:
+ * back to the default) for one resource. */
+static sl_err_t sl__alter_one(sl__req_t *q, int8_t type, sl_kstr_t rname, const char **keys,
+                              const char **values, int n, int replace_all, int validate_only, char *err,
+                              size_t errlen)
+{
+    if (type != SL__RESOURCE_TOPIC) {
+        snprintf(err, errlen, "only topic configs can be altered (dynamic broker configs are not supported)");
+        return SL_ERR_INVALID_REQUEST;
+    }
+    char *name = sl__cstr(q, rname);
+    if (!name)
+        return SL_ERR_UNKNOWN_TOPIC;
+    return sl_topics_alter_configs(q->b->topics, name, keys, values, n, replace_all, validate_only, err, errlen);
+}
+
+static void sl__alter_configs(sl__req_t *q, sl_kreader_t *r)
+{
+    sl_kmsg_alter_configs_request_t *req;
+    SL__DECODE(q, r, alter_configs_request, req);
+    if (!req)
+        return;
+    sl_kmsg_alter_configs_response_t resp;
+    sl_kmsg_alter_configs_response_init(&resp);
+    int n = req->resources.count > 0 ? req->resources.count : 0;
+    resp.responses.items = SL__ALLOC(q, sl_kmsg_alter_configs_response_alter_configs_resource_response_t, n);
+    resp.responses.count = resp.responses.items ? n : 0;
+    for (int i = 0; i < resp.responses.count; i++) {
+        sl_kmsg_alter_configs_request_alter_configs_resource_t *rs = &req->resources.items[i];
+        sl_kmsg_alter_configs_response_alter_configs_resource_response_t *rr = &resp.responses.items[i];
+        sl_kmsg_alter_configs_response_alter_configs_resource_response_init(rr);
+        rr->resource_type = rs->resource_type;
+        rr->resource_name = rs->resource_name;
+        int nc = rs->configs.count > 0 ? rs->configs.count : 0;
+        const char **keys = SL__ALLOC(q, const char *, nc + 1), **values = SL__ALLOC(q, const char *, nc + 1);
+        int m = 0;
+        for (int c = 0; c < nc && keys && values; c++) {
+            if (rs->configs.items[c].value.len < 0)
+                continue;
+            keys[m] = sl__cstr(q, rs->configs.items[c].name);
+            values[m++] = sl__cstr(q, rs->configs.items[c].value);
+        }
+        char err[256] = "";
+        sl_err_t e = sl__alter_one(q, rs->resource_type, rs->resource_name, keys, values, m, 1,
+                                   req->validate_only, err, sizeof err);
+        rr->error_code = sl__code(e);
+        if (e)
+            rr->error_message = sl__kstr_dup(q, err[0] ? err : sl_err_str(e));
+    }
+    SL__RESPOND(q, alter_configs_response, &resp);
+}
+
+static void sl__incremental_alter_configs(sl__req_t *q, sl_kreader_t *r)
+{
+    sl_kmsg_incremental_alter_configs_request_t *req;
+    SL__DECODE(q, r, incremental_alter_configs_request, req);
+    if (!req)
+        return;
+    sl_kmsg_incremental_alter_configs_response_t resp;
+    sl_kmsg_incremental_alter_configs_response_init(&resp);
+    int n = req->resources.count > 0 ? req->resources.count : 0;
+    resp.responses.items = SL__ALLOC(q, sl_kmsg_incremental_alter_configs_response_alter_configs_resource_response_t, n);
+    resp.responses.count = resp.responses.items ? n : 0;
+    for (int i = 0; i < resp.responses.count; i++) {
+        sl_kmsg_incremental_alter_configs_request_alter_configs_resource_t *rs = &req->resources.items[i];
+        sl_kmsg_incremental_alter_configs_response_alter_configs_resource_response_t *rr = &resp.responses.items[i];
+        sl_kmsg_incremental_alter_configs_response_alter_configs_resource_response_init(rr);
+        rr->resource_type = rs->resource_type;
+        rr->resource_name = rs->resource_name;
+        int nc = rs->configs.count > 0 ? rs->configs.count : 0;
+        const char **keys = SL__ALLOC(q, const char *, nc + 1), **values = SL__ALLOC(q, const char *, nc + 1);
+        char err[256] = "";
+        sl_err_t e = keys && values ? SL_OK : SL_ERR_NOMEM;
+        for (int c = 0; c < nc && !e; c++) {
+            sl_kmsg_incremental_alter_configs_request_alterable_config_t *ac = &rs->configs.items[c];
+            keys[c] = sl__cstr(q, ac->name);
+            if (ac->config_operation == 0) { /* SET */
+                values[c] = ac->value.len >= 0 ? sl__cstr(q, ac->value) : NULL;
+            } else if (ac->config_operation == 1) { /* DELETE */
+                values[c] = NULL;
+            } else {
+                /* APPEND and SUBTRACT apply to list-valued keys; none of the
+                 * supported topic keys is a list but cleanup.policy, whose two
+                 * values SET covers. */
+                snprintf(err, sizeof err, "%s: APPEND and SUBTRACT are not supported; use SET",
+                         keys[c] ? keys[c] : "?");
+                e = SL_ERR_INVALID_CONFIG;
+            }
+        }
+        if (!e)
+            e = sl__alter_one(q, rs->resource_type, rs->resource_name, keys, values, nc, 0, req->validate_only,
+                              err, sizeof err);
+        rr->error_code = sl__code(e);
+        if (e)
+            rr->error_message = sl__kstr_dup(q, err[0] ? err : sl_err_str(e));
+    }
+    SL__RESPOND(q, incremental_alter_configs_response, &resp);
+}
+
+/* ---- DeleteRecords, InitProducerId, DescribeCluster ------------------------------------------------ */
+
+static void sl__delete_records(sl__req_t *q, sl_kreader_t *r)
+{
+    sl_kmsg_delete_records_request_t *req;
+    SL__DECODE(q, r, delete_records_request, req);
+    if (!req)
+        return;
+    sl_broker_t *b = q->b;
+    sl_kmsg_delete_records_response_t resp;
+    sl_kmsg_delete_records_response_init(&resp);
+    int nt = req->topics.count > 0 ? req->topics.count : 0;
+    resp.topics.items = SL__ALLOC(q, sl_kmsg_delete_records_response_delete_records_topic_result_t, nt);
+    resp.topics.count = resp.topics.items ? nt : 0;
+    for (int i = 0; i < resp.topics.count; i++) {
+        sl_kmsg_delete_records_request_delete_records_topic_t *rt = &req->topics.items[i];
+        sl_kmsg_delete_records_response_delete_records_topic_result_t *tr = &resp.topics.items[i];
+        sl_kmsg_delete_records_response_delete_records_topic_result_init(tr);
+        tr->name = rt->name;
+        int np = rt->partitions.count > 0 ? rt->partitions.count : 0;
+        tr->partitions.items = SL__ALLOC(q, sl_kmsg_delete_records_response_delete_records_partition_result_t, np);
+        tr->partitions.count = tr->partitions.items ? np : 0;
+        char *topic = sl__cstr(q, rt->name);
+        for (int j = 0; j < tr->partitions.count; j++) {
+            sl_kmsg_delete_records_request_delete_records_partition_t *rp = &rt->partitions.items[j];
+            sl_kmsg_delete_records_response_delete_records_partition_result_t *pr = &tr->partitions.items[j];
+            sl_kmsg_delete_records_response_delete_records_partition_result_init(pr);
+            pr->partition_index = rp->partition_index;
+            pr->low_watermark = -1;
+            sl_topic_part_t *part = topic ? sl_topics_acquire(b->topics, topic, rp->partition_index) : NULL;
+            if (!part) {
+                pr->error_code = sl__code(SL_ERR_UNKNOWN_TOPIC);
+                continue;
+            }
+            sl_log_t *log = sl_topic_part_log(part);
+            /* -1: up to the high watermark. */
+            int64_t off = rp->offset == -1 ? sl_log_end_offset(log) : rp->offset;
+            sl_err_t e = sl_log_advance_start_offset(log, off);
+            pr->error_code = sl__code(e);
+            pr->low_watermark = sl_log_start_offset(log);
+            sl_topics_release(b->topics, part);
+        }
+    }
+    SL__RESPOND(q, delete_records_response, &resp);
+}
+
+static void sl__init_producer_id(sl__req_t *q, sl_kreader_t *r)
+{
+    sl_kmsg_init_producer_id_request_t *req;
+    SL__DECODE(q, r, init_producer_id_request, req);
+    if (!req)
+        return;
+    sl_kmsg_init_producer_id_response_t resp;
+    sl_kmsg_init_producer_id_response_init(&resp);
+    if (req->transactional_id.len >= 0) {
+        /* Transactions (a transaction coordinator) are a later issue. */
+        resp.error_code = 15; /* COORDINATOR_NOT_AVAILABLE */
+    } else {
+        /* An idempotent producer always gets a fresh id, as Kafka's
+         * coordinator gives when the transactional id is null. */
+        int64_t id;
+        sl_err_t e = sl_pid_alloc_next(q->b->pids, &id);
+        if (e) {
+            resp.error_code = sl__code(SL_ERR_IO);
+        } else {
+            resp.producer_id = id;
+            resp.producer_epoch = 0;
+        }
+    }
+    SL__RESPOND(q, init_producer_id_response, &resp);
+}
+
+static void sl__describe_cluster(sl__req_t *q, sl_kreader_t *r)
+{
+    sl_kmsg_describe_cluster_request_t *req;
+    SL__DECODE(q, r, describe_cluster_request, req);
+    if (!req)
+        return;
+    sl_broker_t *b = q->b;
+    sl_kmsg_describe_cluster_response_t resp;
+    sl_kmsg_describe_cluster_response_init(&resp);
+    resp.cluster_id = sl_kstr_from(b->cluster_id);
+    resp.controller_id = b->cfg.node_id;
+    resp.brokers.items = SL__ALLOC(q, sl_kmsg_describe_cluster_response_describe_cluster_broker_t, 1);
+    if (resp.brokers.items) {
+        resp.brokers.count = 1;
+        sl_kmsg_describe_cluster_response_describe_cluster_broker_init(&resp.brokers.items[0]);
+        resp.brokers.items[0].broker_id = b->cfg.node_id;
+        resp.brokers.items[0].host = sl_kstr_from(b->adv_host);
+        resp.brokers.items[0].port = b->adv_port;
+    }
+    SL__RESPOND(q, describe_cluster_response, &resp);
+}
+
+/* ---- dispatch ------------------------------------------------------------------------------------- */
+
+void sl__dispatch(sl__req_t *q, sl_kreader_t *r)
+{
+    switch (q->key) {
+    case SL_KAPI_API_VERSIONS: sl__api_versions(q, r); break;
+    case SL_KAPI_METADATA: sl__metadata(q, r); break;
+    case SL_KAPI_PRODUCE: sl__produce(q, r); break;
+    case SL_KAPI_FETCH: sl__fetch(q, r); break;
+    case SL_KAPI_LIST_OFFSETS: sl__list_offsets(q, r); break;
+    case SL_KAPI_CREATE_TOPICS: sl__create_topics(q, r); break;
+    case SL_KAPI_DELETE_TOPICS: sl__delete_topics(q, r); break;
+    case SL_KAPI_CREATE_PARTITIONS: sl__create_partitions(q, r); break;
+    case SL_KAPI_DESCRIBE_CONFIGS: sl__describe_configs(q, r); break;
+    case SL_KAPI_ALTER_CONFIGS: sl__alter_configs(q, r); break;
+    case SL_KAPI_INCREMENTAL_ALTER_CONFIGS: sl__incremental_alter_configs(q, r); break;
+    case SL_KAPI_DELETE_RECORDS: sl__delete_records(q, r); break;
+    case SL_KAPI_INIT_PRODUCER_ID: sl__init_producer_id(q, r); break;
+    case SL_KAPI_DESCRIBE_CLUSTER: sl__describe_cluster(q, r); break;
+    default:
+        sl_net_close(q->nreq);
+        sl__req_free(q);
+    }
+}
