@@ -2,17 +2,40 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "repl/client.h"
+
 int sl__cmd_dump_log(int argc, char **argv);
+int sl__cmd_broker(int argc, char **argv);
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: sluice <command> [options]\n"
                "\n"
                "commands available in this build:\n"
+               "  broker [--config FILE] [--node-id N] [--listen HOST:PORT] [--data-dir DIR]\n"
+               "         [--override KEY=VALUE]...\n"
+               "                     run a single-node Kafka-protocol broker (kafka-server-start.sh)\n"
+               "  topic create NAME [--partitions N] [--replication-factor R] [--config KEY=VALUE]...\n"
+               "  topic list [--all] | topic describe NAME | topic delete NAME\n"
+               "                     administer topics (kafka-topics.sh)\n"
+               "  produce TOPIC [--key-separator SEP] [--partition N] [--acks all|1|0]\n"
+               "                [--compression none|gzip|snappy|lz4|zstd]\n"
+               "                     send the lines of stdin as records (kafka-console-producer.sh)\n"
+               "  consume TOPIC [--from-beginning] [--max-messages N] [--group G] [--partition N]\n"
+               "                [--print-key] [--key-separator SEP] [--timeout-ms T]\n"
+               "                     print records as lines (kafka-console-consumer.sh)\n"
+               "  bench produce|consume [--topic T] [--records N] [--record-size B] [--compression C]\n"
+               "                [--acks A] [--throughput R] [--mock]\n"
+               "                     client throughput and latency, optionally against the mock\n"
+               "                     cluster too (kafka-producer/consumer-perf-test.sh)\n"
                "  dump-log FILE.log [--print-records] [--verify-index]\n"
                "                     print the record batches of a partition log segment\n"
                "\n"
-               "The SQL shell, broker and client commands are not built yet.\n");
+               "The client commands also take --bootstrap HOST:PORT (default $SLUICE_BOOTSTRAP,\n"
+               "else " SL_CLIENT_DEFAULT_BOOTSTRAP "), --property KEY=VALUE (a librdkafka setting)\n"
+               "and --debug (librdkafka's log on stderr).\n"
+               "\n"
+               "The SQL shell, consumer groups and the REST server are not built yet.\n");
 }
 
 int main(int argc, char **argv)
@@ -21,12 +44,27 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    if (strcmp(argv[1], "dump-log") == 0)
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "dump-log") == 0)
         return sl__cmd_dump_log(argc - 1, argv + 1);
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+    if (strcmp(cmd, "broker") == 0)
+        return sl__cmd_broker(argc - 1, argv + 1);
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;
     }
-    fprintf(stderr, "sluice: unknown command '%s' (try 'sluice --help')\n", argv[1]);
+    int (*client_cmd)(int, char **) = strcmp(cmd, "topic") == 0     ? sl__cmd_topic
+                                      : strcmp(cmd, "produce") == 0 ? sl__cmd_produce
+                                      : strcmp(cmd, "consume") == 0 ? sl__cmd_consume
+                                      : strcmp(cmd, "bench") == 0   ? sl__cmd_bench
+                                                                    : NULL;
+    if (client_cmd) {
+        int rc = client_cmd(argc - 1, argv + 1);
+        /* librdkafka ends its threads after rd_kafka_destroy returns; let
+         * them finish so that nothing of a handle outlives the command. */
+        rd_kafka_wait_destroyed(5000);
+        return rc;
+    }
+    fprintf(stderr, "sluice: unknown command '%s' (try 'sluice --help')\n", cmd);
     return 2;
 }

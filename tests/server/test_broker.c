@@ -251,7 +251,7 @@ static void produce_range(const fixture_t *f, const char *topic, int from, int t
 /* Reads every partition of topic from the beginning until `want` records came;
  * checks that each partition's values rise (the order they were produced) and
  * that every id in [0, want) came exactly once. */
-static void consume_all(const fixture_t *f, const char *topic, int parts, int want)
+static void consume_all(const fixture_t *f, const char *topic, size_t parts, size_t want)
 {
     char err[256];
     rd_kafka_conf_t *c = conf(f);
@@ -260,17 +260,17 @@ static void consume_all(const fixture_t *f, const char *topic, int parts, int wa
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof err);
     assert_non_null(rk);
     rd_kafka_poll_set_consumer(rk);
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(parts);
-    for (int p = 0; p < parts; p++)
-        rd_kafka_topic_partition_list_add(l, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)parts);
+    for (size_t p = 0; p < parts; p++)
+        rd_kafka_topic_partition_list_add(l, topic, (int32_t)p)->offset = RD_KAFKA_OFFSET_BEGINNING;
     assert_int_equal(rd_kafka_assign(rk, l), RD_KAFKA_RESP_ERR_NO_ERROR);
     rd_kafka_topic_partition_list_destroy(l);
-    char *seen = calloc((size_t)want, 1);
-    int *last = calloc((size_t)parts, sizeof *last);
-    int64_t *next_off = calloc((size_t)parts, sizeof *next_off);
-    for (int p = 0; p < parts; p++)
+    char *seen = calloc(want, 1);
+    int *last = calloc(parts, sizeof *last);
+    int64_t *next_off = calloc(parts, sizeof *next_off);
+    for (size_t p = 0; p < parts; p++)
         last[p] = -1;
-    int got = 0;
+    size_t got = 0;
     time_t deadline = time(NULL) + 120;
     while (got < want && time(NULL) < deadline) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 500);
@@ -285,7 +285,7 @@ static void consume_all(const fixture_t *f, const char *topic, int parts, int wa
         int kl = snprintf(k, sizeof k, "k%d", id);
         assert_int_equal(m->key_len, (size_t)kl);
         assert_memory_equal(m->key, k, (size_t)kl);
-        assert_true(id >= 0 && id < want);
+        assert_true(id >= 0 && (size_t)id < want);
         assert_int_equal(seen[id], 0);
         seen[id] = 1;
         assert_true(id > last[m->partition]);
@@ -325,6 +325,7 @@ static void long_poll_is_woken_by_append(void **state)
     char err[256];
     rd_kafka_conf_t *c = conf(f);
     set(c, "group.id", "unused");
+    set(c, "enable.auto.commit", "false"); /* no group coordinator yet: nothing to commit to */
     set(c, "fetch.wait.max.ms", "10000");
     set(c, "allow.auto.create.topics", "true");
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof err);
