@@ -8,9 +8,9 @@ JOBS       ?= $(shell nproc)
 # Every Debian package the project and its tests need.
 DEB_PACKAGES = build-essential cmake pkg-config zlib1g-dev liblz4-dev libzstd-dev \
                libsnappy-dev libcmocka-dev liblmdb-dev libsqlite3-dev lemon \
-               librdkafka-dev kcat libedit-dev libssl-dev
+               librdkafka-dev kcat libedit-dev libssl-dev python3 clang libclang-rt-14-dev
 
-.PHONY: all deps build run test test-asan bench clean
+.PHONY: all deps build run test test-asan bench fuzz clean
 
 all: build
 
@@ -53,6 +53,18 @@ test-asan: deps
 
 bench: deps build
 	@for b in $(BUILD)/bin/bench_*; do [ -x "$$b" ] && "$$b" || exit 1; done
+
+# libFuzzer over the request decoder (tests/fuzz/README.md), FUZZ_SECONDS long.
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS = broker/proto/kmsg.c broker/proto/kproto.c common/buf.c common/outbuf.c common/varint.c common/err.c
+FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I. -Itests
+fuzz: deps
+	mkdir -p $(BUILD)/fuzz/corpus
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(FUZZ_FLAGS) \
+	  tests/fuzz/fuzz_request.c $(FUZZ_SRCS) -o $(BUILD)/fuzz/fuzz_request
+	clang -O1 -DSL_FUZZ_MAKE_SEEDS $(FUZZ_FLAGS) tests/fuzz/fuzz_request.c $(FUZZ_SRCS) -o $(BUILD)/fuzz/fuzz_seeds
+	$(BUILD)/fuzz/fuzz_seeds $(BUILD)/fuzz/corpus
+	cd $(BUILD)/fuzz && ./fuzz_request -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 corpus
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
