@@ -15,6 +15,7 @@
 #include "broker/log/log_int.h"
 #include "common/buf.h"
 #include "common/murmur2.h"
+#include "common/fsutil.h"
 #include "common/trace.h"
 
 /* Bytes read from a segment file at a time, and written to the cleaned
@@ -437,16 +438,6 @@ static sl_err_t sl__swap_to_final(sl_segment_t *cleaned)
     return err;
 }
 
-static void sl__fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        if (fsync(fd) != 0)
-            sl_trace(SL_TRACE_WARN, "log", "fsync %s: %s", dir, strerror(errno));
-        close(fd);
-    }
-}
-
 /* Puts cleaned in place of grp[0..n) (consumes cleaned either way). Sets
  * *swapped when it went in; when retention or truncation changed those
  * segments meanwhile, the work is thrown away and SL_OK returned.
@@ -528,7 +519,8 @@ static sl_err_t sl__swap_in(sl__cleaner_t *c, sl_segment_t **grp, int n, sl_segm
         sl__unlink_quiet(sl_index_path(grp[k]->oidx));
         sl__unlink_quiet(sl_index_path(grp[k]->tidx));
     }
-    sl__fsync_dir(log->dir);
+    if (sl_fsync_dir(log->dir) != SL_OK)
+        sl_trace(SL_TRACE_WARN, "log", "fsync %s: %s", log->dir, strerror(errno));
     return SL_OK;
 }
 

@@ -15,6 +15,7 @@
 
 #include "broker/log/log_int.h"
 #include "broker/log/logmgr.h"
+#include "common/fsutil.h"
 #include "common/trace.h"
 
 #define SL__CP_RECOVERY "recovery-point-offset-checkpoint"
@@ -106,25 +107,16 @@ static int64_t sl__cp_find(const sl__cp_entry_t *e, int n, const char *topic, in
     return dflt;
 }
 
-static sl_err_t sl__fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return SL_ERR_IO;
-    int r = fsync(fd);
-    close(fd);
-    return r == 0 ? SL_OK : SL_ERR_IO;
-}
-
 /* Writes name atomically; which: 0 recovery point, 1 log start, 2 cleaner. */
 static sl_err_t sl__cp_write(sl_logmgr_t *mgr, const char *name, int which)
 {
-    char path[4096], tmp[4200];
+    char path[4096];
     snprintf(path, sizeof path, "%s/%s", mgr->dir, name);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return SL_ERR_IO;
+    sl_atomic_file_t af;
+    sl_err_t err = sl_atomic_file_open(&af, path);
+    if (err)
+        return err;
+    FILE *f = af.f;
     int n = 0;
     for (int i = 0; i < mgr->n; i++)
         if (which != 2 || (sl_log_get_config(mgr->entries[i].log).cleanup_policy & SL_CLEANUP_COMPACT))
@@ -143,14 +135,10 @@ static sl_err_t sl__cp_write(sl_logmgr_t *mgr, const char *name, int which)
             continue;
         fprintf(f, "%s %" PRId32 " %" PRId64 "\n", e->topic, e->partition, v);
     }
-    int ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
+    err = sl_atomic_file_commit(&af);
+    if (err)
         sl_trace(SL_TRACE_ERROR, "log", "writing %s: %s", path, strerror(errno));
-        unlink(tmp);
-        return SL_ERR_IO;
-    }
-    return SL_OK;
+    return err;
 }
 
 sl_err_t sl_logmgr_checkpoint(sl_logmgr_t *mgr)
@@ -163,8 +151,6 @@ sl_err_t sl_logmgr_checkpoint(sl_logmgr_t *mgr)
     pthread_rwlock_unlock(&mgr->lock);
     if (!err)
         err = e2 ? e2 : e3;
-    if (!err)
-        err = sl__fsync_dir(mgr->dir);
     pthread_mutex_unlock(&mgr->cp_mu);
     return err;
 }
@@ -336,7 +322,7 @@ void sl_logmgr_close(sl_logmgr_t *mgr)
         if (fd >= 0) {
             fsync(fd);
             close(fd);
-            sl__fsync_dir(mgr->dir);
+            sl_fsync_dir(mgr->dir);
         }
     }
     free(mgr->entries);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "broker/server/broker_int.h"
+#include "common/fsutil.h"
 #include "common/trace.h"
 
 int64_t sl__broker_now_ms(void)
@@ -71,21 +72,15 @@ static sl_err_t sl__meta_properties(sl_broker_t *b, char *errbuf, size_t errlen)
             return SL_OK;
     }
     sl__new_cluster_id(b->cluster_id);
-    char tmp[2100];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(errbuf, errlen, "%s: %s", tmp, strerror(errno));
-        return SL_ERR_IO;
+    sl_atomic_file_t af;
+    sl_err_t err = sl_atomic_file_open(&af, path);
+    if (!err) {
+        fprintf(af.f, "#\nversion=1\ncluster.id=%s\nnode.id=%" PRId32 "\n", b->cluster_id, b->cfg.node_id);
+        err = sl_atomic_file_commit(&af);
     }
-    fprintf(f, "#\nversion=1\ncluster.id=%s\nnode.id=%" PRId32 "\n", b->cluster_id, b->cfg.node_id);
-    int ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
+    if (err)
         snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
-        return SL_ERR_IO;
-    }
-    return SL_OK;
+    return err;
 }
 
 /* ---- requests ------------------------------------------------------------------ */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/fsutil.h"
 #include "common/trace.h"
 
 typedef struct sl__pbatch {
@@ -206,19 +207,12 @@ struct sl_pid_alloc {
 
 static sl_err_t sl__pid_write_block(sl_pid_alloc_t *a, int64_t block_end)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", a->path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return SL_ERR_IO;
-    fprintf(f, "%" PRId64 "\n", block_end);
-    int ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, a->path) != 0) {
-        unlink(tmp);
-        return SL_ERR_IO;
-    }
-    return SL_OK;
+    sl_atomic_file_t af;
+    sl_err_t err = sl_atomic_file_open(&af, a->path);
+    if (err)
+        return err;
+    fprintf(af.f, "%" PRId64 "\n", block_end);
+    return sl_atomic_file_commit(&af);
 }
 
 sl_err_t sl_pid_alloc_open(const char *data_dir, sl_pid_alloc_t **out)

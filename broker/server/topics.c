@@ -12,6 +12,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "common/fsutil.h"
 #include "common/trace.h"
 
 #define SL__META "topics.meta"
@@ -87,12 +88,13 @@ static void sl__unescape(char *s)
 
 static sl_err_t sl__save(sl_topics_t *t)
 {
-    char path[4096], tmp[4200];
+    char path[4096];
     snprintf(path, sizeof path, "%s/%s", t->dir, SL__META);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return SL_ERR_IO;
+    sl_atomic_file_t af;
+    sl_err_t err = sl_atomic_file_open(&af, path);
+    if (err)
+        return err;
+    FILE *f = af.f;
     fprintf(f, "0\n");
     for (int i = 0; i < t->ntopics; i++) {
         sl__topic_t *tp = t->topics[i];
@@ -106,14 +108,10 @@ static sl_err_t sl__save(sl_topics_t *t)
             fputc('\n', f);
         }
     }
-    int ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
+    err = sl_atomic_file_commit(&af);
+    if (err)
         sl_trace(SL_TRACE_ERROR, "topics", "writing %s: %s", path, strerror(errno));
-        unlink(tmp);
-        return SL_ERR_IO;
-    }
-    return SL_OK;
+    return err;
 }
 
 /* ---- topics ------------------------------------------------------------------------ */
