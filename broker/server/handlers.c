@@ -11,18 +11,21 @@
 
 #define SL__ALLOC(q, T, n) ((T *)sl_arena_alloc(&(q)->arena, (size_t)(n) * sizeof(T)))
 
-/* A NUL-terminated copy of a wire string in the request's arena. */
-static char *sl__cstr(sl__req_t *q, sl_kstr_t s)
+/* A NUL-terminated copy of a wire string in arena a. */
+static char *sl__cstr_in(sl_arena_t *a, sl_kstr_t s)
 {
     if (s.len < 0)
         return NULL;
-    char *p = sl_arena_alloc(&q->arena, (size_t)s.len + 1);
+    char *p = sl_arena_alloc(a, (size_t)s.len + 1);
     if (p) {
         memcpy(p, s.data, (size_t)s.len);
         p[s.len] = 0;
     }
     return p;
 }
+
+/* A NUL-terminated copy of a wire string in the request's arena. */
+static char *sl__cstr(sl__req_t *q, sl_kstr_t s) { return sl__cstr_in(&q->arena, s); }
 
 /* A wire string of a C string, copied into the arena (responses outlive stack buffers). */
 static sl_kstr_t sl__kstr_dup(sl__req_t *q, const char *s)
@@ -362,7 +365,8 @@ int sl__fetch_try(sl__req_t *q, void *request, int final)
         int np = ft->partitions.count > 0 ? ft->partitions.count : 0;
         tr->partitions.items = sl_arena_alloc(&scratch, (size_t)np * sizeof *tr->partitions.items);
         tr->partitions.count = tr->partitions.items ? np : 0;
-        char *topic = sl__cstr(q, ft->topic);
+        /* In the scratch arena: a parked fetch is tried again on every append. */
+        char *topic = sl__cstr_in(&scratch, ft->topic);
         for (int j = 0; j < tr->partitions.count; j++) {
             sl_kmsg_fetch_request_fetch_partition_t *fp = &ft->partitions.items[j];
             sl_kmsg_fetch_response_partition_data_t *pd = &tr->partitions.items[j];
