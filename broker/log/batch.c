@@ -240,6 +240,50 @@ static int valid_end_txn_value(const sl_record_t *rec)
     return rec->value && rec->value_len >= 6 && (int16_t)sl_load_be16(rec->value) >= 0;
 }
 
+/* sl_batch_validate_records for a batch that is not a control batch: the
+ * checks of sl_record_iter_next, with offset deltas required to be exactly
+ * 0..n-1, without decoding each record into an sl_record_t. This is the
+ * broker's append path: bench_log measured 3.0 us per 16 KiB batch of
+ * 100-byte records through the iterator, see docs/benchmarks.md for this
+ * loop's figure. It must accept and refuse exactly what the iterator does
+ * (tests/log/test_batch.c compares the two on mutated batches). */
+static sl_err_t validate_plain(sl_record_iter_t *it)
+{
+    const uint8_t *q = it->p, *end = it->end;
+    for (int32_t i = 0; i < it->h.record_count; i++) {
+        int64_t len, v, n;
+        if (!get_varint(&q, end, SL_VARINT_MAX32, &len) || len < MIN_RECORD_BODY || len > end - q)
+            return SL_ERR_INVALID_RECORD;
+        const uint8_t *rend = q + len;
+        q++; /* attributes */
+        if (!get_varint(&q, rend, SL_VARINT_MAX64, &v) || !get_varint(&q, rend, SL_VARINT_MAX32, &v) ||
+            v != i)
+            return SL_ERR_INVALID_RECORD;
+        /* key, value: -1 (null) or a length within the record */
+        for (int f = 0; f < 2; f++) {
+            if (!get_varint(&q, rend, SL_VARINT_MAX32, &n) || n < -1 || n > rend - q)
+                return SL_ERR_INVALID_RECORD;
+            if (n > 0)
+                q += n;
+        }
+        if (!get_varint(&q, rend, SL_VARINT_MAX32, &n) || n < 0)
+            return SL_ERR_INVALID_RECORD;
+        for (int64_t h = 0; h < n; h++) {
+            int64_t kl, vl;
+            if (!get_varint(&q, rend, SL_VARINT_MAX32, &kl) || kl < 0 || kl > rend - q)
+                return SL_ERR_INVALID_RECORD;
+            q += kl;
+            if (!get_varint(&q, rend, SL_VARINT_MAX32, &vl) || vl < -1 || vl > rend - q)
+                return SL_ERR_INVALID_RECORD;
+            if (vl > 0)
+                q += vl;
+        }
+        if (q != rend)
+            return SL_ERR_INVALID_RECORD;
+    }
+    return q == end ? SL_OK : SL_ERR_INVALID_RECORD;
+}
+
 sl_err_t sl_batch_validate_records(const uint8_t *batch, size_t len, size_t max_decompressed,
                                    sl_buf_t *scratch)
 {
@@ -252,6 +296,8 @@ sl_err_t sl_batch_validate_records(const uint8_t *batch, size_t len, size_t max_
     if ((int64_t)it.h.record_count != (int64_t)it.h.last_offset_delta + 1)
         return SL_ERR_INVALID_RECORD;
     int control = (it.h.attributes & SL_BATCH_ATTR_CONTROL) != 0;
+    if (!control)
+        return validate_plain(&it);
     int64_t i = 0;
     sl_record_t rec;
     int r;

@@ -1102,6 +1102,67 @@ static void header_next_bounds(void **state)
     assert_int_equal(sl_record_header_next(&p, ok + 7, &h), SL_ERR_INVALID_RECORD); /* nothing left */
 }
 
+/* The append path validates plain batches with a dedicated loop; it must
+ * accept and refuse exactly what the record iterator does. Reference: the
+ * iterator, offsets exactly 0..n-1, count == lastOffsetDelta + 1. */
+static sl_err_t reference_validate(const uint8_t *b, size_t len)
+{
+    sl_record_iter_t it;
+    sl_err_t err = sl_record_iter_init(&it, b, len, 1 << 20, NULL);
+    if (err)
+        return err;
+    if ((int64_t)it.h.record_count != (int64_t)it.h.last_offset_delta + 1)
+        return SL_ERR_INVALID_RECORD;
+    sl_record_t rec;
+    int r;
+    int64_t i = 0;
+    while ((r = sl_record_iter_next(&it, &rec)) == 1)
+        if (rec.offset - it.h.base_offset != i++)
+            return SL_ERR_INVALID_RECORD;
+    return r < 0 ? (sl_err_t)r : SL_OK;
+}
+
+static void fast_validation_agrees_with_iterator(void **state)
+{
+    (void)state;
+    sl_batch_builder_t b;
+    sl_batch_builder_init(&b, NULL);
+    sl_record_header_t hdrs[2] = {{(const uint8_t *)"h1", 2, (const uint8_t *)"v", 1},
+                                  {(const uint8_t *)"h2", 2, NULL, -1}};
+    for (int i = 0; i < 12; i++)
+        assert_int_equal(sl_batch_builder_add(&b, -1, 1000 + i * 300, i % 3 ? "key" : NULL, i % 3 ? 3 : -1,
+                                              i % 4 ? "some value bytes" : NULL, i % 4 ? 16 : -1, hdrs,
+                                              (size_t)(i % 3)),
+                         SL_OK);
+    sl_buf_t good = SL_BUF_INIT, m = SL_BUF_INIT;
+    assert_int_equal(sl_batch_builder_finish(&b, &good), SL_OK);
+    sl_batch_builder_destroy(&b);
+    assert_int_equal(sl_batch_validate_records(good.data, good.len, 1 << 20, NULL), SL_OK);
+    uint64_t seed = 2024;
+    int refused = 0;
+    for (int round = 0; round < 30000; round++) {
+        sl_buf_reset(&m);
+        sl_buf_append(&m, good.data, good.len);
+        /* 1-3 byte changes in the records (and sometimes the count fields). */
+        int changes = 1 + (int)(sl_test_rand(&seed) % 3);
+        for (int c = 0; c < changes; c++) {
+            size_t lo = sl_test_rand(&seed) % 8 == 0 ? SL_BATCH_OFF_LAST_OFFSET_DELTA : SL_BATCH_HEADER_SIZE;
+            size_t pos = lo + (size_t)(sl_test_rand(&seed) % (m.len - lo));
+            if (lo != SL_BATCH_HEADER_SIZE && pos >= SL_BATCH_OFF_BASE_TIMESTAMP && pos < SL_BATCH_OFF_RECORD_COUNT)
+                pos = SL_BATCH_OFF_RECORD_COUNT + 3;
+            m.data[pos] = (uint8_t)sl_test_rand(&seed);
+        }
+        sl_err_t want = reference_validate(m.data, m.len);
+        sl_err_t got = sl_batch_validate_records(m.data, m.len, 1 << 20, NULL);
+        if ((want == SL_OK) != (got == SL_OK))
+            fail_msg("round %d: iterator says %s, fast path says %s", round, sl_err_name(want), sl_err_name(got));
+        refused += want != SL_OK;
+    }
+    assert_true(refused > 1000); /* the mutations do reach the checks */
+    sl_buf_free(&good);
+    sl_buf_free(&m);
+}
+
 SL_TEST_GROUP(batch, cmocka_unit_test(known_answer_one_record),
               cmocka_unit_test(known_answer_headers_and_producer), cmocka_unit_test(known_answer_gzip),
               cmocka_unit_test(known_answer_librdkafka), cmocka_unit_test(header_parse_known_bytes),
@@ -1111,4 +1172,5 @@ SL_TEST_GROUP(batch, cmocka_unit_test(known_answer_one_record),
               cmocka_unit_test(builder_round_trips), cmocka_unit_test(builder_cleaner_options),
               cmocka_unit_test(builder_rejects_bad_input), cmocka_unit_test(timestamps),
               cmocka_unit_test(raw_snappy_batch), cmocka_unit_test(unsupported_compression_attribute),
-              cmocka_unit_test(fuzz_validate), cmocka_unit_test(header_next_bounds))
+              cmocka_unit_test(fuzz_validate), cmocka_unit_test(header_next_bounds),
+              cmocka_unit_test(fast_validation_agrees_with_iterator))
