@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,17 +88,27 @@ static sl_err_t sl__meta_properties(sl_broker_t *b, char *errbuf, size_t errlen)
 /* ---- requests ------------------------------------------------------------------ */
 
 /* The versions served: what the issue and the handlers cover, within what the
- * generated codecs know. */
+ * generated codecs know. Produce is advertised from v0 though v0-2 (message
+ * formats 0 and 1) are refused per partition with UNSUPPORTED_VERSION, as
+ * Kafka 4 does (KAFKA-18659): librdkafka up to 2.11 compresses with gzip and
+ * snappy only for brokers that list Produce v0. */
 static const struct {
     int16_t key, min, max;
 } sl__served[] = {
-    {SL_KAPI_PRODUCE, 3, 9},          {SL_KAPI_FETCH, 4, 12},
+    {SL_KAPI_PRODUCE, 0, 9},          {SL_KAPI_FETCH, 4, 12},
     {SL_KAPI_LIST_OFFSETS, 1, 7},     {SL_KAPI_METADATA, 0, 12},
     {SL_KAPI_API_VERSIONS, 0, 3},     {SL_KAPI_CREATE_TOPICS, 0, 7},
     {SL_KAPI_DELETE_TOPICS, 0, 6},    {SL_KAPI_DELETE_RECORDS, 0, 2},
     {SL_KAPI_INIT_PRODUCER_ID, 0, 4}, {SL_KAPI_DESCRIBE_CONFIGS, 0, 4},
     {SL_KAPI_ALTER_CONFIGS, 0, 2},    {SL_KAPI_CREATE_PARTITIONS, 0, 3},
     {SL_KAPI_INCREMENTAL_ALTER_CONFIGS, 0, 1}, {SL_KAPI_DESCRIBE_CLUSTER, 0, 0},
+    /* the group coordinator (group_handlers.c) */
+    {SL_KAPI_FIND_COORDINATOR, 0, 4}, {SL_KAPI_JOIN_GROUP, 0, 9},
+    {SL_KAPI_SYNC_GROUP, 0, 5},       {SL_KAPI_HEARTBEAT, 0, 4},
+    {SL_KAPI_LEAVE_GROUP, 0, 5},      {SL_KAPI_OFFSET_COMMIT, 2, 8},
+    {SL_KAPI_OFFSET_FETCH, 1, 8},     {SL_KAPI_LIST_GROUPS, 0, 4},
+    {SL_KAPI_DESCRIBE_GROUPS, 0, 5},  {SL_KAPI_DELETE_GROUPS, 0, 2},
+    {SL_KAPI_OFFSET_DELETE, 0, 0},
 };
 
 int sl__broker_supported(int16_t key, int16_t *min, int16_t *max)
@@ -310,12 +322,24 @@ sl_err_t sl_broker_start(const sl_broker_config_t *cfg, sl_broker_t **out, char 
     if (!b)
         return SL_ERR_NOMEM;
     b->cfg = *cfg;
+    b->lock_fd = -1;
     pthread_mutex_init(&b->wait_mu, NULL);
     pthread_cond_init(&b->wait_cond, NULL);
     sl_err_t err = SL_OK;
     if (mkdir(cfg->data_dir, 0755) != 0 && errno != EEXIST) {
         snprintf(errbuf, errlen, "%s: %s", cfg->data_dir, strerror(errno));
         err = SL_ERR_IO;
+    }
+    if (!err) {
+        /* Two processes on one data directory would corrupt it: Kafka's .lock. */
+        char lock[2048];
+        snprintf(lock, sizeof lock, "%s/.lock", cfg->data_dir);
+        b->lock_fd = open(lock, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+        if (b->lock_fd < 0 || flock(b->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+            snprintf(errbuf, errlen, "%s: %s", cfg->data_dir,
+                     errno == EWOULDBLOCK ? "data directory in use by another broker" : strerror(errno));
+            err = SL_ERR_IO;
+        }
     }
     if (!err)
         err = sl__meta_properties(b, errbuf, errlen);
@@ -325,6 +349,18 @@ sl_err_t sl_broker_start(const sl_broker_config_t *cfg, sl_broker_t **out, char 
         err = sl_topics_open(b->logs, cfg->data_dir, &cfg->log.log_defaults, &b->topics, errbuf, errlen);
     if (!err && (err = sl_pid_alloc_open(cfg->data_dir, &b->pids)) != SL_OK)
         snprintf(errbuf, errlen, "%s/producer-id-block: %s", cfg->data_dir, sl_err_str(err));
+    if (!err) {
+        sl_group_config_t gc = {
+            .offsets_topic_num_partitions = cfg->offsets_topic_num_partitions,
+            .offsets_retention_ms = cfg->offsets_retention_minutes * 60000,
+            .offsets_retention_check_ms = 600000,
+            .initial_rebalance_delay_ms = cfg->group_initial_rebalance_delay_ms,
+            .min_session_timeout_ms = cfg->group_min_session_timeout_ms,
+            .max_session_timeout_ms = cfg->group_max_session_timeout_ms,
+            .offset_metadata_max_bytes = 4096,
+        };
+        err = sl_group_coord_start(b->topics, &gc, &b->groups, errbuf, errlen);
+    }
     if (!err)
         err = sl_logmgr_start(b->logs);
     if (!err) {
@@ -373,6 +409,8 @@ void sl_broker_stop(sl_broker_t *b)
     /* No new requests; handlers finish what they hold. */
     if (b->net)
         sl_net_shutdown(b->net);
+    /* Held JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR). */
+    sl_group_coord_stop(b->groups);
     /* Waiting fetches are answered (the answers are dropped by the network
      * layer now), then the purgatory thread ends. */
     if (b->wait_started) {
@@ -386,6 +424,8 @@ void sl_broker_stop(sl_broker_t *b)
     sl_topics_close(b->topics);
     sl_logmgr_close(b->logs); /* flushes, checkpoints, marks a clean shutdown */
     sl_pid_alloc_close(b->pids);
+    if (b->lock_fd >= 0)
+        close(b->lock_fd); /* releases the flock */
     pthread_mutex_destroy(&b->wait_mu);
     pthread_cond_destroy(&b->wait_cond);
     free(b);

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 
+#include "broker/group/group.h"
 #include "broker/log/logmgr.h"
 #include "broker/net/net.h"
 #include "broker/proto/kmsg.h"
@@ -24,6 +25,8 @@ struct sl_broker {
     sl_topics_t *topics;
     sl_pid_alloc_t *pids;
     sl_net_t *net;
+    int lock_fd; /* flock on <data dir>/.lock: one broker per data directory */
+    sl_group_coord_t *groups; /* the group coordinator */
 
     /* Fetches waiting for data (the fetch purgatory): woken by appends. */
     pthread_mutex_t wait_mu;
@@ -71,6 +74,10 @@ int sl__fetch_try(sl__req_t *q, void *request, int final);
 
 /** Runs the handler for q's API (the body is still to be decoded from r). */
 void sl__dispatch(sl__req_t *q, sl_kreader_t *r);
+
+/** Runs the handler of a group API (group_handlers.c); returns 0, having
+ * done nothing, when q's API is not one of them. */
+int sl__group_dispatch(sl__req_t *q, sl_kreader_t *r);
 
 /** Milliseconds of wall-clock time. */
 int64_t sl__broker_now_ms(void);

@@ -301,7 +301,9 @@ static void sl__produce(sl__req_t *q, sl_kreader_t *r)
             pr->base_offset = -1;
             sl_err_t err = SL_OK;
             sl_topic_part_t *part = topic ? sl_topics_acquire(b->topics, topic, pd->index) : NULL;
-            if (bad_acks)
+            if (q->version < 3)
+                err = SL_ERR_UNSUPPORTED_VERSION; /* message formats 0 and 1: see sl__served */
+            else if (bad_acks)
                 pr->error_code = 21; /* INVALID_REQUIRED_ACKS */
             else if (!part)
                 err = SL_ERR_UNKNOWN_TOPIC;
@@ -1013,6 +1015,8 @@ void sl__dispatch(sl__req_t *q, sl_kreader_t *r)
     case SL_KAPI_INIT_PRODUCER_ID: sl__init_producer_id(q, r); break;
     case SL_KAPI_DESCRIBE_CLUSTER: sl__describe_cluster(q, r); break;
     default:
+        if (sl__group_dispatch(q, r))
+            break;
         sl_net_close(q->nreq);
         sl__req_free(q);
     }

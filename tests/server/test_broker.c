@@ -14,6 +14,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "broker/proto/kmsg.h"
 #include "broker/server/broker.h"
 #include "common/buf.h"
 #include "common/trace.h"
@@ -467,7 +468,8 @@ static void raw_protocol_edges(void **state)
         const uint8_t *e = buf + 10 + 6 * i;
         if (sl_load_be16(e) == 0) {
             saw_produce = 1;
-            assert_int_equal(sl_load_be16(e + 2), 3);
+            /* v0 advertised (librdkafka compresses only then), v0-2 refused */
+            assert_int_equal(sl_load_be16(e + 2), 0);
             assert_int_equal(sl_load_be16(e + 4), 9);
         }
     }
@@ -477,6 +479,41 @@ static void raw_protocol_edges(void **state)
     n = roundtrip(fd, v0, sizeof v0, buf, sizeof buf);
     assert_true(n > 10);
     assert_int_equal((int16_t)sl_load_be16(buf + 4), 0);
+    /* Produce v2 (message format 1) is refused per partition. */
+    {
+        sl_kmsg_produce_request_t pr;
+        sl_kmsg_produce_request_init(&pr);
+        sl_kmsg_produce_request_partition_produce_data_t pd;
+        sl_kmsg_produce_request_partition_produce_data_init(&pd);
+        pd.index = 0;
+        pd.records = (sl_krecords_t){(const uint8_t *)"0123456789", 10, -1, 0, NULL, NULL};
+        sl_kmsg_produce_request_topic_produce_data_t td;
+        sl_kmsg_produce_request_topic_produce_data_init(&td);
+        td.name = SL_KSTR("old-format");
+        td.partition_data = (sl_kmsg_produce_request_partition_produce_data_array_t){&pd, 1};
+        pr.acks = 1;
+        pr.timeout_ms = 1000;
+        pr.topic_data = (sl_kmsg_produce_request_topic_produce_data_array_t){&td, 1};
+        sl_outbuf_t ob = SL_OUTBUF_INIT;
+        sl_kmsg_request_header_t h;
+        sl_kmsg_request_header_init(&h);
+        h.request_api_key = SL_KAPI_PRODUCE;
+        h.request_api_version = 2;
+        h.correlation_id = 11;
+        h.client_id = SL_KSTR("test");
+        assert_int_equal(sl_kmsg_request_header_encode(&ob, 1, &h), SL_OK);
+        assert_int_equal(sl_kmsg_produce_request_encode(&ob, 2, &pr), SL_OK);
+        n = roundtrip(fd, ob.mem.data, ob.mem.len, buf, sizeof buf);
+        sl_outbuf_free(&ob);
+        assert_true(n > 4);
+        sl_kreader_t r = sl_kreader_make(buf + 4, (size_t)n - 4);
+        sl_arena_t arena = SL_ARENA_INIT;
+        sl_kmsg_produce_response_t resp;
+        assert_int_equal(sl_kmsg_produce_response_decode(&r, 2, &arena, &resp), SL_OK);
+        assert_int_equal(resp.responses.count, 1);
+        assert_int_equal(resp.responses.items[0].partition_responses.items[0].error_code, 35);
+        sl_arena_free(&arena);
+    }
     /* An unknown API key closes the connection. */
     const uint8_t unknown[] = {0x7f, 0x00, 0, 0, 0, 0, 0, 9, 0xff, 0xff};
     assert_int_equal(roundtrip(fd, unknown, sizeof unknown, buf, sizeof buf), -1);
@@ -497,6 +534,16 @@ static void raw_protocol_edges(void **state)
     n = roundtrip(fd, v0, sizeof v0, buf, sizeof buf);
     assert_true(n > 10);
     close(fd);
+
+    /* A second broker on the same data directory is refused. */
+    sl_broker_config_t cfg;
+    sl_broker_config_default(&cfg);
+    char err[512] = "";
+    assert_int_equal(sl_broker_config_set(&cfg, "listeners", "PLAINTEXT://127.0.0.1:0", err, sizeof err), SL_OK);
+    assert_int_equal(sl_broker_config_set(&cfg, "log.dirs", f->dir, err, sizeof err), SL_OK);
+    sl_broker_t *second = NULL;
+    assert_int_equal(sl_broker_start(&cfg, &second, err, sizeof err), SL_ERR_IO);
+    assert_non_null(strstr(err, "in use"));
 }
 
 SL_TEST_GROUP(broker, cmocka_unit_test_setup_teardown(admin_topics_and_configs, setup, teardown),
