@@ -24,6 +24,9 @@ static void usage(FILE *f)
                "  consume TOPIC [--from-beginning] [--max-messages N] [--group G] [--partition N]\n"
                "                [--print-key] [--key-separator SEP] [--timeout-ms T]\n"
                "                     print records as lines (kafka-console-consumer.sh)\n"
+               "  groups list | groups describe GROUP\n"
+               "                     consumer groups: members, assignments, committed offsets,\n"
+               "                     log end offsets and lag (kafka-consumer-groups.sh)\n"
                "  bench produce|consume [--topic T] [--records N] [--record-size B] [--compression C]\n"
                "                [--acks A] [--throughput R] [--mock]\n"
                "                     client throughput and latency, optionally against the mock\n"
@@ -35,7 +38,7 @@ static void usage(FILE *f)
                "else " SL_CLIENT_DEFAULT_BOOTSTRAP "), --property KEY=VALUE (a librdkafka setting)\n"
                "and --debug (librdkafka's log on stderr).\n"
                "\n"
-               "The SQL shell, consumer groups and the REST server are not built yet.\n");
+               "The SQL shell and the REST server are not built yet.\n");
 }
 
 int main(int argc, char **argv)
@@ -57,6 +60,7 @@ int main(int argc, char **argv)
                                       : strcmp(cmd, "produce") == 0 ? sl__cmd_produce
                                       : strcmp(cmd, "consume") == 0 ? sl__cmd_consume
                                       : strcmp(cmd, "bench") == 0   ? sl__cmd_bench
+                                      : strcmp(cmd, "groups") == 0  ? sl__cmd_groups
                                                                     : NULL;
     if (client_cmd) {
         int rc = client_cmd(argc - 1, argv + 1);

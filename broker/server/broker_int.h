@@ -13,6 +13,7 @@
 #include "broker/server/producers.h"
 #include "broker/server/topics.h"
 #include "common/buf.h"
+#include "common/trace.h"
 
 typedef struct sl__fetch_wait sl__fetch_wait_t;
 
@@ -81,5 +82,43 @@ int sl__group_dispatch(sl__req_t *q, sl_kreader_t *r);
 
 /** Milliseconds of wall-clock time. */
 int64_t sl__broker_now_ms(void);
+
+/* ---- for the handlers: decode a body, encode and send an answer ------------ */
+
+/* Encodes header + body with enc and answers; closes the connection when
+ * encoding fails (a handler bug, traced). */
+#define SL__RESPOND(q, name, resp)                                                                   \
+    do {                                                                                             \
+        sl_outbuf_t ob_ = SL_OUTBUF_INIT;                                                            \
+        sl_err_t e_ = sl__req_header((q), &ob_);                                                     \
+        if (!e_)                                                                                     \
+            e_ = sl_kmsg_##name##_encode(&ob_, (q)->version, (resp));                                \
+        if (e_) {                                                                                    \
+            sl_trace(SL_TRACE_ERROR, "broker", "encoding a " #name " v%d: %s", (q)->version,         \
+                     sl_err_str(e_));                                                                \
+            sl_outbuf_free(&ob_);                                                                    \
+            sl_net_close((q)->nreq);                                                                 \
+            sl__req_free(q);                                                                         \
+        } else {                                                                                     \
+            sl__req_respond((q), &ob_);                                                              \
+        }                                                                                            \
+    } while (0)
+
+/* Decodes the body into a struct allocated in the arena; on failure closes the
+ * connection (traced) and returns NULL. */
+#define SL__DECODE(q, r, name, out)                                                                  \
+    do {                                                                                             \
+        (out) = sl_arena_alloc(&(q)->arena, sizeof *(out));                                          \
+        sl_err_t e_ = (out) ? sl_kmsg_##name##_decode((r), (q)->version, &(q)->arena, (out))         \
+                            : SL_ERR_NOMEM;                                                          \
+        if (e_) {                                                                                    \
+            sl_trace(SL_TRACE_WARN, "broker", "%s: bad " #name " v%d (%s); closing",                 \
+                     sl_net_request_peer((q)->nreq), (q)->version, sl_err_str(e_));                  \
+            sl_net_close((q)->nreq);                                                                 \
+            sl__req_free(q);                                                                         \
+            (out) = NULL;                                                                            \
+        }                                                                                            \
+    } while (0)
+
 
 #endif

@@ -12,38 +12,6 @@
 #include "broker/server/broker_int.h"
 #include "common/trace.h"
 
-/* The same two macros as handlers.c (kept static there). */
-#define SL__GRESPOND(q, name, resp)                                                                  \
-    do {                                                                                             \
-        sl_outbuf_t ob_ = SL_OUTBUF_INIT;                                                            \
-        sl_err_t e_ = sl__req_header((q), &ob_);                                                     \
-        if (!e_)                                                                                     \
-            e_ = sl_kmsg_##name##_encode(&ob_, (q)->version, (resp));                                \
-        if (e_) {                                                                                    \
-            sl_trace(SL_TRACE_ERROR, "broker", "encoding a " #name " v%d: %s", (q)->version,         \
-                     sl_err_str(e_));                                                                \
-            sl_outbuf_free(&ob_);                                                                    \
-            sl_net_close((q)->nreq);                                                                 \
-            sl__req_free(q);                                                                         \
-        } else {                                                                                     \
-            sl__req_respond((q), &ob_);                                                              \
-        }                                                                                            \
-    } while (0)
-
-#define SL__GDECODE(q, r, name, out)                                                                 \
-    do {                                                                                             \
-        (out) = sl_arena_alloc(&(q)->arena, sizeof *(out));                                          \
-        sl_err_t e_ = (out) ? sl_kmsg_##name##_decode((r), (q)->version, &(q)->arena, (out))         \
-                            : SL_ERR_NOMEM;                                                          \
-        if (e_) {                                                                                    \
-            sl_trace(SL_TRACE_WARN, "broker", "%s: bad " #name " v%d (%s); closing",                 \
-                     sl_net_request_peer((q)->nreq), (q)->version, sl_err_str(e_));                  \
-            sl_net_close((q)->nreq);                                                                 \
-            sl__req_free(q);                                                                         \
-            (out) = NULL;                                                                            \
-        }                                                                                            \
-    } while (0)
-
 /* ---- FindCoordinator: this node, for groups; no transaction coordinator yet --------------------- */
 
 static void sl__find_one(sl__req_t *q, int8_t key_type, sl_kstr_t key, int16_t *err, sl_kstr_t *msg,
@@ -69,7 +37,7 @@ static void sl__find_one(sl__req_t *q, int8_t key_type, sl_kstr_t key, int16_t *
 static void sl__find_coordinator(sl__req_t *q, sl_kreader_t *r)
 {
     sl_kmsg_find_coordinator_request_t *req;
-    SL__GDECODE(q, r, find_coordinator_request, req);
+    SL__DECODE(q, r, find_coordinator_request, req);
     if (!req)
         return;
     sl_kmsg_find_coordinator_response_t resp;
@@ -89,7 +57,7 @@ static void sl__find_coordinator(sl__req_t *q, sl_kreader_t *r)
         sl__find_one(q, kt, req->key, &resp.error_code, &resp.error_message, &resp.node_id, &resp.host,
                      &resp.port);
     }
-    SL__GRESPOND(q, find_coordinator_response, &resp);
+    SL__RESPOND(q, find_coordinator_response, &resp);
 }
 
 /* ---- JoinGroup and SyncGroup: answered by the coordinator's callback ---------------------------- */
@@ -99,13 +67,13 @@ static void sl__join_done(void *ctx, sl_kmsg_join_group_response_t *resp)
     sl__req_t *q = ctx;
     if (q->version < 7 && resp->protocol_name.len < 0)
         resp->protocol_name = SL_KSTR(""); /* not nullable before v7 */
-    SL__GRESPOND(q, join_group_response, resp);
+    SL__RESPOND(q, join_group_response, resp);
 }
 
 static void sl__join_group(sl__req_t *q, sl_kreader_t *r)
 {
     sl_kmsg_join_group_request_t *req;
-    SL__GDECODE(q, r, join_group_request, req);
+    SL__DECODE(q, r, join_group_request, req);
     if (!req)
         return;
     char client_id[256], host[80];
@@ -122,13 +90,13 @@ static void sl__join_group(sl__req_t *q, sl_kreader_t *r)
 static void sl__sync_done(void *ctx, sl_kmsg_sync_group_response_t *resp)
 {
     sl__req_t *q = ctx;
-    SL__GRESPOND(q, sync_group_response, resp);
+    SL__RESPOND(q, sync_group_response, resp);
 }
 
 static void sl__sync_group(sl__req_t *q, sl_kreader_t *r)
 {
     sl_kmsg_sync_group_request_t *req;
-    SL__GDECODE(q, r, sync_group_request, req);
+    SL__DECODE(q, r, sync_group_request, req);
     if (!req)
         return;
     sl_group_sync(q->b->groups, q->version, req, sl__sync_done, q);
@@ -139,98 +107,98 @@ static void sl__sync_group(sl__req_t *q, sl_kreader_t *r)
 static void sl__heartbeat(sl__req_t *q, sl_kreader_t *r)
 {
     sl_kmsg_heartbeat_request_t *req;
-    SL__GDECODE(q, r, heartbeat_request, req);
+    SL__DECODE(q, r, heartbeat_request, req);
     if (!req)
         return;
     sl_kmsg_heartbeat_response_t resp;
     sl_kmsg_heartbeat_response_init(&resp);
     sl_group_heartbeat(q->b->groups, req, &resp);
-    SL__GRESPOND(q, heartbeat_response, &resp);
+    SL__RESPOND(q, heartbeat_response, &resp);
 }
 
 static void sl__leave_group(sl__req_t *q, sl_kreader_t *r)
 {
     sl_kmsg_leave_group_request_t *req;
-    SL__GDECODE(q, r, leave_group_request, req);
+    SL__DECODE(q, r, leave_group_request, req);
     if (!req)
         return;
     sl_kmsg_leave_group_response_t resp;
     sl_kmsg_leave_group_response_init(&resp);
     sl_group_leave(q->b->groups, q->version, req, &resp, &q->arena);
-    SL__GRESPOND(q, leave_group_response, &resp);
+    SL__RESPOND(q, leave_group_response, &resp);
 }
 
 static void sl__offset_commit(sl__req_t *q, sl_kreader_t *r)
 {
     sl_kmsg_offset_commit_request_t *req;
-    SL__GDECODE(q, r, offset_commit_request, req);
+    SL__DECODE(q, r, offset_commit_request, req);
     if (!req)
         return;
     sl_kmsg_offset_commit_response_t resp;
     sl_kmsg_offset_commit_response_init(&resp);
     sl_group_offset_commit(q->b->groups, q->version, req, &resp, &q->arena);
     sl__broker_notify_append(q->b);
-    SL__GRESPOND(q, offset_commit_response, &resp);
+    SL__RESPOND(q, offset_commit_response, &resp);
 }
 
 static void sl__offset_fetch(sl__req_t *q, sl_kreader_t *r)
 {
     sl_kmsg_offset_fetch_request_t *req;
-    SL__GDECODE(q, r, offset_fetch_request, req);
+    SL__DECODE(q, r, offset_fetch_request, req);
     if (!req)
         return;
     sl_kmsg_offset_fetch_response_t resp;
     sl_kmsg_offset_fetch_response_init(&resp);
     sl_group_offset_fetch(q->b->groups, q->version, req, &resp, &q->arena);
-    SL__GRESPOND(q, offset_fetch_response, &resp);
+    SL__RESPOND(q, offset_fetch_response, &resp);
 }
 
 static void sl__list_groups(sl__req_t *q, sl_kreader_t *r)
 {
     sl_kmsg_list_groups_request_t *req;
-    SL__GDECODE(q, r, list_groups_request, req);
+    SL__DECODE(q, r, list_groups_request, req);
     if (!req)
         return;
     sl_kmsg_list_groups_response_t resp;
     sl_kmsg_list_groups_response_init(&resp);
     sl_group_list(q->b->groups, q->version, req, &resp, &q->arena);
-    SL__GRESPOND(q, list_groups_response, &resp);
+    SL__RESPOND(q, list_groups_response, &resp);
 }
 
 static void sl__describe_groups(sl__req_t *q, sl_kreader_t *r)
 {
     sl_kmsg_describe_groups_request_t *req;
-    SL__GDECODE(q, r, describe_groups_request, req);
+    SL__DECODE(q, r, describe_groups_request, req);
     if (!req)
         return;
     sl_kmsg_describe_groups_response_t resp;
     sl_kmsg_describe_groups_response_init(&resp);
     sl_group_describe(q->b->groups, req, &resp, &q->arena);
-    SL__GRESPOND(q, describe_groups_response, &resp);
+    SL__RESPOND(q, describe_groups_response, &resp);
 }
 
 static void sl__delete_groups(sl__req_t *q, sl_kreader_t *r)
 {
     sl_kmsg_delete_groups_request_t *req;
-    SL__GDECODE(q, r, delete_groups_request, req);
+    SL__DECODE(q, r, delete_groups_request, req);
     if (!req)
         return;
     sl_kmsg_delete_groups_response_t resp;
     sl_kmsg_delete_groups_response_init(&resp);
     sl_group_delete(q->b->groups, req, &resp, &q->arena);
-    SL__GRESPOND(q, delete_groups_response, &resp);
+    SL__RESPOND(q, delete_groups_response, &resp);
 }
 
 static void sl__offset_delete(sl__req_t *q, sl_kreader_t *r)
 {
     sl_kmsg_offset_delete_request_t *req;
-    SL__GDECODE(q, r, offset_delete_request, req);
+    SL__DECODE(q, r, offset_delete_request, req);
     if (!req)
         return;
     sl_kmsg_offset_delete_response_t resp;
     sl_kmsg_offset_delete_response_init(&resp);
     sl_group_offset_delete(q->b->groups, req, &resp, &q->arena);
-    SL__GRESPOND(q, offset_delete_response, &resp);
+    SL__RESPOND(q, offset_delete_response, &resp);
 }
 
 int sl__group_dispatch(sl__req_t *q, sl_kreader_t *r)

@@ -37,41 +37,6 @@ static sl_kstr_t sl__kstr_dup(sl__req_t *q, const char *s)
 
 static int16_t sl__code(sl_err_t err) { return (int16_t)(err ? sl_err_kafka_code(err) : 0); }
 
-/* Encodes header + body with enc and answers; closes the connection when
- * encoding fails (a handler bug, traced). */
-#define SL__RESPOND(q, name, resp)                                                                   \
-    do {                                                                                             \
-        sl_outbuf_t ob_ = SL_OUTBUF_INIT;                                                            \
-        sl_err_t e_ = sl__req_header((q), &ob_);                                                     \
-        if (!e_)                                                                                     \
-            e_ = sl_kmsg_##name##_encode(&ob_, (q)->version, (resp));                                \
-        if (e_) {                                                                                    \
-            sl_trace(SL_TRACE_ERROR, "broker", "encoding a " #name " v%d: %s", (q)->version,         \
-                     sl_err_str(e_));                                                                \
-            sl_outbuf_free(&ob_);                                                                    \
-            sl_net_close((q)->nreq);                                                                 \
-            sl__req_free(q);                                                                         \
-        } else {                                                                                     \
-            sl__req_respond((q), &ob_);                                                              \
-        }                                                                                            \
-    } while (0)
-
-/* Decodes the body into a struct allocated in the arena; on failure closes the
- * connection (traced) and returns NULL. */
-#define SL__DECODE(q, r, name, out)                                                                  \
-    do {                                                                                             \
-        (out) = sl_arena_alloc(&(q)->arena, sizeof *(out));                                          \
-        sl_err_t e_ = (out) ? sl_kmsg_##name##_decode((r), (q)->version, &(q)->arena, (out))         \
-                            : SL_ERR_NOMEM;                                                          \
-        if (e_) {                                                                                    \
-            sl_trace(SL_TRACE_WARN, "broker", "%s: bad " #name " v%d (%s); closing",                 \
-                     sl_net_request_peer((q)->nreq), (q)->version, sl_err_str(e_));                  \
-            sl_net_close((q)->nreq);                                                                 \
-            sl__req_free(q);                                                                         \
-            (out) = NULL;                                                                            \
-        }                                                                                            \
-    } while (0)
-
 /* ---- ApiVersions ------------------------------------------------------------------ */
 
 static void sl__api_versions(sl__req_t *q, sl_kreader_t *r)

@@ -48,7 +48,22 @@ extern "C" {
     X(SL_ERR_TOPIC_DELETION_DISABLED, -208, 73, "topic deletion is disabled")   \
     X(SL_ERR_OUT_OF_ORDER_SEQUENCE, -209, 45, "out of order sequence number")  \
     X(SL_ERR_INVALID_PRODUCER_EPOCH, -210, 47, "producer epoch is older than the last seen") \
-    X(SL_ERR_UNKNOWN_PRODUCER_ID, -211, 59, "unknown producer id")
+    X(SL_ERR_UNKNOWN_PRODUCER_ID, -211, 59, "unknown producer id")            \
+    /* broker: the group coordinator */                                        \
+    X(SL_ERR_UNKNOWN_MEMBER_ID, -212, 25, "unknown group member id")           \
+    X(SL_ERR_ILLEGAL_GENERATION, -213, 22, "stale or unknown group generation") \
+    X(SL_ERR_REBALANCE_IN_PROGRESS, -214, 27, "the group is rebalancing")      \
+    X(SL_ERR_INCONSISTENT_GROUP_PROTOCOL, -215, 23, "no protocol in common with the group") \
+    X(SL_ERR_COORDINATOR_NOT_AVAILABLE, -216, 15, "the group coordinator is not available") \
+    X(SL_ERR_NOT_COORDINATOR, -217, 16, "not the coordinator for this group")  \
+    X(SL_ERR_GROUP_ID_NOT_FOUND, -218, 69, "no such group")                    \
+    X(SL_ERR_NON_EMPTY_GROUP, -219, 68, "the group has members")               \
+    X(SL_ERR_MEMBER_ID_REQUIRED, -220, 79, "rejoin with the member id given")  \
+    X(SL_ERR_FENCED_INSTANCE_ID, -221, 82, "a newer member has this group.instance.id") \
+    X(SL_ERR_INVALID_GROUP_ID, -222, 24, "invalid group id")                   \
+    X(SL_ERR_INVALID_SESSION_TIMEOUT, -223, 26, "session timeout outside the broker's bounds") \
+    X(SL_ERR_OFFSET_METADATA_TOO_LARGE, -224, 12, "offset metadata too large") \
+    X(SL_ERR_GROUP_SUBSCRIBED_TO_TOPIC, -225, 86, "the group is subscribed to the topic")
 
 /** The error type. Zero is success; every error is negative. */
 typedef enum sl_err {

@@ -64,24 +64,14 @@ for z in none gzip snappy lz4 zstd; do
     # The broker keeps batches as produced, so the codec asked for must be the
     # one on disk: otherwise the compressed path was never exercised.
     codecs=$(codec_on_disk "$t")
-    case "$z" in
-    lz4)
-        # TODO-skip (broker): librdkafka <= 2.11 only uses lz4 when the broker
-        # advertises FindCoordinator (its "LZ4" feature flag), which Sluice will
-        # only do once consumer groups exist; until then kcat sends lz4 batches
-        # uncompressed. Make this strict like the others when groups land.
-        [[ "$codecs" == *lz4* ]] || step "TODO-SKIP: kcat stored lz4 batches as '$codecs' (needs FindCoordinator advertised)"
-        ;;
-    *)
-        # gzip and snappy: librdkafka <= 2.11 also requires Produce v0 to be
-        # advertised (KAFKA-18659; Kafka 4.0 advertises Produce 0+ and rejects
-        # v0-2 requests for this reason).
-        if [[ "$codecs" != *"$z"* ]]; then
-            CODEC_FAILS+=("-z $z: batches stored with codec '$codecs', not $z (librdkafka did not compress; with -d msg it says 'Broker does not support compression type $z')")
-            step "FAILED: ${CODEC_FAILS[-1]}"
-        fi
-        ;;
-    esac
+    # librdkafka <= 2.11 compresses with gzip and snappy only when the broker
+    # advertises Produce v0 (KAFKA-18659; Kafka 4.0 advertises Produce 0+ and
+    # rejects v0-2 requests for this reason), and with lz4 only when it
+    # advertises FindCoordinator (its "LZ4" feature flag).
+    if [[ "$codecs" != *"$z"* ]]; then
+        CODEC_FAILS+=("-z $z: batches stored with codec '$codecs', not $z (librdkafka did not compress; with -d msg it says 'Broker does not support compression type $z')")
+        step "FAILED: ${CODEC_FAILS[-1]}"
+    fi
 done
 
 # The same input under every codec was stored and read back: the consumer

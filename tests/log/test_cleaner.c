@@ -1024,6 +1024,7 @@ typedef struct conc {
     int64_t latest[CONC_KEYS]; /* appender's: key -> last offset */
     int *key_of_offset;
     int64_t reads;
+    int cleaned_any; /* a clean pass rewrote something */
 } conc_t;
 
 static void *appender(void *arg)
@@ -1057,6 +1058,14 @@ static void *appender(void *arg)
             c->latest[keys[i]] = off + i;
         }
         off += n;
+    }
+    /* On a loaded machine the appends can end before any clean pass or read
+     * got to run: hold the end (60 s at most) until both have, so that every
+     * run exercises them alongside each other. */
+    for (int w = 0; w < 60000; w++) {
+        if (__atomic_load_n(&c->cleaned_any, __ATOMIC_ACQUIRE) && __atomic_load_n(&c->reads, __ATOMIC_RELAXED))
+            break;
+        usleep(1000);
     }
     __atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
     return NULL;
@@ -1160,6 +1169,8 @@ static void concurrent_appends_and_reads(void **state)
         sl_log_clean_stats_t st;
         clean_ok(c.log, T0 + CONC_RECORDS, passes % 2, &st);
         cleaned += st.segments_cleaned;
+        if (st.segments_cleaned)
+            __atomic_store_n(&c.cleaned_any, 1, __ATOMIC_RELEASE);
         passes++;
     }
     assert_int_equal(pthread_join(ta, NULL), 0);
