@@ -493,6 +493,45 @@ static void offsets_survive_restarts(void **state)
     start_on(f, f->dir);
 }
 
+/* Committed offsets of an empty group expire after offsets.retention.minutes;
+ * tombstones make the expiry stick across a restart. */
+static int64_t committed_of(fixture_t *f, const char *group, int32_t partition)
+{
+    rd_kafka_t *rk = consumer(f, group, NULL, NULL);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, "t6", partition)->offset = -1;
+    assert_int_equal(rd_kafka_committed(rk, l, 20000), RD_KAFKA_RESP_ERR_NO_ERROR);
+    int64_t off = l->elems[0].offset;
+    rd_kafka_topic_partition_list_destroy(l);
+    rd_kafka_destroy(rk);
+    return off;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts); /* the coordinator's commit timestamps */
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void offsets_expire_for_empty_groups(void **state)
+{
+    fixture_t *f = *state;
+    create_topic(f, "t6", 6);
+    commit_and_check(f, "stale", 40, 1);
+    int64_t retention = 10080LL * 60 * 1000; /* offsets.retention.minutes, the default */
+    /* Not yet: nothing goes before the retention has passed. */
+    assert_int_equal(sl_group_expire_offsets(f->b->groups, wall_ms() + retention / 2), 0);
+    assert_int_equal(committed_of(f, "stale", 1), 40);
+    /* After it: both offsets of the empty group go. */
+    assert_int_equal(sl_group_expire_offsets(f->b->groups, wall_ms() + retention + 60000), 2);
+    assert_true(committed_of(f, "stale", 1) < 0);
+    assert_true(committed_of(f, "stale", 4) < 0);
+    sl_broker_stop(f->b);
+    start_on(f, f->dir);
+    assert_true(committed_of(f, "stale", 1) < 0);
+}
+
 static void error_codes_of_raw_requests(void **state)
 {
     fixture_t *f = *state;
@@ -579,6 +618,7 @@ static void records_and_partitioning(void **state)
 }
 
 SL_TEST_GROUP(group, cmocka_unit_test(records_and_partitioning),
+              cmocka_unit_test_setup_teardown(offsets_expire_for_empty_groups, setup, teardown),
               cmocka_unit_test_setup_teardown(error_codes_of_raw_requests, setup, teardown),
               cmocka_unit_test_setup_teardown(offsets_survive_restarts, setup, teardown),
               cmocka_unit_test_setup_teardown(three_consumers_split_and_survive_failures, setup, teardown),
