@@ -60,27 +60,34 @@ static sl__pentry_t *sl__find(const sl_pstate_t *ps, int64_t pid)
     }
 }
 
-static sl_err_t sl__grow(sl_pstate_t *ps)
+/* Moves into a new table of cap slots the producers used within
+ * expiration_ms of now_ms (all of them with INT64_MAX). */
+static sl_err_t sl__rehash(sl_pstate_t *ps, size_t cap, int64_t now_ms, int64_t expiration_ms)
 {
-    size_t cap = ps->cap ? ps->cap * 2 : 16;
     sl__pentry_t *slots = malloc(cap * sizeof *slots);
     if (!slots)
         return SL_ERR_NOMEM;
     for (size_t i = 0; i < cap; i++)
         slots[i].pid = -1;
+    size_t kept = 0;
     for (size_t i = 0; i < ps->cap; i++) {
-        if (ps->slots[i].pid < 0)
+        if (ps->slots[i].pid < 0 ||
+            (expiration_ms != INT64_MAX && now_ms - ps->slots[i].last_ms > expiration_ms))
             continue;
         size_t j = sl__slot((uint64_t)ps->slots[i].pid, cap);
         while (slots[j].pid != -1)
             j = (j + 1) & (cap - 1);
         slots[j] = ps->slots[i];
+        kept++;
     }
     free(ps->slots);
     ps->slots = slots;
     ps->cap = cap;
+    ps->count = kept;
     return SL_OK;
 }
+
+static sl_err_t sl__grow(sl_pstate_t *ps) { return sl__rehash(ps, ps->cap ? ps->cap * 2 : 16, 0, INT64_MAX); }
 
 static int32_t sl__last_seq(const sl_batch_header_t *h)
 {
@@ -161,23 +168,8 @@ void sl_pstate_expire(sl_pstate_t *ps, int64_t now_ms, int64_t expiration_ms)
     size_t cap = 16;
     while ((keep + 1) * 4 > cap * 3)
         cap *= 2;
-    sl__pentry_t *slots = malloc(cap * sizeof *slots);
-    if (!slots)
-        return; /* no memory now: expire on a later pass */
-    for (size_t i = 0; i < cap; i++)
-        slots[i].pid = -1;
-    for (size_t i = 0; i < ps->cap; i++) {
-        if (ps->slots[i].pid < 0 || now_ms - ps->slots[i].last_ms > expiration_ms)
-            continue;
-        size_t j = sl__slot((uint64_t)ps->slots[i].pid, cap);
-        while (slots[j].pid != -1)
-            j = (j + 1) & (cap - 1);
-        slots[j] = ps->slots[i];
-    }
-    free(ps->slots);
-    ps->slots = slots;
-    ps->cap = cap;
-    ps->count = keep;
+    /* No memory now: expire on a later pass. */
+    (void)sl__rehash(ps, cap, now_ms, expiration_ms);
 }
 
 int sl_pstate_count(const sl_pstate_t *ps) { return (int)ps->count; }
