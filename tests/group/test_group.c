@@ -554,6 +554,8 @@ static void error_codes_of_raw_requests(void **state)
     assert_int_equal(j.gen, 1);
     assert_string_equal(j.leader, member);
     assert_int_equal(j.nmembers, 1);
+    /* Before the leader's SyncGroup the group is still rebalancing: commits wait. */
+    assert_int_equal(raw_commit(fd, "gr", 1, member, "t6", 5), 27);
     /* Another protocol type, or no protocol in common. */
     int fd2 = connect_to(f);
     assert_int_equal(raw_join(fd2, 3, "gr", "", 1500, "connect", "range").err, 23);
