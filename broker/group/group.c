@@ -16,6 +16,7 @@
 
 #include "broker/log/batch.h"
 #include "broker/log/log.h"
+#include "common/clock.h"
 #include "common/trace.h"
 
 enum { SL__EMPTY, SL__PREPARING, SL__COMPLETING, SL__STABLE, SL__DEAD };
@@ -87,13 +88,6 @@ struct sl_group_coord {
     int started;
     int64_t next_expiry_check;
 };
-
-static int64_t sl__now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int16_t sl__code(sl_err_t e) { return (int16_t)(e ? sl_err_kafka_code(e) : 0); }
 
@@ -273,7 +267,7 @@ static sl_err_t sl__append(sl_group_coord_t *c, const char *gid, sl__rec_t *recs
     sl_batch_builder_t bb;
     sl_batch_builder_init(&bb, &opts);
     sl_err_t e = SL_OK;
-    int64_t now = sl__now();
+    int64_t now = sl_now_ms();
     for (int i = 0; i < n && !e; i++)
         e = sl_batch_builder_add(&bb, -1, now, recs[i].key.data, (int32_t)recs[i].key.len,
                                  recs[i].tombstone ? NULL : recs[i].value.data,
@@ -325,7 +319,7 @@ static sl__group_t *sl__group_add(sl_group_coord_t *c, sl_kstr_t id)
         return NULL;
     }
     g->state = SL__EMPTY;
-    g->state_ts = sl__now();
+    g->state_ts = sl_now_ms();
     g->next = c->groups;
     c->groups = g;
     return g;
@@ -420,7 +414,7 @@ static int sl__nmembers(const sl__group_t *g)
 static void sl__set_state(sl__group_t *g, int s)
 {
     g->state = s;
-    g->state_ts = sl__now();
+    g->state_ts = sl_now_ms();
 }
 
 /* Kafka's validateCurrentMember: a static member fenced by a newer one, or an unknown id. */
@@ -839,7 +833,7 @@ void sl_group_join(sl_group_coord_t *c, int16_t version, const sl_kmsg_join_grou
         sl__join_error(cb, ctx, SL_ERR_INVALID_SESSION_TIMEOUT, NULL);
         return;
     }
-    int64_t now = sl__now();
+    int64_t now = sl_now_ms();
     pthread_mutex_lock(&c->mu);
     sl__group_t *g = sl__group_find(c, req->group_id);
     int unknown = req->member_id.len <= 0;
@@ -952,7 +946,7 @@ void sl_group_sync(sl_group_coord_t *c, int16_t version, const sl_kmsg_sync_grou
         sl__sync_answer(cb, ctx, SL_ERR_INVALID_GROUP_ID, NULL, NULL);
         return;
     }
-    int64_t now = sl__now();
+    int64_t now = sl_now_ms();
     pthread_mutex_lock(&c->mu);
     sl__group_t *g = sl__group_find(c, req->group_id);
     sl_err_t e = SL_OK;
@@ -1046,7 +1040,7 @@ void sl_group_heartbeat(sl_group_coord_t *c, const sl_kmsg_heartbeat_request_t *
         e = SL_ERR_UNKNOWN_MEMBER_ID;
     if (!e) {
         sl__member_t *m = sl__member_find(g, req->member_id);
-        m->hb_deadline = sl__now() + m->session_timeout;
+        m->hb_deadline = sl_now_ms() + m->session_timeout;
         if (g->state == SL__PREPARING)
             e = SL_ERR_REBALANCE_IN_PROGRESS;
     }
@@ -1065,7 +1059,7 @@ void sl_group_leave(sl_group_coord_t *c, int16_t version, const sl_kmsg_leave_gr
         resp->members.count = 0;
         return;
     }
-    int64_t now = sl__now();
+    int64_t now = sl_now_ms();
     pthread_mutex_lock(&c->mu);
     sl__group_t *g = sl__group_find(c, req->group_id);
     if (g && g->state == SL__DEAD) {
@@ -1206,7 +1200,7 @@ void sl_group_offset_commit(sl_group_coord_t *c, int16_t version, const sl_kmsg_
     if (!ge && !recs)
         ge = SL_ERR_NOMEM;
     int nrec = 0;
-    int64_t now = sl__now();
+    int64_t now = sl_now_ms();
     char *gid = g ? g->id : NULL;
     for (int i = 0; i < resp->topics.count; i++) {
         const sl_kmsg_offset_commit_request_offset_commit_request_topic_t *t = &req->topics.items[i];
@@ -1759,7 +1753,7 @@ static void *sl__timer(void *arg)
     sl_group_coord_t *c = arg;
     pthread_mutex_lock(&c->mu);
     while (!c->stop) {
-        int64_t now = sl__now();
+        int64_t now = sl_now_ms();
         sl__tick(c, now);
         if (now >= c->next_expiry_check) {
             sl__expire_offsets_locked(c, now);
@@ -1917,7 +1911,7 @@ static sl_err_t sl__load(sl_group_coord_t *c, char *errbuf, size_t errlen)
     sl_topic_info_t info;
     if (!sl_topics_get(c->topics, SL_GROUP_OFFSETS_TOPIC, &info))
         return SL_OK;
-    int64_t now = sl__now();
+    int64_t now = sl_now_ms();
     sl_buf_t buf = SL_BUF_INIT, scratch = SL_BUF_INIT;
     sl_err_t err = SL_OK;
     for (int32_t p = 0; p < info.partitions && !err; p++) {
@@ -1983,7 +1977,7 @@ sl_err_t sl_group_coord_start(sl_topics_t *topics, const sl_group_config_t *cfg,
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cond, NULL);
     sl_err_t err = sl__load(c, errbuf, errlen);
-    c->next_expiry_check = sl__now() + c->cfg.offsets_retention_check_ms;
+    c->next_expiry_check = sl_now_ms() + c->cfg.offsets_retention_check_ms;
     if (!err) {
         if (pthread_create(&c->thread, NULL, sl__timer, c) != 0) {
             err = SL_ERR_NOMEM;

@@ -584,7 +584,7 @@ sl_err_t sl_log_clean(sl_log_t *log, int64_t now_ms, int force, sl_log_clean_sta
     sl_log_clean_stats_t st_local;
     sl_log_clean_stats_t *st = stats ? stats : &st_local;
     memset(st, 0, sizeof *st);
-    int64_t now = now_ms ? now_ms : sl__now_ms();
+    int64_t now = now_ms ? now_ms : sl_now_ms();
 
     pthread_mutex_lock(&log->mu);
     st->first_dirty_before = st->first_dirty_after = log->first_dirty_offset;

@@ -320,7 +320,7 @@ sl_err_t sl_log_open(const char *dir, const sl_log_config_t *cfg, const sl_log_o
     sl_log_open_opts_t o = {0, -1, 0, 0};
     if (opts)
         o = *opts;
-    int64_t now = o.now_ms ? o.now_ms : sl__now_ms();
+    int64_t now = o.now_ms ? o.now_ms : sl_now_ms();
 
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         snprintf(errbuf, errlen, "mkdir %s: %s", dir, strerror(errno));
@@ -687,7 +687,7 @@ sl_err_t sl_log_append(sl_log_t *log, uint8_t *data, size_t len, int32_t leader_
     sl_log_append_info_t tmp;
     if (!info)
         info = &tmp;
-    int64_t now = now_ms ? now_ms : sl__now_ms();
+    int64_t now = now_ms ? now_ms : sl_now_ms();
     sl_log_config_t cfg = sl_log_get_config(log);
     /* Validation (CRC, decompression) runs outside the lock: producers to one
      * partition only serialise on the write itself. */
@@ -706,7 +706,7 @@ sl_err_t sl_log_append_with_offsets(sl_log_t *log, const uint8_t *data, size_t l
     sl_log_append_info_t tmp;
     if (!info)
         info = &tmp;
-    int64_t now = sl__now_ms();
+    int64_t now = sl_now_ms();
     sl_log_config_t cfg = sl_log_get_config(log);
     cfg.timestamp_type = SL_TIMESTAMP_CREATE_TIME; /* a copy keeps the leader's timestamps */
     cfg.timestamp_before_max_ms = cfg.timestamp_after_max_ms = INT64_MAX;
@@ -999,7 +999,7 @@ sl_err_t sl_log_roll(sl_log_t *log, int64_t now_ms)
     pthread_mutex_lock(&log->mu);
     sl_err_t err = SL_OK;
     if (sl__log_active(log)->size > 0)
-        err = sl__log_roll_locked(log, now_ms ? now_ms : sl__now_ms());
+        err = sl__log_roll_locked(log, now_ms ? now_ms : sl_now_ms());
     pthread_mutex_unlock(&log->mu);
     return err;
 }
@@ -1007,7 +1007,7 @@ sl_err_t sl_log_roll(sl_log_t *log, int64_t now_ms)
 sl_err_t sl_log_flush(sl_log_t *log)
 {
     pthread_mutex_lock(&log->mu);
-    sl_err_t err = sl__log_flush_locked(log, sl__now_ms());
+    sl_err_t err = sl__log_flush_locked(log, sl_now_ms());
     pthread_mutex_unlock(&log->mu);
     return err;
 }
@@ -1049,7 +1049,7 @@ sl_err_t sl__log_replace_segments(sl_log_t *log, int from, int to, sl_segment_t 
 
 sl_err_t sl_log_retain(sl_log_t *log, int64_t now_ms, int *deleted)
 {
-    int64_t now = now_ms ? now_ms : sl__now_ms();
+    int64_t now = now_ms ? now_ms : sl_now_ms();
     int count = 0;
     sl_err_t err = SL_OK;
     pthread_mutex_lock(&log->mu);

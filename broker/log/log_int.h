@@ -8,6 +8,7 @@
 
 #include "broker/log/index.h"
 #include "broker/log/log.h"
+#include "common/clock.h"
 
 #define SL__LOG_SUFFIX ".log"
 #define SL__INDEX_SUFFIX ".index"
@@ -119,9 +120,6 @@ struct sl_log {
     int cleaning; /* a compaction pass is running (cleaner.c) */
     int closed;
 };
-
-/** Milliseconds of wall-clock time. */
-int64_t sl__now_ms(void);
 
 /** Index of the last segment with base_offset <= offset, or -1. Caller holds mu. */
 int sl__log_segment_index(const sl_log_t *log, int64_t offset);

@@ -157,9 +157,9 @@ sl_err_t sl_logmgr_checkpoint(sl_logmgr_t *mgr)
 
 /* ---- entries ------------------------------------------------------------------------ */
 
-static int sl__valid_topic(const char *t)
+int sl_topic_name_valid(const char *t)
 {
-    size_t n = strlen(t);
+    size_t n = t ? strlen(t) : 0;
     if (n == 0 || n > 249 || strcmp(t, ".") == 0 || strcmp(t, "..") == 0)
         return 0;
     for (size_t i = 0; i < n; i++)
@@ -206,7 +206,7 @@ static int sl__parse_dir_name(const char *name, char *topic, size_t tlen, int32_
     memcpy(topic, name, (size_t)(dash - name));
     topic[dash - name] = 0;
     *partition = (int32_t)p;
-    return sl__valid_topic(topic);
+    return sl_topic_name_valid(topic);
 }
 
 sl_err_t sl_logmgr_open(const char *dir, const sl_logmgr_config_t *cfg, sl_logmgr_t **out,
@@ -346,7 +346,7 @@ sl_log_t *sl_logmgr_get(sl_logmgr_t *mgr, const char *topic, int32_t partition)
 sl_err_t sl_logmgr_create(sl_logmgr_t *mgr, const char *topic, int32_t partition,
                           const sl_log_config_t *cfg, sl_log_t **out)
 {
-    if (!topic || !sl__valid_topic(topic) || partition < 0)
+    if (!topic || !sl_topic_name_valid(topic) || partition < 0)
         return SL_ERR_INVAL;
     pthread_rwlock_wrlock(&mgr->lock);
     int i = sl__find(mgr, topic, partition);
@@ -429,7 +429,7 @@ static void sl__maintain_one(void *opaque, const char *topic, int32_t partition,
 
 sl_err_t sl_logmgr_maintain(sl_logmgr_t *mgr, int64_t now_ms)
 {
-    sl__pass_t p = {now_ms ? now_ms : sl__now_ms(), 1, 1, mgr->cfg.cleaner_enable, SL_OK};
+    sl__pass_t p = {now_ms ? now_ms : sl_now_ms(), 1, 1, mgr->cfg.cleaner_enable, SL_OK};
     sl_logmgr_foreach(mgr, sl__maintain_one, &p);
     sl_err_t err = sl_logmgr_checkpoint(mgr);
     return p.err ? p.err : err;
@@ -438,7 +438,7 @@ sl_err_t sl_logmgr_maintain(sl_logmgr_t *mgr, int64_t now_ms)
 static void *sl__logmgr_thread(void *arg)
 {
     sl_logmgr_t *mgr = arg;
-    int64_t last_retain = sl__now_ms(), last_cp = last_retain, last_clean = last_retain;
+    int64_t last_retain = sl_now_ms(), last_cp = last_retain, last_clean = last_retain;
     pthread_mutex_lock(&mgr->mu);
     while (!mgr->stop) {
         struct timespec ts;
@@ -452,7 +452,7 @@ static void *sl__logmgr_thread(void *arg)
         if (mgr->stop)
             break;
         pthread_mutex_unlock(&mgr->mu);
-        int64_t now = sl__now_ms();
+        int64_t now = sl_now_ms();
         sl__pass_t p = {now, 1, 0, 0, SL_OK};
         if (now - last_retain >= mgr->cfg.retention_check_interval_ms)
             p.retain = 1, last_retain = now;

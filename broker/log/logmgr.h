@@ -53,6 +53,11 @@ sl_err_t sl_logmgr_start(sl_logmgr_t *mgr);
  * use it past either. */
 sl_log_t *sl_logmgr_get(sl_logmgr_t *mgr, const char *topic, int32_t partition);
 
+/** Kafka's topic name rules: 1..249 characters of [a-zA-Z0-9._-], not "."
+ * or ".." (NULL is not valid). Partition directories are named after topics,
+ * so the log manager and the topic catalogue share this one check. */
+int sl_topic_name_valid(const char *name);
+
 /** Creates the log of topic-partition with cfg (NULL: the defaults). When it
  * exists already, *out gets it and SL_ERR_EXISTS is returned. Topic names follow
  * Kafka's rules (1-249 characters of [a-zA-Z0-9._-], not "." or "..") else

@@ -15,13 +15,6 @@
 #include "broker/log/log_int.h"
 #include "common/trace.h"
 
-int64_t sl__now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 char *sl__segment_file(const char *dir, int64_t base_offset, const char *suffix)
 {
     size_t n = strlen(dir) + strlen(suffix) + 24;
@@ -89,7 +82,7 @@ static sl_err_t sl__segment_alloc(const char *dir, int64_t base_offset, sl_segme
     seg->max_timestamp = -1;
     seg->offset_of_max_timestamp = -1;
     seg->rolling_timestamp = -1;
-    seg->created_ms = sl__now_ms();
+    seg->created_ms = sl_now_ms();
     seg->refs = 1;
     seg->stem = sl__segment_file(dir, base_offset, "");
     if (!seg->stem) {

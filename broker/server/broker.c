@@ -18,13 +18,6 @@
 #include "common/fsutil.h"
 #include "common/trace.h"
 
-int64_t sl__broker_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- meta.properties --------------------------------------------------------- */
 
 /* Kafka's cluster ids: a random UUID in URL-safe base64 without padding. */
@@ -263,7 +256,7 @@ static void *sl__purgatory(void *arg)
     sl_broker_t *b = arg;
     pthread_mutex_lock(&b->wait_mu);
     for (;;) {
-        int64_t now = sl__broker_now_ms();
+        int64_t now = sl_now_ms();
         int64_t next = now + 1000;
         for (sl__fetch_wait_t *w = b->waiters; w; w = w->next)
             if (w->deadline_ms < next)
@@ -284,7 +277,7 @@ static void *sl__purgatory(void *arg)
         int stopping = b->wait_stop;
         pthread_mutex_unlock(&b->wait_mu);
         sl__fetch_wait_t *keep = NULL;
-        now = sl__broker_now_ms();
+        now = sl_now_ms();
         while (list) {
             sl__fetch_wait_t *w = list;
             list = w->next;

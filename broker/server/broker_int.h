@@ -13,6 +13,7 @@
 #include "broker/server/producers.h"
 #include "broker/server/topics.h"
 #include "common/buf.h"
+#include "common/clock.h"
 #include "common/trace.h"
 
 typedef struct sl__fetch_wait sl__fetch_wait_t;
@@ -80,8 +81,6 @@ void sl__dispatch(sl__req_t *q, sl_kreader_t *r);
  * done nothing, when q's API is not one of them. */
 int sl__group_dispatch(sl__req_t *q, sl_kreader_t *r);
 
-/** Milliseconds of wall-clock time. */
-int64_t sl__broker_now_ms(void);
 
 /* ---- for the handlers: decode a body, encode and send an answer ------------ */
 

@@ -221,7 +221,7 @@ static sl_err_t sl__produce_partition(sl_broker_t *b, sl_topic_part_t *part, uin
         out->log_start_offset = sl_log_start_offset(log);
         if (ps) {
             /* The batches now carry their offsets: remember them. */
-            int64_t now = sl__broker_now_ms();
+            int64_t now = sl_now_ms();
             for (size_t off = 0; off < len;) {
                 sl_batch_header_parse(data + off, len - off, &h);
                 if (sl_pstate_record(ps, &h, now) != SL_OK)
@@ -424,7 +424,7 @@ static void sl__fetch(sl__req_t *q, sl_kreader_t *r)
         return;
     if (sl__fetch_try(q, req, 0))
         return;
-    sl__broker_park_fetch(q->b, q, req, sl__broker_now_ms() + req->max_wait_ms);
+    sl__broker_park_fetch(q->b, q, req, sl_now_ms() + req->max_wait_ms);
 }
 
 /* ---- ListOffsets ---------------------------------------------------------------------------- */

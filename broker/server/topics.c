@@ -47,17 +47,6 @@ struct sl_topics {
     int ngrave, gcap;
 };
 
-int sl_topic_name_valid(const char *name)
-{
-    size_t n = name ? strlen(name) : 0;
-    if (n == 0 || n > 249 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)name[i]) && name[i] != '.' && name[i] != '_' && name[i] != '-')
-            return 0;
-    return 1;
-}
-
 /* ---- persistence --------------------------------------------------------------- */
 
 static void sl__put_escaped(FILE *f, const char *s)

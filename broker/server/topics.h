@@ -116,7 +116,4 @@ sl_err_t sl_topics_alter_configs(sl_topics_t *t, const char *name, const char *c
                                  const char *const *values, int n, int replace_all,
                                  int validate_only, char *errbuf, size_t errlen);
 
-/** Kafka's topic name rules: 1..249 characters of [a-zA-Z0-9._-], not "." or "..". */
-int sl_topic_name_valid(const char *name);
-
 #endif
