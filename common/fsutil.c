@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -85,4 +87,17 @@ void sl_atomic_file_abort(sl_atomic_file_t *af)
     if (af->tmp)
         unlink(af->tmp);
     sl__atomic_release(af);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+sl_err_t sl_rmtree(const char *path)
+{
+    if (access(path, F_OK) != 0 && errno == ENOENT)
+        return SL_OK;
+    return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ? SL_OK : SL_ERR_IO;
 }

@@ -30,4 +30,9 @@ void sl_atomic_file_abort(sl_atomic_file_t *af);
  * Errors: SL_ERR_IO. */
 sl_err_t sl_fsync_dir(const char *dir);
 
+/** Removes path and, when it is a directory, everything under it (symbolic
+ * links are removed, not followed). A missing path is success. Errors:
+ * SL_ERR_IO (something could not be removed). */
+sl_err_t sl_rmtree(const char *path);
+
 #endif

@@ -63,7 +63,11 @@ extern "C" {
     X(SL_ERR_INVALID_GROUP_ID, -222, 24, "invalid group id")                   \
     X(SL_ERR_INVALID_SESSION_TIMEOUT, -223, 26, "session timeout outside the broker's bounds") \
     X(SL_ERR_OFFSET_METADATA_TOO_LARGE, -224, 12, "offset metadata too large") \
-    X(SL_ERR_GROUP_SUBSCRIBED_TO_TOPIC, -225, 86, "the group is subscribed to the topic")
+    X(SL_ERR_GROUP_SUBSCRIBED_TO_TOPIC, -225, 86, "the group is subscribed to the topic") \
+    /* dataflow engine: -300 .. -399 */                                        \
+    X(SL_ERR_SERDE, -300, -1, "a serde could not read or write a value")       \
+    X(SL_ERR_TOPOLOGY, -301, -1, "invalid topology")                           \
+    X(SL_ERR_PROCESSING, -302, -1, "a processor failed")
 
 /** The error type. Zero is success; every error is negative. */
 typedef enum sl_err {
