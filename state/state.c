@@ -1,25 +1,30 @@
-/* state.c — the LMDB environment behind every state store: transactions with
- * a latched error, key-value and window stores on named databases, and the
- * metadata database that commits offsets with the state. */
+/* state.c — the LMDB environment behind every state store: the directory
+ * lock, transactions with a latched error, key-value, window and session
+ * stores on named databases, and the metadata database that commits offsets
+ * with the state. */
 #include "state/state.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
 #define META_DB_NAME "sl.meta"
+#define LOCK_FILE_NAME "sluice.lock"
 
 enum { SLOT_FREE, SLOT_PENDING, SLOT_OPEN };
-enum { KIND_KV = 1, KIND_WINDOW = 2 };
-enum { ITER_KV, ITER_WINDOW_KEY, ITER_WINDOW_ALL };
+enum { KIND_KV = 1, KIND_WINDOW = 2, KIND_SESSION = 3 };
+enum { ITER_KV, ITER_WINDOW_KEY, ITER_WINDOW_ALL, ITER_SESSION };
 
-/* A store partition's database. The environment owns an array of these (one
+/* A store partition's database. The environment owns an array of slots (one
  * per possible store, fixed at open) so handles never move. */
 struct sl_kv {
     char *name;              /* "<store>-<partition>", owned; NULL when free */
@@ -30,21 +35,34 @@ struct sl_kv {
     sl_state_txn_t *owner;   /* the write transaction that created it (PENDING) */
 };
 
-/* A window store is its database's slot seen through another type. */
+/* Window and session stores are their database's slot seen through other
+ * types; a slot is a union of the three, so any handle is a pointer into the
+ * array and every kind reaches the common fields as .kv. */
 struct sl_window {
     struct sl_kv kv;
+};
+
+struct sl_session {
+    struct sl_kv kv;
+};
+
+union store_slot {
+    struct sl_kv kv;
+    struct sl_window w;
+    struct sl_session s;
 };
 
 struct sl_state_env {
     MDB_env *mdb;
     char *dir;
+    int lock_fd;    /* <dir>/sluice.lock, flock()ed for the env's life; -1 when none */
     MDB_dbi meta;
     /* Guards the slots, seq and active. LMDB forbids mdb_dbi_open from
      * concurrent transactions, and a handle opened by a transaction is only
      * usable by transactions that begin after it commits (a read transaction
      * sizes its table of databases when it begins): seq orders the two. */
     pthread_mutex_t mu;
-    struct sl_window *slots;
+    union store_slot *slots;
     unsigned nslots;
     uint64_t seq;   /* bumped by each commit that opened databases */
     unsigned active; /* transactions begun and not ended */
@@ -71,8 +89,8 @@ struct sl_state_iter {
     uint64_t writes_seen;
     int has_from, has_to, to_inclusive;
     size_t from_len, to_len, last_len;
-    size_t klen;     /* ITER_WINDOW_KEY: the stored key length of this key's windows */
-    int64_t t_from, t_to;
+    size_t klen;     /* ITER_WINDOW_KEY, ITER_SESSION: the stored key length of this key's */
+    int64_t t_from, t_to; /* windows: start bounds; sessions: earliest end, latest start */
     uint8_t from[SL_STATE_MAX_KEY], to[SL_STATE_MAX_KEY], last[SL_STATE_MAX_KEY];
 };
 
@@ -145,6 +163,49 @@ static sl_bytes_t bview(const MDB_val *v)
 
 /* ---- environment ------------------------------------------------------------------- */
 
+/* Takes the directory lock: an exclusive flock() on <dir>/sluice.lock, without
+ * waiting. flock() rather than fcntl() locks because an flock() lock belongs
+ * to the open file, not the process: a second open in this process conflicts
+ * as another process's does, and closing some other descriptor of the file
+ * (LMDB's or anyone's) does not drop it. On success *fdp holds it. */
+static sl_err_t lock_dir(const char *dir, int *fdp, char *errbuf, size_t errlen)
+{
+    *fdp = -1;
+    size_t n = strlen(dir) + sizeof "/" LOCK_FILE_NAME;
+    char *path = malloc(n);
+    if (!path) {
+        snprintf(errbuf, errlen, "state directory %s: out of memory", dir);
+        return SL_ERR_NOMEM;
+    }
+    snprintf(path, n, "%s/%s", dir, LOCK_FILE_NAME);
+    int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(errbuf, errlen, "state directory %s: cannot open %s: %s", dir, path,
+                 strerror(errno));
+        free(path);
+        return SL_ERR_IO;
+    }
+    int rc;
+    while ((rc = flock(fd, LOCK_EX | LOCK_NB)) != 0 && errno == EINTR)
+        ;
+    if (rc != 0) {
+        int e = errno;
+        close(fd);
+        if (e == EWOULDBLOCK || e == EAGAIN) {
+            snprintf(errbuf, errlen, "state directory %s is in use by another process", dir);
+            free(path);
+            return SL_ERR_STATE;
+        }
+        snprintf(errbuf, errlen, "state directory %s: cannot lock %s: %s", dir, path,
+                 strerror(e));
+        free(path);
+        return SL_ERR_IO;
+    }
+    free(path);
+    *fdp = fd;
+    return SL_OK;
+}
+
 sl_err_t sl_state_env_open(const char *dir, size_t map_size, unsigned max_stores,
                            sl_state_env_t **envp, char *errbuf, size_t errlen)
 {
@@ -169,6 +230,10 @@ sl_err_t sl_state_env_open(const char *dir, size_t map_size, unsigned max_stores
         snprintf(errbuf, errlen, "state directory %s: exists and is not a directory", dir);
         return SL_ERR_IO;
     }
+    int lock_fd;
+    sl_err_t err = lock_dir(dir, &lock_fd, errbuf, errlen);
+    if (err != SL_OK)
+        return err;
 
     sl_state_env_t *env = calloc(1, sizeof *env);
     if (!env || !(env->dir = strdup(dir)) ||
@@ -176,9 +241,11 @@ sl_err_t sl_state_env_open(const char *dir, size_t map_size, unsigned max_stores
         if (env)
             free(env->dir);
         free(env);
+        close(lock_fd);
         snprintf(errbuf, errlen, "state directory %s: out of memory", dir);
         return SL_ERR_NOMEM;
     }
+    env->lock_fd = lock_fd;
     env->nslots = max_stores;
     pthread_mutex_init(&env->mu, NULL);
 
@@ -205,7 +272,7 @@ sl_err_t sl_state_env_open(const char *dir, size_t map_size, unsigned max_stores
     }
     if (rc != 0) {
         snprintf(errbuf, errlen, "state directory %s: %s", dir, mdb_strerror(rc));
-        sl_err_t err = map_mdb(rc);
+        err = map_mdb(rc);
         if (err == SL_ERR_INVAL || err == SL_ERR_STATE)
             err = SL_ERR_IO; /* the arguments were checked: the directory is the problem */
         sl_state_env_close(env);
@@ -221,6 +288,9 @@ void sl_state_env_close(sl_state_env_t *env)
         return;
     if (env->mdb)
         mdb_env_close(env->mdb); /* closes every database handle */
+    /* Only once LMDB let go of the files: the next owner may open them now. */
+    if (env->lock_fd >= 0)
+        close(env->lock_fd);
     for (unsigned i = 0; i < env->nslots; i++)
         free(env->slots[i].kv.name);
     free(env->slots);
@@ -357,7 +427,7 @@ int sl_state_txn_mdb_error(const sl_state_txn_t *txn) { return txn->mdb_err; }
 /* ---- opening stores --------------------------------------------------------------------- */
 
 static int store_open(sl_state_txn_t *txn, const char *store, int32_t partition, int kind,
-                      struct sl_window **out)
+                      union store_slot **out)
 {
     *out = NULL;
     sl_err_t err = txn_ready(txn, 0);
@@ -373,9 +443,9 @@ static int store_open(sl_state_txn_t *txn, const char *store, int32_t partition,
     int ret = 1;
     int rc = 0;
     pthread_mutex_lock(&env->mu);
-    struct sl_window *slot = NULL, *free_slot = NULL;
+    union store_slot *slot = NULL, *free_slot = NULL;
     for (unsigned i = 0; i < env->nslots; i++) {
-        struct sl_window *s = &env->slots[i];
+        union store_slot *s = &env->slots[i];
         if (s->kv.state == SLOT_FREE) {
             if (!free_slot)
                 free_slot = s;
@@ -423,7 +493,7 @@ static int store_open(sl_state_txn_t *txn, const char *store, int32_t partition,
 
 int sl_kv_open(sl_state_txn_t *txn, const char *store, int32_t partition, sl_kv_t **kv)
 {
-    struct sl_window *s;
+    union store_slot *s;
     int ret = store_open(txn, store, partition, KIND_KV, &s);
     *kv = s ? &s->kv : NULL;
     return ret;
@@ -431,7 +501,18 @@ int sl_kv_open(sl_state_txn_t *txn, const char *store, int32_t partition, sl_kv_
 
 int sl_window_open(sl_state_txn_t *txn, const char *store, int32_t partition, sl_window_t **w)
 {
-    return store_open(txn, store, partition, KIND_WINDOW, w);
+    union store_slot *s;
+    int ret = store_open(txn, store, partition, KIND_WINDOW, &s);
+    *w = s ? &s->w : NULL;
+    return ret;
+}
+
+int sl_session_open(sl_state_txn_t *txn, const char *store, int32_t partition, sl_session_t **ss)
+{
+    union store_slot *s;
+    int ret = store_open(txn, store, partition, KIND_SESSION, &s);
+    *ss = s ? &s->s : NULL;
+    return ret;
 }
 
 /* ---- raw operations on a database (keys already checked) ---------------------------------- */
@@ -658,16 +739,74 @@ int sl_kv_iter_next(sl_state_iter_t *it, sl_bytes_t *key, sl_bytes_t *value)
     return r;
 }
 
+/* ---- times in keys ---------------------------------------------------------------------------------- */
+
+/* A time as 8 big-endian bytes with the sign bit flipped: flipping maps
+ * INT64_MIN..INT64_MAX onto 0..UINT64_MAX in order, so unsigned byte order is
+ * numeric order. */
+static void time_encode(uint8_t *out, int64_t t)
+{
+    uint64_t u = (uint64_t)t ^ ((uint64_t)1 << 63);
+    for (int i = 0; i < 8; i++)
+        out[i] = (uint8_t)(u >> (56 - 8 * i));
+}
+
+static int64_t time_decode(const uint8_t *in)
+{
+    uint64_t u = 0;
+    for (int i = 0; i < 8; i++)
+        u = (u << 8) | in[i];
+    return (int64_t)(u ^ ((uint64_t)1 << 63));
+}
+
+/* Retention for the stores keyed "<key><time>...": removes every entry whose
+ * key is at least suffix bytes long and whose time, the 8 bytes at suffix from
+ * the end (a window's start, a session's end), is before t. Reads the whole
+ * database. */
+static sl_err_t delete_before(sl_state_txn_t *txn, MDB_dbi dbi, size_t suffix, int64_t t,
+                              int64_t *removed)
+{
+    if (removed)
+        *removed = 0;
+    sl_err_t err = txn_ready(txn, 1);
+    if (err != SL_OK)
+        return err;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn->mdb, dbi, &cur);
+    if (rc != 0)
+        return latch_mdb(txn, rc);
+    int64_t n = 0;
+    MDB_val k, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+        if (k.mv_size >= suffix &&
+            time_decode((const uint8_t *)k.mv_data + k.mv_size - suffix) < t) {
+            rc = mdb_cursor_del(cur, 0);
+            if (rc != 0)
+                break;
+            n++;
+            /* After a delete the cursor already stands on the next key; LMDB's
+             * MDB_NEXT knows it and does not skip. */
+        }
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (n)
+        txn->writes++;
+    if (removed)
+        *removed = n;
+    if (rc != MDB_NOTFOUND)
+        return latch_mdb(txn, rc);
+    return SL_OK;
+}
+
 /* ---- window stores ------------------------------------------------------------------------------- */
 
 size_t sl__window_key_encode(uint8_t *out, sl_bytes_t key, int64_t window_start)
 {
     if (key.len)
         memcpy(out, key.data, key.len);
-    /* Flipping the sign bit maps INT64_MIN..INT64_MAX onto 0..UINT64_MAX in order. */
-    uint64_t u = (uint64_t)window_start ^ ((uint64_t)1 << 63);
-    for (int i = 0; i < 8; i++)
-        out[key.len + (size_t)i] = (uint8_t)(u >> (56 - 8 * i));
+    time_encode(out + key.len, window_start);
     return key.len + 8;
 }
 
@@ -676,10 +815,7 @@ int sl__window_key_decode(sl_bytes_t k, sl_bytes_t *key, int64_t *window_start)
     if (k.len < 8)
         return 0;
     size_t n = k.len - 8;
-    uint64_t u = 0;
-    for (int i = 0; i < 8; i++)
-        u = (u << 8) | k.data[n + (size_t)i];
-    *window_start = (int64_t)(u ^ ((uint64_t)1 << 63));
+    *window_start = time_decode(k.data + n);
     key->data = n ? k.data : NULL;
     key->len = n;
     return 1;
@@ -797,39 +933,143 @@ int sl_window_iter_next(sl_state_iter_t *it, sl_bytes_t *key, int64_t *window_st
 
 sl_err_t sl_window_delete_before(sl_state_txn_t *txn, sl_window_t *w, int64_t t, int64_t *removed)
 {
-    if (removed)
-        *removed = 0;
+    return delete_before(txn, w->kv.dbi, 8, t, removed); /* the start: the last 8 bytes */
+}
+
+/* ---- session stores ------------------------------------------------------------------------------ */
+
+size_t sl__session_key_encode(uint8_t *out, sl_bytes_t key, int64_t start, int64_t end)
+{
+    if (key.len)
+        memcpy(out, key.data, key.len);
+    time_encode(out + key.len, end);
+    time_encode(out + key.len + 8, start);
+    return key.len + 16;
+}
+
+int sl__session_key_decode(sl_bytes_t k, sl_bytes_t *key, int64_t *start, int64_t *end)
+{
+    if (k.len < 16)
+        return 0;
+    size_t n = k.len - 16;
+    *end = time_decode(k.data + n);
+    *start = time_decode(k.data + n + 8);
+    key->data = n ? k.data : NULL;
+    key->len = n;
+    return 1;
+}
+
+static int session_key_ok(sl_bytes_t key) { return key.len <= SL_STATE_MAX_KEY - 16; }
+
+sl_err_t sl_session_put(sl_state_txn_t *txn, sl_session_t *s, sl_bytes_t key, int64_t start,
+                        int64_t end, sl_bytes_t value)
+{
     sl_err_t err = txn_ready(txn, 1);
     if (err != SL_OK)
         return err;
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn->mdb, w->kv.dbi, &cur);
-    if (rc != 0)
-        return latch_mdb(txn, rc);
-    int64_t n = 0;
-    MDB_val k, v;
-    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    while (rc == 0) {
-        sl_bytes_t kk;
-        int64_t start;
-        if (sl__window_key_decode(bview(&k), &kk, &start) && start < t) {
-            rc = mdb_cursor_del(cur, 0);
-            if (rc != 0)
-                break;
-            n++;
-            /* After a delete the cursor already stands on the next key; LMDB's
-             * MDB_NEXT knows it and does not skip. */
-        }
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close(cur);
-    if (n)
-        txn->writes++;
-    if (removed)
-        *removed = n;
-    if (rc != MDB_NOTFOUND)
-        return latch_mdb(txn, rc);
+    if (!session_key_ok(key))
+        return latch(txn, SL_ERR_INVAL, MDB_BAD_VALSIZE);
+    if (end < start) /* Kafka's SessionWindow refuses it too */
+        return latch(txn, SL_ERR_INVAL, EINVAL);
+    uint8_t buf[SL_STATE_MAX_KEY];
+    MDB_val k = {sl__session_key_encode(buf, key, start, end), buf};
+    return db_put(txn, s->kv.dbi, k, value);
+}
+
+int sl_session_get(sl_state_txn_t *txn, sl_session_t *s, sl_bytes_t key, int64_t start,
+                   int64_t end, sl_bytes_t *value)
+{
+    value->data = NULL;
+    value->len = 0;
+    sl_err_t err = txn_ready(txn, 0);
+    if (err != SL_OK)
+        return err;
+    if (!session_key_ok(key) || end < start)
+        return 0; /* no such session can be stored */
+    uint8_t buf[SL_STATE_MAX_KEY];
+    MDB_val k = {sl__session_key_encode(buf, key, start, end), buf};
+    return db_get(txn, s->kv.dbi, k, value);
+}
+
+int sl_session_delete(sl_state_txn_t *txn, sl_session_t *s, sl_bytes_t key, int64_t start,
+                      int64_t end)
+{
+    sl_err_t err = txn_ready(txn, 1);
+    if (err != SL_OK)
+        return err;
+    if (!session_key_ok(key) || end < start)
+        return 0;
+    uint8_t buf[SL_STATE_MAX_KEY];
+    MDB_val k = {sl__session_key_encode(buf, key, start, end), buf};
+    return db_del(txn, s->kv.dbi, k);
+}
+
+sl_err_t sl_session_find(sl_state_txn_t *txn, sl_session_t *s, sl_bytes_t key,
+                         int64_t earliest_end, int64_t latest_start, sl_state_iter_t **itp)
+{
+    *itp = NULL;
+    sl_err_t err = txn_ready(txn, 0);
+    if (err != SL_OK)
+        return err;
+    if (!session_key_ok(key))
+        return latch(txn, SL_ERR_INVAL, MDB_BAD_VALSIZE);
+    err = iter_new(txn, s->kv.dbi, ITER_SESSION, itp);
+    if (err != SL_OK)
+        return err;
+    sl_state_iter_t *it = *itp;
+    /* From key@(end earliest_end, start INT64_MIN) to key@(INT64_MAX, INT64_MAX)
+     * inclusive: an end is bounded only below (Kafka's RocksDB session store
+     * scans the same range), so sessions starting too late are skipped in
+     * next, as are those of longer keys. */
+    it->has_from = it->has_to = it->to_inclusive = 1;
+    it->from_len = sl__session_key_encode(it->from, key, INT64_MIN, earliest_end);
+    it->to_len = sl__session_key_encode(it->to, key, INT64_MAX, INT64_MAX);
+    it->klen = key.len + 16;
+    it->t_from = earliest_end;
+    it->t_to = latest_start;
     return SL_OK;
+}
+
+sl_err_t sl_session_fetch(sl_state_txn_t *txn, sl_session_t *s, sl_bytes_t key,
+                          sl_state_iter_t **it)
+{
+    return sl_session_find(txn, s, key, INT64_MIN, INT64_MAX, it);
+}
+
+int sl_session_iter_next(sl_state_iter_t *it, sl_bytes_t *key, int64_t *start, int64_t *end,
+                         sl_bytes_t *value)
+{
+    key->data = value->data = NULL;
+    key->len = value->len = 0;
+    *start = *end = 0;
+    if (it->kind != ITER_SESSION)
+        return it->txn ? latch(it->txn, SL_ERR_STATE, 0) : 0;
+    MDB_val k, v;
+    int r;
+    while ((r = iter_step(it, &k, &v)) == 1) {
+        /* The range also holds sessions of longer keys that begin with this
+         * one: only this key's have exactly its length. */
+        if (k.mv_size != it->klen)
+            continue;
+        sl_bytes_t kk;
+        int64_t s, e;
+        if (!sl__session_key_decode(bview(&k), &kk, &s, &e))
+            continue; /* cannot happen: klen >= 16 */
+        if (e < it->t_from || s > it->t_to)
+            continue;
+        *key = kk;
+        *start = s;
+        *end = e;
+        *value = bview(&v);
+        return 1;
+    }
+    return r;
+}
+
+sl_err_t sl_session_delete_before(sl_state_txn_t *txn, sl_session_t *s, int64_t t,
+                                  int64_t *removed)
+{
+    return delete_before(txn, s->kv.dbi, 16, t, removed); /* the end: 16 bytes from the end */
 }
 
 /* ---- metadata -------------------------------------------------------------------------------------- */

@@ -1,7 +1,8 @@
 /* state.h — the engine's state stores: one LMDB environment per engine
  * instance, a named database per store and partition ("<store>-<partition>"),
- * key-value and window stores on those databases, and a metadata area (input
- * and changelog offsets) written in the same transaction as the state.
+ * key-value, window and session stores on those databases, and a metadata
+ * area (input and changelog offsets) written in the same transaction as the
+ * state.
  *
  * Internal for now (the engine is its only user); the names are the ones the
  * public header will keep.
@@ -22,10 +23,12 @@
  *                 many dirty pages (MDB_TXN_FULL): abort, then grow the map
  *                 with sl_state_env_set_map_size and retry;
  *   SL_ERR_INVAL  a key too long (see SL_STATE_MAX_KEY), an empty key-value
- *                 key, a bad store name;
+ *                 key, a session that ends before it starts, a bad store
+ *                 name;
  *   SL_ERR_CONFIG more stores than max_stores;
  *   SL_ERR_STATE  misuse (a handle of the wrong kind, a transaction already
- *                 in error), or LMDB's reader table full;
+ *                 in error), LMDB's reader table full, or (sl_state_env_open)
+ *                 a state directory another environment holds;
  *   SL_ERR_NOMEM  out of memory;
  *   SL_ERR_IO     anything else (I/O, corruption, version mismatch).
  * sl_state_txn_mdb_error gives the LMDB code behind a latched error.
@@ -52,7 +55,8 @@
 
 /** The longest key-value key: LMDB's compile-time key limit (511 bytes in
  * Debian's liblmdb). A window key holds 8 bytes of window start, so a window
- * store's keys are at most SL_STATE_MAX_KEY - 8 bytes. */
+ * store's keys are at most SL_STATE_MAX_KEY - 8 bytes; a session key holds 16
+ * (end and start), so a session store's are at most SL_STATE_MAX_KEY - 16. */
 #define SL_STATE_MAX_KEY 511
 
 /** The longest store name; the database name appends "-<partition>". */
@@ -66,6 +70,7 @@ typedef struct sl_state_env sl_state_env_t;
 typedef struct sl_state_txn sl_state_txn_t;
 typedef struct sl_kv sl_kv_t;
 typedef struct sl_window sl_window_t;
+typedef struct sl_session sl_session_t;
 typedef struct sl_state_iter sl_state_iter_t;
 
 /* ---- environment ------------------------------------------------------------ */
@@ -76,16 +81,26 @@ typedef struct sl_state_iter sl_state_iter_t;
  * wins); max_stores is how many store partitions the environment can hold
  * (each store has one database per partition). On success *env is the
  * caller's, to close with sl_state_env_close.
- * dir's parent must exist. An environment must not be opened twice in one
- * process at the same time (LMDB's rule: its locks are per process).
- * Errors: SL_ERR_INVAL (dir NULL or empty, max_stores < 1), SL_ERR_IO (the
- * directory cannot be made or used, or LMDB cannot open it: errbuf says which
- * and why), SL_ERR_NOMEM. errbuf (may be NULL) gets a message on error. */
+ * dir's parent must exist.
+ * The directory lock. One environment at a time owns a directory: open takes
+ * an exclusive flock() on <dir>/sluice.lock (creating the file, which is never
+ * removed) without waiting, and holds it until sl_state_env_close. A second
+ * open of the directory — by another process, or by this one while the first
+ * is open (LMDB forbids that: its locks are per process) — fails with
+ * SL_ERR_STATE. The lock is flock()'s, so it belongs to the open file: a child
+ * fork()ed while env is open shares it until the child exits or execs (the
+ * descriptor is close-on-exec), and it is advisory, on filesystems that
+ * support flock().
+ * Errors: SL_ERR_INVAL (dir NULL or empty, max_stores < 1), SL_ERR_STATE (the
+ * directory is locked: errbuf says "state directory <dir> is in use by another
+ * process"), SL_ERR_IO (the directory or its lock file cannot be made or
+ * used, or LMDB cannot open it: errbuf says which and why), SL_ERR_NOMEM.
+ * errbuf (may be NULL) gets a message on error. */
 sl_err_t sl_state_env_open(const char *dir, size_t map_size, unsigned max_stores,
                            sl_state_env_t **env, char *errbuf, size_t errlen);
 
-/** Closes env and frees every store handle it gave out. Every transaction
- * must have ended. NULL is a no-op. */
+/** Closes env, frees every store handle it gave out and releases the
+ * directory lock. Every transaction must have ended. NULL is a no-op. */
 void sl_state_env_close(sl_state_env_t *env);
 
 /** Sets a new map size, e.g. after SL_ERR_RANGE (map full). No transaction
@@ -139,7 +154,7 @@ int sl_state_txn_mdb_error(const sl_state_txn_t *txn);
  * the engine opens its stores when a task starts.
  * Returns 1 when opened, 0 as just said, or an error: SL_ERR_INVAL (bad
  * name: empty, longer than SL_STATE_MAX_STORE_NAME, partition < 0),
- * SL_ERR_STATE (the name is open as a window store), SL_ERR_CONFIG (more
+ * SL_ERR_STATE (the name is open as another kind of store), SL_ERR_CONFIG (more
  * than max_stores), or an LMDB error. */
 int sl_kv_open(sl_state_txn_t *txn, const char *store, int32_t partition, sl_kv_t **kv);
 
@@ -191,7 +206,8 @@ void sl_state_iter_close(sl_state_iter_t *it);
  * window of the store. */
 
 /** Opens a window store, as sl_kv_open does (same names, same database
- * space: one name is either a key-value or a window store in a process).
+ * space: one name is one kind of store — key-value, window or session — in a
+ * process).
  * Returns 1, 0 or an error as sl_kv_open. */
 int sl_window_open(sl_state_txn_t *txn, const char *store, int32_t partition, sl_window_t **w);
 
@@ -246,6 +262,91 @@ int sl_window_iter_next(sl_state_iter_t *it, sl_bytes_t *key, int64_t *window_st
  * keys. Cost: reads every window in the store. *removed (may be NULL) gets how
  * many went. Write transactions only. Errors: LMDB errors (latched). */
 sl_err_t sl_window_delete_before(sl_state_txn_t *txn, sl_window_t *w, int64_t t, int64_t *removed);
+
+/* ---- session stores ------------------------------------------------------------ */
+
+/* A session store holds Kafka Streams' sessions: a session is a key with a
+ * window [start, end] (both inclusive, start <= end) and an aggregate value;
+ * one key may have many sessions, and (key, start, end) names one. Its
+ * database is keyed as Kafka's SessionKeySchema: the store key, then end, then
+ * start, each as 8 big-endian bytes with the sign bit flipped
+ * (sl__session_key_encode): one key's sessions sit together in order of end,
+ * then start. Key-first like the window store: finding one key's sessions is
+ * a range scan; retention reads every session of the store. */
+
+/** Opens a session store, as sl_kv_open does (same names, same database
+ * space: one name is one kind of store in a process). Returns 1, 0 or an
+ * error as sl_kv_open (SL_ERR_STATE when the name is open as a key-value or
+ * window store). */
+int sl_session_open(sl_state_txn_t *txn, const char *store, int32_t partition, sl_session_t **s);
+
+/** Writes out[0 .. key.len + 16): key's bytes, then end, then start, each as 8
+ * big-endian bytes with the sign bit flipped (so unsigned byte order is
+ * numeric order). out must have room for key.len + 16 bytes. Returns
+ * key.len + 16. Note the argument order (start, end) is not the byte order. */
+size_t sl__session_key_encode(uint8_t *out, sl_bytes_t key, int64_t start, int64_t end);
+
+/** Splits a stored session key (at least 16 bytes) into the store key (a view
+ * into k), start and end. Returns 1, or 0 when k is shorter than 16. */
+int sl__session_key_decode(sl_bytes_t k, sl_bytes_t *key, int64_t *start, int64_t *end);
+
+/** Sets the value (the aggregate) of key's session [start, end], replacing
+ * any. key is 0..SL_STATE_MAX_KEY - 16 bytes, value any size (empty is an
+ * ordinary value; a session goes away only by sl_session_delete). LMDB copies
+ * both. Sessions with other bounds are left alone: merging sessions is the
+ * caller's (delete the old ones, put the merged one). Write transactions
+ * only. Errors: SL_ERR_INVAL (key too long, end < start, read-only txn),
+ * SL_ERR_RANGE (map full), SL_ERR_IO; all latched. */
+sl_err_t sl_session_put(sl_state_txn_t *txn, sl_session_t *s, sl_bytes_t key, int64_t start,
+                        int64_t end, sl_bytes_t value);
+
+/** Looks up key's session [start, end] (exact bounds): 1 with *value (a view
+ * into the map, valid until the transaction ends or its next write), 0 when
+ * there is none (also for a key too long or end < start: no such session can
+ * be stored; *value empty), or an error (latched). */
+int sl_session_get(sl_state_txn_t *txn, sl_session_t *s, sl_bytes_t key, int64_t start,
+                   int64_t end, sl_bytes_t *value);
+
+/** Removes key's session [start, end]: 1 when it was there, 0 when not (also
+ * for a key too long or end < start), or an error (latched). Write
+ * transactions only (SL_ERR_INVAL, latched, in a read-only one). */
+int sl_session_delete(sl_state_txn_t *txn, sl_session_t *s, sl_bytes_t key, int64_t start,
+                      int64_t end);
+
+/** Iterates key's sessions with end >= earliest_end and start <= latest_start
+ * (Kafka's SessionStore.findSessions; when earliest_end <= latest_start, the
+ * sessions that share at least one instant with [earliest_end, latest_start]:
+ * a session merger with inactivity gap g looks for a record at ts with
+ * find(key, ts - g, ts + g)), in order of end, then start. Cost: a range scan over key's sessions with end >=
+ * earliest_end (those starting after latest_start are read and skipped: end
+ * bounds nothing above), plus those of longer keys that begin with key and
+ * sort inside the range (skipped). The bounds are copied. Read with
+ * sl_session_iter_next; release with sl_state_iter_close (before or after the
+ * transaction ends). Writes in the transaction while iterating are allowed, as
+ * for sl_kv_range. *it is the caller's. Errors: SL_ERR_INVAL (key too long),
+ * SL_ERR_NOMEM, LMDB errors (all latched). */
+sl_err_t sl_session_find(sl_state_txn_t *txn, sl_session_t *s, sl_bytes_t key,
+                         int64_t earliest_end, int64_t latest_start, sl_state_iter_t **it);
+
+/** Iterates every session of key, in order of end, then start: sl_session_find
+ * with no bounds (INT64_MIN, INT64_MAX). Errors as sl_session_find. */
+sl_err_t sl_session_fetch(sl_state_txn_t *txn, sl_session_t *s, sl_bytes_t key,
+                          sl_state_iter_t **it);
+
+/** The next session of a sl_session_find or _fetch iterator: *key a view,
+ * *start, *end, *value a view (views valid until the next call on it, a write
+ * in its transaction, or the transaction's end). Returns 1, 0 at the end
+ * (also once the transaction ended), or an error (latched in the transaction):
+ * SL_ERR_STATE when it is not a session iterator. */
+int sl_session_iter_next(sl_state_iter_t *it, sl_bytes_t *key, int64_t *start, int64_t *end,
+                         sl_bytes_t *value);
+
+/** Retention: removes every session that ended before t (end < t), of all
+ * keys. Cost: reads every session in the store. *removed (may be NULL) gets
+ * how many went. Write transactions only. Errors: SL_ERR_INVAL (read-only
+ * txn), LMDB errors (all latched). */
+sl_err_t sl_session_delete_before(sl_state_txn_t *txn, sl_session_t *s, int64_t t,
+                                  int64_t *removed);
 
 /* ---- metadata committed with the state ------------------------------------------ */
 

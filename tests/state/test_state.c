@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "state/state.h"
@@ -604,6 +606,107 @@ static void env_open_errors(void **state)
     sl_test_rmdir(dir);
 }
 
+/* The child of env_directory_lock: opens dir, says so on `ready`, waits for
+ * a byte on `go`, closes. Exits 0 when all went well; never returns. */
+static void lock_holder_child(const char *dir, int ready, int go)
+{
+    sl_state_env_t *env;
+    char c = 'r';
+    if (sl_state_env_open(dir, 0, 4, &env, NULL, 0) != SL_OK)
+        _exit(1);
+    if (write(ready, &c, 1) != 1 || read(go, &c, 1) != 1)
+        _exit(2);
+    sl_state_env_close(env);
+    _exit(0);
+}
+
+static void env_directory_lock(void **state)
+{
+    (void)state;
+    char *dir = sl_test_mkdtemp();
+    char path[512], err[512], want[600];
+    snprintf(want, sizeof want, "state directory %s is in use by another process", dir);
+    sl_state_env_t *env, *env2 = (sl_state_env_t *)1;
+
+    /* A second open in this process fails, and leaves the first alone. */
+    assert_int_equal(sl_state_env_open(dir, 0, 4, &env, err, sizeof err), SL_OK);
+    snprintf(path, sizeof path, "%s/sluice.lock", dir);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(sl_state_env_open(dir, 0, 4, &env2, err, sizeof err), SL_ERR_STATE);
+    assert_null(env2);
+    assert_string_equal(err, want);
+    assert_int_equal(sl_state_env_open(dir, 0, 4, &env2, NULL, 0), SL_ERR_STATE);
+    sl_state_txn_t *t;
+    sl_kv_t *kv;
+    assert_int_equal(sl_state_txn_begin(env, 1, &t), SL_OK);
+    assert_int_equal(sl_kv_open(t, "s", 0, &kv), 1);
+    assert_int_equal(sl_kv_put(t, kv, B("k"), B("v")), SL_OK);
+    assert_int_equal(sl_state_txn_commit(t), SL_OK);
+    /* After a close it opens again, the lock file already there. */
+    sl_state_env_close(env);
+    assert_int_equal(sl_state_env_open(dir, 0, 4, &env, err, sizeof err), SL_OK);
+    assert_int_equal(sl_state_txn_begin(env, 1, &t), SL_OK);
+    assert_int_equal(sl_kv_open(t, "s", 0, &kv), 1);
+    sl_bytes_t v;
+    assert_int_equal(sl_kv_get(t, kv, B("k"), &v), 1);
+    assert_true(beq(v, B("v")));
+    sl_state_txn_abort(t);
+    sl_state_env_close(env);
+
+    /* Another process holding the directory. */
+    int ready[2], go[2];
+    assert_int_equal(pipe(ready), 0);
+    assert_int_equal(pipe(go), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(ready[0]);
+        close(go[1]);
+        lock_holder_child(dir, ready[1], go[0]);
+    }
+    close(ready[1]);
+    close(go[0]);
+    char c;
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    err[0] = 0;
+    assert_int_equal(sl_state_env_open(dir, 0, 4, &env, err, sizeof err), SL_ERR_STATE);
+    assert_null(env);
+    assert_string_equal(err, want);
+    assert_int_equal(write(go[1], "g", 1), 1);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    close(ready[0]);
+    close(go[1]);
+    assert_int_equal(sl_state_env_open(dir, 0, 4, &env, err, sizeof err), SL_OK);
+    sl_state_env_close(env);
+
+    /* A child that dies holding it (no close) frees it too: the kernel
+     * drops an flock with the last descriptor. */
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(sl_state_env_open(dir, 0, 4, &env, NULL, 0) == SL_OK ? 0 : 1);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(sl_state_env_open(dir, 0, 4, &env, err, sizeof err), SL_OK);
+    sl_state_env_close(env);
+
+    /* An open that LMDB refuses lets go of the lock: the next one fails the
+     * same way, not as "in use". */
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    char junk[8192];
+    memset(junk, 'j', sizeof junk);
+    sl_test_write_file(path, junk, sizeof junk);
+    assert_int_equal(sl_state_env_open(dir, 0, 4, &env, err, sizeof err), SL_ERR_IO);
+    assert_int_equal(sl_state_env_open(dir, 0, 4, &env, err, sizeof err), SL_ERR_IO);
+    assert_null(strstr(err, "in use"));
+    sl_test_rmdir(dir);
+}
+
 static void store_names_and_handles(void **state)
 {
     (void)state;
@@ -1160,6 +1263,7 @@ SL_TEST_GROUP(state,
               CONTRACT_SUITE(lmdb_opener),
               CONTRACT_SUITE(lmdb_neighbours_opener),
               cmocka_unit_test(env_open_errors),
+              cmocka_unit_test(env_directory_lock),
               cmocka_unit_test(store_names_and_handles),
               cmocka_unit_test(read_txn_is_a_snapshot),
               cmocka_unit_test(iterators_and_txn_end),
