@@ -239,6 +239,11 @@ sl_ktable_t *sl__ktable_new(sl_topology_t *t, sl_node_t *node, const sl_serde_t 
 sl_node_t *sl__repartition(sl_topology_t *t, sl_node_t *parent, const char *name,
                            const sl_serde_t *ks, const sl_serde_t *vs, int32_t partitions);
 
+/** Adds a source node reading topics with the consumed options (serdes
+ * defaulted); kind_name names the operator in errors. NULL on error (latched). */
+sl_node_t *sl__add_source(sl_topology_t *t, const char *const *topics, size_t ntopics,
+                          const sl_consumed_t *c, const char *kind_name);
+
 /** The serde to use: s, else the topology default. */
 const sl_serde_t *sl__key_serde(const sl_topology_t *t, const sl_serde_t *s);
 const sl_serde_t *sl__value_serde(const sl_topology_t *t, const sl_serde_t *s);
@@ -303,10 +308,22 @@ typedef sl_err_t (*sl_collect_fn)(void *opaque, const char *topic, int32_t parti
                                   const sl_header_t *headers, size_t nheaders);
 
 /** A store opened in a task. */
+typedef struct sl_cache sl_cache_t;
+
+/** Called for each flushed entry: objects in the record scope, ts the time of
+ * the entry's last write. ctx->cur is the owner. (See the record cache below.) */
+typedef void (*sl_cache_flush_fn)(sl_ctx_t *ctx, sl_inst_t *owner, const void *key,
+                                  int64_t window_start, const void *new_value,
+                                  const void *old_value, int64_t ts);
+
+
 typedef struct sl_task_store {
     sl_store_t *def;
     void *handle; /* sl_kv_t*, sl_window_t*, … */
     char changelog[512];
+    sl_cache_t *cache;          /* NULL: writes go straight through */
+    sl_inst_t *owner;           /* the node emitting the store's changes */
+    sl_cache_flush_fn on_flush; /* the owner's callback */
 } sl_task_store_t;
 
 typedef struct sl_task_metrics {
@@ -331,6 +348,8 @@ struct sl_task {
     int32_t (*partitions)(void *opaque, const char *topic); /* for custom partitioners */
     void *collect_opaque;
     int continue_on_deser_error;
+    int64_t cache_max_bytes; /* this task's share of cache.max.bytes.buffering */
+    int64_t cache_bytes;     /* bytes its caches hold */
     sl_task_metrics_t metrics;
     sl_err_t err; /* the record's failure */
     char errmsg[512];
@@ -346,7 +365,7 @@ sl_err_t sl__task_new(sl_topology_t *topo, int sub, int32_t partition, const cha
                       sl_state_txn_t *txn, sl_collect_fn collect,
                       int32_t (*partitions)(void *opaque, const char *topic),
                       void *collect_opaque, int continue_on_deser_error, int64_t wall_clock,
-                      sl_task_t **out, char *errbuf, size_t errlen);
+                      int64_t cache_max_bytes, sl_task_t **out, char *errbuf, size_t errlen);
 
 /** Closes the instances and frees the task. NULL is a no-op. */
 void sl__task_free(sl_task_t *task);
@@ -392,6 +411,64 @@ int sl__window_get(sl_ctx_t *ctx, int store, const void *key, int64_t start,
                    const void **value);
 sl_err_t sl__window_put(sl_ctx_t *ctx, int store, const void *key, int64_t start,
                         const void *value);
+
+/* ---- the record cache (engine/cache.c) ------------------------------------------------
+ * A store declared with caching (the default) in a task whose cache budget is
+ * above 0 (cache.max.bytes.buffering) keeps its writes in memory: puts and
+ * gets of the same key fold in a hash map; on a commit (sl__task_flush) or
+ * when the task's cached bytes pass its budget, the store's dirty entries are
+ * written to LMDB and to the changelog, in the order they were last updated,
+ * and handed to the store's owner — the node that emits the store's changes
+ * downstream (an aggregation, a table source) — as (key, new value, old
+ * value) where old is the value before the first change since the last flush.
+ * So with caching, an owner forwards in its flush callback; without, right
+ * after each write. Kafka Streams' caching layer, sitting above change-logging.
+ * Key-value and window stores only (window entries are keyed by key + start);
+ * range reads (sl_kvstore_range) first flush the store. */
+
+/** Makes inst the owner of store in its task (from the node's init). Returns 1
+ * when the store is cached in this task (the owner emits from fn), 0 when not
+ * (the owner emits after each write), or an error. */
+int sl__store_own(sl_ctx_t *ctx, int store, sl_cache_flush_fn fn);
+
+/** Is store cached in ctx's task? */
+int sl__store_cached(sl_ctx_t *ctx, int store);
+
+/** Writes every dirty entry of every cached store of the task and calls the
+ * owners; part of sl__task_flush (between records: resets the record scope
+ * after each entry). */
+sl_err_t sl__cache_flush_all(sl_task_t *task);
+
+/** Writes and emits one store's dirty entries now (an eviction, or before a
+ * range read), in the middle of a record. */
+sl_err_t sl__cache_flush_store(sl_ctx_t *ctx, sl_task_store_t *ts);
+
+/** The cached state of key bytes k: 1 with *v (valid until the next write of
+ * the key), 0 when cached as deleted, -1 when not in the cache. */
+int sl__cache_get(sl_task_store_t *ts, sl_bytes_t k, sl_bytes_t *v);
+
+/** Caches a write of k (v NULL: a delete). When k is not cached yet, old /
+ * old_found are its value in LMDB (for the owner's old value). */
+sl_err_t sl__cache_put(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, const sl_bytes_t *v,
+                       const sl_bytes_t *old, int old_found);
+
+/** Frees a store's cache (dirty entries are dropped: flush first). */
+void sl__cache_free(sl_task_store_t *ts);
+
+/* Building blocks for typed store access (task.c); each fails the record
+ * (sl_ctx_fail) when it fails. */
+/** The task's store of that id and type, or NULL. */
+sl_task_store_t *sl__task_store(sl_ctx_t *ctx, int store, sl_store_type_t type);
+/** Serializes key with the store's key serde into the task's key scratch
+ * (task->kout: valid until the next serialization); 0 or -1 (null key too). */
+int sl__store_key_bytes(sl_ctx_t *ctx, sl_task_store_t *ts, const void *key, sl_bytes_t *out);
+/** Copies stored bytes into the record scope and deserializes them with the
+ * store's value serde: 1, or an error. */
+int sl__store_value_obj(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t v, const void **value);
+/** Sends a changelog record (value NULL: tombstone) when the store logs. */
+void sl__store_log_change(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, const sl_bytes_t *v);
+/** Fails the record with a store error rc. */
+void sl__store_fail(sl_ctx_t *ctx, sl_task_store_t *ts, int rc);
 
 /** The serialized key of a window store record as Kafka Streams' changelog
  * writes it: key bytes + 8-byte big-endian start + 4-byte sequence number 0. */

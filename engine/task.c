@@ -38,7 +38,7 @@ static void sink_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec)
 
 const sl_node_vt_t sl__sink_vt = {.kind = "KSTREAM-SINK", .process = sink_process};
 
-static sl_node_t *add_source(sl_topology_t *t, const char *const *topics, size_t ntopics,
+sl_node_t *sl__add_source(sl_topology_t *t, const char *const *topics, size_t ntopics,
                              const sl_consumed_t *c, const char *kind_name)
 {
     if (!t || t->error)
@@ -82,7 +82,7 @@ static sl_node_t *add_source(sl_topology_t *t, const char *const *topics, size_t
 sl_kstream_t *sl_stream(sl_topology_t *t, const char *const *topics, size_t ntopics,
                         const sl_consumed_t *consumed)
 {
-    sl_node_t *n = add_source(t, topics, ntopics, consumed, "stream");
+    sl_node_t *n = sl__add_source(t, topics, ntopics, consumed, "stream");
     if (!n)
         return NULL;
     return sl__kstream_new(t, n, n->key_serde, n->value_serde, 0);
@@ -156,7 +156,7 @@ sl_node_t *sl__repartition(sl_topology_t *t, sl_node_t *parent, const char *name
     snprintf(nm, sizeof nm, "%s-repartition-source", name);
     sl_consumed_t c = {.key_serde = ks, .value_serde = vs, .name = nm};
     const char *topics[] = {topic};
-    sl_node_t *src = add_source(t, topics, 1, &c, nm);
+    sl_node_t *src = sl__add_source(t, topics, 1, &c, nm);
     if (src)
         src->is_repartition_source = 1;
     return src;
@@ -345,6 +345,9 @@ static sl_err_t open_store(sl_task_t *task, sl_store_t *s)
     case SL_STORE_WINDOW:
         rc = sl_window_open(task->txn, s->name, task->partition, (sl_window_t **)&ts->handle);
         break;
+    case SL_STORE_SESSION:
+        rc = sl_session_open(task->txn, s->name, task->partition, (sl_session_t **)&ts->handle);
+        break;
     default:
         return SL_ERR_UNSUPPORTED;
     }
@@ -376,7 +379,7 @@ sl_err_t sl__task_new(sl_topology_t *topo, int sub, int32_t partition, const cha
                       sl_state_txn_t *txn, sl_collect_fn collect,
                       int32_t (*partitions)(void *opaque, const char *topic),
                       void *collect_opaque, int continue_on_deser_error, int64_t wall_clock,
-                      sl_task_t **out, char *errbuf, size_t errlen)
+                      int64_t cache_max_bytes, sl_task_t **out, char *errbuf, size_t errlen)
 {
     char tmp[8];
     if (!errbuf)
@@ -396,6 +399,7 @@ sl_err_t sl__task_new(sl_topology_t *topo, int sub, int32_t partition, const cha
     task->collect_opaque = collect_opaque;
     task->continue_on_deser_error = continue_on_deser_error;
     task->wall_clock = wall_clock;
+    task->cache_max_bytes = cache_max_bytes;
     task->stream_time = INT64_MIN;
     task->ctx.task = task;
     task->ctx.partition = -1, task->ctx.offset = -1;
@@ -470,6 +474,9 @@ void sl__task_free(sl_task_t *task)
         }
     }
     free(task->insts);
+    if (task->stores)
+        for (int i = 0; i < task->topo->nstores; i++)
+            sl__cache_free(&task->stores[i]);
     free(task->stores);
     free(task->puncts);
     sl__mem_free(&task->mem);
@@ -572,6 +579,10 @@ sl_err_t sl__task_flush(sl_task_t *task)
 {
     if (task->err)
         return task->err;
+    /* Caches first (what the nodes emit on a commit), then the nodes' own
+     * hooks (retention, suppression), then what those wrote to caches. */
+    if (sl__cache_flush_all(task))
+        return task->err;
     sl_ctx_t *ctx = &task->ctx;
     for (int i = 0; i < task->topo->nnodes && !task->err; i++) {
         sl_inst_t *inst = task->insts[i];
@@ -583,14 +594,14 @@ sl_err_t sl__task_flush(sl_task_t *task)
         inst->node->vt->flush(ctx, inst);
         end_record(task);
     }
-    return task->err;
+    return task->err ? task->err : sl__cache_flush_all(task);
 }
 
 void sl__task_set_txn(sl_task_t *task, sl_state_txn_t *txn) { task->txn = txn; }
 
 /* ---- typed store access ------------------------------------------------------------------------------ */
 
-static sl_task_store_t *task_store(sl_ctx_t *ctx, int store, sl_store_type_t type)
+sl_task_store_t *sl__task_store(sl_ctx_t *ctx, int store, sl_store_type_t type)
 {
     sl_task_t *task = ctx->task;
     if (store < 0 || store >= task->topo->nstores || !task->stores[store].handle ||
@@ -602,7 +613,7 @@ static sl_task_store_t *task_store(sl_ctx_t *ctx, int store, sl_store_type_t typ
 }
 
 /* Serializes a key into the task's key scratch; -1 after failing the record. */
-static int key_bytes(sl_ctx_t *ctx, sl_task_store_t *ts, const void *key, sl_bytes_t *out)
+int sl__store_key_bytes(sl_ctx_t *ctx, sl_task_store_t *ts, const void *key, sl_bytes_t *out)
 {
     int is_null;
     sl_err_t err = sl__serialize(ts->def->key_serde, key, &ctx->task->kout, &is_null);
@@ -617,7 +628,7 @@ static int key_bytes(sl_ctx_t *ctx, sl_task_store_t *ts, const void *key, sl_byt
 
 /* Copies a store value out of LMDB's map (views die at the next write) and
  * deserializes it into the record scope. */
-static int value_obj(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t v, const void **value)
+int sl__store_value_obj(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t v, const void **value)
 {
     sl_bytes_t copy = {sl_mem_dup(&ctx->task->mem, v.data ? v.data : (const uint8_t *)"", v.len),
                        v.len};
@@ -634,7 +645,7 @@ static int value_obj(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t v, const voi
     return 1;
 }
 
-static void store_fail(sl_ctx_t *ctx, sl_task_store_t *ts, int rc)
+void sl__store_fail(sl_ctx_t *ctx, sl_task_store_t *ts, int rc)
 {
     sl_ctx_fail(ctx, (sl_err_t)rc, "store %s: %s", ts->def->name, sl_err_str((sl_err_t)rc));
 }
@@ -642,22 +653,24 @@ static void store_fail(sl_ctx_t *ctx, sl_task_store_t *ts, int rc)
 int sl__kv_get(sl_ctx_t *ctx, int store, const void *key, const void **value)
 {
     *value = NULL;
-    sl_task_store_t *ts = task_store(ctx, store, SL_STORE_KV);
+    sl_task_store_t *ts = sl__task_store(ctx, store, SL_STORE_KV);
     sl_bytes_t k, v;
-    if (!ts || key_bytes(ctx, ts, key, &k))
+    if (!ts || sl__store_key_bytes(ctx, ts, key, &k))
         return ctx->task->err;
-    int rc = sl_kv_get(ctx->task->txn, ts->handle, k, &v);
+    int rc = ts->cache ? sl__cache_get(ts, k, &v) : -1;
+    if (rc == -1)
+        rc = sl_kv_get(ctx->task->txn, ts->handle, k, &v);
     if (rc < 0) {
-        store_fail(ctx, ts, rc);
+        sl__store_fail(ctx, ts, rc);
         return rc;
     }
     if (rc == 0)
         return 0;
-    return value_obj(ctx, ts, v, value);
+    return sl__store_value_obj(ctx, ts, v, value);
 }
 
 /* Appends a changelog record for a store write (value NULL: a tombstone). */
-static void log_change(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, const sl_bytes_t *v)
+void sl__store_log_change(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, const sl_bytes_t *v)
 {
     if (!ts->def->logging)
         return;
@@ -670,32 +683,63 @@ static void log_change(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, const s
                     sl_err_str(err));
 }
 
+/* A write into a cached store: the old value comes from LMDB the first time. */
+static sl_err_t cached_put(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, sl_bytes_t lmdb_k,
+                           int64_t start, const sl_bytes_t *v)
+{
+    sl_task_t *task = ctx->task;
+    sl_bytes_t old = {0}, cur;
+    int found = 0;
+    if (sl__cache_get(ts, k, &cur) == -1) {
+        found = ts->def->type == SL_STORE_WINDOW
+                    ? sl_window_get(task->txn, ts->handle, lmdb_k, start, &old)
+                    : sl_kv_get(task->txn, ts->handle, k, &old);
+        if (found < 0) {
+            sl__store_fail(ctx, ts, found);
+            return (sl_err_t)found;
+        }
+    }
+    sl_err_t err = sl__cache_put(ctx, ts, k, v, &old, found);
+    if (err) {
+        sl_ctx_fail(ctx, err, "store %s: cannot cache a write", ts->def->name);
+        return err;
+    }
+    if (task->cache_bytes > task->cache_max_bytes)
+        return sl__cache_flush_store(ctx, ts); /* evict: emits downstream */
+    return SL_OK;
+}
+
 sl_err_t sl__kv_put(sl_ctx_t *ctx, int store, const void *key, const void *value)
 {
-    sl_task_store_t *ts = task_store(ctx, store, SL_STORE_KV);
+    sl_task_store_t *ts = sl__task_store(ctx, store, SL_STORE_KV);
     sl_bytes_t k;
-    if (!ts || key_bytes(ctx, ts, key, &k))
+    if (!ts || sl__store_key_bytes(ctx, ts, key, &k))
         return ctx->task->err;
     sl_task_t *task = ctx->task;
     int rc;
-    if (!value) {
-        rc = sl_kv_delete(task->txn, ts->handle, k);
-        if (rc >= 0)
-            log_change(ctx, ts, k, NULL);
-    } else {
+    sl_bytes_t v = {0};
+    if (value) {
         int is_null;
         sl_err_t err = sl__serialize(ts->def->value_serde, value, &task->vout, &is_null);
         if (err) {
             sl_ctx_fail(ctx, err, "store %s: cannot serialize the value", ts->def->name);
             return err;
         }
-        sl_bytes_t v = {task->vout.buf.data, task->vout.buf.len};
+        v = (sl_bytes_t){task->vout.buf.data, task->vout.buf.len};
+    }
+    if (ts->cache)
+        return cached_put(ctx, ts, k, k, 0, value ? &v : NULL);
+    if (!value) {
+        rc = sl_kv_delete(task->txn, ts->handle, k);
+        if (rc >= 0)
+            sl__store_log_change(ctx, ts, k, NULL);
+    } else {
         rc = sl_kv_put(task->txn, ts->handle, k, v);
         if (rc >= 0)
-            log_change(ctx, ts, k, &v);
+            sl__store_log_change(ctx, ts, k, &v);
     }
     if (rc < 0) {
-        store_fail(ctx, ts, rc);
+        sl__store_fail(ctx, ts, rc);
         return (sl_err_t)rc;
     }
     return task->err;
@@ -704,26 +748,35 @@ sl_err_t sl__kv_put(sl_ctx_t *ctx, int store, const void *key, const void *value
 int sl__window_get(sl_ctx_t *ctx, int store, const void *key, int64_t start, const void **value)
 {
     *value = NULL;
-    sl_task_store_t *ts = task_store(ctx, store, SL_STORE_WINDOW);
+    sl_task_store_t *ts = sl__task_store(ctx, store, SL_STORE_WINDOW);
     sl_bytes_t k, v;
-    if (!ts || key_bytes(ctx, ts, key, &k))
+    if (!ts || sl__store_key_bytes(ctx, ts, key, &k))
         return ctx->task->err;
-    int rc = sl_window_get(ctx->task->txn, ts->handle, k, start, &v);
+    int rc = -1;
+    if (ts->cache) {
+        uint8_t ck[SL_STATE_MAX_KEY + 8];
+        if (k.len <= SL_STATE_MAX_KEY - 8) {
+            sl_bytes_t c = {ck, sl__window_key_encode(ck, k, start)};
+            rc = sl__cache_get(ts, c, &v);
+        }
+    }
+    if (rc == -1)
+        rc = sl_window_get(ctx->task->txn, ts->handle, k, start, &v);
     if (rc < 0) {
-        store_fail(ctx, ts, rc);
+        sl__store_fail(ctx, ts, rc);
         return rc;
     }
     if (rc == 0)
         return 0;
-    return value_obj(ctx, ts, v, value);
+    return sl__store_value_obj(ctx, ts, v, value);
 }
 
 sl_err_t sl__window_put(sl_ctx_t *ctx, int store, const void *key, int64_t start,
                         const void *value)
 {
-    sl_task_store_t *ts = task_store(ctx, store, SL_STORE_WINDOW);
+    sl_task_store_t *ts = sl__task_store(ctx, store, SL_STORE_WINDOW);
     sl_bytes_t k;
-    if (!ts || key_bytes(ctx, ts, key, &k))
+    if (!ts || sl__store_key_bytes(ctx, ts, key, &k))
         return ctx->task->err;
     sl_task_t *task = ctx->task;
     /* The changelog key, as Kafka Streams' WindowKeySchema: key, start, seq 0. */
@@ -737,10 +790,34 @@ sl_err_t sl__window_put(sl_ctx_t *ctx, int store, const void *key, int64_t start
     sl_store_be32(lk + k.len + 8, 0);
     sl_bytes_t logk = {lk, k.len + SL_WINDOW_CHANGELOG_SUFFIX};
     int rc;
+    if (ts->cache) {
+        if (k.len > SL_STATE_MAX_KEY - 8) {
+            sl__store_fail(ctx, ts, SL_ERR_INVAL);
+            return SL_ERR_INVAL;
+        }
+        uint8_t *ck = sl_mem_alloc(&task->mem, k.len + 8);
+        sl_bytes_t v = {0};
+        if (!ck) {
+            sl_ctx_fail(ctx, SL_ERR_NOMEM, "out of memory");
+            return SL_ERR_NOMEM;
+        }
+        sl_bytes_t c = {ck, sl__window_key_encode(ck, k, start)};
+        sl_bytes_t lmdb_k = {c.data, k.len};
+        if (value) {
+            int is_null;
+            sl_err_t err = sl__serialize(ts->def->value_serde, value, &task->vout, &is_null);
+            if (err) {
+                sl_ctx_fail(ctx, err, "store %s: cannot serialize the value", ts->def->name);
+                return err;
+            }
+            v = (sl_bytes_t){task->vout.buf.data, task->vout.buf.len};
+        }
+        return cached_put(ctx, ts, c, lmdb_k, start, value ? &v : NULL);
+    }
     if (!value) {
         rc = sl_window_delete(task->txn, ts->handle, k, start);
         if (rc >= 0)
-            log_change(ctx, ts, logk, NULL);
+            sl__store_log_change(ctx, ts, logk, NULL);
     } else {
         int is_null;
         sl_err_t err = sl__serialize(ts->def->value_serde, value, &task->vout, &is_null);
@@ -751,10 +828,10 @@ sl_err_t sl__window_put(sl_ctx_t *ctx, int store, const void *key, int64_t start
         sl_bytes_t v = {task->vout.buf.data, task->vout.buf.len};
         rc = sl_window_put(task->txn, ts->handle, k, start, v);
         if (rc >= 0)
-            log_change(ctx, ts, logk, &v);
+            sl__store_log_change(ctx, ts, logk, &v);
     }
     if (rc < 0) {
-        store_fail(ctx, ts, rc);
+        sl__store_fail(ctx, ts, rc);
         return (sl_err_t)rc;
     }
     return task->err;
@@ -804,20 +881,22 @@ sl_err_t sl_kvstore_range(sl_ctx_t *ctx, sl_kvstore_t *s, const void *from, cons
 {
     if (!s || !fn)
         return SL_ERR_INVAL;
-    sl_task_store_t *ts = task_store(ctx, kvstore_id(s), SL_STORE_KV);
+    sl_task_store_t *ts = sl__task_store(ctx, kvstore_id(s), SL_STORE_KV);
     if (!ts)
         return ctx->task->err;
     sl_task_t *task = ctx->task;
+    if (ts->cache && sl__cache_flush_store(ctx, ts))
+        return task->err; /* a range reads LMDB: write the cache out first */
     sl_bytes_t fb, tb;
     const sl_bytes_t *fp = NULL, *tp = NULL;
     if (from) {
-        if (key_bytes(ctx, ts, from, &fb))
+        if (sl__store_key_bytes(ctx, ts, from, &fb))
             return task->err;
         fb.data = sl_mem_dup(&task->mem, fb.data, fb.len);
         fp = &fb;
     }
     if (to) {
-        if (key_bytes(ctx, ts, to, &tb))
+        if (sl__store_key_bytes(ctx, ts, to, &tb))
             return task->err;
         tb.data = sl_mem_dup(&task->mem, tb.data, tb.len);
         tp = &tb;
@@ -827,7 +906,7 @@ sl_err_t sl_kvstore_range(sl_ctx_t *ctx, sl_kvstore_t *s, const void *from, cons
     sl_state_iter_t *it;
     sl_err_t err = sl_kv_range(task->txn, ts->handle, fp, tp, &it);
     if (err) {
-        store_fail(ctx, ts, err);
+        sl__store_fail(ctx, ts, err);
         return err;
     }
     sl_bytes_t k, v;
@@ -843,7 +922,7 @@ sl_err_t sl_kvstore_range(sl_ctx_t *ctx, sl_kvstore_t *s, const void *from, cons
             rc = SL_ERR_SERDE;
             break;
         }
-        if (value_obj(ctx, ts, v, &vo) < 0) {
+        if (sl__store_value_obj(ctx, ts, v, &vo) < 0) {
             rc = task->err;
             break;
         }
@@ -852,6 +931,6 @@ sl_err_t sl_kvstore_range(sl_ctx_t *ctx, sl_kvstore_t *s, const void *from, cons
     }
     sl_state_iter_close(it);
     if (rc < 0 && !task->err)
-        store_fail(ctx, ts, rc);
+        sl__store_fail(ctx, ts, rc);
     return rc < 0 ? (sl_err_t)rc : task->err;
 }

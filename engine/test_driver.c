@@ -279,6 +279,10 @@ sl_err_t sl_test_driver_new(sl_topology_t *t, const sl_config_t *cfg, int64_t st
         d->own_dir = 1;
     }
     const char *h = sl_config_get(cfg, "default.deserialization.exception.handler");
+    const char *cm = sl_config_get(cfg, "cache.max.bytes.buffering");
+    if (!cm)
+        cm = sl_config_get(cfg, "statestore.cache.max.bytes");
+    int64_t cache_max = cm ? strtoll(cm, NULL, 10) : 10 * 1024 * 1024;
     int cont = !h || strcmp(h, "logAndFail");
     err = sl_state_env_open(d->state_dir, 0, (unsigned)t->nstores + 8, &d->env, errbuf, errlen);
     if (err)
@@ -295,7 +299,7 @@ sl_err_t sl_test_driver_new(sl_topology_t *t, const sl_config_t *cfg, int64_t st
     }
     for (int s = 0; s < t->nsubtopologies; s++) {
         err = sl__task_new(t, s, 0, d->app_id, d->txn, collect, partitions, d, cont,
-                           start_wall_ms, &d->tasks[s], errbuf, errlen);
+                           start_wall_ms, cache_max, &d->tasks[s], errbuf, errlen);
         if (err)
             goto fail;
         d->ntasks++;
