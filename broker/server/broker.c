@@ -229,6 +229,7 @@ void sl__broker_notify_append(sl_broker_t *b)
     b->append_seq++;
     if (b->waiters)
         pthread_cond_signal(&b->wait_cond);
+    pthread_cond_broadcast(&b->append_cond);
     pthread_mutex_unlock(&b->wait_mu);
 }
 
@@ -318,6 +319,7 @@ sl_err_t sl_broker_start(const sl_broker_config_t *cfg, sl_broker_t **out, char 
     b->lock_fd = -1;
     pthread_mutex_init(&b->wait_mu, NULL);
     pthread_cond_init(&b->wait_cond, NULL);
+    pthread_cond_init(&b->append_cond, NULL);
     sl_err_t err = SL_OK;
     if (mkdir(cfg->data_dir, 0755) != 0 && errno != EEXIST) {
         snprintf(errbuf, errlen, "%s: %s", cfg->data_dir, strerror(errno));
@@ -395,6 +397,51 @@ int sl_broker_port(const sl_broker_t *b) { return sl_net_port(b->net); }
 
 const char *sl_broker_cluster_id(const sl_broker_t *b) { return b->cluster_id; }
 
+/* ---- for in-process clients --------------------------------------------------------- */
+
+sl_topics_t *sl_broker_topics(sl_broker_t *b) { return b->topics; }
+
+sl_group_coord_t *sl_broker_groups(sl_broker_t *b) { return b->groups; }
+
+const sl_broker_config_t *sl_broker_config(const sl_broker_t *b) { return &b->cfg; }
+
+void sl_broker_offset_commit(sl_broker_t *b, int16_t version, const sl_kmsg_offset_commit_request_t *req,
+                             sl_kmsg_offset_commit_response_t *resp, sl_arena_t *a)
+{
+    sl_group_offset_commit(b->groups, version, req, resp, a);
+    sl__broker_notify_append(b);
+}
+
+uint64_t sl_broker_append_seq(sl_broker_t *b)
+{
+    pthread_mutex_lock(&b->wait_mu);
+    uint64_t seq = b->append_seq;
+    pthread_mutex_unlock(&b->wait_mu);
+    return seq;
+}
+
+uint64_t sl_broker_wait_append(sl_broker_t *b, uint64_t seen, int64_t deadline_ms)
+{
+    pthread_mutex_lock(&b->wait_mu);
+    if (b->append_seq == seen && !b->wait_stop) {
+        struct timespec ts = {deadline_ms / 1000, (deadline_ms % 1000) * 1000000};
+        pthread_cond_timedwait(&b->append_cond, &b->wait_mu, &ts);
+    }
+    uint64_t seq = b->append_seq;
+    pthread_mutex_unlock(&b->wait_mu);
+    return seq;
+}
+
+void sl_broker_wake_readers(sl_broker_t *b)
+{
+    pthread_mutex_lock(&b->wait_mu);
+    /* Bumped, so that a reader that read the counter but is not waiting yet
+     * does not sleep through this wakeup. Parked fetches merely retry. */
+    b->append_seq++;
+    pthread_cond_broadcast(&b->append_cond);
+    pthread_mutex_unlock(&b->wait_mu);
+}
+
 void sl_broker_stop(sl_broker_t *b)
 {
     if (!b)
@@ -410,6 +457,7 @@ void sl_broker_stop(sl_broker_t *b)
         pthread_mutex_lock(&b->wait_mu);
         b->wait_stop = 1;
         pthread_cond_signal(&b->wait_cond);
+        pthread_cond_broadcast(&b->append_cond);
         pthread_mutex_unlock(&b->wait_mu);
         pthread_join(b->wait_thread, NULL);
     }
@@ -421,5 +469,6 @@ void sl_broker_stop(sl_broker_t *b)
         close(b->lock_fd); /* releases the flock */
     pthread_mutex_destroy(&b->wait_mu);
     pthread_cond_destroy(&b->wait_cond);
+    pthread_cond_destroy(&b->append_cond);
     free(b);
 }

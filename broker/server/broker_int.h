@@ -33,6 +33,7 @@ struct sl_broker {
     /* Fetches waiting for data (the fetch purgatory): woken by appends. */
     pthread_mutex_t wait_mu;
     pthread_cond_t wait_cond;
+    pthread_cond_t append_cond; /* broadcast on every append: in-process readers wait on it */
     sl__fetch_wait_t *waiters;
     uint64_t append_seq; /* bumped by every append */
     int wait_stop;

@@ -236,6 +236,21 @@ static sl_err_t sl__produce_partition(sl_broker_t *b, sl_topic_part_t *part, uin
     return err;
 }
 
+sl_err_t sl_broker_produce(sl_broker_t *b, const char *topic, int32_t partition, uint8_t *data, size_t len,
+                           int64_t *base_offset)
+{
+    sl_topic_part_t *part = sl_topics_acquire(b->topics, topic, partition);
+    if (!part)
+        return SL_ERR_UNKNOWN_TOPIC;
+    sl_kmsg_produce_response_partition_produce_response_t pr;
+    sl_kmsg_produce_response_partition_produce_response_init(&pr);
+    sl_err_t err = len > 0 ? sl__produce_partition(b, part, data, len, &pr) : SL_ERR_CORRUPT_MESSAGE;
+    sl_topics_release(b->topics, part);
+    if (!err && base_offset)
+        *base_offset = pr.base_offset;
+    return err;
+}
+
 static void sl__produce(sl__req_t *q, sl_kreader_t *r)
 {
     sl_kmsg_produce_request_t *req;

@@ -2,6 +2,7 @@
 #ifndef SLUICE_SLUICE_H
 #define SLUICE_SLUICE_H
 
+#include <sluice/broker.h>
 #include <sluice/bytes.h>
 #include <sluice/err.h>
 #include <sluice/serde.h>
