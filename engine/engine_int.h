@@ -59,6 +59,17 @@ sl_err_t sl__serialize(const sl_serde_t *serde, const void *obj, sl_out_t *out, 
 sl_err_t sl__deserialize(const sl_serde_t *serde, const sl_bytes_t *b, sl_mem_t *mem,
                          const void **obj);
 
+/* ---- configuration (topology.c) ------------------------------------------------------ */
+
+typedef struct sl_config_entry {
+    char *key, *value;
+} sl_config_entry_t;
+
+struct sl_config {
+    sl_config_entry_t *e;
+    size_t n, cap;
+};
+
 /* ---- build time: nodes and stores ------------------------------------------------ */
 
 typedef struct sl_node sl_node_t;

@@ -10,15 +10,6 @@
 
 /* ---- configuration -------------------------------------------------------------------- */
 
-typedef struct sl_config_entry {
-    char *key, *value;
-} sl_config_entry_t;
-
-struct sl_config {
-    sl_config_entry_t *e;
-    size_t n, cap;
-};
-
 sl_config_t *sl_config_new(void) { return calloc(1, sizeof(sl_config_t)); }
 
 void sl_config_destroy(sl_config_t *cfg)

@@ -495,6 +495,90 @@ sl_ktable_t *sl_kgroupedtable_aggregate(sl_kgroupedtable_t *g, sl_initializer_fn
                                         sl_aggregator_fn adder, sl_aggregator_fn subtractor,
                                         void *arg, const sl_materialized_t *m);
 
+/* ---- running an application ------------------------------------------------------------ *
+ * sl_streams_t runs a topology against a Kafka-protocol log: the embedded
+ * broker of this process when bootstrap.servers is unset (no sockets), or any
+ * cluster (a `sluice broker`, Apache Kafka) through librdkafka when it is set.
+ * Instances with the same application.id share the input partitions through a
+ * consumer group (remote clusters; the embedded broker's client is a one-member
+ * group). Each task keeps its stores in an LMDB environment of its own under
+ * <state.dir>/<application.id>/<sub-topology>_<partition>/ — LMDB admits one
+ * writer per environment and a task holds its write transaction from one
+ * commit to the next, so one environment per task (as Kafka Streams has a
+ * RocksDB per store per task) keeps stream threads from waiting on each other.
+ *
+ * Every commit.interval.ms a stream thread flushes its tasks' caches, waits
+ * until every output, repartition and changelog record is acknowledged, then
+ * commits each task's LMDB transaction holding its state, the input offsets
+ * and the changelog offsets, then commits the input offsets to the group.
+ * On start a task replays only the changelog records after the offsets its
+ * LMDB transaction holds (all of them when the state directory was lost) and
+ * resumes its input after the offsets it committed. At-least-once. */
+
+typedef struct sl_streams sl_streams_t;
+typedef struct sl_embedded_broker sl_embedded_broker_t; /* sluice/broker.h */
+
+typedef enum sl_streams_state {
+    SL_STREAMS_CREATED,
+    SL_STREAMS_RUNNING,
+    SL_STREAMS_ERROR, /* a task failed: sl_streams_error says why; close it */
+    SL_STREAMS_NOT_RUNNING,
+} sl_streams_state_t;
+
+/** Makes an application for t (which must outlive it) with cfg (copied;
+ * application.id required). broker is the embedded broker to run on when
+ * bootstrap.servers is unset (it must outlive the application). Nothing runs
+ * until sl_streams_start. Errors: SL_ERR_TOPOLOGY (t cannot run: errbuf names
+ * the operator), SL_ERR_CONFIG (no application.id; no broker and no
+ * bootstrap.servers; a bad value), SL_ERR_NOMEM. */
+sl_err_t sl_streams_new(sl_topology_t *t, const sl_config_t *cfg, sl_embedded_broker_t *broker,
+                        sl_streams_t **out, char *errbuf, size_t errlen);
+
+/** Checks the topics (every source topic must exist; the sources of one
+ * sub-topology must have as many partitions as each other), creates the
+ * internal topics (repartition, changelog), and starts num.stream.threads
+ * threads. Returns once the threads run; tasks restore their state in the
+ * threads. Errors: SL_ERR_TOPOLOGY (a missing source topic, sources that are
+ * not co-partitioned: errbuf names the operator and the topics),
+ * SL_ERR_STATE (started before), SL_ERR_IO (the cluster), SL_ERR_NOMEM. */
+sl_err_t sl_streams_start(sl_streams_t *s, char *errbuf, size_t errlen);
+
+/** Stops the threads (each commits its tasks and leaves the group), closes
+ * the stores and frees s. NULL is a no-op. */
+void sl_streams_close(sl_streams_t *s);
+
+/** The application's state, and (in SL_STREAMS_ERROR) the reason — valid
+ * until s is closed. */
+sl_streams_state_t sl_streams_state(const sl_streams_t *s);
+const char *sl_streams_error(const sl_streams_t *s);
+
+/** A metric summed over the threads' tasks: "process-total", "dropped-records",
+ * "skipped-records", "deserialization-errors", "restored-records" (changelog
+ * records replayed into stores since start), "commit-total", "tasks"
+ * (running). -1 for an unknown name. Any thread. */
+int64_t sl_streams_metric(const sl_streams_t *s, const char *name);
+
+/** Waits until every task of every thread is restored and processing and
+ * the inputs have no records left that were there at the call (lag 0), or
+ * timeout_ms passes. Returns SL_OK, SL_ERR_IO at the timeout, or the
+ * application's error. For tests and tools. */
+sl_err_t sl_streams_wait_idle(sl_streams_t *s, int timeout_ms);
+
+/** Interactive query: looks key up in a key-value store of the running
+ * application (the committed state of the task holding key's partition) and
+ * calls fn with the value (an object valid during the call) when found.
+ * Returns 1 found, 0 absent, or an error: SL_ERR_INVAL (no such store),
+ * SL_ERR_STATE (the partition's task is not on this instance), SL_ERR_SERDE.
+ * Any thread. */
+int sl_streams_kv_get(sl_streams_t *s, const char *store, const void *key,
+                      void (*fn)(void *arg, const void *value), void *arg);
+
+/** Interactive query over all keys of a key-value store on this instance,
+ * in key order per partition: fn(arg, key, value) until it returns non-zero.
+ * Errors as sl_streams_kv_get. */
+sl_err_t sl_streams_kv_all(sl_streams_t *s, const char *store,
+                           int (*fn)(void *arg, const void *key, const void *value), void *arg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,1280 @@
+/* runner.c — running a topology for real (sl_streams_*): topic set-up, stream
+ * threads polling a log client, tasks with an LMDB environment each, the
+ * commit protocol, changelog restore, and interactive queries.
+ *
+ * Threads: each stream thread owns its log clients, its tasks and their
+ * environments; the application's threads meet only at the task list lock
+ * (interactive queries read task stores from other threads) and at atomics
+ * (state, metrics, positions). */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sluice/broker.h>
+#include <sluice/streams.h>
+
+#include "common/clock.h"
+#include "common/murmur2.h"
+#include "common/trace.h"
+#include "engine/engine_int.h"
+#include "engine/logclient.h"
+
+/* ---- types ------------------------------------------------------------------------------------ */
+
+typedef struct rinput {
+    char topic[512];
+    _Atomic int64_t next; /* next offset to process; -1 unknown */
+} rinput_t;
+
+typedef struct rlog {
+    int store;
+    char topic[512];
+    int64_t end; /* the changelog's end offset as this task's acked writes left it; -1 unknown */
+} rlog_t;
+
+typedef struct rtask {
+    int sub;
+    int32_t partition;
+    char dir[4200];
+    sl_state_env_t *env;
+    sl_state_txn_t *txn;
+    sl_task_t *task;
+    rinput_t *inputs;
+    int ninputs;
+    rlog_t *logs;
+    int nlogs;
+} rtask_t;
+
+typedef struct sthread sthread_t;
+
+struct sl_streams {
+    sl_topology_t *topo;
+    sl_config_t *cfg;
+    char app_id[256];
+    char state_dir[4096]; /* <state.dir>/<application.id> */
+    sl_embedded_broker_t *eb;
+    char *bootstrap;
+    int nthreads;
+    sthread_t *threads;
+    int64_t commit_interval;
+    int64_t cache_max;
+    int cont_deser;
+    sl_lc_reset_t reset;
+    int32_t *sub_parts; /* partitions per sub-topology */
+    int started;
+    atomic_int stop;
+    atomic_int state;
+    pthread_mutex_t err_lock;
+    char error[2200];
+    pthread_rwlock_t tasks_lock; /* task lists vs interactive queries */
+    _Atomic int64_t closed_metrics[6];
+};
+
+enum { M_PROCESS, M_DROPPED, M_SKIPPED, M_DESER, M_RESTORED, M_COMMITS };
+
+struct sthread {
+    sl_streams_t *app;
+    int idx;
+    pthread_t th;
+    int running;
+    sl_lc_t *lc;         /* input, output, changelog and repartition records */
+    sl_lc_t *restore_lc; /* changelog replay (assign mode) */
+    rtask_t **tasks;
+    int ntasks;
+    int64_t last_commit;
+    _Atomic int64_t live_metrics[6];
+    _Atomic int ready; /* tasks created and restored */
+    char errbuf[2048];
+};
+
+static void app_fail(sl_streams_t *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void app_fail(sl_streams_t *app, const char *fmt, ...)
+{
+    pthread_mutex_lock(&app->err_lock);
+    if (atomic_load(&app->state) != SL_STREAMS_ERROR) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(app->error, sizeof app->error, fmt, ap);
+        va_end(ap);
+        atomic_store(&app->state, SL_STREAMS_ERROR);
+        sl_trace(SL_TRACE_ERROR, "engine", "%s: %s", app->app_id, app->error);
+    }
+    pthread_mutex_unlock(&app->err_lock);
+    atomic_store(&app->stop, 1);
+}
+
+/* ---- log clients ------------------------------------------------------------------------------- */
+
+/* The client properties: the config's "consumer."/"producer." keys as
+ * key, value pairs (the log client routes them), NULL-terminated. */
+static const char **lc_props(const sl_config_t *cfg, size_t *n_out)
+{
+    size_t n = 0;
+    const char **p = calloc(2 * cfg->n + 1, sizeof *p);
+    if (!p)
+        return NULL;
+    for (size_t i = 0; i < cfg->n; i++) {
+        const char *k = cfg->e[i].key;
+        if (!strncmp(k, "consumer.", 9) || !strncmp(k, "producer.", 9)) {
+            p[n++] = k;
+            p[n++] = cfg->e[i].value;
+        }
+    }
+    p[n] = NULL;
+    *n_out = n;
+    return p;
+}
+
+static void on_delivery(void *opaque, const char *topic, int32_t partition, int64_t offset,
+                        sl_err_t err);
+
+static sl_err_t make_lc(sl_streams_t *app, const char *client_id, const char *group_id,
+                        sthread_t *th, sl_lc_t **out, char *errbuf, size_t errlen)
+{
+    size_t n;
+    const char **props = lc_props(app->cfg, &n);
+    if (!props)
+        return SL_ERR_NOMEM;
+    sl_lc_config_t c = {
+        .client_id = client_id,
+        .group_id = group_id,
+        .auto_offset_reset = app->reset,
+        .props = props,
+        .on_delivery = th ? on_delivery : NULL,
+        .delivery_opaque = th,
+    };
+    sl_err_t err = app->bootstrap
+                       ? sl_lc_new_kafka(app->bootstrap, &c, out, errbuf, errlen)
+                       : sl_lc_new_local(sl__embedded_broker_get(app->eb), &c, out, errbuf, errlen);
+    free(props);
+    return err;
+}
+
+/* ---- topics ------------------------------------------------------------------------------------- */
+
+static const char *real_topic(const sl_streams_t *app, const char *t, char *buf, size_t len)
+{
+    return sl__topic_name(app->app_id, t, buf, len);
+}
+
+/* The sub-topology whose sink writes topic (graph name), or -1. */
+static int writer_sub(const sl_topology_t *t, const char *topic)
+{
+    for (int i = 0; i < t->nnodes; i++)
+        if (t->nodes[i]->topic && !strcmp(t->nodes[i]->topic, topic))
+            return t->nodes[i]->subtopology;
+    return -1;
+}
+
+/* The repartition sink writing topic, or NULL. */
+static sl_node_t *writer_node(const sl_topology_t *t, const char *topic)
+{
+    for (int i = 0; i < t->nnodes; i++)
+        if (t->nodes[i]->topic && !strcmp(t->nodes[i]->topic, topic))
+            return t->nodes[i];
+    return NULL;
+}
+
+static sl_err_t create_topic(sl_lc_t *lc, const char *topic, int32_t parts, int compact,
+                             char *errbuf, size_t errlen)
+{
+    const char *compact_cfg[] = {"cleanup.policy", "compact", NULL};
+    char msg[256] = "";
+    sl_err_t err = sl_lc_create_topic(lc, topic, parts, -1, compact ? compact_cfg : NULL, msg,
+                                      sizeof msg);
+    if (err == SL_ERR_TOPIC_EXISTS) {
+        int32_t have = 0;
+        if (sl_lc_partition_count(lc, topic, &have) == SL_OK && have != parts) {
+            snprintf(errbuf, errlen,
+                     "internal topic %s has %d partitions; the topology needs %d (delete it, "
+                     "or reset the application)",
+                     topic, (int)have, (int)parts);
+            return SL_ERR_TOPOLOGY;
+        }
+        return SL_OK;
+    }
+    if (err)
+        snprintf(errbuf, errlen, "cannot create topic %s: %s (%s)", topic, sl_err_str(err), msg);
+    return err;
+}
+
+/* Works out each sub-topology's partition count (the source topics'; for a
+ * sub-topology fed only by repartition topics, the upstream one's, as Kafka
+ * Streams does), checks the sources, and creates the internal topics and the
+ * static sink topics that are missing. */
+static sl_err_t setup_topics(sl_streams_t *app, sl_lc_t *lc, char *errbuf, size_t errlen)
+{
+    sl_topology_t *t = app->topo;
+    int nsub = t->nsubtopologies;
+    char real[512];
+    for (int s = 0; s < nsub; s++)
+        app->sub_parts[s] = 0;
+    /* User source topics: they must exist; one sub-topology's must agree. */
+    for (int i = 0; i < t->nnodes; i++) {
+        sl_node_t *n = t->nodes[i];
+        for (int k = 0; k < n->ntopics; k++) {
+            if (n->topics[k][0] == SL_INTERNAL_TOPIC_MARK)
+                continue;
+            int32_t parts;
+            sl_err_t err = sl_lc_partition_count(lc, n->topics[k], &parts);
+            if (err == SL_ERR_UNKNOWN_TOPIC) {
+                snprintf(errbuf, errlen, "%s: source topic '%s' does not exist", n->name,
+                         n->topics[k]);
+                return SL_ERR_TOPOLOGY;
+            }
+            if (err) {
+                snprintf(errbuf, errlen, "%s: cannot read the metadata of topic '%s': %s (%s)",
+                         n->name, n->topics[k], sl_err_str(err), sl_lc_errstr(lc));
+                return err;
+            }
+            int32_t *have = &app->sub_parts[n->subtopology];
+            if (*have && *have != parts) {
+                /* Name a node reading the sources together: the join or merge. */
+                const char *op = n->name;
+                for (int j = 0; j < t->nnodes; j++)
+                    if (t->nodes[j]->subtopology == n->subtopology && t->nodes[j]->nparents > 1)
+                        op = t->nodes[j]->name;
+                snprintf(errbuf, errlen,
+                         "%s: the input topics are not co-partitioned: '%s' has %d partitions, "
+                         "others of sub-topology %d have %d",
+                         op, n->topics[k], (int)parts, n->subtopology, (int)*have);
+                return SL_ERR_TOPOLOGY;
+            }
+            *have = parts;
+        }
+    }
+    /* Repartition topics take an explicit count or their writer's. */
+    for (int round = 0; round < nsub + 1; round++) {
+        for (int i = 0; i < t->nnodes; i++) {
+            sl_node_t *n = t->nodes[i];
+            if (!n->is_repartition_source)
+                continue;
+            sl_node_t *w = writer_node(t, n->topics[0]);
+            int ws = writer_sub(t, n->topics[0]);
+            int32_t parts = w && w->repartition_partitions ? w->repartition_partitions
+                            : ws >= 0                      ? app->sub_parts[ws]
+                                                           : 0;
+            if (parts > app->sub_parts[n->subtopology])
+                app->sub_parts[n->subtopology] = parts;
+        }
+    }
+    for (int s = 0; s < nsub; s++) {
+        if (app->sub_parts[s] <= 0) {
+            snprintf(errbuf, errlen, "sub-topology %d: cannot work out its partition count", s);
+            return SL_ERR_TOPOLOGY;
+        }
+    }
+    for (int i = 0; i < t->nnodes; i++) {
+        sl_node_t *n = t->nodes[i];
+        if (n->is_repartition_source) {
+            sl_err_t err = create_topic(lc, real_topic(app, n->topics[0], real, sizeof real),
+                                        app->sub_parts[n->subtopology], 0, errbuf, errlen);
+            if (err)
+                return err;
+        } else if (n->topic && n->topic[0] != SL_INTERNAL_TOPIC_MARK) {
+            int32_t parts;
+            if (sl_lc_partition_count(lc, n->topic, &parts) == SL_ERR_UNKNOWN_TOPIC) {
+                sl_trace(SL_TRACE_INFO, "engine", "%s: creating output topic %s (%d partitions)",
+                         n->name, n->topic, (int)app->sub_parts[n->subtopology]);
+                sl_err_t err = create_topic(lc, n->topic, app->sub_parts[n->subtopology], 0,
+                                            errbuf, errlen);
+                if (err)
+                    return err;
+            }
+        }
+    }
+    for (int i = 0; i < t->nstores; i++) {
+        sl_store_t *st = t->stores[i];
+        if (!st->logging || st->subtopology < 0)
+            continue;
+        snprintf(real, sizeof real, "%s-%s-changelog", app->app_id, st->name);
+        sl_err_t err = create_topic(lc, real, app->sub_parts[st->subtopology], 1, errbuf, errlen);
+        if (err)
+            return err;
+    }
+    return SL_OK;
+}
+
+/* ---- tasks: open, restore, commit, close ------------------------------------------------------------ */
+
+static sl_err_t collect(void *opaque, const char *topic, int32_t partition, const sl_bytes_t *key,
+                        const sl_bytes_t *value, int64_t ts, const sl_header_t *headers,
+                        size_t nheaders)
+{
+    sthread_t *th = opaque;
+    static const uint8_t empty[1];
+    sl_lc_header_t hs[16], *hp = hs;
+    if (nheaders > 16 && !(hp = malloc(nheaders * sizeof *hp)))
+        return SL_ERR_NOMEM;
+    for (size_t i = 0; i < nheaders; i++) {
+        hp[i].name = (sl_bytes_t){(const uint8_t *)headers[i].key, strlen(headers[i].key)};
+        hp[i].value = headers[i].value_null ? (sl_bytes_t){NULL, 0}
+                                            : (sl_bytes_t){headers[i].value.data
+                                                               ? headers[i].value.data
+                                                               : empty,
+                                                           headers[i].value.len};
+    }
+    sl_lc_record_t r = {
+        .key = key ? (sl_bytes_t){key->data ? key->data : empty, key->len} : (sl_bytes_t){0},
+        .value = value ? (sl_bytes_t){value->data ? value->data : empty, value->len}
+                       : (sl_bytes_t){0},
+        .timestamp = ts,
+        .headers = hp,
+        .header_count = nheaders,
+    };
+    sl_err_t err =
+        sl_lc_produce(th->lc, topic, partition < 0 ? SL_LC_PARTITION_ANY : partition, &r);
+    if (hp != hs)
+        free(hp);
+    return err;
+}
+
+static int32_t partitions_of(void *opaque, const char *topic)
+{
+    sthread_t *th = opaque;
+    int32_t n = 0;
+    return sl_lc_partition_count(th->lc, topic, &n) == SL_OK ? n : 0;
+}
+
+/* Delivery reports: a changelog record's offset moves its task's changelog
+ * end (what the next LMDB commit records as restored-up-to). */
+static void on_delivery(void *opaque, const char *topic, int32_t partition, int64_t offset,
+                        sl_err_t err)
+{
+    sthread_t *th = opaque;
+    if (err || offset < 0)
+        return;
+    size_t tl = strlen(topic);
+    if (tl < 10 || strcmp(topic + tl - 10, "-changelog"))
+        return;
+    for (int i = 0; i < th->ntasks; i++) {
+        rtask_t *rt = th->tasks[i];
+        if (rt->partition != partition)
+            continue;
+        for (int k = 0; k < rt->nlogs; k++)
+            if (!strcmp(rt->logs[k].topic, topic) && offset + 1 > rt->logs[k].end)
+                rt->logs[k].end = offset + 1;
+    }
+}
+
+static void publish_metrics(sthread_t *th)
+{
+    int64_t m[6] = {0};
+    for (int i = 0; i < th->ntasks; i++) {
+        const sl_task_metrics_t *tm = &th->tasks[i]->task->metrics;
+        m[M_PROCESS] += tm->processed;
+        m[M_DROPPED] += tm->dropped;
+        m[M_SKIPPED] += tm->skipped;
+        m[M_DESER] += tm->deser_errors;
+    }
+    for (int k = 0; k < 4; k++)
+        atomic_store(&th->live_metrics[k], m[k]);
+}
+
+static void task_free(sthread_t *th, rtask_t *rt)
+{
+    if (!rt)
+        return;
+    if (rt->task) {
+        const sl_task_metrics_t *tm = &rt->task->metrics;
+        atomic_fetch_add(&th->app->closed_metrics[M_PROCESS], tm->processed);
+        atomic_fetch_add(&th->app->closed_metrics[M_DROPPED], tm->dropped);
+        atomic_fetch_add(&th->app->closed_metrics[M_SKIPPED], tm->skipped);
+        atomic_fetch_add(&th->app->closed_metrics[M_DESER], tm->deser_errors);
+    }
+    sl__task_free(rt->task);
+    sl_state_txn_abort(rt->txn);
+    sl_state_env_close(rt->env);
+    free(rt->inputs);
+    free(rt->logs);
+    free(rt);
+}
+
+/* Writes one changelog record into a store, as the store's layer wrote it. */
+static int restore_record(rtask_t *rt, sl_store_t *st, void *handle, const sl_lc_record_t *r)
+{
+    sl_bytes_t k = r->key, v = r->value;
+    int del = v.data == NULL;
+    if (!k.data)
+        return 0; /* not a store record: skip */
+    switch (st->type) {
+    case SL_STORE_KV:
+        return del ? sl_kv_delete(rt->txn, handle, k) : (int)sl_kv_put(rt->txn, handle, k, v);
+    case SL_STORE_WINDOW: {
+        if (k.len < SL_WINDOW_CHANGELOG_SUFFIX)
+            return 0;
+        sl_bytes_t key = {k.data, k.len - SL_WINDOW_CHANGELOG_SUFFIX};
+        int64_t start = (int64_t)sl_load_be64(k.data + key.len);
+        return del ? sl_window_delete(rt->txn, handle, key, start)
+                   : (int)sl_window_put(rt->txn, handle, key, start, v);
+    }
+    case SL_STORE_SESSION: {
+        if (k.len < 16)
+            return 0;
+        sl_bytes_t key = {k.data, k.len - 16};
+        int64_t end = (int64_t)sl_load_be64(k.data + key.len);
+        int64_t start = (int64_t)sl_load_be64(k.data + key.len + 8);
+        return del ? sl_session_delete(rt->txn, handle, key, start, end)
+                   : (int)sl_session_put(rt->txn, handle, key, start, end, v);
+    }
+    }
+    return 0;
+}
+
+typedef struct restore_ctx {
+    rtask_t *rt;
+    sl_store_t *st;
+    void *handle;
+    int64_t n;
+    int rc;
+} restore_ctx_t;
+
+static int restore_cb(void *opaque, const char *topic, int32_t partition, const sl_lc_record_t *rec)
+{
+    restore_ctx_t *rc = opaque;
+    int r = restore_record(rc->rt, rc->st, rc->handle, rec);
+    if (r < 0) {
+        rc->rc = r;
+        return 1;
+    }
+    rc->n++;
+    return 0;
+}
+
+/* Replays the changelog records after the offset the state holds. */
+static sl_err_t restore_task(sthread_t *th, rtask_t *rt, char *errbuf, size_t errlen)
+{
+    sl_streams_t *app = th->app;
+    for (int k = 0; k < rt->nlogs; k++) {
+        rlog_t *lg = &rt->logs[k];
+        sl_store_t *st = app->topo->stores[lg->store];
+        char meta[600];
+        snprintf(meta, sizeof meta, "changelog.%s", st->name);
+        int64_t from = -1, start = 0, end = 0;
+        int have = sl_state_meta_get_i64(rt->txn, meta, &from);
+        if (have < 0)
+            return (sl_err_t)have;
+        sl_err_t err = sl_lc_watermarks(th->restore_lc, lg->topic, rt->partition, &start, &end);
+        if (err) {
+            snprintf(errbuf, errlen, "changelog %s-%d: %s (%s)", lg->topic, (int)rt->partition,
+                     sl_err_str(err), sl_lc_errstr(th->restore_lc));
+            return err;
+        }
+        if (!have || from < start)
+            from = start;
+        if (have && from > end) {
+            sl_trace(SL_TRACE_WARN, "engine",
+                     "%s: store %s partition %d holds changelog offset %" PRId64
+                     " but the changelog ends at %" PRId64 ": replaying it whole",
+                     app->app_id, st->name, (int)rt->partition, from, end);
+            from = start;
+        }
+        lg->end = end;
+        if (from >= end)
+            continue;
+        sl_trace(SL_TRACE_INFO, "engine", "%s: restoring store %s partition %d: %" PRId64
+                 " changelog records (offsets %" PRId64 "..%" PRId64 ")",
+                 app->app_id, st->name, (int)rt->partition, end - from, from, end);
+        sl_lc_tp_t tp = {lg->topic, rt->partition, from};
+        if ((err = sl_lc_assign(th->restore_lc, &tp, 1)))
+            return err;
+        restore_ctx_t rc = {rt, st, rt->task->stores[lg->store].handle, 0, 0};
+        int64_t last_report = 0;
+        for (;;) {
+            int64_t pos = -1;
+            int at_end = 0;
+            if ((err = sl_lc_position(th->restore_lc, lg->topic, rt->partition, &pos, &at_end)))
+                return err;
+            if (pos >= end || (at_end && pos >= 0))
+                break;
+            if (atomic_load(&app->stop))
+                return SL_ERR_STATE;
+            int n = sl_lc_poll(th->restore_lc, 200, 10000, restore_cb, &rc);
+            if (n < 0) {
+                snprintf(errbuf, errlen, "restoring %s: %s (%s)", lg->topic, sl_err_str(n),
+                         sl_lc_errstr(th->restore_lc));
+                return (sl_err_t)n;
+            }
+            if (rc.rc < 0) {
+                snprintf(errbuf, errlen, "restoring store %s: %s", st->name, sl_err_str(rc.rc));
+                return (sl_err_t)rc.rc;
+            }
+            if (rc.n - last_report >= 100000) {
+                sl_trace(SL_TRACE_INFO, "engine", "%s: store %s partition %d: %" PRId64
+                         " of %" PRId64 " records restored",
+                         app->app_id, st->name, (int)rt->partition, rc.n, end - from);
+                last_report = rc.n;
+            }
+        }
+        sl_lc_assign(th->restore_lc, NULL, 0);
+        atomic_fetch_add(&th->live_metrics[M_RESTORED], rc.n);
+        sl_trace(SL_TRACE_INFO, "engine", "%s: store %s partition %d restored (%" PRId64
+                 " records)", app->app_id, st->name, (int)rt->partition, rc.n);
+        if ((err = sl_state_meta_put_i64(rt->txn, meta, end)))
+            return err;
+    }
+    return SL_OK;
+}
+
+/* Commits a task's state: the offsets go into the same LMDB transaction. */
+static sl_err_t commit_task_state(rtask_t *rt, sl_topology_t *topo)
+{
+    char meta[800];
+    for (int i = 0; i < rt->ninputs; i++) {
+        int64_t next = atomic_load(&rt->inputs[i].next);
+        if (next < 0)
+            continue;
+        snprintf(meta, sizeof meta, "input.%s", rt->inputs[i].topic);
+        sl_state_meta_put_i64(rt->txn, meta, next);
+    }
+    for (int k = 0; k < rt->nlogs; k++) {
+        if (rt->logs[k].end < 0)
+            continue;
+        snprintf(meta, sizeof meta, "changelog.%s", topo->stores[rt->logs[k].store]->name);
+        sl_state_meta_put_i64(rt->txn, meta, rt->logs[k].end);
+    }
+    sl_err_t err = sl_state_txn_commit(rt->txn);
+    rt->txn = NULL;
+    if (!err)
+        err = sl_state_txn_begin(rt->env, 1, &rt->txn);
+    sl__task_set_txn(rt->task, rt->txn);
+    return err;
+}
+
+/* Opens the task (sub, partition) on this thread: its environment, stores,
+ * restore; start offsets into starts[] (one per input, in input order). */
+static sl_err_t task_open(sthread_t *th, int sub, int32_t partition, rtask_t **out, char *errbuf,
+                          size_t errlen)
+{
+    sl_streams_t *app = th->app;
+    sl_topology_t *t = app->topo;
+    rtask_t *rt = calloc(1, sizeof *rt);
+    if (!rt)
+        return SL_ERR_NOMEM;
+    rt->sub = sub;
+    rt->partition = partition;
+    int nin = 0, nlog = 0;
+    for (int i = 0; i < t->nnodes; i++)
+        if (t->nodes[i]->subtopology == sub)
+            nin += t->nodes[i]->ntopics;
+    for (int i = 0; i < t->nstores; i++)
+        if (t->stores[i]->subtopology == sub && t->stores[i]->logging)
+            nlog++;
+    rt->inputs = calloc((size_t)nin + 1, sizeof *rt->inputs);
+    rt->logs = calloc((size_t)nlog + 1, sizeof *rt->logs);
+    sl_err_t err = SL_ERR_NOMEM;
+    if (!rt->inputs || !rt->logs)
+        goto fail;
+    char real[512];
+    for (int i = 0; i < t->nnodes; i++) {
+        sl_node_t *n = t->nodes[i];
+        if (n->subtopology != sub)
+            continue;
+        for (int k = 0; k < n->ntopics; k++) {
+            rinput_t *in = &rt->inputs[rt->ninputs++];
+            snprintf(in->topic, sizeof in->topic, "%s",
+                     real_topic(app, n->topics[k], real, sizeof real));
+            atomic_store(&in->next, -1);
+        }
+    }
+    for (int i = 0; i < t->nstores; i++) {
+        if (t->stores[i]->subtopology != sub || !t->stores[i]->logging)
+            continue;
+        rlog_t *lg = &rt->logs[rt->nlogs++];
+        lg->store = i;
+        lg->end = -1;
+        snprintf(lg->topic, sizeof lg->topic, "%s-%s-changelog", app->app_id, t->stores[i]->name);
+    }
+    snprintf(rt->dir, sizeof rt->dir, "%s/%d_%d", app->state_dir, sub, (int)partition);
+    if ((err = sl_state_env_open(rt->dir, 0, (unsigned)t->nstores + 4, &rt->env, errbuf, errlen)))
+        goto fail;
+    if ((err = sl_state_txn_begin(rt->env, 1, &rt->txn))) {
+        snprintf(errbuf, errlen, "task %d_%d: state: %s", sub, (int)partition, sl_err_str(err));
+        goto fail;
+    }
+    int64_t cache_share = app->cache_max / (app->nthreads > 0 ? app->nthreads : 1);
+    if ((err = sl__task_new(t, sub, partition, app->app_id, rt->txn, collect, partitions_of, th,
+                            app->cont_deser, sl_now_ms(), cache_share, &rt->task, errbuf,
+                            errlen)))
+        goto fail;
+    if ((err = restore_task(th, rt, errbuf, errlen)))
+        goto fail;
+    if ((err = commit_task_state(rt, t))) {
+        snprintf(errbuf, errlen, "task %d_%d: state commit: %s", sub, (int)partition,
+                 sl_err_str(err));
+        goto fail;
+    }
+    *out = rt;
+    return SL_OK;
+fail:
+    if (!errbuf[0])
+        snprintf(errbuf, errlen, "task %d_%d: %s", sub, (int)partition, sl_err_str(err));
+    task_free(th, rt);
+    return err;
+}
+
+/* Where a task's input partition starts: after what the state holds and
+ * what the group committed, whichever is further (the state may be behind
+ * the group when another instance ran the task meanwhile: its changelog
+ * tail was just replayed). */
+static int64_t start_offset(sthread_t *th, rtask_t *rt, const char *topic)
+{
+    char meta[800];
+    snprintf(meta, sizeof meta, "input.%s", topic);
+    int64_t local = -1, committed = -1;
+    if (sl_state_meta_get_i64(rt->txn, meta, &local) != 1)
+        local = -1;
+    if (sl_lc_committed(th->lc, topic, rt->partition, &committed) != SL_OK)
+        committed = -1;
+    int64_t best = local > committed ? local : committed;
+    return best >= 0 ? best : SL_LC_OFFSET_COMMITTED;
+}
+
+static rinput_t *task_input(rtask_t *rt, const char *topic)
+{
+    for (int i = 0; i < rt->ninputs; i++)
+        if (!strcmp(rt->inputs[i].topic, topic))
+            return &rt->inputs[i];
+    return NULL;
+}
+
+static rtask_t *find_task(sthread_t *th, const char *topic, int32_t partition, rinput_t **in)
+{
+    for (int i = 0; i < th->ntasks; i++) {
+        rtask_t *rt = th->tasks[i];
+        if (rt->partition == partition && (*in = task_input(rt, topic)))
+            return rt;
+    }
+    return NULL;
+}
+
+/* The commit protocol for every task of the thread. */
+static sl_err_t commit_all(sthread_t *th)
+{
+    sl_streams_t *app = th->app;
+    for (int i = 0; i < th->ntasks; i++) {
+        if (sl__task_flush(th->tasks[i]->task)) {
+            app_fail(app, "%s", th->tasks[i]->task->errmsg);
+            return SL_ERR_PROCESSING;
+        }
+    }
+    sl_err_t err = sl_lc_flush(th->lc, 60000);
+    if (err) {
+        app_fail(app, "stream thread %d: cannot write its output: %s (%s)", th->idx,
+                 sl_err_str(err), sl_lc_errstr(th->lc));
+        return err;
+    }
+    size_t n = 0;
+    sl_lc_tp_t *offs = NULL;
+    size_t cap = 0;
+    for (int i = 0; i < th->ntasks; i++)
+        cap += (size_t)th->tasks[i]->ninputs;
+    if (cap && !(offs = calloc(cap, sizeof *offs)))
+        return SL_ERR_NOMEM;
+    for (int i = 0; i < th->ntasks; i++) {
+        rtask_t *rt = th->tasks[i];
+        if ((err = commit_task_state(rt, app->topo))) {
+            free(offs);
+            app_fail(app, "task %d_%d: cannot commit its state: %s", rt->sub, (int)rt->partition,
+                     sl_err_str(err));
+            return err;
+        }
+        for (int k = 0; k < rt->ninputs; k++) {
+            int64_t next = atomic_load(&rt->inputs[k].next);
+            if (next >= 0)
+                offs[n++] = (sl_lc_tp_t){rt->inputs[k].topic, rt->partition, next};
+        }
+    }
+    if (n) {
+        err = sl_lc_commit(th->lc, offs, n);
+        if (err)
+            sl_trace(SL_TRACE_WARN, "engine",
+                     "stream thread %d: the group did not take the offsets (%s: %s); the state "
+                     "holds them",
+                     th->idx, sl_err_str(err), sl_lc_errstr(th->lc));
+    }
+    free(offs);
+    atomic_fetch_add(&th->live_metrics[M_COMMITS], 1);
+    th->last_commit = sl_now_ms();
+    publish_metrics(th);
+    return SL_OK;
+}
+
+static void close_all_tasks(sthread_t *th)
+{
+    pthread_rwlock_wrlock(&th->app->tasks_lock);
+    for (int i = 0; i < th->ntasks; i++)
+        task_free(th, th->tasks[i]);
+    th->ntasks = 0;
+    pthread_rwlock_unlock(&th->app->tasks_lock);
+}
+
+static sl_err_t add_task(sthread_t *th, int sub, int32_t p)
+{
+    rtask_t *rt;
+    th->errbuf[0] = 0;
+    sl_err_t err = task_open(th, sub, p, &rt, th->errbuf, sizeof th->errbuf);
+    if (err) {
+        app_fail(th->app, "%s", th->errbuf);
+        return err;
+    }
+    pthread_rwlock_wrlock(&th->app->tasks_lock);
+    rtask_t **ts = realloc(th->tasks, (size_t)(th->ntasks + 1) * sizeof *ts);
+    if (!ts) {
+        pthread_rwlock_unlock(&th->app->tasks_lock);
+        task_free(th, rt);
+        return SL_ERR_NOMEM;
+    }
+    th->tasks = ts;
+    th->tasks[th->ntasks++] = rt;
+    pthread_rwlock_unlock(&th->app->tasks_lock);
+    return SL_OK;
+}
+
+/* Group mode: partitions come and go. Eager: everything is revoked first. */
+static void on_rebalance(void *opaque, sl_lc_t *lc, sl_lc_rebalance_t event, sl_lc_tp_t *parts,
+                         size_t n)
+{
+    sthread_t *th = opaque;
+    sl_streams_t *app = th->app;
+    if (event == SL_LC_REVOKED) {
+        if (th->ntasks)
+            commit_all(th);
+        close_all_tasks(th);
+        atomic_store(&th->ready, 0);
+        return;
+    }
+    for (size_t i = 0; i < n && !atomic_load(&app->stop); i++) {
+        rinput_t *in;
+        rtask_t *rt = find_task(th, parts[i].topic, parts[i].partition, &in);
+        if (!rt) {
+            sl_node_t *src = NULL;
+            for (int k = 0; k < app->topo->nnodes && !src; k++) {
+                sl_node_t *nd = app->topo->nodes[k];
+                char real[512];
+                for (int j = 0; j < nd->ntopics; j++)
+                    if (!strcmp(real_topic(app, nd->topics[j], real, sizeof real),
+                                parts[i].topic))
+                        src = nd;
+            }
+            if (!src || add_task(th, src->subtopology, parts[i].partition))
+                continue;
+            rt = find_task(th, parts[i].topic, parts[i].partition, &in);
+        }
+        if (rt)
+            parts[i].offset = start_offset(th, rt, parts[i].topic);
+    }
+    atomic_store(&th->ready, 1);
+}
+
+/* Local mode: the thread takes partitions p with p % nthreads == idx. */
+static sl_err_t local_assign(sthread_t *th)
+{
+    sl_streams_t *app = th->app;
+    size_t cap = 0, n = 0;
+    for (int s = 0; s < app->topo->nsubtopologies; s++) {
+        for (int32_t p = 0; p < app->sub_parts[s]; p++) {
+            if (p % app->nthreads != th->idx)
+                continue;
+            sl_err_t err = add_task(th, s, p);
+            if (err)
+                return err;
+        }
+    }
+    for (int i = 0; i < th->ntasks; i++)
+        cap += (size_t)th->tasks[i]->ninputs;
+    sl_lc_tp_t *tps = calloc(cap + 1, sizeof *tps);
+    if (!tps)
+        return SL_ERR_NOMEM;
+    for (int i = 0; i < th->ntasks; i++) {
+        rtask_t *rt = th->tasks[i];
+        for (int k = 0; k < rt->ninputs; k++)
+            tps[n++] = (sl_lc_tp_t){rt->inputs[k].topic, rt->partition,
+                                    start_offset(th, rt, rt->inputs[k].topic)};
+    }
+    sl_err_t err = sl_lc_assign(th->lc, tps, n);
+    free(tps);
+    atomic_store(&th->ready, 1);
+    return err;
+}
+
+static int on_record(void *opaque, const char *topic, int32_t partition, const sl_lc_record_t *rec)
+{
+    sthread_t *th = opaque;
+    rinput_t *in;
+    rtask_t *rt = find_task(th, topic, partition, &in);
+    if (!rt)
+        return 0;
+    sl_header_t hs[16], *hp = hs;
+    size_t nh = rec->header_count;
+    char names[16][256];
+    if (nh > 16)
+        nh = 16; /* headers past 16 are not carried through (documented limit) */
+    for (size_t i = 0; i < nh; i++) {
+        size_t l = rec->headers[i].name.len < 255 ? rec->headers[i].name.len : 255;
+        memcpy(names[i], rec->headers[i].name.data, l);
+        names[i][l] = 0;
+        hp[i] = (sl_header_t){names[i], rec->headers[i].value, rec->headers[i].value.data == NULL};
+    }
+    sl_err_t err = sl__task_process(rt->task, sl__task_source_for(rt->task, topic), topic,
+                                    partition, rec->offset, rec->key.data ? &rec->key : NULL,
+                                    rec->value.data ? &rec->value : NULL, rec->timestamp, hp, nh);
+    atomic_store(&in->next, rec->offset + 1);
+    if (err) {
+        app_fail(th->app, "%s", rt->task->errmsg);
+        return 1;
+    }
+    return 0;
+}
+
+static void *thread_main(void *arg)
+{
+    sthread_t *th = arg;
+    sl_streams_t *app = th->app;
+    char cid[300];
+    snprintf(cid, sizeof cid, "%s-StreamThread-%d", app->app_id, th->idx + 1);
+    th->errbuf[0] = 0;
+    sl_err_t err = make_lc(app, cid, app->app_id, th, &th->lc, th->errbuf, sizeof th->errbuf);
+    if (!err) {
+        snprintf(cid, sizeof cid, "%s-StreamThread-%d-restore", app->app_id, th->idx + 1);
+        err = make_lc(app, cid, NULL, NULL, &th->restore_lc, th->errbuf, sizeof th->errbuf);
+    }
+    if (err) {
+        app_fail(app, "stream thread %d: %s", th->idx, th->errbuf);
+        return NULL;
+    }
+    int grouped = app->bootstrap != NULL;
+    if (grouped) {
+        /* Every source topic of every sub-topology: the range assignor gives a
+         * member the same partition numbers of co-partitioned topics. */
+        const char **topics = calloc((size_t)app->topo->nnodes * 8 + 1, sizeof *topics);
+        char(*names)[512] = calloc((size_t)app->topo->nnodes * 8 + 1, sizeof *names);
+        size_t n = 0;
+        for (int i = 0; topics && names && i < app->topo->nnodes; i++)
+            for (int k = 0; k < app->topo->nodes[i]->ntopics && n < (size_t)app->topo->nnodes * 8;
+                 k++) {
+                topics[n] = real_topic(app, app->topo->nodes[i]->topics[k], names[n],
+                                       sizeof names[n]);
+                n++;
+            }
+        err = topics && names ? sl_lc_subscribe(th->lc, topics, n, on_rebalance, th) : SL_ERR_NOMEM;
+        free(topics);
+        free(names);
+    } else {
+        err = local_assign(th);
+    }
+    if (err) {
+        app_fail(app, "stream thread %d: cannot start consuming: %s (%s)", th->idx,
+                 sl_err_str(err), sl_lc_errstr(th->lc));
+    }
+    th->last_commit = sl_now_ms();
+    while (!atomic_load(&app->stop)) {
+        int n = sl_lc_poll(th->lc, 100, 1000, on_record, th);
+        if (n < 0 && !atomic_load(&app->stop)) {
+            app_fail(app, "stream thread %d: polling failed: %s (%s)", th->idx, sl_err_str(n),
+                     sl_lc_errstr(th->lc));
+            break;
+        }
+        /* Positions not known yet (nothing read since the assignment): ask,
+         * so that "caught up" can be seen before the first record. */
+        for (int i = 0; i < th->ntasks; i++) {
+            rtask_t *rt = th->tasks[i];
+            for (int k = 0; k < rt->ninputs; k++) {
+                int64_t pos = -1;
+                if (atomic_load(&rt->inputs[k].next) < 0 &&
+                    sl_lc_position(th->lc, rt->inputs[k].topic, rt->partition, &pos, NULL) ==
+                        SL_OK &&
+                    pos >= 0)
+                    atomic_store(&rt->inputs[k].next, pos);
+            }
+        }
+        int64_t now = sl_now_ms();
+        for (int i = 0; i < th->ntasks && !atomic_load(&app->stop); i++) {
+            if (sl__task_wall_clock(th->tasks[i]->task, now)) {
+                app_fail(app, "%s", th->tasks[i]->task->errmsg);
+                break;
+            }
+        }
+        publish_metrics(th);
+        if (now - th->last_commit >= app->commit_interval)
+            commit_all(th);
+    }
+    /* A clean stop commits; after a failure the state stays at the last commit. */
+    if (atomic_load(&app->state) != SL_STREAMS_ERROR && th->ntasks)
+        commit_all(th);
+    publish_metrics(th);
+    if (grouped)
+        sl_lc_unsubscribe(th->lc);
+    close_all_tasks(th);
+    sl_lc_destroy(th->restore_lc);
+    th->restore_lc = NULL;
+    sl_lc_destroy(th->lc);
+    th->lc = NULL;
+    return NULL;
+}
+
+/* ---- the application ------------------------------------------------------------------------------ */
+
+static int64_t cfg_i64(const sl_config_t *cfg, const char *key, int64_t def)
+{
+    const char *v = sl_config_get(cfg, key);
+    return v ? strtoll(v, NULL, 10) : def;
+}
+
+static sl_config_t *config_copy(const sl_config_t *cfg)
+{
+    sl_config_t *c = sl_config_new();
+    for (size_t i = 0; c && cfg && i < cfg->n; i++) {
+        if (sl_config_set(c, cfg->e[i].key, cfg->e[i].value, NULL, 0) == SL_ERR_NOMEM) {
+            sl_config_destroy(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+static int mkdirs(const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(tmp, 0755) && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+sl_err_t sl_streams_new(sl_topology_t *t, const sl_config_t *cfg, sl_embedded_broker_t *broker,
+                        sl_streams_t **out, char *errbuf, size_t errlen)
+{
+    char tmp[8];
+    if (!errbuf)
+        errbuf = tmp, errlen = sizeof tmp;
+    errbuf[0] = 0;
+    sl_err_t err = sl__topology_build(t, errbuf, errlen);
+    if (err)
+        return err;
+    const char *app_id = sl_config_get(cfg, "application.id");
+    if (!app_id) {
+        snprintf(errbuf, errlen, "application.id is required");
+        return SL_ERR_CONFIG;
+    }
+    const char *bs = sl_config_get(cfg, "bootstrap.servers");
+    if (!bs && !broker) {
+        snprintf(errbuf, errlen,
+                 "no log to run on: set bootstrap.servers, or pass an embedded broker");
+        return SL_ERR_CONFIG;
+    }
+    for (int i = 0; i < t->nnodes; i++) {
+        if (t->nodes[i]->ntopics && t->nodes[i]->subtopology < 0) {
+            snprintf(errbuf, errlen, "%s: not in any sub-topology", t->nodes[i]->name);
+            return SL_ERR_TOPOLOGY;
+        }
+    }
+    sl_streams_t *app = calloc(1, sizeof *app);
+    if (!app) {
+        snprintf(errbuf, errlen, "out of memory");
+        return SL_ERR_NOMEM;
+    }
+    pthread_mutex_init(&app->err_lock, NULL);
+    pthread_rwlock_init(&app->tasks_lock, NULL);
+    app->topo = t;
+    app->eb = broker;
+    snprintf(app->app_id, sizeof app->app_id, "%s", app_id);
+    const char *sd = sl_config_get(cfg, "state.dir");
+    snprintf(app->state_dir, sizeof app->state_dir, "%s/%s", sd ? sd : "./sluice-state", app_id);
+    app->cfg = config_copy(cfg);
+    app->bootstrap = bs ? strdup(bs) : NULL;
+    app->nthreads = (int)cfg_i64(cfg, "num.stream.threads", 1);
+    app->commit_interval = cfg_i64(cfg, "commit.interval.ms", 30000);
+    app->cache_max = cfg_i64(cfg, "cache.max.bytes.buffering",
+                             cfg_i64(cfg, "statestore.cache.max.bytes", 10485760));
+    const char *h = sl_config_get(cfg, "default.deserialization.exception.handler");
+    app->cont_deser = !h || strcmp(h, "logAndFail");
+    const char *r = sl_config_get(cfg, "auto.offset.reset");
+    app->reset = r && !strcmp(r, "latest") ? SL_LC_RESET_LATEST : SL_LC_RESET_EARLIEST;
+    app->sub_parts = calloc((size_t)t->nsubtopologies + 1, sizeof *app->sub_parts);
+    app->threads = calloc((size_t)app->nthreads, sizeof *app->threads);
+    if (!app->cfg || (bs && !app->bootstrap) || !app->sub_parts || !app->threads) {
+        sl_streams_close(app);
+        snprintf(errbuf, errlen, "out of memory");
+        return SL_ERR_NOMEM;
+    }
+    atomic_store(&app->state, SL_STREAMS_CREATED);
+    *out = app;
+    return SL_OK;
+}
+
+sl_err_t sl_streams_start(sl_streams_t *app, char *errbuf, size_t errlen)
+{
+    char tmp[8];
+    if (!errbuf)
+        errbuf = tmp, errlen = sizeof tmp;
+    errbuf[0] = 0;
+    if (!app || app->started) {
+        snprintf(errbuf, errlen, "the application was started before");
+        return SL_ERR_STATE;
+    }
+    app->started = 1;
+    if (mkdirs(app->state_dir)) {
+        snprintf(errbuf, errlen, "cannot make the state directory %s: %s", app->state_dir,
+                 strerror(errno));
+        return SL_ERR_IO;
+    }
+    sl_lc_t *admin;
+    char cid[300];
+    snprintf(cid, sizeof cid, "%s-admin", app->app_id);
+    sl_err_t err = make_lc(app, cid, NULL, NULL, &admin, errbuf, errlen);
+    if (err)
+        return err;
+    err = setup_topics(app, admin, errbuf, errlen);
+    sl_lc_destroy(admin);
+    if (err)
+        return err;
+    atomic_store(&app->state, SL_STREAMS_RUNNING);
+    for (int i = 0; i < app->nthreads; i++) {
+        sthread_t *th = &app->threads[i];
+        th->app = app;
+        th->idx = i;
+        if (pthread_create(&th->th, NULL, thread_main, th)) {
+            snprintf(errbuf, errlen, "cannot start stream thread %d", i);
+            atomic_store(&app->stop, 1);
+            return SL_ERR_NOMEM;
+        }
+        th->running = 1;
+    }
+    return SL_OK;
+}
+
+void sl_streams_close(sl_streams_t *app)
+{
+    if (!app)
+        return;
+    atomic_store(&app->stop, 1);
+    for (int i = 0; app->threads && i < app->nthreads; i++) {
+        sthread_t *th = &app->threads[i];
+        if (!th->running)
+            continue;
+        pthread_join(th->th, NULL);
+        th->running = 0;
+        free(th->tasks);
+    }
+    free(app->threads);
+    free(app->sub_parts);
+    free(app->bootstrap);
+    sl_config_destroy(app->cfg);
+    pthread_rwlock_destroy(&app->tasks_lock);
+    pthread_mutex_destroy(&app->err_lock);
+    free(app);
+}
+
+sl_streams_state_t sl_streams_state(const sl_streams_t *app)
+{
+    return app ? (sl_streams_state_t)atomic_load(&((sl_streams_t *)app)->state)
+               : SL_STREAMS_NOT_RUNNING;
+}
+
+const char *sl_streams_error(const sl_streams_t *app)
+{
+    return app && sl_streams_state(app) == SL_STREAMS_ERROR ? app->error : "";
+}
+
+int64_t sl_streams_metric(const sl_streams_t *app, const char *name)
+{
+    static const char *const names[] = {"process-total",          "dropped-records",
+                                        "skipped-records",        "deserialization-errors",
+                                        "restored-records",       "commit-total"};
+    if (!app || !name)
+        return -1;
+    sl_streams_t *a = (sl_streams_t *)app;
+    if (!strcmp(name, "tasks")) {
+        int64_t n = 0;
+        pthread_rwlock_rdlock(&a->tasks_lock);
+        for (int i = 0; i < a->nthreads; i++)
+            n += a->threads[i].ntasks;
+        pthread_rwlock_unlock(&a->tasks_lock);
+        return n;
+    }
+    for (int k = 0; k < 6; k++) {
+        if (strcmp(name, names[k]))
+            continue;
+        int64_t v = atomic_load(&a->closed_metrics[k]);
+        for (int i = 0; i < a->nthreads; i++)
+            v += atomic_load(&a->threads[i].live_metrics[k]);
+        return v;
+    }
+    return -1;
+}
+
+sl_err_t sl_streams_wait_idle(sl_streams_t *app, int timeout_ms)
+{
+    if (!app)
+        return SL_ERR_INVAL;
+    int64_t deadline = sl_now_ms() + timeout_ms;
+    sl_lc_t *lc;
+    char err[256], cid[300];
+    snprintf(cid, sizeof cid, "%s-wait", app->app_id);
+    if (make_lc(app, cid, NULL, NULL, &lc, err, sizeof err))
+        return SL_ERR_IO;
+    int idle_rounds = 0;
+    sl_err_t rc = SL_ERR_IO;
+    while (sl_now_ms() < deadline) {
+        if (sl_streams_state(app) == SL_STREAMS_ERROR) {
+            rc = SL_ERR_PROCESSING;
+            break;
+        }
+        int idle = 1, ntasks = 0;
+        pthread_rwlock_rdlock(&app->tasks_lock);
+        for (int i = 0; i < app->nthreads && idle; i++) {
+            sthread_t *th = &app->threads[i];
+            if (!atomic_load(&th->ready))
+                idle = 0;
+            for (int k = 0; k < th->ntasks && idle; k++) {
+                rtask_t *rt = th->tasks[k];
+                ntasks++;
+                for (int j = 0; j < rt->ninputs && idle; j++) {
+                    int64_t end = 0, next = atomic_load(&rt->inputs[j].next);
+                    if (sl_lc_end_offset(lc, rt->inputs[j].topic, rt->partition, &end) != SL_OK)
+                        idle = 0;
+                    else if (end > 0 && next < end)
+                        idle = 0;
+                }
+            }
+        }
+        pthread_rwlock_unlock(&app->tasks_lock);
+        if (idle && ntasks > 0) {
+            if (++idle_rounds >= 3) {
+                rc = SL_OK;
+                break;
+            }
+        } else {
+            idle_rounds = 0;
+        }
+        struct timespec ts = {0, 50 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    sl_lc_destroy(lc);
+    return rc;
+}
+
+/* ---- interactive queries ----------------------------------------------------------------------------- */
+
+/* Reads a store of a task on this instance (committed state). */
+typedef struct iq_ctx {
+    sl_streams_t *app;
+    sl_store_t *st;
+} iq_ctx_t;
+
+static rtask_t *iq_task(sl_streams_t *app, int sub, int32_t p)
+{
+    for (int i = 0; i < app->nthreads; i++)
+        for (int k = 0; k < app->threads[i].ntasks; k++) {
+            rtask_t *rt = app->threads[i].tasks[k];
+            if (rt->sub == sub && rt->partition == p)
+                return rt;
+        }
+    return NULL;
+}
+
+int sl_streams_kv_get(sl_streams_t *app, const char *store, const void *key,
+                      void (*fn)(void *arg, const void *value), void *arg)
+{
+    if (!app || !store || !key)
+        return SL_ERR_INVAL;
+    int id = sl__store_find(app->topo, store);
+    if (id < 0 || app->topo->stores[id]->type != SL_STORE_KV)
+        return SL_ERR_INVAL;
+    sl_store_t *st = app->topo->stores[id];
+    sl_out_t kout = {SL_BUF_INIT};
+    int is_null;
+    sl_err_t err = sl__serialize(st->key_serde, key, &kout, &is_null);
+    if (err || is_null) {
+        sl_buf_free(&kout.buf);
+        return err ? (int)err : SL_ERR_INVAL;
+    }
+    sl_bytes_t k = {kout.buf.data, kout.buf.len};
+    int32_t np = app->sub_parts[st->subtopology];
+    int32_t p = np > 0 ? sl_murmur2_partition(k.data, k.len, np) : 0;
+    int rc;
+    pthread_rwlock_rdlock(&app->tasks_lock);
+    rtask_t *rt = iq_task(app, st->subtopology, p);
+    if (!rt) {
+        rc = SL_ERR_STATE;
+        goto out;
+    }
+    sl_state_txn_t *txn;
+    if ((rc = sl_state_txn_begin(rt->env, 0, &txn)))
+        goto out;
+    sl_kv_t *kv;
+    rc = sl_kv_open(txn, st->name, p, &kv);
+    sl_bytes_t v;
+    if (rc == 1)
+        rc = sl_kv_get(txn, kv, k, &v);
+    if (rc == 1) {
+        sl_mem_t mem = {SL_ARENA_INIT, NULL};
+        const void *obj;
+        err = sl__deserialize(st->value_serde, &v, &mem, &obj);
+        if (err)
+            rc = err;
+        else
+            fn(arg, obj);
+        sl__mem_free(&mem);
+    }
+    sl_state_txn_abort(txn);
+out:
+    pthread_rwlock_unlock(&app->tasks_lock);
+    sl_buf_free(&kout.buf);
+    return rc;
+}
+
+sl_err_t sl_streams_kv_all(sl_streams_t *app, const char *store,
+                           int (*fn)(void *arg, const void *key, const void *value), void *arg)
+{
+    if (!app || !store || !fn)
+        return SL_ERR_INVAL;
+    int id = sl__store_find(app->topo, store);
+    if (id < 0 || app->topo->stores[id]->type != SL_STORE_KV)
+        return SL_ERR_INVAL;
+    sl_store_t *st = app->topo->stores[id];
+    sl_err_t rc = SL_OK;
+    int stop = 0;
+    pthread_rwlock_rdlock(&app->tasks_lock);
+    for (int32_t p = 0; p < app->sub_parts[st->subtopology] && !stop && !rc; p++) {
+        rtask_t *rt = iq_task(app, st->subtopology, p);
+        if (!rt)
+            continue;
+        sl_state_txn_t *txn;
+        if ((rc = sl_state_txn_begin(rt->env, 0, &txn)))
+            break;
+        sl_kv_t *kv;
+        sl_state_iter_t *it = NULL;
+        if (sl_kv_open(txn, st->name, p, &kv) == 1 && !(rc = sl_kv_range(txn, kv, NULL, NULL, &it))) {
+            sl_bytes_t k, v;
+            sl_mem_t mem = {SL_ARENA_INIT, NULL};
+            while (!stop && sl_kv_iter_next(it, &k, &v) == 1) {
+                const void *ko, *vo;
+                if ((rc = sl__deserialize(st->key_serde, &k, &mem, &ko)) ||
+                    (rc = sl__deserialize(st->value_serde, &v, &mem, &vo)))
+                    break;
+                stop = fn(arg, ko, vo);
+                sl__mem_reset(&mem);
+            }
+            sl__mem_free(&mem);
+            sl_state_iter_close(it);
+        }
+        sl_state_txn_abort(txn);
+    }
+    pthread_rwlock_unlock(&app->tasks_lock);
+    return rc;
+}

@@ -1,0 +1,268 @@
+/* test_runner.c — running topologies for real (sl_streams_*) on an embedded
+ * broker, through both log clients: output, interactive queries, commits,
+ * restart with only the changelog tail replayed, a lost state directory
+ * rebuilt from the changelog, and topologies refused at start. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sluice/broker.h>
+#include <sluice/sluice.h>
+
+#include "common/trace.h"
+#include "engine/logclient.h"
+#include "testutil.h"
+
+enum { LOCAL, KAFKA };
+
+typedef struct fx {
+    int kind;
+    char *dir;
+    char state[4096];
+    sl_embedded_broker_t *eb;
+    sl_lc_t *lc; /* a plain client for set-up and checks */
+} fx_t;
+
+static int setup(void **state, int kind)
+{
+    fx_t *f = calloc(1, sizeof *f);
+    f->kind = kind;
+    f->dir = sl_test_mkdtemp();
+    snprintf(f->state, sizeof f->state, "%s/state", f->dir);
+    sl_trace_set_sink(NULL, NULL, getenv("SL_TEST_TRACE") ? SL_TRACE_DEBUG : SL_TRACE_ERROR);
+    static const char *const props[] = {"offsets.topic.num.partitions", "1", NULL};
+    char err[512], data[4096];
+    snprintf(data, sizeof data, "%s/data", f->dir);
+    if (sl_embedded_broker_start_with(data, "127.0.0.1:0", props, &f->eb, err, sizeof err))
+        fail_msg("broker: %s", err);
+    if (sl_lc_new_local(sl__embedded_broker_get(f->eb), NULL, &f->lc, err, sizeof err))
+        fail_msg("client: %s", err);
+    *state = f;
+    return 0;
+}
+
+static int setup_local(void **state) { return setup(state, LOCAL); }
+static int setup_kafka(void **state) { return setup(state, KAFKA); }
+
+static int teardown(void **state)
+{
+    fx_t *f = *state;
+    sl_lc_destroy(f->lc);
+    sl_embedded_broker_stop(f->eb);
+    sl_test_rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static void produce(fx_t *f, const char *topic, const char *key, const char *value)
+{
+    sl_lc_record_t r = {
+        .key = {(const uint8_t *)key, strlen(key)},
+        .value = value ? (sl_bytes_t){(const uint8_t *)value, strlen(value)} : (sl_bytes_t){0},
+        .timestamp = -1,
+    };
+    assert_int_equal(sl_lc_produce(f->lc, topic, SL_LC_PARTITION_ANY, &r), SL_OK);
+}
+
+static sl_config_t *config(fx_t *f, const char *app)
+{
+    sl_config_t *cfg = sl_config_new();
+    char err[256];
+    assert_int_equal(sl_config_set(cfg, "application.id", app, err, sizeof err), 0);
+    assert_int_equal(sl_config_set(cfg, "state.dir", f->state, err, sizeof err), 0);
+    assert_int_equal(sl_config_set(cfg, "commit.interval.ms", "100", err, sizeof err), 0);
+    if (f->kind == KAFKA) {
+        assert_int_equal(sl_config_set(cfg, "bootstrap.servers", sl_embedded_broker_bootstrap(f->eb),
+                                       err, sizeof err),
+                         0);
+        sl_config_set(cfg, "consumer.fetch.wait.max.ms", "20", err, sizeof err);
+        sl_config_set(cfg, "consumer.heartbeat.interval.ms", "100", err, sizeof err);
+        sl_config_set(cfg, "producer.linger.ms", "1", err, sizeof err);
+    }
+    return cfg;
+}
+
+/* ---- a counting processor: the runner's work without the DSL's aggregations ---------------- */
+
+static sl_err_t cnt_init(void *arg, sl_ctx_t *ctx, void **state)
+{
+    *state = sl_ctx_kv_store(ctx, "counts");
+    return *state ? SL_OK : SL_ERR_STATE;
+}
+
+static void cnt_process(void *state, sl_ctx_t *ctx, const void *k, const void *v)
+{
+    const void *old;
+    int rc = sl_kvstore_get(ctx, state, k, &old);
+    if (rc < 0)
+        return;
+    int64_t *n = sl_ctx_alloc(ctx, sizeof *n);
+    *n = (rc ? *(const int64_t *)old : 0) + 1;
+    if (sl_kvstore_put(ctx, state, k, n))
+        return;
+    sl_ctx_forward(ctx, k, n);
+}
+
+static sl_topology_t *count_topology(void)
+{
+    sl_topology_t *t = sl_topology_new();
+    sl_topology_set_default_serdes(t, &sl_serde_string, &sl_serde_string);
+    sl_store_def_t sd = {.name = "counts", .type = SL_STORE_KV, .key_serde = &sl_serde_string,
+                         .value_serde = &sl_serde_int64};
+    assert_int_equal(sl_topology_add_store(t, &sd), SL_OK);
+    sl_processor_t p = {cnt_init, cnt_process, NULL, NULL};
+    sl_kstream_t *s = sl_kstream_process(sl_stream(t, (const char *[]){"words"}, 1, NULL), &p,
+                                         (const char *[]){"counts"}, 1);
+    sl_produced_t pr = {.value_serde = &sl_serde_int64};
+    assert_int_equal(sl_kstream_to(s, "word-counts", &pr), 0);
+    assert_null(sl_topology_error(t));
+    return t;
+}
+
+static void got_count(void *arg, const void *v) { *(int64_t *)arg = *(const int64_t *)v; }
+
+static int64_t iq_count(sl_streams_t *app, const char *word)
+{
+    int64_t n = -1;
+    int rc = sl_streams_kv_get(app, "counts", word, got_count, &n);
+    if (rc < 0)
+        fail_msg("kv_get %s: %s", word, sl_err_name(rc));
+    return rc == 1 ? n : 0;
+}
+
+static sl_streams_t *start(fx_t *f, sl_topology_t *t, const char *app_id)
+{
+    sl_config_t *cfg = config(f, app_id);
+    sl_streams_t *app;
+    char err[1024];
+    if (sl_streams_new(t, cfg, f->eb, &app, err, sizeof err))
+        fail_msg("new: %s", err);
+    sl_config_destroy(cfg);
+    if (sl_streams_start(app, err, sizeof err))
+        fail_msg("start: %s", err);
+    return app;
+}
+
+static void wait_idle(sl_streams_t *app)
+{
+    sl_err_t err = sl_streams_wait_idle(app, 30000);
+    if (err)
+        fail_msg("wait_idle: %s (%s)", sl_err_name(err), sl_streams_error(app));
+}
+
+static const char *words[] = {"apple", "banana", "cherry", "date", "elder", "fig", "grape"};
+
+static void test_count_restart_restore(void **state)
+{
+    fx_t *f = *state;
+    char err[256];
+    assert_int_equal(sl_lc_create_topic(f->lc, "words", 3, -1, NULL, err, sizeof err), SL_OK);
+    int64_t truth[7] = {0};
+    for (int i = 0; i < 200; i++) {
+        produce(f, "words", words[i % 7], "x");
+        truth[i % 7]++;
+    }
+    assert_int_equal(sl_lc_flush(f->lc, 10000), SL_OK);
+
+    sl_topology_t *t = count_topology();
+    sl_streams_t *app = start(f, t, "wc");
+    wait_idle(app);
+    for (int i = 0; i < 7; i++)
+        assert_int_equal(iq_count(app, words[i]), truth[i]);
+    assert_int_equal(sl_streams_metric(app, "process-total"), 200);
+    assert_int_equal(sl_streams_metric(app, "tasks"), 3);
+    sl_streams_close(app);
+
+    /* The output topic has every update; the changelog exists, compacted. */
+    int32_t parts;
+    assert_int_equal(sl_lc_partition_count(f->lc, "word-counts", &parts), SL_OK);
+    assert_int_equal(sl_lc_partition_count(f->lc, "wc-counts-changelog", &parts), SL_OK);
+    assert_int_equal(parts, 3);
+    int64_t total = 0;
+    for (int p = 0; p < 3; p++) {
+        int64_t end;
+        assert_int_equal(sl_lc_end_offset(f->lc, "word-counts", p, &end), SL_OK);
+        total += end;
+    }
+    assert_int_equal(total, 200);
+
+    /* A clean restart replays nothing and goes on counting. */
+    for (int i = 0; i < 70; i++) {
+        produce(f, "words", words[i % 7], "x");
+        truth[i % 7]++;
+    }
+    assert_int_equal(sl_lc_flush(f->lc, 10000), SL_OK);
+    app = start(f, t, "wc");
+    wait_idle(app);
+    assert_int_equal(sl_streams_metric(app, "restored-records"), 0);
+    assert_int_equal(sl_streams_metric(app, "process-total"), 70);
+    for (int i = 0; i < 7; i++)
+        assert_int_equal(iq_count(app, words[i]), truth[i]);
+    sl_streams_close(app);
+
+    /* A lost state directory is rebuilt from the changelog (270 updates of 7
+     * keys, not compacted yet: every record replayed), without reprocessing. */
+    char wcdir[4200];
+    snprintf(wcdir, sizeof wcdir, "%s/wc", f->state);
+    char cmd[4300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", wcdir);
+    assert_int_equal(system(cmd), 0);
+    app = start(f, t, "wc");
+    wait_idle(app);
+    assert_int_equal(sl_streams_metric(app, "restored-records"), 270);
+    assert_int_equal(sl_streams_metric(app, "process-total"), 0);
+    for (int i = 0; i < 7; i++)
+        assert_int_equal(iq_count(app, words[i]), truth[i]);
+    sl_streams_close(app);
+    sl_topology_destroy(t);
+}
+
+/* ---- refused at start ------------------------------------------------------------------------- */
+
+static void test_refused(void **state)
+{
+    fx_t *f = *state;
+    char err[1024];
+    sl_topology_t *t = count_topology();
+    sl_config_t *cfg = config(f, "refused");
+    sl_streams_t *app;
+    assert_int_equal(sl_streams_new(t, cfg, f->eb, &app, err, sizeof err), SL_OK);
+    assert_int_equal(sl_streams_start(app, err, sizeof err), SL_ERR_TOPOLOGY);
+    assert_non_null(strstr(err, "KSTREAM-SOURCE-"));
+    assert_non_null(strstr(err, "'words' does not exist"));
+    sl_streams_close(app);
+    sl_topology_destroy(t);
+
+    /* Not co-partitioned: two sources of one sub-topology (merged). */
+    assert_int_equal(sl_lc_create_topic(f->lc, "a", 2, -1, NULL, err, sizeof err), SL_OK);
+    assert_int_equal(sl_lc_create_topic(f->lc, "b", 3, -1, NULL, err, sizeof err), SL_OK);
+    t = sl_topology_new();
+    sl_kstream_to(sl_kstream_merge(sl_stream(t, (const char *[]){"a"}, 1, NULL),
+                                   sl_stream(t, (const char *[]){"b"}, 1, NULL)),
+                  "out", NULL);
+    assert_int_equal(sl_streams_new(t, cfg, f->eb, &app, err, sizeof err), SL_OK);
+    assert_int_equal(sl_streams_start(app, err, sizeof err), SL_ERR_TOPOLOGY);
+    assert_non_null(strstr(err, "KSTREAM-MERGE-"));
+    assert_non_null(strstr(err, "co-partitioned"));
+    sl_streams_close(app);
+    sl_topology_destroy(t);
+
+    /* No application.id; no log. */
+    sl_config_t *empty = sl_config_new();
+    t = count_topology();
+    assert_int_equal(sl_streams_new(t, empty, f->eb, &app, err, sizeof err), SL_ERR_CONFIG);
+    assert_non_null(strstr(err, "application.id"));
+    sl_config_set(empty, "application.id", "x", NULL, 0);
+    assert_int_equal(sl_streams_new(t, empty, NULL, &app, err, sizeof err), SL_ERR_CONFIG);
+    assert_non_null(strstr(err, "bootstrap.servers"));
+    sl_topology_destroy(t);
+    sl_config_destroy(empty);
+    sl_config_destroy(cfg);
+}
+
+static void test_count_local(void **state) { test_count_restart_restore(state); }
+static void test_count_kafka(void **state) { test_count_restart_restore(state); }
+
+SL_TEST_GROUP(runner, cmocka_unit_test_setup_teardown(test_count_local, setup_local, teardown),
+              cmocka_unit_test_setup_teardown(test_count_kafka, setup_kafka, teardown),
+              cmocka_unit_test_setup_teardown(test_refused, setup_local, teardown))
