@@ -260,9 +260,14 @@ static void flush_entry(sl_ctx_t *ctx, sl_task_store_t *ts, centry_t *e)
     }
     if (e->deleted && !e->has_old)
         return; /* created and deleted between two flushes: nothing happened */
+    /* The entry's own time for its changelog record and its update. */
+    sl_rec_t r = {.ts = e->ts};
+    ctx->rec = &r;
     sl__store_log_change(ctx, ts, logk, e->deleted ? NULL : &v);
-    if (task->err || !ts->owner || !ts->on_flush)
+    if (task->err || !ts->owner || !ts->on_flush) {
+        ctx->rec = NULL;
         return;
+    }
     const void *ko, *nv = NULL, *ov = NULL;
     sl_err_t err = sl__deserialize(ts->def->key_serde, &skey, &task->mem, &ko);
     if (err) {
@@ -270,14 +275,14 @@ static void flush_entry(sl_ctx_t *ctx, sl_task_store_t *ts, centry_t *e)
                     ts->def->key_serde->name);
         return;
     }
-    if (!e->deleted && sl__store_value_obj(ctx, ts, v, &nv) < 0)
+    if ((!e->deleted && sl__store_value_obj(ctx, ts, v, &nv) < 0) ||
+        (e->has_old && sl__store_value_obj(ctx, ts, (sl_bytes_t){e->old, e->olen}, &ov) < 0)) {
+        ctx->rec = NULL;
         return;
-    if (e->has_old && sl__store_value_obj(ctx, ts, (sl_bytes_t){e->old, e->olen}, &ov) < 0)
-        return;
-    sl_rec_t r = {.ts = e->ts};
+    }
     ctx->cur = ts->owner;
-    ctx->rec = &r;
     ts->on_flush(ctx, ts->owner, ko, start, nv, ov, e->ts);
+    ctx->rec = NULL; /* r dies here */
 }
 
 static sl_err_t flush_store(sl_ctx_t *ctx, sl_task_store_t *ts, int reset)

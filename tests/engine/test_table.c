@@ -194,7 +194,9 @@ static void run_eviction(const char *budget, size_t want_out)
     char last[50][16] = {{0}};
     sl_test_record_t r;
     while (sl_test_driver_read(d, "out", &r) == 1) {
-        int i = atoi((const char *)r.key.data + 1);
+        char kb[16];
+        snprintf(kb, sizeof kb, "%.*s", (int)r.key.len, (const char *)r.key.data);
+        int i = atoi(kb + 1);
         snprintf(last[i], sizeof last[i], "%.*s", (int)r.value.len, (const char *)r.value.data);
     }
     for (int i = 0; i < 50; i++) {
