@@ -23,6 +23,7 @@
 #include "common/murmur2.h"
 #include "common/trace.h"
 #include "engine/engine_int.h"
+#include "engine/join_int.h"
 #include "engine/logclient.h"
 
 /* ---- types ------------------------------------------------------------------------------------ */
@@ -70,6 +71,7 @@ struct sl_streams {
     int started;
     atomic_int stop;
     atomic_int state;
+    atomic_int commit_gen; /* bumped to ask every thread for a commit now */
     pthread_mutex_t err_lock;
     char error[2200];
     pthread_rwlock_t tasks_lock; /* task lists vs interactive queries */
@@ -90,6 +92,7 @@ struct sthread {
     int64_t last_commit;
     _Atomic int64_t live_metrics[6];
     _Atomic int ready; /* tasks created and restored */
+    atomic_int commit_done; /* the last commit_gen this thread committed after */
     char errbuf[2048];
 };
 
@@ -113,8 +116,11 @@ static void app_fail(sl_streams_t *app, const char *fmt, ...)
 /* ---- log clients ------------------------------------------------------------------------------- */
 
 /* The client properties: the config's "consumer."/"producer." keys as
- * key, value pairs (the log client routes them), NULL-terminated. */
-static const char **lc_props(const sl_config_t *cfg, size_t *n_out)
+ * key, value pairs (the log client routes them), NULL-terminated. A static
+ * member id (consumer.group.instance.id) gets the thread's number appended:
+ * one per stream thread, as Kafka Streams does. */
+static const char **lc_props(const sl_config_t *cfg, int thread, char *idbuf, size_t idlen,
+                             size_t *n_out)
 {
     size_t n = 0;
     const char **p = calloc(2 * cfg->n + 1, sizeof *p);
@@ -122,7 +128,13 @@ static const char **lc_props(const sl_config_t *cfg, size_t *n_out)
         return NULL;
     for (size_t i = 0; i < cfg->n; i++) {
         const char *k = cfg->e[i].key;
-        if (!strncmp(k, "consumer.", 9) || !strncmp(k, "producer.", 9)) {
+        if (!strcmp(k, "consumer.group.instance.id")) {
+            if (thread < 0)
+                continue; /* admin and restore clients are no group members */
+            snprintf(idbuf, idlen, "%s-%d", cfg->e[i].value, thread + 1);
+            p[n++] = k;
+            p[n++] = idbuf;
+        } else if (!strncmp(k, "consumer.", 9) || !strncmp(k, "producer.", 9)) {
             p[n++] = k;
             p[n++] = cfg->e[i].value;
         }
@@ -139,7 +151,8 @@ static sl_err_t make_lc(sl_streams_t *app, const char *client_id, const char *gr
                         sthread_t *th, sl_lc_t **out, char *errbuf, size_t errlen)
 {
     size_t n;
-    const char **props = lc_props(app->cfg, &n);
+    char idbuf[300];
+    const char **props = lc_props(app->cfg, th && group_id ? th->idx : -1, idbuf, sizeof idbuf, &n);
     if (!props)
         return SL_ERR_NOMEM;
     sl_lc_config_t c = {
@@ -903,8 +916,11 @@ static void *thread_main(void *arg)
             }
         }
         publish_metrics(th);
-        if (now - th->last_commit >= app->commit_interval)
-            commit_all(th);
+        int gen = atomic_load(&app->commit_gen);
+        if (now - th->last_commit >= app->commit_interval || gen != atomic_load(&th->commit_done)) {
+            if (commit_all(th) == SL_OK)
+                atomic_store(&th->commit_done, gen);
+        }
     }
     /* A clean stop commits; after a failure the state stays at the last commit. */
     if (atomic_load(&app->state) != SL_STREAMS_ERROR && th->ntasks)
@@ -979,6 +995,14 @@ sl_err_t sl_streams_new(sl_topology_t *t, const sl_config_t *cfg, sl_embedded_br
     for (int i = 0; i < t->nnodes; i++) {
         if (t->nodes[i]->ntopics && t->nodes[i]->subtopology < 0) {
             snprintf(errbuf, errlen, "%s: not in any sub-topology", t->nodes[i]->name);
+            return SL_ERR_TOPOLOGY;
+        }
+    }
+    for (int s = 0; s < t->nsubtopologies; s++) {
+        if (sl__join_global_subtopology(t, s)) {
+            /* TODO(global tables): a global task per instance, see join.c. */
+            snprintf(errbuf, errlen,
+                     "sub-topology %d: global tables run in the test driver only so far", s);
             return SL_ERR_TOPOLOGY;
         }
     }
@@ -1155,7 +1179,22 @@ sl_err_t sl_streams_wait_idle(sl_streams_t *app, int timeout_ms)
         pthread_rwlock_unlock(&app->tasks_lock);
         if (idle && ntasks > 0) {
             if (++idle_rounds >= 3) {
-                rc = SL_OK;
+                /* Caught up: have every thread commit, so that its caches
+                 * are flushed and queries see everything. */
+                int gen = atomic_fetch_add(&app->commit_gen, 1) + 1;
+                int done = 0;
+                while (!done && sl_now_ms() < deadline &&
+                       sl_streams_state(app) != SL_STREAMS_ERROR) {
+                    done = 1;
+                    for (int i = 0; i < app->nthreads; i++)
+                        if (atomic_load(&app->threads[i].commit_done) < gen)
+                            done = 0;
+                    if (!done) {
+                        struct timespec ts = {0, 5 * 1000000};
+                        nanosleep(&ts, NULL);
+                    }
+                }
+                rc = done ? SL_OK : SL_ERR_IO;
                 break;
             }
         } else {

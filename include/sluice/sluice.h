@@ -4,6 +4,7 @@
 
 #include <sluice/broker.h>
 #include <sluice/bytes.h>
+#include <sluice/client.h>
 #include <sluice/err.h>
 #include <sluice/serde.h>
 #include <sluice/streams.h>

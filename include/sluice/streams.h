@@ -559,9 +559,10 @@ const char *sl_streams_error(const sl_streams_t *s);
 int64_t sl_streams_metric(const sl_streams_t *s, const char *name);
 
 /** Waits until every task of every thread is restored and processing and
- * the inputs have no records left that were there at the call (lag 0), or
- * timeout_ms passes. Returns SL_OK, SL_ERR_IO at the timeout, or the
- * application's error. For tests and tools. */
+ * the inputs have no records left (lag 0), then has every thread commit (so
+ * caches are flushed and interactive queries see every update), or until
+ * timeout_ms passes. Returns SL_OK, SL_ERR_IO at the timeout, or
+ * SL_ERR_PROCESSING when the application failed. For tests and tools. */
 sl_err_t sl_streams_wait_idle(sl_streams_t *s, int timeout_ms);
 
 /** Interactive query: looks key up in a key-value store of the running
