@@ -248,11 +248,11 @@ static void flush_entry(sl_ctx_t *ctx, sl_task_store_t *ts, centry_t *e)
         sl_store_be64(lk + skey.len, (uint64_t)start);
         sl_store_be32(lk + skey.len + 8, 0);
         logk = (sl_bytes_t){lk, skey.len + SL_WINDOW_CHANGELOG_SUFFIX};
-        rc = e->deleted ? sl_window_delete(task->txn, ts->handle, skey, start)
-                        : (int)sl_window_put(task->txn, ts->handle, skey, start, v);
+        rc = e->deleted ? sl_window_delete(sl__store_txn(task, ts), ts->handle, skey, start)
+                        : (int)sl_window_put(sl__store_txn(task, ts), ts->handle, skey, start, v);
     } else {
-        rc = e->deleted ? sl_kv_delete(task->txn, ts->handle, k)
-                        : (int)sl_kv_put(task->txn, ts->handle, k, v);
+        rc = e->deleted ? sl_kv_delete(sl__store_txn(task, ts), ts->handle, k)
+                        : (int)sl_kv_put(sl__store_txn(task, ts), ts->handle, k, v);
     }
     if (rc < 0) {
         sl__store_fail(ctx, ts, rc);

@@ -332,6 +332,8 @@ typedef struct sl_task_store {
     sl_store_t *def;
     void *handle; /* sl_kv_t*, sl_window_t*, … */
     char changelog[512];
+    sl_state_txn_t *txn;        /* a global store's: a read transaction on the
+                                 * global environment (NULL: the task's) */
     sl_cache_t *cache;          /* NULL: writes go straight through */
     sl_inst_t *owner;           /* the node emitting the store's changes */
     sl_cache_flush_fn on_flush; /* the owner's callback */
@@ -350,6 +352,9 @@ struct sl_task {
     sl_mem_t mem;      /* the record scope */
     sl_ctx_t ctx;
     sl_state_txn_t *txn; /* the owner's write transaction (borrowed) */
+    sl_state_txn_t *global_txn; /* a read transaction on the environment of
+                                 * the global stores, or NULL: they live in
+                                 * txn's (the test driver) */
     sl_task_store_t *stores; /* by store id; handle NULL outside the task */
     int64_t stream_time;
     int64_t wall_clock;
@@ -371,12 +376,15 @@ struct sl_task {
  * in txn, the owner's write transaction: the owner (driver or stream thread)
  * keeps one write transaction open for all its tasks, commits it after
  * sl__task_flush, and hands the next one over with sl__task_set_txn. The task
- * borrows topo, txn and the collector. */
+ * borrows topo, txn and the collector. global_txn (may be NULL): a read
+ * transaction on the environment holding the global tables' stores, when
+ * that is not txn's (see sl__task_set_global_txn). */
 sl_err_t sl__task_new(sl_topology_t *topo, int sub, int32_t partition, const char *app_id,
                       sl_state_txn_t *txn, sl_collect_fn collect,
                       int32_t (*partitions)(void *opaque, const char *topic),
                       void *collect_opaque, int continue_on_deser_error, int64_t wall_clock,
-                      int64_t cache_max_bytes, sl_task_t **out, char *errbuf, size_t errlen);
+                      int64_t cache_max_bytes, sl_state_txn_t *global_txn, sl_task_t **out,
+                      char *errbuf, size_t errlen);
 
 /** Closes the instances and frees the task. NULL is a no-op. */
 void sl__task_free(sl_task_t *task);
@@ -401,6 +409,16 @@ sl_err_t sl__task_flush(sl_task_t *task);
 
 /** The owner's next write transaction. */
 void sl__task_set_txn(sl_task_t *task, sl_state_txn_t *txn);
+
+/** The owner's next read transaction on the global stores' environment
+ * (sl_streams: renewed at each commit, so global tables move on). */
+void sl__task_set_global_txn(sl_task_t *task, sl_state_txn_t *txn);
+
+/** The transaction a store's reads and writes go to. */
+static inline sl_state_txn_t *sl__store_txn(const sl_task_t *task, const sl_task_store_t *ts)
+{
+    return ts->txn ? ts->txn : task->txn;
+}
 
 /** Sends rec to inst's children (ctx->cur and ctx->rec are restored after). */
 void sl__forward(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec);

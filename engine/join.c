@@ -805,13 +805,17 @@ static sl_err_t global_attach(sl_ctx_t *ctx, int store)
         return SL_OK;
     sl_store_t *s = task->topo->stores[store];
     sl_kv_t *kv = NULL;
-    int rc = sl_kv_open(task->txn, s->name, 0, &kv);
+    /* In sl_streams the global stores have an environment of their own, read
+     * through the owner's read transaction on it. */
+    sl_state_txn_t *txn = task->global_txn ? task->global_txn : task->txn;
+    int rc = sl_kv_open(txn, s->name, 0, &kv);
     if (rc < 0)
         return (sl_err_t)rc;
     if (!kv)
         return SL_ERR_STATE;
     ts->def = s;
     ts->handle = kv;
+    ts->txn = task->global_txn;
     return SL_OK;
 }
 

@@ -53,6 +53,7 @@ typedef struct rtask {
 } rtask_t;
 
 typedef struct sthread sthread_t;
+typedef struct gpart gpart_t; /* a partition of a global table's topic */
 
 struct sl_streams {
     sl_topology_t *topo;
@@ -75,6 +76,19 @@ struct sl_streams {
     pthread_mutex_t err_lock;
     char error[2200];
     pthread_rwlock_t tasks_lock; /* task lists vs interactive queries */
+    /* Global tables: one task per global sub-topology, in an environment of
+     * their own (<state dir>/global), fed by every partition of their topics
+     * by the global thread; stream threads read them through a read
+     * transaction each, renewed at their commits. */
+    sl_state_env_t *genv;
+    sl_state_txn_t *gtxn;
+    rtask_t **gtasks;
+    int ngtasks;
+    sl_lc_t *glc;
+    pthread_t gthread;
+    int gthread_running;
+    gpart_t *gparts;
+    size_t ngparts;
     _Atomic int64_t closed_metrics[6];
 };
 
@@ -89,6 +103,7 @@ struct sthread {
     sl_lc_t *restore_lc; /* changelog replay (assign mode) */
     rtask_t **tasks;
     int ntasks;
+    sl_state_txn_t *gread; /* read transaction on the global stores, or NULL */
     int64_t last_commit;
     _Atomic int64_t live_metrics[6];
     _Atomic int ready; /* tasks created and restored */
@@ -614,8 +629,8 @@ static sl_err_t task_open(sthread_t *th, int sub, int32_t partition, rtask_t **o
     }
     int64_t cache_share = app->cache_max / (app->nthreads > 0 ? app->nthreads : 1);
     if ((err = sl__task_new(t, sub, partition, app->app_id, rt->txn, collect, partitions_of, th,
-                            app->cont_deser, sl_now_ms(), cache_share, &rt->task, errbuf,
-                            errlen)))
+                            app->cont_deser, sl_now_ms(), cache_share, th->gread, &rt->task,
+                            errbuf, errlen)))
         goto fail;
     if ((err = restore_task(th, rt, errbuf, errlen)))
         goto fail;
@@ -668,6 +683,20 @@ static rtask_t *find_task(sthread_t *th, const char *topic, int32_t partition, r
     return NULL;
 }
 
+/* A fresh snapshot of the global stores for the thread's tasks. */
+static void renew_global_read(sthread_t *th)
+{
+    if (!th->app->genv)
+        return;
+    sl_state_txn_t *fresh;
+    if (sl_state_txn_begin(th->app->genv, 0, &fresh) != SL_OK)
+        return; /* keep reading the old snapshot */
+    for (int i = 0; i < th->ntasks; i++)
+        sl__task_set_global_txn(th->tasks[i]->task, fresh);
+    sl_state_txn_abort(th->gread);
+    th->gread = fresh;
+}
+
 /* The commit protocol for every task of the thread. */
 static sl_err_t commit_all(sthread_t *th)
 {
@@ -705,6 +734,7 @@ static sl_err_t commit_all(sthread_t *th)
                 offs[n++] = (sl_lc_tp_t){rt->inputs[k].topic, rt->partition, next};
         }
     }
+    renew_global_read(th);
     if (n) {
         err = sl_lc_commit(th->lc, offs, n);
         if (err)
@@ -793,6 +823,8 @@ static sl_err_t local_assign(sthread_t *th)
     sl_streams_t *app = th->app;
     size_t cap = 0, n = 0;
     for (int s = 0; s < app->topo->nsubtopologies; s++) {
+        if (sl__join_global_subtopology(app->topo, s))
+            continue; /* the global thread's */
         for (int32_t p = 0; p < app->sub_parts[s]; p++) {
             if (p % app->nthreads != th->idx)
                 continue;
@@ -863,6 +895,10 @@ static void *thread_main(void *arg)
         app_fail(app, "stream thread %d: %s", th->idx, th->errbuf);
         return NULL;
     }
+    if (app->genv && sl_state_txn_begin(app->genv, 0, &th->gread) != SL_OK) {
+        app_fail(app, "stream thread %d: cannot read the global stores", th->idx);
+        return NULL;
+    }
     int grouped = app->bootstrap != NULL;
     if (grouped) {
         /* Every source topic of every sub-topology: the range assignor gives a
@@ -870,13 +906,15 @@ static void *thread_main(void *arg)
         const char **topics = calloc((size_t)app->topo->nnodes * 8 + 1, sizeof *topics);
         char(*names)[512] = calloc((size_t)app->topo->nnodes * 8 + 1, sizeof *names);
         size_t n = 0;
-        for (int i = 0; topics && names && i < app->topo->nnodes; i++)
-            for (int k = 0; k < app->topo->nodes[i]->ntopics && n < (size_t)app->topo->nnodes * 8;
-                 k++) {
-                topics[n] = real_topic(app, app->topo->nodes[i]->topics[k], names[n],
-                                       sizeof names[n]);
+        for (int i = 0; topics && names && i < app->topo->nnodes; i++) {
+            sl_node_t *nd = app->topo->nodes[i];
+            if (sl__join_global_subtopology(app->topo, nd->subtopology))
+                continue; /* the global thread reads those */
+            for (int k = 0; k < nd->ntopics && n < (size_t)app->topo->nnodes * 8; k++) {
+                topics[n] = real_topic(app, nd->topics[k], names[n], sizeof names[n]);
                 n++;
             }
+        }
         err = topics && names ? sl_lc_subscribe(th->lc, topics, n, on_rebalance, th) : SL_ERR_NOMEM;
         free(topics);
         free(names);
@@ -929,11 +967,248 @@ static void *thread_main(void *arg)
     if (grouped)
         sl_lc_unsubscribe(th->lc);
     close_all_tasks(th);
+    sl_state_txn_abort(th->gread);
+    th->gread = NULL;
     sl_lc_destroy(th->restore_lc);
     th->restore_lc = NULL;
     sl_lc_destroy(th->lc);
     th->lc = NULL;
     return NULL;
+}
+
+/* ---- global tables ------------------------------------------------------------------------------ */
+
+struct gpart {
+    rtask_t *rt;
+    sl_node_t *src;
+    char topic[512];
+    int32_t partition;
+    int64_t next; /* next offset to apply; -1 unknown */
+};
+
+static sl_err_t global_collect(void *opaque, const char *topic, int32_t partition,
+                               const sl_bytes_t *key, const sl_bytes_t *value, int64_t ts,
+                               const sl_header_t *headers, size_t nheaders)
+{
+    return SL_ERR_STATE; /* a global table writes nothing but its store */
+}
+
+static gpart_t *gpart_find(gpart_t *gp, size_t n, const char *topic, int32_t partition)
+{
+    for (size_t i = 0; i < n; i++)
+        if (gp[i].partition == partition && !strcmp(gp[i].topic, topic))
+            return &gp[i];
+    return NULL;
+}
+
+typedef struct gctx {
+    sl_streams_t *app;
+    gpart_t *parts;
+    size_t nparts;
+} gctx_t;
+
+static int global_record(void *opaque, const char *topic, int32_t partition, const sl_lc_record_t *rec)
+{
+    gctx_t *g = opaque;
+    gpart_t *gp = gpart_find(g->parts, g->nparts, topic, partition);
+    if (!gp)
+        return 0;
+    sl_err_t err = sl__task_process(gp->rt->task, gp->src, topic, partition, rec->offset,
+                                    rec->key.data ? &rec->key : NULL,
+                                    rec->value.data ? &rec->value : NULL, rec->timestamp, NULL, 0);
+    gp->next = rec->offset + 1;
+    if (err) {
+        app_fail(g->app, "%s", gp->rt->task->errmsg);
+        return 1;
+    }
+    return 0;
+}
+
+/* Commits the global stores with the offsets applied, and begins the next
+ * write transaction when reopen says so. LMDB wants a write transaction
+ * committed by the thread that began it: bootstrap (the caller's thread)
+ * ends with reopen 0, and the global thread begins its own. */
+static sl_err_t global_commit(sl_streams_t *app, gctx_t *g, int reopen)
+{
+    char meta[800];
+    for (size_t i = 0; i < g->nparts; i++) {
+        if (g->parts[i].next < 0)
+            continue;
+        snprintf(meta, sizeof meta, "input.%s.%d", g->parts[i].topic, (int)g->parts[i].partition);
+        sl_state_meta_put_i64(app->gtxn, meta, g->parts[i].next);
+    }
+    sl_err_t err = sl_state_txn_commit(app->gtxn);
+    app->gtxn = NULL;
+    if (!err && reopen)
+        err = sl_state_txn_begin(app->genv, 1, &app->gtxn);
+    for (int i = 0; i < app->ngtasks; i++)
+        sl__task_set_txn(app->gtasks[i]->task, app->gtxn);
+    return err;
+}
+
+static gctx_t gctx_of(sl_streams_t *app) { return (gctx_t){app, app->gparts, app->ngparts}; }
+
+/* Opens the global stores and reads every partition of the global topics to
+ * its end before any stream task starts (Kafka Streams' global bootstrap). */
+static sl_err_t global_start(sl_streams_t *app, char *errbuf, size_t errlen)
+{
+    sl_topology_t *t = app->topo;
+    int nglobal = 0;
+    for (int s = 0; s < t->nsubtopologies; s++)
+        nglobal += sl__join_global_subtopology(t, s);
+    if (!nglobal)
+        return SL_OK;
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/global", app->state_dir);
+    sl_err_t err = sl_state_env_open(dir, 0, (unsigned)t->nstores + 4, &app->genv, errbuf, errlen);
+    if (err)
+        return err;
+    if ((err = sl_state_txn_begin(app->genv, 1, &app->gtxn)))
+        return err;
+    app->gtasks = calloc((size_t)nglobal, sizeof *app->gtasks);
+    size_t cap = 0;
+    for (int s = 0; s < t->nsubtopologies; s++)
+        if (sl__join_global_subtopology(t, s))
+            cap += (size_t)app->sub_parts[s];
+    app->gparts = calloc(cap + 1, sizeof *app->gparts);
+    app->ngparts = 0;
+    if (!app->gtasks || !app->gparts)
+        return SL_ERR_NOMEM;
+    char cid[300];
+    snprintf(cid, sizeof cid, "%s-GlobalStreamThread", app->app_id);
+    if ((err = make_lc(app, cid, NULL, NULL, &app->glc, errbuf, errlen)))
+        return err;
+    for (int s = 0; s < t->nsubtopologies; s++) {
+        if (!sl__join_global_subtopology(t, s))
+            continue;
+        rtask_t *rt = calloc(1, sizeof *rt);
+        if (!rt)
+            return SL_ERR_NOMEM;
+        rt->sub = s;
+        app->gtasks[app->ngtasks++] = rt;
+        if ((err = sl__task_new(t, s, 0, app->app_id, app->gtxn, global_collect, NULL, app,
+                                app->cont_deser, sl_now_ms(), 0, NULL, &rt->task, errbuf,
+                                errlen)))
+            return err;
+        for (int i = 0; i < t->nnodes; i++) {
+            sl_node_t *n = t->nodes[i];
+            if (n->subtopology != s || !n->ntopics)
+                continue;
+            for (int32_t p = 0; p < app->sub_parts[s]; p++) {
+                gpart_t *gp = &app->gparts[app->ngparts++];
+                gp->rt = rt;
+                gp->src = n;
+                snprintf(gp->topic, sizeof gp->topic, "%s", n->topics[0]);
+                gp->partition = p;
+                char meta[800];
+                snprintf(meta, sizeof meta, "input.%s.%d", gp->topic, (int)p);
+                if (sl_state_meta_get_i64(app->gtxn, meta, &gp->next) != 1)
+                    gp->next = -1;
+            }
+        }
+    }
+    sl_lc_tp_t *tps = calloc(app->ngparts + 1, sizeof *tps);
+    int64_t *ends = calloc(app->ngparts + 1, sizeof *ends);
+    if (!tps || !ends) {
+        free(tps);
+        free(ends);
+        return SL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < app->ngparts; i++) {
+        tps[i] = (sl_lc_tp_t){app->gparts[i].topic, app->gparts[i].partition,
+                              app->gparts[i].next >= 0 ? app->gparts[i].next : SL_LC_OFFSET_BEGINNING};
+        if ((err = sl_lc_end_offset(app->glc, app->gparts[i].topic, app->gparts[i].partition, &ends[i])))
+            break;
+    }
+    if (!err)
+        err = sl_lc_assign(app->glc, tps, app->ngparts);
+    free(tps);
+    gctx_t g = gctx_of(app);
+    for (int done = 0; !err && !done;) {
+        done = 1;
+        for (size_t i = 0; i < app->ngparts && done; i++) {
+            int64_t pos = -1;
+            int at_end = 0;
+            if ((err = sl_lc_position(app->glc, app->gparts[i].topic, app->gparts[i].partition, &pos,
+                                      &at_end)))
+                break;
+            if (pos < ends[i] && !(at_end && pos >= 0))
+                done = 0;
+        }
+        if (!err && !done) {
+            int n = sl_lc_poll(app->glc, 200, 10000, global_record, &g);
+            if (n < 0)
+                err = (sl_err_t)n;
+            if (atomic_load(&app->state) == SL_STREAMS_ERROR)
+                err = SL_ERR_PROCESSING;
+        }
+    }
+    free(ends);
+    if (err) {
+        snprintf(errbuf, errlen, "global tables: cannot read their topics: %s (%s)",
+                 sl_err_str(err), app->error[0] ? app->error : sl_lc_errstr(app->glc));
+        return err;
+    }
+    return global_commit(app, &g, 0);
+}
+
+/* The global thread: keeps the global stores up to date. */
+static void *global_main(void *arg)
+{
+    sl_streams_t *app = arg;
+    gctx_t g = gctx_of(app);
+    int64_t last = sl_now_ms();
+    if (sl_state_txn_begin(app->genv, 1, &app->gtxn) != SL_OK) {
+        app_fail(app, "global thread: cannot write the global stores");
+        return NULL;
+    }
+    for (int i = 0; i < app->ngtasks; i++)
+        sl__task_set_txn(app->gtasks[i]->task, app->gtxn);
+    while (!atomic_load(&app->stop)) {
+        int n = sl_lc_poll(app->glc, 100, 10000, global_record, &g);
+        if (n < 0 && !atomic_load(&app->stop)) {
+            app_fail(app, "global thread: polling failed: %s (%s)", sl_err_str(n),
+                     sl_lc_errstr(app->glc));
+            break;
+        }
+        if (sl_now_ms() - last >= (app->commit_interval < 1000 ? app->commit_interval : 1000)) {
+            if (global_commit(app, &g, 1)) {
+                app_fail(app, "global thread: cannot commit the global stores");
+                break;
+            }
+            last = sl_now_ms();
+        }
+    }
+    if (atomic_load(&app->state) != SL_STREAMS_ERROR)
+        global_commit(app, &g, 0);
+    sl_state_txn_abort(app->gtxn); /* after a failure: this thread's to end */
+    app->gtxn = NULL;
+    return NULL;
+}
+
+static void global_close(sl_streams_t *app)
+{
+    if (app->gthread_running) {
+        pthread_join(app->gthread, NULL);
+        app->gthread_running = 0;
+    }
+    for (int i = 0; i < app->ngtasks; i++) {
+        if (app->gtasks[i])
+            sl__task_free(app->gtasks[i]->task);
+        free(app->gtasks[i]);
+    }
+    free(app->gtasks);
+    app->gtasks = NULL;
+    app->ngtasks = 0;
+    sl_state_txn_abort(app->gtxn);
+    app->gtxn = NULL;
+    sl_state_env_close(app->genv);
+    app->genv = NULL;
+    sl_lc_destroy(app->glc);
+    app->glc = NULL;
+    free(app->gparts);
+    app->gparts = NULL;
+    app->ngparts = 0;
 }
 
 /* ---- the application ------------------------------------------------------------------------------ */
@@ -998,14 +1273,6 @@ sl_err_t sl_streams_new(sl_topology_t *t, const sl_config_t *cfg, sl_embedded_br
             return SL_ERR_TOPOLOGY;
         }
     }
-    for (int s = 0; s < t->nsubtopologies; s++) {
-        if (sl__join_global_subtopology(t, s)) {
-            /* TODO(global tables): a global task per instance, see join.c. */
-            snprintf(errbuf, errlen,
-                     "sub-topology %d: global tables run in the test driver only so far", s);
-            return SL_ERR_TOPOLOGY;
-        }
-    }
     sl_streams_t *app = calloc(1, sizeof *app);
     if (!app) {
         snprintf(errbuf, errlen, "out of memory");
@@ -1066,6 +1333,15 @@ sl_err_t sl_streams_start(sl_streams_t *app, char *errbuf, size_t errlen)
     sl_lc_destroy(admin);
     if (err)
         return err;
+    if ((err = global_start(app, errbuf, errlen)))
+        return err;
+    if (app->genv) {
+        if (pthread_create(&app->gthread, NULL, global_main, app)) {
+            snprintf(errbuf, errlen, "cannot start the global thread");
+            return SL_ERR_NOMEM;
+        }
+        app->gthread_running = 1;
+    }
     atomic_store(&app->state, SL_STREAMS_RUNNING);
     for (int i = 0; i < app->nthreads; i++) {
         sthread_t *th = &app->threads[i];
@@ -1094,6 +1370,7 @@ void sl_streams_close(sl_streams_t *app)
         th->running = 0;
         free(th->tasks);
     }
+    global_close(app);
     free(app->threads);
     free(app->sub_parts);
     free(app->bootstrap);
@@ -1247,13 +1524,19 @@ int sl_streams_kv_get(sl_streams_t *app, const char *store, const void *key,
     int32_t p = np > 0 ? sl_murmur2_partition(k.data, k.len, np) : 0;
     int rc;
     pthread_rwlock_rdlock(&app->tasks_lock);
-    rtask_t *rt = iq_task(app, st->subtopology, p);
-    if (!rt) {
+    sl_state_env_t *env = NULL;
+    if (app->genv && sl__join_global_subtopology(app->topo, st->subtopology)) {
+        env = app->genv, p = 0; /* a global table: all of it, here */
+    } else {
+        rtask_t *rt = iq_task(app, st->subtopology, p);
+        env = rt ? rt->env : NULL;
+    }
+    if (!env) {
         rc = SL_ERR_STATE;
         goto out;
     }
     sl_state_txn_t *txn;
-    if ((rc = sl_state_txn_begin(rt->env, 0, &txn)))
+    if ((rc = sl_state_txn_begin(env, 0, &txn)))
         goto out;
     sl_kv_t *kv;
     rc = sl_kv_open(txn, st->name, p, &kv);

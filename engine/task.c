@@ -379,7 +379,8 @@ sl_err_t sl__task_new(sl_topology_t *topo, int sub, int32_t partition, const cha
                       sl_state_txn_t *txn, sl_collect_fn collect,
                       int32_t (*partitions)(void *opaque, const char *topic),
                       void *collect_opaque, int continue_on_deser_error, int64_t wall_clock,
-                      int64_t cache_max_bytes, sl_task_t **out, char *errbuf, size_t errlen)
+                      int64_t cache_max_bytes, sl_state_txn_t *global_txn, sl_task_t **out,
+                      char *errbuf, size_t errlen)
 {
     char tmp[8];
     if (!errbuf)
@@ -394,6 +395,7 @@ sl_err_t sl__task_new(sl_topology_t *topo, int sub, int32_t partition, const cha
     task->partition = partition;
     snprintf(task->app_id, sizeof task->app_id, "%s", app_id);
     task->txn = txn;
+    task->global_txn = global_txn;
     task->collect = collect;
     task->partitions = partitions;
     task->collect_opaque = collect_opaque;
@@ -599,6 +601,14 @@ sl_err_t sl__task_flush(sl_task_t *task)
 
 void sl__task_set_txn(sl_task_t *task, sl_state_txn_t *txn) { task->txn = txn; }
 
+void sl__task_set_global_txn(sl_task_t *task, sl_state_txn_t *txn)
+{
+    task->global_txn = txn;
+    for (int i = 0; i < task->topo->nstores; i++)
+        if (task->stores[i].txn)
+            task->stores[i].txn = txn;
+}
+
 /* ---- typed store access ------------------------------------------------------------------------------ */
 
 sl_task_store_t *sl__task_store(sl_ctx_t *ctx, int store, sl_store_type_t type)
@@ -659,7 +669,7 @@ int sl__kv_get(sl_ctx_t *ctx, int store, const void *key, const void **value)
         return ctx->task->err;
     int rc = ts->cache ? sl__cache_get(ts, k, &v) : -1;
     if (rc == -1)
-        rc = sl_kv_get(ctx->task->txn, ts->handle, k, &v);
+        rc = sl_kv_get(sl__store_txn(ctx->task, ts), ts->handle, k, &v);
     if (rc < 0) {
         sl__store_fail(ctx, ts, rc);
         return rc;
@@ -692,8 +702,8 @@ static sl_err_t cached_put(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, sl_
     int found = 0;
     if (sl__cache_get(ts, k, &cur) == -1) {
         found = ts->def->type == SL_STORE_WINDOW
-                    ? sl_window_get(task->txn, ts->handle, lmdb_k, start, &old)
-                    : sl_kv_get(task->txn, ts->handle, k, &old);
+                    ? sl_window_get(sl__store_txn(task, ts), ts->handle, lmdb_k, start, &old)
+                    : sl_kv_get(sl__store_txn(task, ts), ts->handle, k, &old);
         if (found < 0) {
             sl__store_fail(ctx, ts, found);
             return (sl_err_t)found;
@@ -730,11 +740,11 @@ sl_err_t sl__kv_put(sl_ctx_t *ctx, int store, const void *key, const void *value
     if (ts->cache)
         return cached_put(ctx, ts, k, k, 0, value ? &v : NULL);
     if (!value) {
-        rc = sl_kv_delete(task->txn, ts->handle, k);
+        rc = sl_kv_delete(sl__store_txn(task, ts), ts->handle, k);
         if (rc >= 0)
             sl__store_log_change(ctx, ts, k, NULL);
     } else {
-        rc = sl_kv_put(task->txn, ts->handle, k, v);
+        rc = sl_kv_put(sl__store_txn(task, ts), ts->handle, k, v);
         if (rc >= 0)
             sl__store_log_change(ctx, ts, k, &v);
     }
@@ -761,7 +771,7 @@ int sl__window_get(sl_ctx_t *ctx, int store, const void *key, int64_t start, con
         }
     }
     if (rc == -1)
-        rc = sl_window_get(ctx->task->txn, ts->handle, k, start, &v);
+        rc = sl_window_get(sl__store_txn(ctx->task, ts), ts->handle, k, start, &v);
     if (rc < 0) {
         sl__store_fail(ctx, ts, rc);
         return rc;
@@ -815,7 +825,7 @@ sl_err_t sl__window_put(sl_ctx_t *ctx, int store, const void *key, int64_t start
         return cached_put(ctx, ts, c, lmdb_k, start, value ? &v : NULL);
     }
     if (!value) {
-        rc = sl_window_delete(task->txn, ts->handle, k, start);
+        rc = sl_window_delete(sl__store_txn(task, ts), ts->handle, k, start);
         if (rc >= 0)
             sl__store_log_change(ctx, ts, logk, NULL);
     } else {
@@ -826,7 +836,7 @@ sl_err_t sl__window_put(sl_ctx_t *ctx, int store, const void *key, int64_t start
             return err;
         }
         sl_bytes_t v = {task->vout.buf.data, task->vout.buf.len};
-        rc = sl_window_put(task->txn, ts->handle, k, start, v);
+        rc = sl_window_put(sl__store_txn(task, ts), ts->handle, k, start, v);
         if (rc >= 0)
             sl__store_log_change(ctx, ts, logk, &v);
     }
@@ -904,7 +914,7 @@ sl_err_t sl_kvstore_range(sl_ctx_t *ctx, sl_kvstore_t *s, const void *from, cons
     if ((fp && !fb.data) || (tp && !tb.data))
         return SL_ERR_NOMEM;
     sl_state_iter_t *it;
-    sl_err_t err = sl_kv_range(task->txn, ts->handle, fp, tp, &it);
+    sl_err_t err = sl_kv_range(sl__store_txn(task, ts), ts->handle, fp, tp, &it);
     if (err) {
         sl__store_fail(ctx, ts, err);
         return err;

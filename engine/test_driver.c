@@ -299,7 +299,7 @@ sl_err_t sl_test_driver_new(sl_topology_t *t, const sl_config_t *cfg, int64_t st
     }
     for (int s = 0; s < t->nsubtopologies; s++) {
         err = sl__task_new(t, s, 0, d->app_id, d->txn, collect, partitions, d, cont,
-                           start_wall_ms, cache_max, &d->tasks[s], errbuf, errlen);
+                           start_wall_ms, cache_max, NULL, &d->tasks[s], errbuf, errlen);
         if (err)
             goto fail;
         d->ntasks++;

@@ -11,8 +11,10 @@
  * There is at most one write transaction per environment at a time (a second
  * sl_state_txn_begin(write) blocks until the first ends) and any number of
  * read transactions, each seeing the snapshot of the last commit before it
- * began. Transactions are not tied to threads (MDB_NOTLS): a transaction and
- * its iterators may move between threads but be used by one thread at a time.
+ * began. Read transactions are not tied to threads (MDB_NOTLS): one and its
+ * iterators may move between threads but be used by one thread at a time. A
+ * write transaction is (LMDB's rule: its writer lock belongs to the thread
+ * that began it): begin, use and end it on one thread.
  *
  * Errors. Any error from an operation inside a transaction is latched: later
  * operations in that transaction return it without doing anything, and

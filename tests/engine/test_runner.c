@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sluice/broker.h>
 #include <sluice/sluice.h>
@@ -217,6 +218,100 @@ static void test_count_restart_restore(void **state)
     sl_topology_destroy(t);
 }
 
+/* ---- a stream joined with a global table ------------------------------------------------------ */
+
+static const void *same_key(void *arg, sl_ctx_t *ctx, const void *k, const void *v) { return k; }
+
+static const void *enrich(void *arg, sl_ctx_t *ctx, const void *k, const void *click,
+                          const void *region)
+{
+    size_t n = strlen(click) + (region ? strlen(region) : 4) + 2;
+    char *out = sl_ctx_alloc(ctx, n);
+    snprintf(out, n, "%s@%s", (const char *)click, region ? (const char *)region : "none");
+    return out;
+}
+
+typedef struct seen {
+    char rec[64][64];
+    int n;
+} seen_t;
+
+static int collect_out(void *opaque, const char *topic, int32_t partition, const sl_lc_record_t *r)
+{
+    seen_t *s = opaque;
+    if (s->n < 64)
+        snprintf(s->rec[s->n++], 64, "%.*s=%.*s", (int)r->key.len, (const char *)r->key.data,
+                 (int)r->value.len, (const char *)r->value.data);
+    return 0;
+}
+
+static int has(const seen_t *s, const char *want)
+{
+    for (int i = 0; i < s->n; i++)
+        if (!strcmp(s->rec[i], want))
+            return 1;
+    return 0;
+}
+
+static void read_topic(fx_t *f, const char *topic, int parts, seen_t *s)
+{
+    sl_lc_tp_t tps[8];
+    for (int p = 0; p < parts; p++)
+        tps[p] = (sl_lc_tp_t){topic, p, SL_LC_OFFSET_BEGINNING};
+    assert_int_equal(sl_lc_assign(f->lc, tps, (size_t)parts), SL_OK);
+    s->n = 0;
+    for (int i = 0; i < 20; i++)
+        sl_lc_poll(f->lc, 50, 1000, collect_out, s);
+    sl_lc_assign(f->lc, NULL, 0);
+}
+
+static void test_global_join(void **state)
+{
+    fx_t *f = *state;
+    char err[256];
+    assert_int_equal(sl_lc_create_topic(f->lc, "regions", 2, -1, NULL, err, sizeof err), SL_OK);
+    assert_int_equal(sl_lc_create_topic(f->lc, "clicks", 3, -1, NULL, err, sizeof err), SL_OK);
+    produce(f, "regions", "alice", "eu");
+    produce(f, "regions", "bob", "us");
+    produce(f, "clicks", "alice", "home");
+    produce(f, "clicks", "carol", "cart");
+    assert_int_equal(sl_lc_flush(f->lc, 10000), SL_OK);
+
+    sl_topology_t *t = sl_topology_new();
+    sl_topology_set_default_serdes(t, &sl_serde_string, &sl_serde_string);
+    sl_materialized_t m = {.store_name = "regions"};
+    sl_globalktable_t *g = sl_global_table(t, "regions", NULL, &m);
+    sl_kstream_t *clicks = sl_stream(t, (const char *[]){"clicks"}, 1, NULL);
+    sl_kstream_to(sl_kstream_left_join_global(clicks, g, same_key, NULL, enrich, NULL),
+                  "enriched", NULL);
+    assert_null(sl_topology_error(t));
+    sl_streams_t *app = start(f, t, "enrich");
+    wait_idle(app);
+    /* The global table was read whole before the first click. */
+    seen_t s;
+    read_topic(f, "enriched", 3, &s);
+    assert_int_equal(s.n, 2);
+    assert_true(has(&s, "alice=home@eu"));
+    assert_true(has(&s, "carol=cart@none"));
+    /* The table moves on while the application runs. */
+    produce(f, "regions", "carol", "apac");
+    assert_int_equal(sl_lc_flush(f->lc, 10000), SL_OK);
+    usleep(1500 * 1000); /* the global thread and the stream thread commit every 100 ms */
+    produce(f, "clicks", "carol", "pay");
+    assert_int_equal(sl_lc_flush(f->lc, 10000), SL_OK);
+    wait_idle(app);
+    read_topic(f, "enriched", 3, &s);
+    assert_int_equal(s.n, 3);
+    assert_true(has(&s, "carol=pay@apac"));
+    int64_t found = 0;
+    assert_int_equal(sl_streams_kv_get(app, "regions", "bob", got_count, &found), 1);
+    sl_streams_close(app);
+    sl_topology_destroy(t);
+}
+
+static void test_global_local(void **state) { test_global_join(state); }
+static void test_global_kafka(void **state) { test_global_join(state); }
+
 /* ---- refused at start ------------------------------------------------------------------------- */
 
 static void test_refused(void **state)
@@ -265,4 +360,6 @@ static void test_count_kafka(void **state) { test_count_restart_restore(state); 
 
 SL_TEST_GROUP(runner, cmocka_unit_test_setup_teardown(test_count_local, setup_local, teardown),
               cmocka_unit_test_setup_teardown(test_count_kafka, setup_kafka, teardown),
+              cmocka_unit_test_setup_teardown(test_global_local, setup_local, teardown),
+              cmocka_unit_test_setup_teardown(test_global_kafka, setup_kafka, teardown),
               cmocka_unit_test_setup_teardown(test_refused, setup_local, teardown))
