@@ -264,11 +264,18 @@ static sl_err_t setup_topics(sl_streams_t *app, sl_lc_t *lc, char *errbuf, size_
             }
             int32_t *have = &app->sub_parts[n->subtopology];
             if (*have && *have != parts) {
-                /* Name a node reading the sources together: the join or merge. */
+                /* Name the node reading the sources together: a join, else a
+                 * merge. */
                 const char *op = n->name;
-                for (int j = 0; j < t->nnodes; j++)
-                    if (t->nodes[j]->subtopology == n->subtopology && t->nodes[j]->nparents > 1)
-                        op = t->nodes[j]->name;
+                int best = 0;
+                for (int j = 0; j < t->nnodes; j++) {
+                    sl_node_t *x = t->nodes[j];
+                    if (x->subtopology != n->subtopology)
+                        continue;
+                    int rank = strstr(x->name, "JOIN") ? 2 : x->nparents > 1 ? 1 : 0;
+                    if (rank > best)
+                        best = rank, op = x->name;
+                }
                 snprintf(errbuf, errlen,
                          "%s: the input topics are not co-partitioned: '%s' has %d partitions, "
                          "others of sub-topology %d have %d",
@@ -278,11 +285,16 @@ static sl_err_t setup_topics(sl_streams_t *app, sl_lc_t *lc, char *errbuf, size_
             *have = parts;
         }
     }
-    /* Repartition topics take an explicit count or their writer's. */
+    /* A sub-topology reading user topics has their count, and its
+     * repartition inputs are made to match (co-partitioning); one reading
+     * only repartition topics takes an explicit count or its writers'. */
+    int fixed[nsub > 0 ? nsub : 1];
+    for (int s = 0; s < nsub; s++)
+        fixed[s] = app->sub_parts[s] > 0;
     for (int round = 0; round < nsub + 1; round++) {
         for (int i = 0; i < t->nnodes; i++) {
             sl_node_t *n = t->nodes[i];
-            if (!n->is_repartition_source)
+            if (!n->is_repartition_source || fixed[n->subtopology])
                 continue;
             sl_node_t *w = writer_node(t, n->topics[0]);
             int ws = writer_sub(t, n->topics[0]);

@@ -342,6 +342,21 @@ static void test_refused(void **state)
     sl_streams_close(app);
     sl_topology_destroy(t);
 
+    /* A stream-stream join of the same two topics names the join. */
+    t = sl_topology_new();
+    sl_join_windows_t w = {.before_ms = 1000, .after_ms = 1000};
+    sl_kstream_to(sl_kstream_join(sl_stream(t, (const char *[]){"a"}, 1, NULL),
+                                  sl_stream(t, (const char *[]){"b"}, 1, NULL), enrich, NULL, &w,
+                                  NULL),
+                  "out", NULL);
+    assert_null(sl_topology_error(t));
+    assert_int_equal(sl_streams_new(t, cfg, f->eb, &app, err, sizeof err), SL_OK);
+    assert_int_equal(sl_streams_start(app, err, sizeof err), SL_ERR_TOPOLOGY);
+    assert_non_null(strstr(err, "KSTREAM-JOIN"));
+    assert_non_null(strstr(err, "co-partitioned"));
+    sl_streams_close(app);
+    sl_topology_destroy(t);
+
     /* No application.id; no log. */
     sl_config_t *empty = sl_config_new();
     t = count_topology();
