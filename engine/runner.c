@@ -50,7 +50,28 @@ typedef struct rtask {
     int ninputs;
     rlog_t *logs;
     int nlogs;
+    struct pendq *q; /* per input: records held (tasks with several inputs) */
+    int queued;
+    int64_t held_since; /* when the task began holding records back (ms) */
 } rtask_t;
+
+/* A record of a task with several inputs, held until the poll ends so that
+ * the task takes its inputs' records in timestamp order (Kafka Streams picks
+ * the partition whose head record is oldest); copied into the thread's poll
+ * arena. */
+typedef struct pend {
+    int32_t partition;
+    int64_t offset, ts;
+    sl_bytes_t key, value;
+    int knull, vnull;
+    sl_header_t *headers;
+    size_t nheaders;
+} pend_t;
+
+typedef struct pendq {
+    pend_t *v;
+    int n, cap, head;
+} pendq_t;
 
 typedef struct sthread sthread_t;
 typedef struct gpart gpart_t; /* a partition of a global table's topic */
@@ -65,6 +86,7 @@ struct sl_streams {
     int nthreads;
     sthread_t *threads;
     int64_t commit_interval;
+    int64_t max_idle; /* max.task.idle.ms: how long a task waits for an input */
     int64_t cache_max;
     int cont_deser;
     sl_lc_reset_t reset;
@@ -104,6 +126,8 @@ struct sthread {
     rtask_t **tasks;
     int ntasks;
     sl_state_txn_t *gread; /* read transaction on the global stores, or NULL */
+    int nheld;             /* records held in the tasks' queues */
+    sl_arena_t parena;     /* their bytes; reset when none is held */
     int64_t last_commit;
     _Atomic int64_t live_metrics[6];
     _Atomic int ready; /* tasks created and restored */
@@ -434,6 +458,11 @@ static void task_free(sthread_t *th, rtask_t *rt)
     sl_state_env_close(rt->env);
     free(rt->inputs);
     free(rt->logs);
+    for (int k = 0; rt->q && k < rt->ninputs; k++) {
+        th->nheld -= rt->q[k].n - rt->q[k].head;
+        free(rt->q[k].v);
+    }
+    free(rt->q);
     free(rt);
 }
 
@@ -609,8 +638,9 @@ static sl_err_t task_open(sthread_t *th, int sub, int32_t partition, rtask_t **o
             nlog++;
     rt->inputs = calloc((size_t)nin + 1, sizeof *rt->inputs);
     rt->logs = calloc((size_t)nlog + 1, sizeof *rt->logs);
+    rt->q = calloc((size_t)nin + 1, sizeof *rt->q);
     sl_err_t err = SL_ERR_NOMEM;
-    if (!rt->inputs || !rt->logs)
+    if (!rt->inputs || !rt->logs || !rt->q)
         goto fail;
     char real[512];
     for (int i = 0; i < t->nnodes; i++) {
@@ -793,6 +823,8 @@ static sl_err_t add_task(sthread_t *th, int sub, int32_t p)
     return SL_OK;
 }
 
+static void process_pending(sthread_t *th, int force);
+
 /* Group mode: partitions come and go. Eager: everything is revoked first. */
 static void on_rebalance(void *opaque, sl_lc_t *lc, sl_lc_rebalance_t event, sl_lc_tp_t *parts,
                          size_t n)
@@ -800,6 +832,7 @@ static void on_rebalance(void *opaque, sl_lc_t *lc, sl_lc_rebalance_t event, sl_
     sthread_t *th = opaque;
     sl_streams_t *app = th->app;
     if (event == SL_LC_REVOKED) {
+        process_pending(th, 1); /* records held for these tasks go first */
         if (th->ntasks)
             commit_all(th);
         close_all_tasks(th);
@@ -862,6 +895,44 @@ static sl_err_t local_assign(sthread_t *th)
     return err;
 }
 
+/* Hands one record to its task. */
+static int process_one(sthread_t *th, rtask_t *rt, rinput_t *in, int32_t partition, int64_t offset,
+                       const sl_bytes_t *key, const sl_bytes_t *value, int64_t ts,
+                       const sl_header_t *headers, size_t nheaders)
+{
+    sl_err_t err = sl__task_process(rt->task, sl__task_source_for(rt->task, in->topic), in->topic,
+                                    partition, offset, key, value, ts, headers, nheaders);
+    atomic_store(&in->next, offset + 1);
+    if (err) {
+        app_fail(th->app, "%s", rt->task->errmsg);
+        return 1;
+    }
+    return 0;
+}
+
+/* Headers as the engine takes them; names NUL-terminated into mem (NULL:
+ * the caller's names buffer, for up to 16). */
+static size_t convert_headers(const sl_lc_record_t *rec, sl_header_t *out, char (*names)[256],
+                              sl_arena_t *mem)
+{
+    size_t nh = rec->header_count;
+    if (!mem && nh > 16)
+        nh = 16; /* headers past 16 are not carried through (documented limit) */
+    for (size_t i = 0; i < nh; i++) {
+        size_t l = rec->headers[i].name.len < 255 ? rec->headers[i].name.len : 255;
+        char *nm = mem ? sl_arena_alloc(mem, l + 1) : names[i];
+        if (!nm)
+            return i;
+        memcpy(nm, rec->headers[i].name.data, l);
+        nm[l] = 0;
+        sl_bytes_t v = rec->headers[i].value;
+        if (mem && v.data)
+            v.data = sl_arena_memdup(mem, v.data, v.len ? v.len : 1);
+        out[i] = (sl_header_t){nm, v, rec->headers[i].value.data == NULL};
+    }
+    return nh;
+}
+
 static int on_record(void *opaque, const char *topic, int32_t partition, const sl_lc_record_t *rec)
 {
     sthread_t *th = opaque;
@@ -869,26 +940,114 @@ static int on_record(void *opaque, const char *topic, int32_t partition, const s
     rtask_t *rt = find_task(th, topic, partition, &in);
     if (!rt)
         return 0;
-    sl_header_t hs[16], *hp = hs;
-    size_t nh = rec->header_count;
-    char names[16][256];
-    if (nh > 16)
-        nh = 16; /* headers past 16 are not carried through (documented limit) */
-    for (size_t i = 0; i < nh; i++) {
-        size_t l = rec->headers[i].name.len < 255 ? rec->headers[i].name.len : 255;
-        memcpy(names[i], rec->headers[i].name.data, l);
-        names[i][l] = 0;
-        hp[i] = (sl_header_t){names[i], rec->headers[i].value, rec->headers[i].value.data == NULL};
+    if (rt->ninputs == 1) {
+        /* One input: nothing to order, no copy. */
+        sl_header_t hs[16];
+        char names[16][256];
+        size_t nh = convert_headers(rec, hs, names, NULL);
+        return process_one(th, rt, in, partition, rec->offset, rec->key.data ? &rec->key : NULL,
+                           rec->value.data ? &rec->value : NULL, rec->timestamp, hs, nh);
     }
-    sl_err_t err = sl__task_process(rt->task, sl__task_source_for(rt->task, topic), topic,
-                                    partition, rec->offset, rec->key.data ? &rec->key : NULL,
-                                    rec->value.data ? &rec->value : NULL, rec->timestamp, hp, nh);
-    atomic_store(&in->next, rec->offset + 1);
-    if (err) {
-        app_fail(th->app, "%s", rt->task->errmsg);
+    int k = (int)(in - rt->inputs);
+    pendq_t *q = &rt->q[k];
+    if (q->n == q->cap) {
+        int cap = q->cap ? q->cap * 2 : 256;
+        pend_t *v = realloc(q->v, (size_t)cap * sizeof *v);
+        if (!v) {
+            app_fail(th->app, "stream thread %d: out of memory", th->idx);
+            return 1;
+        }
+        q->v = v, q->cap = cap;
+    }
+    sl_arena_t *a = &th->parena;
+    pend_t *p = &q->v[q->n];
+    *p = (pend_t){.partition = partition, .offset = rec->offset, .ts = rec->timestamp,
+                  .knull = !rec->key.data, .vnull = !rec->value.data};
+    p->key = (sl_bytes_t){rec->key.data ? sl_arena_memdup(a, rec->key.data, rec->key.len + 1) : NULL,
+                          rec->key.len};
+    p->value = (sl_bytes_t){
+        rec->value.data ? sl_arena_memdup(a, rec->value.data, rec->value.len + 1) : NULL,
+        rec->value.len};
+    if (rec->header_count) {
+        p->headers = sl_arena_alloc(a, rec->header_count * sizeof *p->headers);
+        p->nheaders = p->headers ? convert_headers(rec, p->headers, NULL, a) : 0;
+    }
+    if ((!p->knull && !p->key.data) || (!p->vnull && !p->value.data)) {
+        app_fail(th->app, "stream thread %d: out of memory", th->idx);
         return 1;
     }
+    q->n++;
+    th->nheld++;
+    rt->queued = 1;
     return 0;
+}
+
+/* Has the consumer read input k of rt to the end of its log? */
+static int input_caught_up(sthread_t *th, rtask_t *rt, int k)
+{
+    int64_t pos = -1;
+    int at_end = 0;
+    if (sl_lc_position(th->lc, rt->inputs[k].topic, rt->partition, &pos, &at_end) != SL_OK)
+        return 1;
+    return at_end;
+}
+
+/* Processes held records: a task takes the oldest head among its inputs
+ * (offset order within an input). While an input has nothing held but the
+ * log has more (not read yet), the task waits for it — Kafka Streams'
+ * max.task.idle.ms = 0 rule (KIP-695) — for at most max.task.idle.ms, 1 s by
+ * default here, so that a slow input cannot stop a task for long. force: take
+ * everything now (before a revocation). */
+static void process_pending(sthread_t *th, int force)
+{
+    if (!th->nheld)
+        return;
+    int64_t now = sl_now_ms();
+    for (int t = 0; t < th->ntasks && !atomic_load(&th->app->stop); t++) {
+        rtask_t *rt = th->tasks[t];
+        if (!rt->queued)
+            continue;
+        for (;;) {
+            int best = -1, blocked = 0;
+            for (int k = 0; k < rt->ninputs; k++) {
+                pendq_t *q = &rt->q[k];
+                if (q->head < q->n) {
+                    if (best < 0 || q->v[q->head].ts < rt->q[best].v[rt->q[best].head].ts)
+                        best = k;
+                } else if (!force && !blocked && !input_caught_up(th, rt, k)) {
+                    blocked = 1;
+                }
+            }
+            if (best < 0)
+                break;
+            if (blocked) {
+                if (!rt->held_since)
+                    rt->held_since = now;
+                if (now - rt->held_since < th->app->max_idle)
+                    break;
+            }
+            pendq_t *q = &rt->q[best];
+            pend_t *p = &q->v[q->head++];
+            th->nheld--;
+            if (process_one(th, rt, &rt->inputs[best], p->partition, p->offset,
+                            p->knull ? NULL : &p->key, p->vnull ? NULL : &p->value, p->ts,
+                            p->headers, p->nheaders))
+                return;
+        }
+        int left = 0;
+        for (int k = 0; k < rt->ninputs; k++) {
+            pendq_t *q = &rt->q[k];
+            if (q->head == q->n)
+                q->head = q->n = 0;
+            left += q->n - q->head;
+        }
+        if (!left) {
+            rt->queued = 0;
+            rt->held_since = 0;
+        }
+    }
+    if (!th->nheld)
+        sl_arena_reset(&th->parena);
 }
 
 static void *thread_main(void *arg)
@@ -939,7 +1098,8 @@ static void *thread_main(void *arg)
     }
     th->last_commit = sl_now_ms();
     while (!atomic_load(&app->stop)) {
-        int n = sl_lc_poll(th->lc, 100, 1000, on_record, th);
+        int n = sl_lc_poll(th->lc, th->nheld ? 10 : 100, 1000, on_record, th);
+        process_pending(th, 0);
         if (n < 0 && !atomic_load(&app->stop)) {
             app_fail(app, "stream thread %d: polling failed: %s (%s)", th->idx, sl_err_str(n),
                      sl_lc_errstr(th->lc));
@@ -981,6 +1141,7 @@ static void *thread_main(void *arg)
     close_all_tasks(th);
     sl_state_txn_abort(th->gread);
     th->gread = NULL;
+    sl_arena_free(&th->parena);
     sl_lc_destroy(th->restore_lc);
     th->restore_lc = NULL;
     sl_lc_destroy(th->lc);
@@ -1301,6 +1462,9 @@ sl_err_t sl_streams_new(sl_topology_t *t, const sl_config_t *cfg, sl_embedded_br
     app->bootstrap = bs ? strdup(bs) : NULL;
     app->nthreads = (int)cfg_i64(cfg, "num.stream.threads", 1);
     app->commit_interval = cfg_i64(cfg, "commit.interval.ms", 30000);
+    app->max_idle = cfg_i64(cfg, "max.task.idle.ms", 1000);
+    if (app->max_idle < 0)
+        app->max_idle = 0; /* -1 (Kafka: never wait): process what is there */
     app->cache_max = cfg_i64(cfg, "cache.max.bytes.buffering",
                              cfg_i64(cfg, "statestore.cache.max.bytes", 10485760));
     const char *h = sl_config_get(cfg, "default.deserialization.exception.handler");
