@@ -63,16 +63,20 @@ static void entry_free(centry_t *e)
     free(e);
 }
 
-static void cache_free(sl_cache_t *c)
+/* Frees the cache; returns the bytes its entries were counted for. */
+static int64_t cache_free(sl_cache_t *c)
 {
+    int64_t bytes = 0;
     if (!c)
-        return;
+        return 0;
     for (centry_t *e = c->head, *nx; e; e = nx) {
         nx = e->next;
+        bytes += (int64_t)entry_bytes(e);
         entry_free(e);
     }
     free(c->buckets);
     free(c);
+    return bytes;
 }
 
 static centry_t *lookup(sl_cache_t *c, const uint8_t *k, size_t klen, uint64_t h)
@@ -149,10 +153,11 @@ int sl__store_cached(sl_ctx_t *ctx, int store)
     return store >= 0 && store < task->topo->nstores && task->stores[store].cache != NULL;
 }
 
-void sl__cache_free(sl_task_store_t *ts)
+int64_t sl__cache_free(sl_task_store_t *ts)
 {
-    cache_free(ts->cache);
+    int64_t bytes = cache_free(ts->cache);
     ts->cache = NULL;
+    return bytes;
 }
 
 /* ---- reads and writes ------------------------------------------------------------------------------ */
@@ -199,7 +204,7 @@ sl_err_t sl__cache_put(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, const s
         c->n++;
         append_order(c, e);
     } else {
-        task->cache_bytes -= (int64_t)entry_bytes(e);
+        *task->cache_used -= (int64_t)entry_bytes(e);
         unlink_order(c, e);
         append_order(c, e);
     }
@@ -207,7 +212,7 @@ sl_err_t sl__cache_put(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, const s
         if (v->len > e->vcap || !e->val) {
             uint8_t *nv = realloc(e->val, v->len ? v->len : 1);
             if (!nv) {
-                task->cache_bytes += (int64_t)entry_bytes(e);
+                *task->cache_used += (int64_t)entry_bytes(e);
                 return SL_ERR_NOMEM;
             }
             e->val = nv, e->vcap = v->len ? v->len : 1;
@@ -220,7 +225,7 @@ sl_err_t sl__cache_put(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, const s
         e->vlen = 0;
     }
     e->ts = ctx->rec ? ctx->rec->ts : task->stream_time;
-    task->cache_bytes += (int64_t)entry_bytes(e);
+    *task->cache_used += (int64_t)entry_bytes(e);
     return SL_OK;
 }
 
@@ -301,7 +306,7 @@ static sl_err_t flush_store(sl_ctx_t *ctx, sl_task_store_t *ts, int reset)
     const sl_rec_t *saved_rec = ctx->rec;
     for (centry_t *e = list, *nx; e; e = nx) {
         nx = e->next;
-        task->cache_bytes -= (int64_t)entry_bytes(e);
+        *task->cache_used -= (int64_t)entry_bytes(e);
         if (!task->err)
             flush_entry(ctx, ts, e);
         entry_free(e);

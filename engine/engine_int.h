@@ -364,8 +364,11 @@ struct sl_task {
     int32_t (*partitions)(void *opaque, const char *topic); /* for custom partitioners */
     void *collect_opaque;
     int continue_on_deser_error;
-    int64_t cache_max_bytes; /* this task's share of cache.max.bytes.buffering */
-    int64_t cache_bytes;     /* bytes its caches hold */
+    int64_t cache_max_bytes; /* the budget of cache_used: cache.max.bytes.buffering's
+                              * share of the owner (a stream thread) */
+    int64_t cache_bytes;     /* bytes this task's caches hold */
+    int64_t *cache_used;     /* the bytes counted against the budget: &cache_bytes,
+                              * or the owner's counter shared by its tasks */
     sl_task_metrics_t metrics;
     sl_err_t err; /* the record's failure */
     char errmsg[512];
@@ -481,8 +484,9 @@ int sl__cache_get(sl_task_store_t *ts, sl_bytes_t k, sl_bytes_t *v);
 sl_err_t sl__cache_put(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, const sl_bytes_t *v,
                        const sl_bytes_t *old, int old_found);
 
-/** Frees a store's cache (dirty entries are dropped: flush first). */
-void sl__cache_free(sl_task_store_t *ts);
+/** Frees a store's cache (dirty entries are dropped: flush first); returns
+ * the bytes they were counted for. */
+int64_t sl__cache_free(sl_task_store_t *ts);
 
 /* Building blocks for typed store access (task.c); each fails the record
  * (sl_ctx_fail) when it fails. */

@@ -127,6 +127,8 @@ struct sthread {
     int ntasks;
     sl_state_txn_t *gread; /* read transaction on the global stores, or NULL */
     int nheld;             /* records held in the tasks' queues */
+    int64_t cache_used;    /* bytes in the caches of the thread's tasks (its budget:
+                            * cache.max.bytes.buffering / num.stream.threads) */
     sl_arena_t parena;     /* their bytes; reset when none is held */
     int64_t last_commit;
     _Atomic int64_t live_metrics[6];
@@ -674,6 +676,7 @@ static sl_err_t task_open(sthread_t *th, int sub, int32_t partition, rtask_t **o
                             app->cont_deser, sl_now_ms(), cache_share, th->gread, &rt->task,
                             errbuf, errlen)))
         goto fail;
+    rt->task->cache_used = &th->cache_used; /* one budget per thread, as Kafka's ThreadCache */
     if ((err = restore_task(th, rt, errbuf, errlen)))
         goto fail;
     if ((err = commit_task_state(rt, t))) {
@@ -1662,12 +1665,8 @@ sl_err_t sl_streams_wait_idle(sl_streams_t *app, int timeout_ms)
 
 /* ---- interactive queries ----------------------------------------------------------------------------- */
 
-/* Reads a store of a task on this instance (committed state). */
-typedef struct iq_ctx {
-    sl_streams_t *app;
-    sl_store_t *st;
-} iq_ctx_t;
-
+/* Interactive queries read the committed state of the tasks on this
+ * instance, under the task list lock (tasks do not close meanwhile). */
 static rtask_t *iq_task(sl_streams_t *app, int sub, int32_t p)
 {
     for (int i = 0; i < app->nthreads; i++)
@@ -1679,15 +1678,41 @@ static rtask_t *iq_task(sl_streams_t *app, int sub, int32_t p)
     return NULL;
 }
 
+/* The environment holding partition p of store st on this instance, and the
+ * partition its database is named with; NULL when no task here has it. Under
+ * the task list lock. */
+static sl_state_env_t *iq_env(sl_streams_t *app, const sl_store_t *st, int32_t *p)
+{
+    if (app->genv && sl__join_global_subtopology(app->topo, st->subtopology)) {
+        *p = 0; /* a global table: all of it, here */
+        return app->genv;
+    }
+    rtask_t *rt = iq_task(app, st->subtopology, *p);
+    return rt ? rt->env : NULL;
+}
+
+/* A store by name and type, or NULL. */
+static sl_store_t *iq_store(sl_streams_t *app, const char *store, sl_store_type_t type)
+{
+    int id = store ? sl__store_find(app->topo, store) : -1;
+    return id >= 0 && app->topo->stores[id]->type == type ? app->topo->stores[id] : NULL;
+}
+
+/* The partition of a serialized key (the default partitioner's). */
+static int32_t iq_partition(sl_streams_t *app, const sl_store_t *st, sl_bytes_t k)
+{
+    int32_t np = app->sub_parts[st->subtopology];
+    return np > 0 ? sl_murmur2_partition(k.data, k.len, np) : 0;
+}
+
 int sl_streams_kv_get(sl_streams_t *app, const char *store, const void *key,
                       void (*fn)(void *arg, const void *value), void *arg)
 {
-    if (!app || !store || !key)
+    if (!app || !key || !fn)
         return SL_ERR_INVAL;
-    int id = sl__store_find(app->topo, store);
-    if (id < 0 || app->topo->stores[id]->type != SL_STORE_KV)
+    sl_store_t *st = iq_store(app, store, SL_STORE_KV);
+    if (!st)
         return SL_ERR_INVAL;
-    sl_store_t *st = app->topo->stores[id];
     sl_out_t kout = {SL_BUF_INIT};
     int is_null;
     sl_err_t err = sl__serialize(st->key_serde, key, &kout, &is_null);
@@ -1696,68 +1721,67 @@ int sl_streams_kv_get(sl_streams_t *app, const char *store, const void *key,
         return err ? (int)err : SL_ERR_INVAL;
     }
     sl_bytes_t k = {kout.buf.data, kout.buf.len};
-    int32_t np = app->sub_parts[st->subtopology];
-    int32_t p = np > 0 ? sl_murmur2_partition(k.data, k.len, np) : 0;
+    int32_t p = iq_partition(app, st, k);
     int rc;
     pthread_rwlock_rdlock(&app->tasks_lock);
-    sl_state_env_t *env = NULL;
-    if (app->genv && sl__join_global_subtopology(app->topo, st->subtopology)) {
-        env = app->genv, p = 0; /* a global table: all of it, here */
-    } else {
-        rtask_t *rt = iq_task(app, st->subtopology, p);
-        env = rt ? rt->env : NULL;
-    }
-    if (!env) {
-        rc = SL_ERR_STATE;
-        goto out;
-    }
-    sl_state_txn_t *txn;
-    if ((rc = sl_state_txn_begin(env, 0, &txn)))
-        goto out;
+    sl_state_env_t *env = iq_env(app, st, &p);
+    sl_state_txn_t *txn = NULL;
     sl_kv_t *kv;
-    rc = sl_kv_open(txn, st->name, p, &kv);
     sl_bytes_t v;
-    if (rc == 1)
+    if (!env)
+        rc = SL_ERR_STATE;
+    else if (!(rc = sl_state_txn_begin(env, 0, &txn)) &&
+             (rc = sl_kv_open(txn, st->name, p, &kv)) == 1)
         rc = sl_kv_get(txn, kv, k, &v);
     if (rc == 1) {
         sl_mem_t mem = {SL_ARENA_INIT, NULL};
         const void *obj;
-        err = sl__deserialize(st->value_serde, &v, &mem, &obj);
-        if (err)
+        if ((err = sl__deserialize(st->value_serde, &v, &mem, &obj)))
             rc = err;
         else
             fn(arg, obj);
         sl__mem_free(&mem);
     }
     sl_state_txn_abort(txn);
-out:
     pthread_rwlock_unlock(&app->tasks_lock);
     sl_buf_free(&kout.buf);
     return rc;
 }
 
-sl_err_t sl_streams_kv_all(sl_streams_t *app, const char *store,
-                           int (*fn)(void *arg, const void *key, const void *value), void *arg)
+sl_err_t sl_streams_kv_range(sl_streams_t *app, const char *store, const void *from,
+                             const void *to,
+                             int (*fn)(void *arg, const void *key, const void *value), void *arg)
 {
-    if (!app || !store || !fn)
+    if (!app || !fn)
         return SL_ERR_INVAL;
-    int id = sl__store_find(app->topo, store);
-    if (id < 0 || app->topo->stores[id]->type != SL_STORE_KV)
+    sl_store_t *st = iq_store(app, store, SL_STORE_KV);
+    if (!st)
         return SL_ERR_INVAL;
-    sl_store_t *st = app->topo->stores[id];
+    sl_out_t fo = {SL_BUF_INIT}, to_ = {SL_BUF_INIT};
+    int fnull = 1, tnull = 1;
     sl_err_t rc = SL_OK;
+    if ((from && (rc = sl__serialize(st->key_serde, from, &fo, &fnull))) ||
+        (to && (rc = sl__serialize(st->key_serde, to, &to_, &tnull)))) {
+        sl_buf_free(&fo.buf);
+        sl_buf_free(&to_.buf);
+        return rc;
+    }
+    sl_bytes_t fb = {fo.buf.data, fo.buf.len}, tb = {to_.buf.data, to_.buf.len};
     int stop = 0;
     pthread_rwlock_rdlock(&app->tasks_lock);
-    for (int32_t p = 0; p < app->sub_parts[st->subtopology] && !stop && !rc; p++) {
-        rtask_t *rt = iq_task(app, st->subtopology, p);
-        if (!rt)
-            continue;
+    int32_t nparts = app->sub_parts[st->subtopology];
+    for (int32_t q = 0; q < nparts && !stop && !rc; q++) {
+        int32_t p = q;
+        sl_state_env_t *env = iq_env(app, st, &p);
+        if (!env)
+            continue; /* that partition's task is elsewhere */
         sl_state_txn_t *txn;
-        if ((rc = sl_state_txn_begin(rt->env, 0, &txn)))
+        if ((rc = sl_state_txn_begin(env, 0, &txn)))
             break;
         sl_kv_t *kv;
         sl_state_iter_t *it = NULL;
-        if (sl_kv_open(txn, st->name, p, &kv) == 1 && !(rc = sl_kv_range(txn, kv, NULL, NULL, &it))) {
+        if (sl_kv_open(txn, st->name, p, &kv) == 1 &&
+            !(rc = sl_kv_range(txn, kv, fnull ? NULL : &fb, tnull ? NULL : &tb, &it))) {
             sl_bytes_t k, v;
             sl_mem_t mem = {SL_ARENA_INIT, NULL};
             while (!stop && sl_kv_iter_next(it, &k, &v) == 1) {
@@ -1772,7 +1796,67 @@ sl_err_t sl_streams_kv_all(sl_streams_t *app, const char *store,
             sl_state_iter_close(it);
         }
         sl_state_txn_abort(txn);
+        if (env == app->genv)
+            break; /* a global store is one partition */
     }
     pthread_rwlock_unlock(&app->tasks_lock);
+    sl_buf_free(&fo.buf);
+    sl_buf_free(&to_.buf);
     return rc;
+}
+
+sl_err_t sl_streams_kv_all(sl_streams_t *app, const char *store,
+                           int (*fn)(void *arg, const void *key, const void *value), void *arg)
+{
+    return sl_streams_kv_range(app, store, NULL, NULL, fn, arg);
+}
+
+int sl_streams_window_fetch(sl_streams_t *app, const char *store, const void *key, int64_t t_from,
+                            int64_t t_to, int (*fn)(void *arg, int64_t start, const void *value),
+                            void *arg)
+{
+    if (!app || !key || !fn)
+        return SL_ERR_INVAL;
+    sl_store_t *st = iq_store(app, store, SL_STORE_WINDOW);
+    if (!st)
+        return SL_ERR_INVAL;
+    sl_out_t kout = {SL_BUF_INIT};
+    int is_null;
+    sl_err_t err = sl__serialize(st->key_serde, key, &kout, &is_null);
+    if (err || is_null) {
+        sl_buf_free(&kout.buf);
+        return err ? (int)err : SL_ERR_INVAL;
+    }
+    sl_bytes_t k = {kout.buf.data, kout.buf.len};
+    int32_t p = iq_partition(app, st, k);
+    int rc = 0, n = 0;
+    pthread_rwlock_rdlock(&app->tasks_lock);
+    sl_state_env_t *env = iq_env(app, st, &p);
+    sl_state_txn_t *txn = NULL;
+    sl_window_t *w;
+    sl_state_iter_t *it = NULL;
+    if (!env)
+        rc = SL_ERR_STATE;
+    else if (!(rc = sl_state_txn_begin(env, 0, &txn)) &&
+             (rc = sl_window_open(txn, st->name, p, &w)) == 1 &&
+             !(rc = sl_window_fetch(txn, w, k, t_from, t_to, &it))) {
+        sl_bytes_t kk, v;
+        int64_t start;
+        sl_mem_t mem = {SL_ARENA_INIT, NULL};
+        int stop = 0;
+        while (!stop && (rc = sl_window_iter_next(it, &kk, &start, &v)) == 1) {
+            const void *vo;
+            if ((rc = sl__deserialize(st->value_serde, &v, &mem, &vo)))
+                break;
+            n++;
+            stop = fn(arg, start, vo);
+            sl__mem_reset(&mem);
+        }
+        sl__mem_free(&mem);
+    }
+    sl_state_iter_close(it);
+    sl_state_txn_abort(txn);
+    pthread_rwlock_unlock(&app->tasks_lock);
+    sl_buf_free(&kout.buf);
+    return rc < 0 ? rc : n;
 }

@@ -402,6 +402,7 @@ sl_err_t sl__task_new(sl_topology_t *topo, int sub, int32_t partition, const cha
     task->continue_on_deser_error = continue_on_deser_error;
     task->wall_clock = wall_clock;
     task->cache_max_bytes = cache_max_bytes;
+    task->cache_used = &task->cache_bytes;
     task->stream_time = INT64_MIN;
     task->ctx.task = task;
     task->ctx.partition = -1, task->ctx.offset = -1;
@@ -478,7 +479,7 @@ void sl__task_free(sl_task_t *task)
     free(task->insts);
     if (task->stores)
         for (int i = 0; i < task->topo->nstores; i++)
-            sl__cache_free(&task->stores[i]);
+            *task->cache_used -= sl__cache_free(&task->stores[i]);
     free(task->stores);
     free(task->puncts);
     sl__mem_free(&task->mem);
@@ -714,7 +715,7 @@ static sl_err_t cached_put(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, sl_
         sl_ctx_fail(ctx, err, "store %s: cannot cache a write", ts->def->name);
         return err;
     }
-    if (task->cache_bytes > task->cache_max_bytes)
+    if (*task->cache_used > task->cache_max_bytes)
         return sl__cache_flush_store(ctx, ts); /* evict: emits downstream */
     return SL_OK;
 }

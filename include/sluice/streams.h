@@ -574,11 +574,26 @@ sl_err_t sl_streams_wait_idle(sl_streams_t *s, int timeout_ms);
 int sl_streams_kv_get(sl_streams_t *s, const char *store, const void *key,
                       void (*fn)(void *arg, const void *value), void *arg);
 
-/** Interactive query over all keys of a key-value store on this instance,
- * in key order per partition: fn(arg, key, value) until it returns non-zero.
- * Errors as sl_streams_kv_get. */
+/** Interactive query over the keys in [from, to) of a key-value store on this
+ * instance (NULL bounds are open; bounds compare as serialized key bytes), in
+ * key order per partition: fn(arg, key, value) until it returns non-zero;
+ * the objects are valid during the call. Partitions whose task runs on
+ * another instance are skipped. Errors as sl_streams_kv_get. Any thread. */
+sl_err_t sl_streams_kv_range(sl_streams_t *s, const char *store, const void *from,
+                             const void *to,
+                             int (*fn)(void *arg, const void *key, const void *value), void *arg);
+
+/** sl_streams_kv_range over every key. */
 sl_err_t sl_streams_kv_all(sl_streams_t *s, const char *store,
                            int (*fn)(void *arg, const void *key, const void *value), void *arg);
+
+/** Interactive query of a window store (a windowed aggregation's store):
+ * key's windows with t_from <= start <= t_to, in start order, to fn(arg,
+ * window start, value) until it returns non-zero. Returns how many windows fn
+ * saw, or an error as sl_streams_kv_get. Any thread. */
+int sl_streams_window_fetch(sl_streams_t *s, const char *store, const void *key, int64_t t_from,
+                            int64_t t_to, int (*fn)(void *arg, int64_t start, const void *value),
+                            void *arg);
 
 #ifdef __cplusplus
 }

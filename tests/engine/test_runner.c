@@ -2,6 +2,7 @@
  * broker, through both log clients: output, interactive queries, commits,
  * restart with only the changelog tail replayed, a lost state directory
  * rebuilt from the changelog, and topologies refused at start. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@ typedef struct fx {
     char state[4096];
     sl_embedded_broker_t *eb;
     sl_lc_t *lc; /* a plain client for set-up and checks */
+    sl_streams_t *app; /* the running application, closed by teardown after a failure */
 } fx_t;
 
 static int setup(void **state, int kind)
@@ -48,6 +50,7 @@ static int setup_kafka(void **state) { return setup(state, KAFKA); }
 static int teardown(void **state)
 {
     fx_t *f = *state;
+    sl_streams_close(f->app); /* a test that failed left it running */
     sl_lc_destroy(f->lc);
     sl_embedded_broker_stop(f->eb);
     sl_test_rmdir(f->dir);
@@ -139,9 +142,16 @@ static sl_streams_t *start(fx_t *f, sl_topology_t *t, const char *app_id)
     if (sl_streams_new(t, cfg, f->eb, &app, err, sizeof err))
         fail_msg("new: %s", err);
     sl_config_destroy(cfg);
+    f->app = app;
     if (sl_streams_start(app, err, sizeof err))
         fail_msg("start: %s", err);
     return app;
+}
+
+static void stop(fx_t *f)
+{
+    sl_streams_close(f->app);
+    f->app = NULL;
 }
 
 static void wait_idle(sl_streams_t *app)
@@ -149,6 +159,19 @@ static void wait_idle(sl_streams_t *app)
     sl_err_t err = sl_streams_wait_idle(app, 30000);
     if (err)
         fail_msg("wait_idle: %s (%s)", sl_err_name(err), sl_streams_error(app));
+}
+
+typedef struct range {
+    int n;
+    int64_t sum;
+} range_t;
+
+static int in_range(void *arg, const void *k, const void *v)
+{
+    range_t *r = arg;
+    r->n++;
+    r->sum += *(const int64_t *)v;
+    return 0;
 }
 
 static const char *words[] = {"apple", "banana", "cherry", "date", "elder", "fig", "grape"};
@@ -170,9 +193,17 @@ static void test_count_restart_restore(void **state)
     wait_idle(app);
     for (int i = 0; i < 7; i++)
         assert_int_equal(iq_count(app, words[i]), truth[i]);
+    range_t r = {0};
+    assert_int_equal(sl_streams_kv_range(app, "counts", "banana", "date", in_range, &r), SL_OK);
+    assert_int_equal(r.n, 2); /* banana, cherry: [from, to) */
+    assert_int_equal(r.sum, truth[1] + truth[2]);
+    r = (range_t){0};
+    assert_int_equal(sl_streams_kv_all(app, "counts", in_range, &r), SL_OK);
+    assert_int_equal(r.n, 7);
+    assert_int_equal(sl_streams_kv_range(app, "nope", NULL, NULL, in_range, &r), SL_ERR_INVAL);
     assert_int_equal(sl_streams_metric(app, "process-total"), 200);
     assert_int_equal(sl_streams_metric(app, "tasks"), 3);
-    sl_streams_close(app);
+    stop(f);
 
     /* The output topic has every update; the changelog exists, compacted. */
     int32_t parts;
@@ -199,7 +230,7 @@ static void test_count_restart_restore(void **state)
     assert_int_equal(sl_streams_metric(app, "process-total"), 70);
     for (int i = 0; i < 7; i++)
         assert_int_equal(iq_count(app, words[i]), truth[i]);
-    sl_streams_close(app);
+    stop(f);
 
     /* A lost state directory is rebuilt from the changelog (270 updates of 7
      * keys, not compacted yet: every record replayed), without reprocessing. */
@@ -214,7 +245,7 @@ static void test_count_restart_restore(void **state)
     assert_int_equal(sl_streams_metric(app, "process-total"), 0);
     for (int i = 0; i < 7; i++)
         assert_int_equal(iq_count(app, words[i]), truth[i]);
-    sl_streams_close(app);
+    stop(f);
     sl_topology_destroy(t);
 }
 
@@ -305,12 +336,80 @@ static void test_global_join(void **state)
     assert_true(has(&s, "carol=pay@apac"));
     int64_t found = 0;
     assert_int_equal(sl_streams_kv_get(app, "regions", "bob", got_count, &found), 1);
-    sl_streams_close(app);
+    stop(f);
     sl_topology_destroy(t);
 }
 
 static void test_global_local(void **state) { test_global_join(state); }
 static void test_global_kafka(void **state) { test_global_join(state); }
+
+/* ---- interactive queries of a window store -------------------------------------------------- */
+
+typedef struct wins {
+    int64_t start[8], count[8];
+    int n;
+} wins_t;
+
+static int got_window(void *arg, int64_t start, const void *v)
+{
+    wins_t *w = arg;
+    if (w->n < 8) {
+        w->start[w->n] = start;
+        w->count[w->n++] = *(const int64_t *)v;
+    }
+    return 0;
+}
+
+static void test_window_query(void **state)
+{
+    fx_t *f = *state;
+    char err[256];
+    assert_int_equal(sl_lc_create_topic(f->lc, "clicks", 2, -1, NULL, err, sizeof err), SL_OK);
+    int64_t ts[] = {1000, 5000, 61000, 62000, 125000};
+    for (int i = 0; i < 5; i++) {
+        sl_lc_record_t r = {.key = {(const uint8_t *)"alice", 5},
+                            .value = {(const uint8_t *)"x", 1},
+                            .timestamp = ts[i]};
+        assert_int_equal(sl_lc_produce(f->lc, "clicks", SL_LC_PARTITION_ANY, &r), SL_OK);
+    }
+    assert_int_equal(sl_lc_flush(f->lc, 10000), SL_OK);
+    sl_topology_t *t = sl_topology_new();
+    sl_topology_set_default_serdes(t, &sl_serde_string, &sl_serde_string);
+    sl_time_windows_t w = {.size_ms = 60000, .grace_ms = 60000};
+    /* Kept for an hour: the default (size + grace) would have expired the
+     * first minute by the time the last record came. */
+    sl_materialized_t m = {.store_name = "per-minute", .value_serde = &sl_serde_int64,
+                           .retention_ms = 3600000};
+    sl_twstream_count(sl_kgroupedstream_windowed_by(
+                          sl_kstream_group_by_key(sl_stream(t, (const char *[]){"clicks"}, 1, NULL),
+                                                  NULL),
+                          &w),
+                      &m);
+    assert_null(sl_topology_error(t));
+    sl_streams_t *app = start(f, t, "windows");
+    wait_idle(app);
+    wins_t got = {0};
+    assert_int_equal(sl_streams_window_fetch(app, "per-minute", "alice", 0, INT64_MAX, got_window,
+                                             &got),
+                     3);
+    assert_int_equal(got.start[0], 0);
+    assert_int_equal(got.count[0], 2);
+    assert_int_equal(got.start[1], 60000);
+    assert_int_equal(got.count[1], 2);
+    assert_int_equal(got.start[2], 120000);
+    assert_int_equal(got.count[2], 1);
+    got = (wins_t){0};
+    assert_int_equal(sl_streams_window_fetch(app, "per-minute", "alice", 60000, 60000, got_window,
+                                             &got),
+                     1);
+    assert_int_equal(sl_streams_window_fetch(app, "per-minute", "bob", 0, INT64_MAX, got_window,
+                                             &got),
+                     0);
+    assert_int_equal(sl_streams_window_fetch(app, "counts", "bob", 0, 1, got_window, &got),
+                     SL_ERR_INVAL);
+    stop(f);
+    sl_topology_destroy(t);
+}
 
 /* ---- refused at start ------------------------------------------------------------------------- */
 
@@ -377,4 +476,5 @@ SL_TEST_GROUP(runner, cmocka_unit_test_setup_teardown(test_count_local, setup_lo
               cmocka_unit_test_setup_teardown(test_count_kafka, setup_kafka, teardown),
               cmocka_unit_test_setup_teardown(test_global_local, setup_local, teardown),
               cmocka_unit_test_setup_teardown(test_global_kafka, setup_kafka, teardown),
+              cmocka_unit_test_setup_teardown(test_window_query, setup_local, teardown),
               cmocka_unit_test_setup_teardown(test_refused, setup_local, teardown))
