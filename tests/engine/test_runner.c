@@ -134,9 +134,14 @@ static int64_t iq_count(sl_streams_t *app, const char *word)
     return rc == 1 ? n : 0;
 }
 
+static int nthreads = 1; /* num.stream.threads of the next start */
+
 static sl_streams_t *start(fx_t *f, sl_topology_t *t, const char *app_id)
 {
     sl_config_t *cfg = config(f, app_id);
+    char nt[16];
+    snprintf(nt, sizeof nt, "%d", nthreads);
+    sl_config_set(cfg, "num.stream.threads", nt, NULL, 0);
     sl_streams_t *app;
     char err[1024];
     if (sl_streams_new(t, cfg, f->eb, &app, err, sizeof err))
@@ -472,8 +477,22 @@ static void test_refused(void **state)
 static void test_count_local(void **state) { test_count_restart_restore(state); }
 static void test_count_kafka(void **state) { test_count_restart_restore(state); }
 
+/* Two stream threads share the three tasks (local: by partition number;
+ * kafka: as two members of the group); same results. */
+static void test_threads(void **state)
+{
+    nthreads = 2;
+    test_count_restart_restore(state);
+    nthreads = 1;
+}
+
+static void test_threads_local(void **state) { test_threads(state); }
+static void test_threads_kafka(void **state) { test_threads(state); }
+
 SL_TEST_GROUP(runner, cmocka_unit_test_setup_teardown(test_count_local, setup_local, teardown),
               cmocka_unit_test_setup_teardown(test_count_kafka, setup_kafka, teardown),
+              cmocka_unit_test_setup_teardown(test_threads_local, setup_local, teardown),
+              cmocka_unit_test_setup_teardown(test_threads_kafka, setup_kafka, teardown),
               cmocka_unit_test_setup_teardown(test_global_local, setup_local, teardown),
               cmocka_unit_test_setup_teardown(test_global_kafka, setup_kafka, teardown),
               cmocka_unit_test_setup_teardown(test_window_query, setup_local, teardown),
