@@ -147,6 +147,14 @@ int sl__store_own(sl_ctx_t *ctx, int store, sl_cache_flush_fn fn)
     return ts->cache != NULL;
 }
 
+sl_err_t sl__cache_open(sl_task_t *task, sl_task_store_t *ts)
+{
+    if (ts->cache || !ts->def->processor_cache || task->cache_max_bytes <= 0)
+        return SL_OK;
+    ts->cache = cache_new();
+    return ts->cache ? SL_OK : SL_ERR_NOMEM;
+}
+
 int sl__store_cached(sl_ctx_t *ctx, int store)
 {
     sl_task_t *task = ctx->task;

@@ -142,6 +142,8 @@ typedef struct sl_store {
     int64_t retention_ms, window_size_ms;
     int subtopology;
     int queryable; /* named by the user */
+    int processor_cache; /* a processor's store with caching: cached from the
+                          * task's start, with no owner to emit */
 } sl_store_t;
 
 struct sl_topology {
@@ -462,6 +464,10 @@ sl_err_t sl__window_put(sl_ctx_t *ctx, int store, const void *key, int64_t start
  * when the store is cached in this task (the owner emits from fn), 0 when not
  * (the owner emits after each write), or an error. */
 int sl__store_own(sl_ctx_t *ctx, int store, sl_cache_flush_fn fn);
+
+/** Gives a processor's store with enable_caching its cache when the task
+ * opens it (DSL stores get theirs from their owner's sl__store_own). */
+sl_err_t sl__cache_open(sl_task_t *task, sl_task_store_t *ts);
 
 /** Is store cached in ctx's task? */
 int sl__store_cached(sl_ctx_t *ctx, int store);

@@ -354,7 +354,7 @@ static sl_err_t open_store(sl_task_t *task, sl_store_t *s)
     if (rc < 0)
         return (sl_err_t)rc;
     snprintf(ts->changelog, sizeof ts->changelog, "%s-%s-changelog", task->app_id, s->name);
-    return SL_OK;
+    return sl__cache_open(task, ts);
 }
 
 static int inst_init(sl_task_t *task, sl_inst_t *inst)

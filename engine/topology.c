@@ -424,11 +424,13 @@ sl_err_t sl_topology_add_store(sl_topology_t *t, const sl_store_def_t *def)
     if (!valid_store_name(def->name) || def->type < SL_STORE_KV || def->type > SL_STORE_SESSION)
         return SL_ERR_INVAL;
     sl_materialized_t m = {.disable_logging = def->disable_logging,
+                           .disable_caching = !def->enable_caching,
                            .retention_ms = def->retention_ms};
     int id = sl__store_add(t, def->name, NULL, def->type, def->key_serde, def->value_serde, &m);
     if (id < 0)
         return t->error ? SL_ERR_INVAL : SL_ERR_NOMEM;
     t->stores[id]->window_size_ms = def->window_size_ms;
+    t->stores[id]->processor_cache = def->enable_caching && def->type == SL_STORE_KV;
     return SL_OK;
 }
 

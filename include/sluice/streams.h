@@ -400,6 +400,10 @@ typedef struct sl_store_def {
     sl_store_type_t type;
     const sl_serde_t *key_serde, *value_serde;
     int disable_logging;
+    /* Key-value stores: keep writes in the record cache until the commit (one
+     * LMDB write and one changelog record per key per commit), as Kafka's
+     * withCachingEnabled; off by default, as in Kafka. */
+    int enable_caching;
     int64_t retention_ms; /* window and session stores */
     int64_t window_size_ms;
 } sl_store_def_t;
