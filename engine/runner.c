@@ -449,11 +449,14 @@ static void task_free(sthread_t *th, rtask_t *rt)
     if (!rt)
         return;
     if (rt->task) {
+        /* Move the task's counts from the thread's live sums to the
+         * application's closed ones (published sums included them). */
         const sl_task_metrics_t *tm = &rt->task->metrics;
-        atomic_fetch_add(&th->app->closed_metrics[M_PROCESS], tm->processed);
-        atomic_fetch_add(&th->app->closed_metrics[M_DROPPED], tm->dropped);
-        atomic_fetch_add(&th->app->closed_metrics[M_SKIPPED], tm->skipped);
-        atomic_fetch_add(&th->app->closed_metrics[M_DESER], tm->deser_errors);
+        const int64_t m[4] = {tm->processed, tm->dropped, tm->skipped, tm->deser_errors};
+        for (int k = 0; k < 4; k++) {
+            atomic_fetch_add(&th->app->closed_metrics[k], m[k]);
+            atomic_fetch_sub(&th->live_metrics[k], m[k]);
+        }
     }
     sl__task_free(rt->task);
     sl_state_txn_abort(rt->txn);
