@@ -916,16 +916,28 @@ static int process_one(sthread_t *th, rtask_t *rt, rinput_t *in, int32_t partiti
     return 0;
 }
 
+/* Do a record's headers need the poll arena (more than 16, or a name of 256
+ * bytes or more)? */
+static int big_headers(const sl_lc_record_t *rec)
+{
+    if (rec->header_count > 16)
+        return 1;
+    for (size_t i = 0; i < rec->header_count; i++)
+        if (rec->headers[i].name.len > 255)
+            return 1;
+    return 0;
+}
+
 /* Headers as the engine takes them; names NUL-terminated into mem (NULL:
- * the caller's names buffer, for up to 16). */
+ * the caller's names buffer: 16 names of up to 255 bytes, see big_headers). */
 static size_t convert_headers(const sl_lc_record_t *rec, sl_header_t *out, char (*names)[256],
                               sl_arena_t *mem)
 {
     size_t nh = rec->header_count;
     if (!mem && nh > 16)
-        nh = 16; /* headers past 16 are not carried through (documented limit) */
+        nh = 16; /* the caller's arrays hold 16; it passes an arena for more */
     for (size_t i = 0; i < nh; i++) {
-        size_t l = rec->headers[i].name.len < 255 ? rec->headers[i].name.len : 255;
+        size_t l = rec->headers[i].name.len; /* < 256 without an arena: see big_headers */
         char *nm = mem ? sl_arena_alloc(mem, l + 1) : names[i];
         if (!nm)
             return i;
@@ -947,12 +959,27 @@ static int on_record(void *opaque, const char *topic, int32_t partition, const s
     if (!rt)
         return 0;
     if (rt->ninputs == 1) {
-        /* One input: nothing to order, no copy. */
-        sl_header_t hs[16];
+        /* One input: nothing to order, no copy (headers past 16 go through
+         * the poll arena). */
+        sl_header_t hs[16], *hp = hs;
         char names[16][256];
-        size_t nh = convert_headers(rec, hs, names, NULL);
-        return process_one(th, rt, in, partition, rec->offset, rec->key.data ? &rec->key : NULL,
-                           rec->value.data ? &rec->value : NULL, rec->timestamp, hs, nh);
+        size_t nh;
+        if (big_headers(rec)) {
+            hp = sl_arena_alloc(&th->parena, rec->header_count * sizeof *hp);
+            if (!hp) {
+                app_fail(th->app, "stream thread %d: out of memory", th->idx);
+                return 1;
+            }
+            nh = convert_headers(rec, hp, NULL, &th->parena);
+        } else {
+            nh = convert_headers(rec, hs, names, NULL);
+        }
+        int rc = process_one(th, rt, in, partition, rec->offset,
+                             rec->key.data ? &rec->key : NULL,
+                             rec->value.data ? &rec->value : NULL, rec->timestamp, hp, nh);
+        if (hp != hs && !th->nheld)
+            sl_arena_reset(&th->parena);
+        return rc;
     }
     int k = (int)(in - rt->inputs);
     pendq_t *q = &rt->q[k];

@@ -416,6 +416,50 @@ static void test_window_query(void **state)
     sl_topology_destroy(t);
 }
 
+/* ---- headers: many, and long names, pass through whole ------------------------------------ */
+
+static int hdr_out(void *opaque, const char *topic, int32_t partition, const sl_lc_record_t *r)
+{
+    size_t *longest = opaque;
+    longest[0] = r->header_count;
+    for (size_t i = 0; i < r->header_count; i++)
+        if (r->headers[i].name.len > longest[1])
+            longest[1] = r->headers[i].name.len;
+    return 0;
+}
+
+static void test_headers(void **state)
+{
+    fx_t *f = *state;
+    char err[256];
+    assert_int_equal(sl_lc_create_topic(f->lc, "hin", 1, -1, NULL, err, sizeof err), SL_OK);
+    char names[20][400];
+    sl_lc_header_t hs[20];
+    for (int i = 0; i < 20; i++) {
+        int len = i == 7 ? 300 : 3;
+        memset(names[i], 'a' + i, (size_t)len);
+        hs[i] = (sl_lc_header_t){{(const uint8_t *)names[i], (size_t)len},
+                                 {(const uint8_t *)"v", 1}};
+    }
+    sl_lc_record_t r = {.key = {(const uint8_t *)"k", 1}, .value = {(const uint8_t *)"v", 1},
+                        .timestamp = -1, .headers = hs, .header_count = 20};
+    assert_int_equal(sl_lc_produce(f->lc, "hin", 0, &r), SL_OK);
+    assert_int_equal(sl_lc_flush(f->lc, 10000), SL_OK);
+    sl_topology_t *t = sl_topology_new();
+    sl_kstream_to(sl_stream(t, (const char *[]){"hin"}, 1, NULL), "hout", NULL);
+    start(f, t, "headers");
+    wait_idle(f->app);
+    stop(f);
+    sl_topology_destroy(t);
+    sl_lc_tp_t tp = {"hout", 0, SL_LC_OFFSET_BEGINNING};
+    assert_int_equal(sl_lc_assign(f->lc, &tp, 1), SL_OK);
+    size_t got[2] = {0, 0};
+    for (int i = 0; i < 20 && !got[0]; i++)
+        sl_lc_poll(f->lc, 50, 10, hdr_out, got);
+    assert_int_equal(got[0], 20);
+    assert_int_equal(got[1], 300);
+}
+
 /* ---- refused at start ------------------------------------------------------------------------- */
 
 static void test_refused(void **state)
@@ -496,4 +540,5 @@ SL_TEST_GROUP(runner, cmocka_unit_test_setup_teardown(test_count_local, setup_lo
               cmocka_unit_test_setup_teardown(test_global_local, setup_local, teardown),
               cmocka_unit_test_setup_teardown(test_global_kafka, setup_kafka, teardown),
               cmocka_unit_test_setup_teardown(test_window_query, setup_local, teardown),
+              cmocka_unit_test_setup_teardown(test_headers, setup_local, teardown),
               cmocka_unit_test_setup_teardown(test_refused, setup_local, teardown))
