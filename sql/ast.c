@@ -139,18 +139,18 @@ static bool parse_int(sl__sql_parse_t *p, const sl__sql_token_t *t, int64_t *v)
 
 /* ---- types ------------------------------------------------------------------------- */
 
-static sl_sql_type_t *new_type(sl__sql_parse_t *p, sl_sql_type_kind_t kind, sl_sql_pos_t pos, const char *name)
+static sl_sql_ast_type_t *new_type(sl__sql_parse_t *p, sl_sql_ast_type_kind_t kind, sl_sql_pos_t pos, const char *name)
 {
     if (p->failed)
         return NULL;
-    sl_sql_type_t *t = sl__sql_alloc(p, sizeof *t);
+    sl_sql_ast_type_t *t = sl__sql_alloc(p, sizeof *t);
     if (!t)
         return NULL;
     t->kind = kind, t->pos = pos, t->name = name, t->height = 1;
     return t;
 }
 
-static sl_sql_type_t *type_height(sl__sql_parse_t *p, sl_sql_type_t *t, const sl_sql_type_t *c)
+static sl_sql_ast_type_t *type_height(sl__sql_parse_t *p, sl_sql_ast_type_t *t, const sl_sql_ast_type_t *c)
 {
     if (!t || !c)
         return t;
@@ -163,9 +163,9 @@ static sl_sql_type_t *type_height(sl__sql_parse_t *p, sl_sql_type_t *t, const sl
     return t;
 }
 
-sl_sql_type_t *sl__sql_type_named(sl__sql_parse_t *p, sl_sql_name_t n)
+sl_sql_ast_type_t *sl__sql_type_named(sl__sql_parse_t *p, sl_sql_name_t n)
 {
-    static const struct { const char *name; sl_sql_type_kind_t kind; const char *canon; } builtin[] = {
+    static const struct { const char *name; sl_sql_ast_type_kind_t kind; const char *canon; } builtin[] = {
         {"BOOLEAN", SL_SQL_TYPE_BOOLEAN, "BOOLEAN"}, {"INT", SL_SQL_TYPE_INT, "INT"},
         {"INTEGER", SL_SQL_TYPE_INT, "INT"},         {"BIGINT", SL_SQL_TYPE_BIGINT, "BIGINT"},
         {"DOUBLE", SL_SQL_TYPE_DOUBLE, "DOUBLE"},    {"STRING", SL_SQL_TYPE_STRING, "STRING"},
@@ -181,7 +181,7 @@ sl_sql_type_t *sl__sql_type_named(sl__sql_parse_t *p, sl_sql_name_t n)
     return new_type(p, SL_SQL_TYPE_CUSTOM, n.pos, n.s);
 }
 
-sl_sql_type_t *sl__sql_type_decimal(sl__sql_parse_t *p, const sl__sql_token_t *t, const sl__sql_token_t *prec,
+sl_sql_ast_type_t *sl__sql_type_decimal(sl__sql_parse_t *p, const sl__sql_token_t *t, const sl__sql_token_t *prec,
                                     const sl__sql_token_t *scale)
 {
     int64_t pr, sc;
@@ -191,31 +191,31 @@ sl_sql_type_t *sl__sql_type_decimal(sl__sql_parse_t *p, const sl__sql_token_t *t
         sl__sql_error_at(p, prec->pos, "DECIMAL precision and scale must fit 32 bits");
         return NULL;
     }
-    sl_sql_type_t *ty = new_type(p, SL_SQL_TYPE_DECIMAL, t->pos, "DECIMAL");
+    sl_sql_ast_type_t *ty = new_type(p, SL_SQL_TYPE_DECIMAL, t->pos, "DECIMAL");
     if (ty)
         ty->precision = (int32_t)pr, ty->scale = (int32_t)sc;
     return ty;
 }
 
-sl_sql_type_t *sl__sql_type_array(sl__sql_parse_t *p, const sl__sql_token_t *t, sl_sql_type_t *elem)
+sl_sql_ast_type_t *sl__sql_type_array(sl__sql_parse_t *p, const sl__sql_token_t *t, sl_sql_ast_type_t *elem)
 {
-    sl_sql_type_t *ty = elem ? new_type(p, SL_SQL_TYPE_ARRAY, t->pos, "ARRAY") : NULL;
+    sl_sql_ast_type_t *ty = elem ? new_type(p, SL_SQL_TYPE_ARRAY, t->pos, "ARRAY") : NULL;
     if (ty)
         ty->elem = elem;
     return type_height(p, ty, elem);
 }
 
-sl_sql_type_t *sl__sql_type_map(sl__sql_parse_t *p, const sl__sql_token_t *t, sl_sql_type_t *k, sl_sql_type_t *v)
+sl_sql_ast_type_t *sl__sql_type_map(sl__sql_parse_t *p, const sl__sql_token_t *t, sl_sql_ast_type_t *k, sl_sql_ast_type_t *v)
 {
-    sl_sql_type_t *ty = k && v ? new_type(p, SL_SQL_TYPE_MAP, t->pos, "MAP") : NULL;
+    sl_sql_ast_type_t *ty = k && v ? new_type(p, SL_SQL_TYPE_MAP, t->pos, "MAP") : NULL;
     if (ty)
         ty->key = k, ty->elem = v;
     return type_height(p, type_height(p, ty, k), v);
 }
 
-sl_sql_type_t *sl__sql_type_struct(sl__sql_parse_t *p, const sl__sql_token_t *t, sl__sql_list_t *fields)
+sl_sql_ast_type_t *sl__sql_type_struct(sl__sql_parse_t *p, const sl__sql_token_t *t, sl__sql_list_t *fields)
 {
-    sl_sql_type_t *ty = new_type(p, SL_SQL_TYPE_STRUCT, t->pos, "STRUCT");
+    sl_sql_ast_type_t *ty = new_type(p, SL_SQL_TYPE_STRUCT, t->pos, "STRUCT");
     if (!ty)
         return NULL;
     ty->nfields = list_n(fields);
@@ -229,11 +229,11 @@ sl_sql_type_t *sl__sql_type_struct(sl__sql_parse_t *p, const sl__sql_token_t *t,
     return ty;
 }
 
-sl_sql_field_t *sl__sql_field(sl__sql_parse_t *p, sl_sql_name_t n, sl_sql_type_t *t)
+sl_sql_ast_field_t *sl__sql_field(sl__sql_parse_t *p, sl_sql_name_t n, sl_sql_ast_type_t *t)
 {
     if (p->failed || !t)
         return NULL;
-    sl_sql_field_t *f = sl__sql_alloc(p, sizeof *f);
+    sl_sql_ast_field_t *f = sl__sql_alloc(p, sizeof *f);
     if (f)
         f->name = n, f->type = t;
     return f;
@@ -485,7 +485,7 @@ sl_sql_expr_t *sl__sql_expr_case(sl__sql_parse_t *p, const sl__sql_token_t *t, s
     return grow(p, grow(p, e, operand), else_);
 }
 
-sl_sql_expr_t *sl__sql_expr_cast(sl__sql_parse_t *p, const sl__sql_token_t *t, sl_sql_expr_t *a, sl_sql_type_t *ty)
+sl_sql_expr_t *sl__sql_expr_cast(sl__sql_parse_t *p, const sl__sql_token_t *t, sl_sql_expr_t *a, sl_sql_ast_type_t *ty)
 {
     if (p->failed || !a || !ty)
         return NULL;
@@ -797,12 +797,12 @@ sl_sql_query_t *sl__sql_query(sl__sql_parse_t *p, const sl__sql_token_t *t, sl__
 
 /* ---- statements ---------------------------------------------------------------------------------- */
 
-sl_sql_column_t *sl__sql_column(sl__sql_parse_t *p, sl_sql_name_t n, sl_sql_type_t *t, sl_sql_column_role_t role,
+sl_sql_ast_column_t *sl__sql_column(sl__sql_parse_t *p, sl_sql_name_t n, sl_sql_ast_type_t *t, sl_sql_column_role_t role,
                                 const sl__sql_token_t *header)
 {
     if (p->failed || !t)
         return NULL;
-    sl_sql_column_t *c = sl__sql_alloc(p, sizeof *c);
+    sl_sql_ast_column_t *c = sl__sql_alloc(p, sizeof *c);
     if (!c)
         return NULL;
     c->name = n, c->type = t, c->role = role;
@@ -925,7 +925,7 @@ sl_sql_stmt_t *sl__sql_drop(sl__sql_parse_t *p, const sl__sql_token_t *t, int wh
 }
 
 sl_sql_stmt_t *sl__sql_create_type(sl__sql_parse_t *p, const sl__sql_token_t *t, bool if_not_exists,
-                                   sl_sql_name_t name, sl_sql_type_t *type)
+                                   sl_sql_name_t name, sl_sql_ast_type_t *type)
 {
     if (!type)
         return NULL;
@@ -1136,7 +1136,7 @@ const char *sl_sql_stmt_kind_str(sl_sql_stmt_kind_t kind)
     return (unsigned)kind < sizeof names / sizeof names[0] ? names[kind] : "?";
 }
 
-static void put_type(printer_t *pr, const sl_sql_type_t *t)
+static void put_type(printer_t *pr, const sl_sql_ast_type_t *t)
 {
     switch (t->kind) {
     case SL_SQL_TYPE_DECIMAL:
@@ -1456,7 +1456,7 @@ static void put_stmt(printer_t *pr, const sl_sql_stmt_t *s)
         if (s->create.ncolumns) {
             put(pr, " (");
             for (size_t i = 0; i < s->create.ncolumns; i++) {
-                const sl_sql_column_t *c = s->create.columns[i];
+                const sl_sql_ast_column_t *c = s->create.columns[i];
                 if (i)
                     put(pr, ", ");
                 put_name(pr, c->name.s), put(pr, " "), put_type(pr, c->type), put(pr, roles[c->role]);
@@ -1574,7 +1574,7 @@ sl_err_t sl_sql_expr_print(const sl_sql_expr_t *e, sl_buf_t *out)
     return pr.err;
 }
 
-sl_err_t sl_sql_type_print(const sl_sql_type_t *t, sl_buf_t *out)
+sl_err_t sl_sql_ast_type_print(const sl_sql_ast_type_t *t, sl_buf_t *out)
 {
     printer_t pr = {out, SL_OK};
     put_type(&pr, t);
@@ -1608,7 +1608,7 @@ static void tree_line(printer_t *pr, int depth, sl_sql_pos_t pos, const char *fm
 }
 
 /* A node's one-line SQL, for labels. */
-static const char *sql_of(printer_t *pr, sl_buf_t *tmp, const sl_sql_expr_t *e, const sl_sql_type_t *t)
+static const char *sql_of(printer_t *pr, sl_buf_t *tmp, const sl_sql_expr_t *e, const sl_sql_ast_type_t *t)
 {
     printer_t sub = {tmp, SL_OK};
     sl_buf_reset(tmp);
@@ -1790,7 +1790,7 @@ static void tree_stmt(printer_t *pr, sl_buf_t *tmp, const sl_sql_stmt_t *s, int 
                   s->create.if_not_exists ? " IF NOT EXISTS" : "");
         for (size_t i = 0; i < s->create.ncolumns; i++) {
             static const char *const roles[] = {"", " KEY", " PRIMARY KEY", " HEADERS", " HEADER"};
-            const sl_sql_column_t *c = s->create.columns[i];
+            const sl_sql_ast_column_t *c = s->create.columns[i];
             tree_line(pr, d + 1, c->name.pos, "COLUMN %s %s%s%s", c->name.s, sql_of(pr, tmp, NULL, c->type),
                       roles[c->role], c->header_key ? c->header_key : "");
         }

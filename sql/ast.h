@@ -38,7 +38,7 @@ typedef struct sl_sql_name {
 
 /* ---- types ------------------------------------------------------------------ */
 
-typedef enum sl_sql_type_kind {
+typedef enum sl_sql_ast_type_kind {
     SL_SQL_TYPE_BOOLEAN,
     SL_SQL_TYPE_INT,       /* INT, INTEGER */
     SL_SQL_TYPE_BIGINT,
@@ -53,25 +53,25 @@ typedef enum sl_sql_type_kind {
     SL_SQL_TYPE_MAP,       /* key, elem (the value type) */
     SL_SQL_TYPE_STRUCT,    /* fields */
     SL_SQL_TYPE_CUSTOM     /* a name registered with CREATE TYPE: name */
-} sl_sql_type_kind_t;
+} sl_sql_ast_type_kind_t;
 
-typedef struct sl_sql_type sl_sql_type_t;
+typedef struct sl_sql_ast_type sl_sql_ast_type_t;
 
 /** One field of a STRUCT type. */
-typedef struct sl_sql_field {
+typedef struct sl_sql_ast_field {
     sl_sql_name_t name;
-    sl_sql_type_t *type;
-} sl_sql_field_t;
+    sl_sql_ast_type_t *type;
+} sl_sql_ast_field_t;
 
 /** A type as written. */
-struct sl_sql_type {
-    sl_sql_type_kind_t kind;
+struct sl_sql_ast_type {
+    sl_sql_ast_type_kind_t kind;
     sl_sql_pos_t pos;
     const char *name;         /* canonical ("INT" for INTEGER, "STRING" for VARCHAR) or the custom name */
     int32_t precision, scale; /* DECIMAL only */
-    sl_sql_type_t *key;       /* MAP key */
-    sl_sql_type_t *elem;      /* ARRAY element, MAP value */
-    sl_sql_field_t **fields;  /* STRUCT fields, in order */
+    sl_sql_ast_type_t *key;       /* MAP key */
+    sl_sql_ast_type_t *elem;      /* ARRAY element, MAP value */
+    sl_sql_ast_field_t **fields;  /* STRUCT fields, in order */
     size_t nfields;
     uint16_t height;          /* 1 for a leaf */
 };
@@ -149,7 +149,7 @@ struct sl_sql_expr {
         struct { sl_sql_expr_t *a; sl_sql_expr_t **items; size_t n; } in;
         struct { sl_sql_expr_t *a, *pattern; const char *escape; } like; /* escape NULL when absent */
         struct { sl_sql_expr_t *operand, *else_; sl_sql_when_t **whens; size_t nwhens; } case_;
-        struct { sl_sql_expr_t *a; sl_sql_type_t *type; } cast;
+        struct { sl_sql_expr_t *a; sl_sql_ast_type_t *type; } cast;
         struct { sl_sql_expr_t *a; sl_sql_name_t field; } deref;
         struct { sl_sql_name_t name; sl_sql_expr_t **args; size_t nargs; bool star; } call;
         struct { sl_sql_name_t *params; size_t nparams; sl_sql_expr_t *body; } lambda;
@@ -252,12 +252,12 @@ typedef enum sl_sql_column_role {
 } sl_sql_column_role_t;
 
 /** A column of CREATE STREAM/TABLE. */
-typedef struct sl_sql_column {
+typedef struct sl_sql_ast_column {
     sl_sql_name_t name;
-    sl_sql_type_t *type;
+    sl_sql_ast_type_t *type;
     sl_sql_column_role_t role;
     const char *header_key; /* HEADER('key'); NULL otherwise */
-} sl_sql_column_t;
+} sl_sql_ast_column_t;
 
 /** A WITH property: name = literal. */
 typedef struct sl_sql_prop {
@@ -305,7 +305,7 @@ struct sl_sql_stmt {
         struct {
             bool or_replace, source, table, if_not_exists;
             sl_sql_name_t name;
-            sl_sql_column_t **columns; /* CREATE_SOURCE; may be empty (schema from the format) */
+            sl_sql_ast_column_t **columns; /* CREATE_SOURCE; may be empty (schema from the format) */
             size_t ncolumns;
             sl_sql_prop_t **props;
             size_t nprops;
@@ -322,7 +322,7 @@ struct sl_sql_stmt {
             size_t nvalues;
         } insert;
         struct { bool table, if_exists, delete_topic; sl_sql_name_t name; } drop;
-        struct { bool if_not_exists; sl_sql_name_t name; sl_sql_type_t *type; } create_type;
+        struct { bool if_not_exists; sl_sql_name_t name; sl_sql_ast_type_t *type; } create_type;
         struct { sl_sql_name_t name; const char *value; } define; /* name as written (not upper-cased) */
         struct { const char *name; const char *value; } set;
         struct { sl_sql_show_what_t what; bool extended, all; } show;
@@ -359,7 +359,7 @@ sl_err_t sl_sql_stmt_print(const sl_sql_stmt_t *stmt, sl_buf_t *out);
 sl_err_t sl_sql_expr_print(const sl_sql_expr_t *e, sl_buf_t *out);
 
 /** Appends type t as SQL (e.g. "MAP<STRING, ARRAY<INT>>") to out. */
-sl_err_t sl_sql_type_print(const sl_sql_type_t *t, sl_buf_t *out);
+sl_err_t sl_sql_ast_type_print(const sl_sql_ast_type_t *t, sl_buf_t *out);
 
 /** Appends name, back-quoted when it would not read back as itself (lower
  * case, punctuation, a keyword), to out. */
@@ -444,13 +444,13 @@ sl_sql_name_t sl__sql_name_raw(sl__sql_parse_t *p, const sl__sql_token_t *t);
 sl_sql_name_t sl__sql_name_string(sl__sql_parse_t *p, const sl__sql_token_t *t);
 const char *sl__sql_string(sl__sql_parse_t *p, const sl__sql_token_t *t);
 
-sl_sql_type_t *sl__sql_type_named(sl__sql_parse_t *p, sl_sql_name_t n);
-sl_sql_type_t *sl__sql_type_decimal(sl__sql_parse_t *p, const sl__sql_token_t *t, const sl__sql_token_t *prec,
+sl_sql_ast_type_t *sl__sql_type_named(sl__sql_parse_t *p, sl_sql_name_t n);
+sl_sql_ast_type_t *sl__sql_type_decimal(sl__sql_parse_t *p, const sl__sql_token_t *t, const sl__sql_token_t *prec,
                                     const sl__sql_token_t *scale);
-sl_sql_type_t *sl__sql_type_array(sl__sql_parse_t *p, const sl__sql_token_t *t, sl_sql_type_t *elem);
-sl_sql_type_t *sl__sql_type_map(sl__sql_parse_t *p, const sl__sql_token_t *t, sl_sql_type_t *k, sl_sql_type_t *v);
-sl_sql_type_t *sl__sql_type_struct(sl__sql_parse_t *p, const sl__sql_token_t *t, sl__sql_list_t *fields);
-sl_sql_field_t *sl__sql_field(sl__sql_parse_t *p, sl_sql_name_t n, sl_sql_type_t *t);
+sl_sql_ast_type_t *sl__sql_type_array(sl__sql_parse_t *p, const sl__sql_token_t *t, sl_sql_ast_type_t *elem);
+sl_sql_ast_type_t *sl__sql_type_map(sl__sql_parse_t *p, const sl__sql_token_t *t, sl_sql_ast_type_t *k, sl_sql_ast_type_t *v);
+sl_sql_ast_type_t *sl__sql_type_struct(sl__sql_parse_t *p, const sl__sql_token_t *t, sl__sql_list_t *fields);
+sl_sql_ast_field_t *sl__sql_field(sl__sql_parse_t *p, sl_sql_name_t n, sl_sql_ast_type_t *t);
 
 sl_sql_expr_t *sl__sql_expr_literal(sl__sql_parse_t *p, const sl__sql_token_t *t);
 sl_sql_expr_t *sl__sql_expr_unary(sl__sql_parse_t *p, sl_sql_op_t op, sl_sql_expr_t *a, const sl__sql_token_t *t);
@@ -466,7 +466,7 @@ sl_sql_expr_t *sl__sql_expr_is(sl__sql_parse_t *p, sl_sql_expr_kind_t kind, sl_s
 sl_sql_expr_t *sl__sql_expr_case(sl__sql_parse_t *p, const sl__sql_token_t *t, sl_sql_expr_t *operand,
                                  sl__sql_list_t *whens, sl_sql_expr_t *else_);
 sl_sql_when_t *sl__sql_when(sl__sql_parse_t *p, sl_sql_expr_t *cond, sl_sql_expr_t *result);
-sl_sql_expr_t *sl__sql_expr_cast(sl__sql_parse_t *p, const sl__sql_token_t *t, sl_sql_expr_t *a, sl_sql_type_t *ty);
+sl_sql_expr_t *sl__sql_expr_cast(sl__sql_parse_t *p, const sl__sql_token_t *t, sl_sql_expr_t *a, sl_sql_ast_type_t *ty);
 sl_sql_expr_t *sl__sql_expr_deref(sl__sql_parse_t *p, sl_sql_expr_t *a, sl_sql_name_t field);
 sl_sql_expr_t *sl__sql_expr_subscript(sl__sql_parse_t *p, sl_sql_expr_t *a, sl_sql_expr_t *index);
 sl_sql_expr_t *sl__sql_expr_call(sl__sql_parse_t *p, sl_sql_name_t name, sl__sql_list_t *args, bool star);
@@ -508,7 +508,7 @@ sl__sql_tail_t *sl__sql_tail(sl__sql_parse_t *p, sl_sql_window_t *w, sl_sql_expr
                              sl__sql_list_t *partition_by, sl_sql_expr_t *having, int emit,
                              const sl__sql_token_t *limit);
 
-sl_sql_column_t *sl__sql_column(sl__sql_parse_t *p, sl_sql_name_t n, sl_sql_type_t *t, sl_sql_column_role_t role,
+sl_sql_ast_column_t *sl__sql_column(sl__sql_parse_t *p, sl_sql_name_t n, sl_sql_ast_type_t *t, sl_sql_column_role_t role,
                                 const sl__sql_token_t *header);
 sl_sql_prop_t *sl__sql_prop(sl__sql_parse_t *p, const sl_sql_name_t *n, const sl__sql_token_t *s, sl_sql_expr_t *v);
 
@@ -526,7 +526,7 @@ sl_sql_stmt_t *sl__sql_insert(sl__sql_parse_t *p, const sl__sql_token_t *t, sl_s
 sl_sql_stmt_t *sl__sql_drop(sl__sql_parse_t *p, const sl__sql_token_t *t, int what, bool if_exists,
                             sl_sql_name_t name, bool delete_topic);
 sl_sql_stmt_t *sl__sql_create_type(sl__sql_parse_t *p, const sl__sql_token_t *t, bool if_not_exists,
-                                   sl_sql_name_t name, sl_sql_type_t *type);
+                                   sl_sql_name_t name, sl_sql_ast_type_t *type);
 sl_sql_stmt_t *sl__sql_define(sl__sql_parse_t *p, const sl__sql_token_t *t, const sl__sql_token_t *name,
                               const sl__sql_token_t *value);
 sl_sql_stmt_t *sl__sql_set(sl__sql_parse_t *p, const sl__sql_token_t *t, const sl__sql_token_t *k,

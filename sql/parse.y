@@ -111,7 +111,7 @@ source_opt(A) ::= SOURCE(T).                    { A = T; }
 coldefs(A) ::= coldef(X).                       { A = sl__sql_list_push(pCtx, NULL, X); }
 coldefs(A) ::= coldefs(L) COMMA coldef(X).      { A = sl__sql_list_push(pCtx, L, X); }
 
-%type coldef {sl_sql_column_t *}
+%type coldef {sl_sql_ast_column_t *}
 %destructor coldef { SL_SQL_ARENA_OWNED($$); }
 coldef(A) ::= nm(N) type(T).                    { A = sl__sql_column(pCtx, N, T, SL_SQL_COL_VALUE, NULL); }
 coldef(A) ::= nm(N) type(T) KEY.                { A = sl__sql_column(pCtx, N, T, SL_SQL_COL_KEY, NULL); }
@@ -136,7 +136,7 @@ prop(A) ::= STRING(S) EQ literal(V).            { A = sl__sql_prop(pCtx, NULL, &
 
 /* ---- types ----------------------------------------------------------------------- */
 
-%type type {sl_sql_type_t *}
+%type type {sl_sql_ast_type_t *}
 %destructor type { SL_SQL_ARENA_OWNED($$); }
 type(A) ::= nm(N).                              { A = sl__sql_type_named(pCtx, N); }
 type(A) ::= DECIMAL(T) LP INTEGER(P) COMMA INTEGER(S) RP. { A = sl__sql_type_decimal(pCtx, &T, &P, &S); }
@@ -151,7 +151,7 @@ type(A) ::= STRUCT(T) NE.                       { A = sl__sql_type_struct(pCtx, 
 fielddefs(A) ::= fielddef(X).                   { A = sl__sql_list_push(pCtx, NULL, X); }
 fielddefs(A) ::= fielddefs(L) COMMA fielddef(X). { A = sl__sql_list_push(pCtx, L, X); }
 
-%type fielddef {sl_sql_field_t *}
+%type fielddef {sl_sql_ast_field_t *}
 %destructor fielddef { SL_SQL_ARENA_OWNED($$); }
 fielddef(A) ::= nm(N) type(T).                  { A = sl__sql_field(pCtx, N, T); }
 

@@ -527,7 +527,7 @@ static void test_types(void **state)
                            "g STRING, h VARCHAR, i BYTES, j DATE, k TIME, l TIMESTAMP, m ARRAY<INT>, "
                            "n MAP<STRING, ARRAY<DOUBLE>>, o STRUCT<x INT, `Y` STRUCT<z BIGINT>>, p address, "
                            "q STRUCT<>, r struct< >, t ARRAY<ARRAY<INT>>)");
-    static const sl_sql_type_kind_t kinds[] = {
+    static const sl_sql_ast_type_kind_t kinds[] = {
         SL_SQL_TYPE_BOOLEAN, SL_SQL_TYPE_INT, SL_SQL_TYPE_INT, SL_SQL_TYPE_BIGINT, SL_SQL_TYPE_DOUBLE,
         SL_SQL_TYPE_DECIMAL, SL_SQL_TYPE_STRING, SL_SQL_TYPE_STRING, SL_SQL_TYPE_BYTES, SL_SQL_TYPE_DATE,
         SL_SQL_TYPE_TIME, SL_SQL_TYPE_TIMESTAMP, SL_SQL_TYPE_ARRAY, SL_SQL_TYPE_MAP, SL_SQL_TYPE_STRUCT,
@@ -535,14 +535,14 @@ static void test_types(void **state)
     assert_int_equal(s->create.ncolumns, sizeof kinds / sizeof kinds[0]);
     for (size_t i = 0; i < s->create.ncolumns; i++)
         assert_int_equal(s->create.columns[i]->type->kind, kinds[i]);
-    sl_sql_type_t *f = s->create.columns[5]->type;
+    sl_sql_ast_type_t *f = s->create.columns[5]->type;
     assert_int_equal(f->precision, 10);
     assert_int_equal(f->scale, 2);
-    sl_sql_type_t *n = s->create.columns[13]->type;
+    sl_sql_ast_type_t *n = s->create.columns[13]->type;
     assert_int_equal(n->key->kind, SL_SQL_TYPE_STRING);
     assert_int_equal(n->elem->kind, SL_SQL_TYPE_ARRAY);
     assert_int_equal(n->elem->elem->kind, SL_SQL_TYPE_DOUBLE);
-    sl_sql_type_t *o = s->create.columns[14]->type;
+    sl_sql_ast_type_t *o = s->create.columns[14]->type;
     assert_int_equal(o->nfields, 2);
     assert_string_equal(o->fields[1]->name.s, "Y");
     assert_int_equal(o->fields[1]->type->fields[0]->type->kind, SL_SQL_TYPE_BIGINT);
