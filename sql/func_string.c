@@ -1,0 +1,1125 @@
+/* func_string.c — the string and bytes functions: CONCAT, case, LEN, TRIM,
+ * SUBSTRING, REPLACE, SPLIT, padding, INSTR, INITCAP, encodings, UUID, CHR,
+ * the MASK family, the *_FROM_BYTES conversions, and the REGEXP_* functions
+ * (POSIX extended regular expressions standing in for Java's: see
+ * translate_regex for what is translated and docs/sql/functions.md for what
+ * is not).
+ *
+ * Characters. Positions and lengths count Unicode code points of the UTF-8
+ * text; Java counts UTF-16 units, which differs only for characters outside
+ * the Basic Multilingual Plane (an emoji is 1 here, 2 in ksqlDB). Case
+ * mapping (LCASE, UCASE, INITCAP, MASK's classes) is ASCII-only: other
+ * characters are left as they are (MASK counts them as "other"). */
+#include <ctype.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "sql/func_int.h"
+
+#define STR(v) ((v).u.str)
+
+/* ---- CONCAT, CONCAT_WS ---------------------------------------------------------------- */
+
+/* NULL arguments are skipped (ksqlDB's Concat filters them out). */
+static sl_err_t fn_concat(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    sl__fn_sb_t b;
+    sl__fn_sb_init(&b, ctx->al);
+    for (size_t i = 0; i < n; i++)
+        if (!a[i].is_null)
+            sl__fn_sb_put(&b, a[i].u.str, a[i].len);
+    return sl__fn_sb_done(&b, rt->base == SL_SQL_BYTES, out);
+}
+
+/* A NULL separator gives NULL; NULL arguments are skipped. */
+static sl_err_t fn_concat_ws(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    if (a[0].is_null) {
+        *out = sl__fn_null(rt);
+        return SL_OK;
+    }
+    sl__fn_sb_t b;
+    int first = 1;
+    sl__fn_sb_init(&b, ctx->al);
+    for (size_t i = 1; i < n; i++) {
+        if (a[i].is_null)
+            continue;
+        if (!first)
+            sl__fn_sb_put(&b, a[0].u.str, a[0].len);
+        sl__fn_sb_put(&b, a[i].u.str, a[i].len);
+        first = 0;
+    }
+    return sl__fn_sb_done(&b, rt->base == SL_SQL_BYTES, out);
+}
+
+/* ---- case, LEN, TRIM -------------------------------------------------------------------- */
+
+static sl_err_t map_chars(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *v, int (*f)(int), sl_sql_value_t *out)
+{
+    char *p = sl_sql_alloc(ctx->al, v->len + 1);
+    if (!p)
+        return SL_ERR_NOMEM;
+    for (size_t i = 0; i < v->len; i++) {
+        unsigned char c = (unsigned char)v->u.str[i];
+        p[i] = c < 0x80 ? (char)f(c) : (char)c;
+    }
+    p[v->len] = 0;
+    *out = sl_sql_value_string(p, v->len);
+    return SL_OK;
+}
+
+static sl_err_t fn_lcase(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    return map_chars(ctx, &a[0], tolower, out);
+}
+
+static sl_err_t fn_ucase(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    return map_chars(ctx, &a[0], toupper, out);
+}
+
+static sl_err_t fn_len(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    size_t len = a[0].base == SL_SQL_BYTES ? a[0].len : sl__fn_utf8_count(a[0].u.str, a[0].len);
+    *out = sl_sql_value_int((int32_t)len);
+    return SL_OK;
+}
+
+/* Java's String.trim: every character <= U+0020 goes, at both ends. */
+static sl_err_t fn_trim(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    size_t s = 0, e = a[0].len;
+    while (s < e && (unsigned char)a[0].u.str[s] <= ' ')
+        s++;
+    while (e > s && (unsigned char)a[0].u.str[e - 1] <= ' ')
+        e--;
+    *out = sl_sql_value_string(a[0].u.str + s, e - s);
+    return SL_OK;
+}
+
+/* ---- SUBSTRING -------------------------------------------------------------------------- */
+
+/* ksqlDB's Substring: 1-based pos, a negative pos counts from the end; a
+ * negative length gives the empty string. In code points (bytes for BYTES). */
+static sl_err_t fn_substring(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    int bytes = a[0].base == SL_SQL_BYTES;
+    const char *s = a[0].u.str;
+    size_t nb = a[0].len;
+    int64_t len = bytes ? (int64_t)nb : (int64_t)sl__fn_utf8_count(s, nb);
+    int64_t pos = a[1].u.i32, start, end;
+    start = pos < 0 ? (len + pos > 0 ? len + pos : 0) : (pos - 1 < len ? (pos - 1 > 0 ? pos - 1 : 0) : len);
+    if (n > 2) {
+        int64_t l = a[2].u.i32;
+        if (l < 0)
+            l = 0;
+        end = start + l < len ? start + l : len;
+    } else {
+        end = len;
+    }
+    size_t bs = bytes ? (size_t)start : sl__fn_utf8_offset(s, nb, (size_t)start);
+    size_t be = bytes ? (size_t)end : sl__fn_utf8_offset(s, nb, (size_t)end);
+    *out = bytes ? sl_sql_value_bytes((const uint8_t *)s + bs, be - bs) : sl_sql_value_string(s + bs, be - bs);
+    return SL_OK;
+}
+
+/* ---- REPLACE ---------------------------------------------------------------------------- */
+
+static const char *find(const char *h, size_t hn, const char *nd, size_t nn)
+{
+    if (nn == 0)
+        return h;
+    if (nn > hn)
+        return NULL;
+    for (size_t i = 0; i + nn <= hn; i++)
+        if (h[i] == nd[0] && !memcmp(h + i, nd, nn))
+            return h + i;
+    return NULL;
+}
+
+/* Java's String.replace: every occurrence, left to right; an empty target
+ * inserts the replacement before every character and at the end. */
+static sl_err_t fn_replace(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    const char *s = a[0].u.str, *old = a[1].u.str, *rep = a[2].u.str;
+    size_t sn = a[0].len, on = a[1].len, rn = a[2].len, i = 0;
+    sl__fn_sb_t b;
+    sl__fn_sb_init(&b, ctx->al);
+    if (on == 0) {
+        while (i < sn) {
+            size_t k = sl__fn_utf8_offset(s + i, sn - i, 1);
+            sl__fn_sb_put(&b, rep, rn);
+            sl__fn_sb_put(&b, s + i, k);
+            i += k;
+        }
+        sl__fn_sb_put(&b, rep, rn);
+        return sl__fn_sb_done(&b, 0, out);
+    }
+    for (;;) {
+        const char *f = find(s + i, sn - i, old, on);
+        if (!f) {
+            sl__fn_sb_put(&b, s + i, sn - i);
+            break;
+        }
+        sl__fn_sb_put(&b, s + i, (size_t)(f - (s + i)));
+        sl__fn_sb_put(&b, rep, rn);
+        i = (size_t)(f - s) + on;
+    }
+    return sl__fn_sb_done(&b, 0, out);
+}
+
+/* ---- SPLIT, SPLIT_TO_MAP ------------------------------------------------------------------ */
+
+/* Guava's Splitter.on(delim): empty pieces kept; an empty delimiter splits
+ * into characters (bytes for BYTES). */
+static sl_err_t fn_split(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    int bytes = a[0].base == SL_SQL_BYTES;
+    const char *s = a[0].u.str, *d = a[1].u.str;
+    size_t sn = a[0].len, dn = a[1].len, i = 0;
+    sl__fn_vb_t vb;
+    sl__fn_vb_init(&vb, ctx->al);
+    sl_sql_value_t piece;
+    if (dn == 0) {
+        if (sn == 0) {
+            piece = bytes ? sl_sql_value_bytes((const uint8_t *)s, 0) : sl_sql_value_string(s, 0);
+            sl__fn_vb_push(&vb, &piece);
+        }
+        while (i < sn) {
+            size_t k = bytes ? 1 : sl__fn_utf8_offset(s + i, sn - i, 1);
+            piece = bytes ? sl_sql_value_bytes((const uint8_t *)s + i, k) : sl_sql_value_string(s + i, k);
+            sl__fn_vb_push(&vb, &piece);
+            i += k;
+        }
+        return sl__fn_vb_done(&vb, 0, out);
+    }
+    for (;;) {
+        const char *f = find(s + i, sn - i, d, dn);
+        size_t e = f ? (size_t)(f - s) : sn;
+        piece = bytes ? sl_sql_value_bytes((const uint8_t *)s + i, e - i) : sl_sql_value_string(s + i, e - i);
+        sl__fn_vb_push(&vb, &piece);
+        if (!f)
+            break;
+        i = e + dn;
+    }
+    return sl__fn_vb_done(&vb, 0, out);
+}
+
+/* ksqlDB's SplitToMap: NULL when a delimiter is empty or both are equal;
+ * empty entries and entries without kvDelimiter are dropped; the value is the
+ * text between the first and the second kvDelimiter; a later key wins. */
+static sl_err_t fn_split_to_map(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    const char *s = a[0].u.str, *ed = a[1].u.str, *kd = a[2].u.str;
+    size_t sn = a[0].len, en = a[1].len, kn = a[2].len, i = 0;
+    if (!en || !kn || (en == kn && !memcmp(ed, kd, en))) {
+        *out = sl__fn_null(rt);
+        return SL_OK;
+    }
+    sl__fn_vb_t vb;
+    sl__fn_vb_init(&vb, ctx->al);
+    while (i <= sn) {
+        const char *f = find(s + i, sn - i, ed, en);
+        size_t e = f ? (size_t)(f - s) : sn;
+        const char *k = find(s + i, e - i, kd, kn);
+        if (e > i && k) {
+            sl_sql_value_t key = sl_sql_value_string(s + i, (size_t)(k - (s + i)));
+            const char *vs = k + kn;
+            const char *k2 = find(vs, (size_t)(s + e - vs), kd, kn);
+            sl_sql_value_t val = sl_sql_value_string(vs, (size_t)((k2 ? k2 : s + e) - vs));
+            size_t j;
+            for (j = 0; j < vb.len; j += 2)
+                if (sl_sql_value_equal(&vb.v[j], &key))
+                    break;
+            if (j < vb.len) {
+                vb.v[j + 1] = val;
+            } else {
+                sl__fn_vb_push(&vb, &key);
+                sl__fn_vb_push(&vb, &val);
+            }
+        }
+        if (!f)
+            break;
+        i = e + en;
+    }
+    return sl__fn_vb_done(&vb, 1, out);
+}
+
+/* ---- LPAD, RPAD --------------------------------------------------------------------------- */
+
+/* ksqlDB's Lpad/Rpad: NULL for an empty padding or a negative length; the
+ * result is exactly length characters (the input is cut when longer). */
+static sl_err_t pad(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *a, const sl_sql_type_t *rt, int left,
+                    sl_sql_value_t *out)
+{
+    int bytes = a[0].base == SL_SQL_BYTES;
+    const char *s = a[0].u.str, *p = a[2].u.str;
+    size_t sn = a[0].len, pn = a[2].len;
+    int64_t target = a[1].u.i32;
+    if (pn == 0 || target < 0) {
+        *out = sl__fn_null(rt);
+        return SL_OK;
+    }
+    size_t slen = bytes ? sn : sl__fn_utf8_count(s, sn);
+    size_t plen = bytes ? pn : sl__fn_utf8_count(p, pn);
+    sl__fn_sb_t b;
+    sl__fn_sb_init(&b, ctx->al);
+    size_t t = (size_t)target;
+    if (slen >= t) {
+        size_t e = bytes ? t : sl__fn_utf8_offset(s, sn, t);
+        sl__fn_sb_put(&b, s, e);
+        return sl__fn_sb_done(&b, bytes, out);
+    }
+    size_t need = t - slen;
+    if (!left)
+        sl__fn_sb_put(&b, s, sn);
+    while (need) {
+        size_t take = need < plen ? need : plen;
+        sl__fn_sb_put(&b, p, bytes ? take : sl__fn_utf8_offset(p, pn, take));
+        need -= take;
+    }
+    if (left)
+        sl__fn_sb_put(&b, s, sn);
+    return sl__fn_sb_done(&b, bytes, out);
+}
+
+static sl_err_t fn_lpad(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    return pad(ctx, a, rt, 1, out);
+}
+
+static sl_err_t fn_rpad(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    return pad(ctx, a, rt, 0, out);
+}
+
+/* ---- INSTR -------------------------------------------------------------------------------- */
+
+/* Oracle's INSTR, which ksqlDB follows: 1-based; a negative position searches
+ * backwards from that many characters before the end; 0 when not found. */
+static sl_err_t fn_instr(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    const char *s = a[0].u.str, *sub = a[1].u.str;
+    size_t sn = a[0].len, un = a[1].len;
+    int64_t pos = n > 2 ? a[2].u.i32 : 1, occ = n > 3 ? a[3].u.i32 : 1;
+    int64_t len = (int64_t)sl__fn_utf8_count(s, sn), ulen = (int64_t)sl__fn_utf8_count(sub, un);
+    int32_t found = 0;
+    if (pos == 0 || occ <= 0) {
+        *out = sl_sql_value_int(0);
+        return SL_OK;
+    }
+    if (pos > 0) {
+        for (int64_t i = pos - 1; i + ulen <= len; i++) {
+            size_t off = sl__fn_utf8_offset(s, sn, (size_t)i);
+            if (sn - off >= un && !memcmp(s + off, sub, un) && --occ == 0) {
+                found = (int32_t)(i + 1);
+                break;
+            }
+        }
+    } else {
+        for (int64_t i = len + pos; i >= 0; i--) {
+            if (i + ulen > len)
+                continue;
+            size_t off = sl__fn_utf8_offset(s, sn, (size_t)i);
+            if (sn - off >= un && !memcmp(s + off, sub, un) && --occ == 0) {
+                found = (int32_t)(i + 1);
+                break;
+            }
+        }
+    }
+    *out = sl_sql_value_int(found);
+    return SL_OK;
+}
+
+/* ---- INITCAP ------------------------------------------------------------------------------- */
+
+/* Upper-cases the first letter of every word (words split by white space)
+ * and lower-cases the rest. */
+static sl_err_t fn_initcap(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    char *p = sl_sql_alloc(ctx->al, a[0].len + 1);
+    if (!p)
+        return SL_ERR_NOMEM;
+    int start = 1;
+    for (size_t i = 0; i < a[0].len; i++) {
+        unsigned char c = (unsigned char)a[0].u.str[i];
+        if (isspace(c)) {
+            p[i] = (char)c, start = 1;
+            continue;
+        }
+        p[i] = c < 0x80 ? (char)(start ? toupper(c) : tolower(c)) : (char)c;
+        if ((c & 0xC0) != 0x80)
+            start = 0;
+    }
+    p[a[0].len] = 0;
+    *out = sl_sql_value_string(p, a[0].len);
+    return SL_OK;
+}
+
+/* ---- encodings: TO_BYTES, FROM_BYTES, ENCODE ------------------------------------------------ */
+
+enum { ENC_HEX, ENC_UTF8, ENC_ASCII, ENC_BASE64 };
+
+static int encoding_of(const sl_sql_value_t *v)
+{
+    static const char *names[] = {"hex", "utf8", "ascii", "base64"};
+    for (int i = 0; i < 4; i++)
+        if (v->len == strlen(names[i]) && !strncasecmp(v->u.str, names[i], v->len))
+            return i;
+    return -1;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = tolower(c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Text in encoding enc to bytes (allocated from ctx->al). */
+static sl_err_t decode_text(sl_sql_fn_ctx_t *ctx, int enc, const char *s, size_t n, const uint8_t **out,
+                            size_t *outlen)
+{
+    if (enc == ENC_UTF8 || enc == ENC_ASCII) {
+        *out = (const uint8_t *)s, *outlen = n;
+        return SL_OK;
+    }
+    if (enc == ENC_BASE64) {
+        if (sl__sql_base64_decode(ctx->al, s, n, out, outlen))
+            return sl__fn_err(ctx, SL_ERR_INVAL, "Input is not a valid base64 string");
+        return SL_OK;
+    }
+    /* hex: ksqlDB accepts an odd number of digits by assuming a leading 0 */
+    uint8_t *p = sl_sql_alloc(ctx->al, n / 2 + 1);
+    if (!p)
+        return SL_ERR_NOMEM;
+    size_t o = 0, i = 0;
+    if (n % 2) {
+        int v = hexval((unsigned char)s[0]);
+        if (v < 0)
+            return sl__fn_err(ctx, SL_ERR_INVAL, "Input is not a valid hex string");
+        p[o++] = (uint8_t)v, i = 1;
+    }
+    for (; i < n; i += 2) {
+        int h = hexval((unsigned char)s[i]), l = hexval((unsigned char)s[i + 1]);
+        if (h < 0 || l < 0)
+            return sl__fn_err(ctx, SL_ERR_INVAL, "Input is not a valid hex string");
+        p[o++] = (uint8_t)(h * 16 + l);
+    }
+    *out = p, *outlen = o;
+    return SL_OK;
+}
+
+/* Bytes to text in encoding enc. */
+static sl_err_t encode_bytes(sl_sql_fn_ctx_t *ctx, int enc, const uint8_t *p, size_t n, sl_sql_value_t *out)
+{
+    sl__fn_sb_t b;
+    sl__fn_sb_init(&b, ctx->al);
+    if (enc == ENC_HEX) {
+        static const char hx[] = "0123456789abcdef";
+        for (size_t i = 0; i < n; i++) {
+            char two[2] = {hx[p[i] >> 4], hx[p[i] & 15]};
+            sl__fn_sb_put(&b, two, 2);
+        }
+    } else if (enc == ENC_BASE64) {
+        static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for (size_t i = 0; i < n; i += 3) {
+            uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+            char q[4] = {b64[v >> 18], b64[(v >> 12) & 63], i + 1 < n ? b64[(v >> 6) & 63] : '=',
+                         i + 2 < n ? b64[v & 63] : '='};
+            sl__fn_sb_put(&b, q, 4);
+        }
+    } else if (enc == ENC_ASCII) {
+        /* Java decodes bytes above 0x7F as U+FFFD */
+        for (size_t i = 0; i < n; i++) {
+            if (p[i] < 0x80)
+                sl__fn_sb_putc(&b, (char)p[i]);
+            else
+                sl__fn_sb_puts(&b, "\xEF\xBF\xBD");
+        }
+    } else {
+        sl__fn_sb_put(&b, p, n);
+    }
+    return sl__fn_sb_done(&b, 0, out);
+}
+
+static sl_err_t fn_to_bytes(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    int enc = encoding_of(&a[1]);
+    if (enc < 0)
+        return sl__fn_err(ctx, SL_ERR_INVAL, "Supported encoding types are: hex, utf8, ascii and base64");
+    const uint8_t *p;
+    size_t len;
+    sl_err_t err = decode_text(ctx, enc, a[0].u.str, a[0].len, &p, &len);
+    if (err)
+        return err;
+    *out = sl_sql_value_bytes(p, len);
+    return SL_OK;
+}
+
+static sl_err_t fn_from_bytes(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    int enc = encoding_of(&a[1]);
+    if (enc < 0)
+        return sl__fn_err(ctx, SL_ERR_INVAL, "Supported encoding types are: hex, utf8, ascii and base64");
+    return encode_bytes(ctx, enc, a[0].u.bytes, a[0].len, out);
+}
+
+static sl_err_t fn_encode(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    int in = encoding_of(&a[1]), oe = encoding_of(&a[2]);
+    if (in < 0 || oe < 0)
+        return sl__fn_err(ctx, SL_ERR_INVAL, "Supported input and output encodings are: hex, utf8, ascii and base64");
+    const uint8_t *p;
+    size_t len;
+    sl_err_t err = decode_text(ctx, in, a[0].u.str, a[0].len, &p, &len);
+    if (err)
+        return err;
+    return encode_bytes(ctx, oe, p, len, out);
+}
+
+/* INT_FROM_BYTES, BIGINT_FROM_BYTES, DOUBLE_FROM_BYTES: exactly 4 or 8 bytes,
+ * big-endian unless 'LITTLE_ENDIAN' is given. */
+static sl_err_t num_from_bytes(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *a, size_t n, size_t width,
+                               uint64_t *out)
+{
+    int little = 0;
+    if (n > 1) {
+        if (a[1].len == 13 && !strncasecmp(a[1].u.str, "LITTLE_ENDIAN", 13))
+            little = 1;
+        else if (!(a[1].len == 10 && !strncasecmp(a[1].u.str, "BIG_ENDIAN", 10)))
+            return sl__fn_err(ctx, SL_ERR_INVAL, "byte order must be BIG_ENDIAN or LITTLE_ENDIAN");
+    }
+    if (a[0].len != width)
+        return sl__fn_err(ctx, SL_ERR_INVAL, "Number of bytes must be equal to %zu, but found %u", width,
+                          (unsigned)a[0].len);
+    uint64_t v = 0;
+    for (size_t i = 0; i < width; i++)
+        v = (v << 8) | a[0].u.bytes[little ? width - 1 - i : i];
+    *out = v;
+    return SL_OK;
+}
+
+static sl_err_t fn_int_from_bytes(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    uint64_t v;
+    sl_err_t err = num_from_bytes(ctx, a, n, 4, &v);
+    if (!err)
+        *out = sl_sql_value_int((int32_t)(uint32_t)v);
+    return err;
+}
+
+static sl_err_t fn_bigint_from_bytes(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    uint64_t v;
+    sl_err_t err = num_from_bytes(ctx, a, n, 8, &v);
+    if (!err)
+        *out = sl_sql_value_bigint((int64_t)v);
+    return err;
+}
+
+static sl_err_t fn_double_from_bytes(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    uint64_t v;
+    sl_err_t err = num_from_bytes(ctx, a, n, 8, &v);
+    if (!err) {
+        double d;
+        memcpy(&d, &v, sizeof d);
+        *out = sl_sql_value_double(d);
+    }
+    return err;
+}
+
+/* ---- UUID, CHR ---------------------------------------------------------------------------- */
+
+static sl_err_t uuid_text(sl_sql_fn_ctx_t *ctx, const uint8_t *u, sl_sql_value_t *out)
+{
+    char buf[37];
+    snprintf(buf, sizeof buf, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+             u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+    return sl__fn_str(ctx, buf, 36, out);
+}
+
+static sl_err_t fn_uuid(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    if (n == 1) { /* UUID(BYTES): NULL unless exactly 16 bytes */
+        if (a[0].len != 16) {
+            *out = sl__fn_null(rt);
+            return SL_OK;
+        }
+        return uuid_text(ctx, a[0].u.bytes, out);
+    }
+    uint8_t u[16];
+    uint64_t x = sl__fn_rand(ctx), y = sl__fn_rand(ctx);
+    memcpy(u, &x, 8), memcpy(u + 8, &y, 8);
+    u[6] = (uint8_t)((u[6] & 0x0F) | 0x40); /* version 4 */
+    u[8] = (uint8_t)((u[8] & 0x3F) | 0x80); /* IETF variant */
+    return uuid_text(ctx, u, out);
+}
+
+static size_t utf8_put(uint32_t cp, char *o)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | (cp >> 6)), o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12)), o[1] = (char)(0x80 | ((cp >> 6) & 0x3F)), o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18)), o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* CHR(INT) gives the character of that code point; CHR(STRING) the
+ * character of a '\uXXXX' escape. NULL for anything else (and, unlike Java,
+ * for a lone surrogate, which UTF-8 cannot hold). */
+static sl_err_t fn_chr(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    int64_t cp = -1;
+    if (a[0].base == SL_SQL_INT) {
+        cp = a[0].u.i32;
+    } else if (a[0].len == 6 && a[0].u.str[0] == '\\' && tolower((unsigned char)a[0].u.str[1]) == 'u') {
+        cp = 0;
+        for (int i = 2; i < 6; i++) {
+            int h = hexval((unsigned char)a[0].u.str[i]);
+            if (h < 0) {
+                cp = -1;
+                break;
+            }
+            cp = cp * 16 + h;
+        }
+    }
+    if (cp < 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        *out = sl__fn_null(rt);
+        return SL_OK;
+    }
+    char buf[4];
+    size_t k = utf8_put((uint32_t)cp, buf);
+    return sl__fn_str(ctx, buf, k, out);
+}
+
+/* ---- MASK family -------------------------------------------------------------------------- */
+
+/* The mask characters: upper, lower, digit, other; 0 = leave that class. */
+typedef struct masks {
+    const char *m[4];
+    size_t ml[4];
+} masks_t;
+
+static void masks_from(const sl_sql_value_t *a, size_t n, size_t first, masks_t *m)
+{
+    static const char *def[4] = {"X", "x", "n", "-"};
+    for (int k = 0; k < 4; k++) {
+        size_t i = first + (size_t)k;
+        if (i < n) {
+            if (a[i].is_null || !a[i].len) {
+                m->m[k] = NULL, m->ml[k] = 0;
+            } else {
+                m->m[k] = a[i].u.str, m->ml[k] = sl__fn_utf8_offset(a[i].u.str, a[i].len, 1);
+            }
+        } else {
+            m->m[k] = def[k], m->ml[k] = 1;
+        }
+    }
+}
+
+/* Masks the characters with index in [from, to) of s. */
+static sl_err_t mask_range(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *s, size_t from, size_t to,
+                           const masks_t *m, sl_sql_value_t *out)
+{
+    sl__fn_sb_t b;
+    sl__fn_sb_init(&b, ctx->al);
+    size_t i = 0, idx = 0;
+    while (i < s->len) {
+        size_t k = sl__fn_utf8_offset(s->u.str + i, s->len - i, 1);
+        unsigned char c = (unsigned char)s->u.str[i];
+        int cls = k == 1 && isupper(c) ? 0 : k == 1 && islower(c) ? 1 : k == 1 && isdigit(c) ? 2 : 3;
+        if (idx >= from && idx < to && m->m[cls])
+            sl__fn_sb_put(&b, m->m[cls], m->ml[cls]);
+        else
+            sl__fn_sb_put(&b, s->u.str + i, k);
+        i += k, idx++;
+    }
+    return sl__fn_sb_done(&b, 0, out);
+}
+
+static sl_err_t fn_mask(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    if (a[0].is_null) {
+        *out = sl__fn_null(rt);
+        return SL_OK;
+    }
+    masks_t m;
+    masks_from(a, n, 1, &m);
+    return mask_range(ctx, &a[0], 0, SIZE_MAX, &m, out);
+}
+
+enum { KEEP_LEFT, KEEP_RIGHT, MASK_LEFT, MASK_RIGHT };
+
+static sl_err_t mask_n(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *a, size_t n, const sl_sql_type_t *rt,
+                       int mode, sl_sql_value_t *out)
+{
+    if (a[0].is_null || a[1].is_null) {
+        *out = sl__fn_null(rt);
+        return SL_OK;
+    }
+    int64_t k = a[1].u.i32;
+    if (k < 0)
+        return sl__fn_err(ctx, SL_ERR_INVAL, "function input must be >= 0");
+    masks_t m;
+    masks_from(a, n, 2, &m);
+    size_t len = sl__fn_utf8_count(a[0].u.str, a[0].len), kk = (size_t)k > len ? len : (size_t)k;
+    switch (mode) {
+    case KEEP_LEFT: return mask_range(ctx, &a[0], kk, len, &m, out);
+    case KEEP_RIGHT: return mask_range(ctx, &a[0], 0, len - kk, &m, out);
+    case MASK_LEFT: return mask_range(ctx, &a[0], 0, kk, &m, out);
+    default: return mask_range(ctx, &a[0], len - kk, len, &m, out);
+    }
+}
+
+static sl_err_t fn_mask_keep_left(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    return mask_n(ctx, a, n, rt, KEEP_LEFT, out);
+}
+static sl_err_t fn_mask_keep_right(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    return mask_n(ctx, a, n, rt, KEEP_RIGHT, out);
+}
+static sl_err_t fn_mask_left(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    return mask_n(ctx, a, n, rt, MASK_LEFT, out);
+}
+static sl_err_t fn_mask_right(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    return mask_n(ctx, a, n, rt, MASK_RIGHT, out);
+}
+
+/* ---- regular expressions ------------------------------------------------------------------- */
+
+#define RX_CACHE 16
+
+struct sl_sql_fn_cache {
+    struct {
+        char *pat;
+        size_t len;
+        regex_t re;
+        uint64_t used;
+    } e[RX_CACHE];
+    size_t n;
+    uint64_t tick;
+};
+
+sl_sql_fn_cache_t *sl_sql_fn_cache_new(void) { return calloc(1, sizeof(sl_sql_fn_cache_t)); }
+
+void sl_sql_fn_cache_destroy(sl_sql_fn_cache_t *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++) {
+        regfree(&c->e[i].re);
+        free(c->e[i].pat);
+    }
+    free(c);
+}
+
+/* Java's regex syntax to POSIX ERE, as far as it maps: \d \D (to bracket
+ * expressions), a leading (?i) (to REG_ICASE); glibc's ERE already knows
+ * \w \W \s \S \b \B. Non-greedy and possessive quantifiers, look-around,
+ * (?:...) and named groups are not translated: regcomp refuses most of them. */
+static char *translate_regex(const sl_sql_alloc_t *al, const char *p, size_t n, int *icase)
+{
+    char *o = sl_sql_alloc(al, n * 6 + 1);
+    if (!o)
+        return NULL;
+    size_t j = 0, i = 0;
+    int in_br = 0;
+    *icase = 0;
+    if (n >= 4 && !memcmp(p, "(?i)", 4))
+        *icase = 1, i = 4;
+    for (; i < n; i++) {
+        char c = p[i];
+        if (c == '\\' && i + 1 < n) {
+            char d = p[i + 1];
+            if (d == 'd' || d == 'D') {
+                const char *r = in_br ? "0-9" : d == 'd' ? "[0-9]" : "[^0-9]";
+                size_t rl = strlen(r);
+                memcpy(o + j, r, rl), j += rl, i++;
+                continue;
+            }
+            o[j++] = c, o[j++] = d, i++;
+            continue;
+        }
+        if (c == '[' && !in_br)
+            in_br = 1;
+        else if (c == ']' && in_br && !(i > 0 && (p[i - 1] == '[' || (p[i - 1] == '^' && i > 1 && p[i - 2] == '['))))
+            in_br = 0;
+        o[j++] = c;
+    }
+    o[j] = 0;
+    return o;
+}
+
+/* A compiled pattern: from ctx's cache, or compiled into *tmp (the caller
+ * regfrees it when *fresh is set). */
+static sl_err_t rx_get(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *pat, regex_t *tmp, regex_t **re, int *fresh)
+{
+    sl_sql_fn_cache_t *c = ctx->cache;
+    *fresh = 0;
+    if (c)
+        for (size_t i = 0; i < c->n; i++)
+            if (c->e[i].len == pat->len && !memcmp(c->e[i].pat, pat->u.str, pat->len)) {
+                c->e[i].used = ++c->tick;
+                *re = &c->e[i].re;
+                return SL_OK;
+            }
+    int icase;
+    char *t = translate_regex(ctx->al, pat->u.str, pat->len, &icase);
+    if (!t)
+        return SL_ERR_NOMEM;
+    regex_t r;
+    int rc = regcomp(&r, t, REG_EXTENDED | (icase ? REG_ICASE : 0));
+    if (rc) {
+        char msg[128];
+        regerror(rc, &r, msg, sizeof msg);
+        return sl__fn_err(ctx, SL_ERR_INVAL, "Invalid regular expression pattern: %.*s (%s)", (int)pat->len,
+                          pat->u.str, msg);
+    }
+    if (!c) {
+        *tmp = r, *re = tmp, *fresh = 1;
+        return SL_OK;
+    }
+    size_t slot = c->n;
+    if (slot == RX_CACHE) { /* evict the least recently used */
+        slot = 0;
+        for (size_t i = 1; i < RX_CACHE; i++)
+            if (c->e[i].used < c->e[slot].used)
+                slot = i;
+        regfree(&c->e[slot].re);
+        free(c->e[slot].pat);
+    } else {
+        c->n++;
+    }
+    c->e[slot].pat = malloc(pat->len + 1);
+    if (!c->e[slot].pat) {
+        regfree(&r);
+        c->n--;
+        if (slot != c->n)
+            c->e[slot] = c->e[c->n];
+        return SL_ERR_NOMEM;
+    }
+    memcpy(c->e[slot].pat, pat->u.str, pat->len);
+    c->e[slot].len = pat->len;
+    c->e[slot].re = r;
+    c->e[slot].used = ++c->tick;
+    *re = &c->e[slot].re;
+    return SL_OK;
+}
+
+#define RX_GROUPS 10
+
+/* The next match in s[from..n) (REG_STARTEND: s need not be NUL-terminated). */
+static int rx_next(regex_t *re, const char *s, size_t n, size_t from, regmatch_t *m)
+{
+    m[0].rm_so = (regoff_t)from, m[0].rm_eo = (regoff_t)n;
+    return regexec(re, s, RX_GROUPS, m, REG_STARTEND | (from ? REG_NOTBOL : 0)) == 0;
+}
+
+static sl_err_t group_value(sl_sql_fn_ctx_t *ctx, regex_t *re, const char *s, const regmatch_t *m, int64_t g,
+                            sl_sql_value_t *v)
+{
+    if (g < 0 || (size_t)g > re->re_nsub || g >= RX_GROUPS)
+        return sl__fn_err(ctx, SL_ERR_INVAL, "No group %lld", (long long)g);
+    if (m[g].rm_so < 0)
+        *v = sl__fn_null(sl_sql_type_prim(SL_SQL_STRING));
+    else
+        *v = sl_sql_value_string(s + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
+    return SL_OK;
+}
+
+/* REGEXP_EXTRACT(pattern, input [, group]): the first match's group, NULL
+ * when nothing matches. */
+static sl_err_t fn_regexp_extract(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    regex_t tmp, *re;
+    int fresh;
+    sl_err_t err = rx_get(ctx, &a[0], &tmp, &re, &fresh);
+    if (err)
+        return err;
+    regmatch_t m[RX_GROUPS];
+    if (!rx_next(re, a[1].u.str, a[1].len, 0, m))
+        *out = sl__fn_null(rt);
+    else
+        err = group_value(ctx, re, a[1].u.str, m, n > 2 ? a[2].u.i32 : 0, out);
+    if (fresh)
+        regfree(re);
+    return err;
+}
+
+/* Advances past an empty match by one character. */
+static size_t step(const char *s, size_t n, const regmatch_t *m)
+{
+    size_t e = (size_t)m[0].rm_eo;
+    if (m[0].rm_eo == m[0].rm_so)
+        e += e < n ? sl__fn_utf8_offset(s + e, n - e, 1) : 1;
+    return e;
+}
+
+static sl_err_t fn_regexp_extract_all(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    regex_t tmp, *re;
+    int fresh;
+    sl_err_t err = rx_get(ctx, &a[0], &tmp, &re, &fresh);
+    if (err)
+        return err;
+    const char *s = a[1].u.str;
+    size_t sn = a[1].len, from = 0;
+    regmatch_t m[RX_GROUPS];
+    sl__fn_vb_t vb;
+    sl__fn_vb_init(&vb, ctx->al);
+    while (from <= sn && rx_next(re, s, sn, from, m)) {
+        sl_sql_value_t v;
+        err = group_value(ctx, re, s, m, n > 2 ? a[2].u.i32 : 0, &v);
+        if (err)
+            break;
+        sl__fn_vb_push(&vb, &v);
+        from = step(s, sn, m);
+    }
+    if (fresh)
+        regfree(re);
+    return err ? err : sl__fn_vb_done(&vb, 0, out);
+}
+
+/* Java's replacement syntax: $n is group n, \x is x. */
+static void put_replacement(sl__fn_sb_t *b, const char *r, size_t rn, const char *s, const regmatch_t *m,
+                            size_t nsub)
+{
+    for (size_t i = 0; i < rn; i++) {
+        if (r[i] == '\\' && i + 1 < rn) {
+            sl__fn_sb_putc(b, r[++i]);
+        } else if (r[i] == '$' && i + 1 < rn && isdigit((unsigned char)r[i + 1])) {
+            size_t g = (size_t)(r[++i] - '0');
+            if (g <= nsub && g < RX_GROUPS && m[g].rm_so >= 0)
+                sl__fn_sb_put(b, s + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
+        } else {
+            sl__fn_sb_putc(b, r[i]);
+        }
+    }
+}
+
+/* REGEXP_REPLACE(input, pattern, replacement): every match replaced. */
+static sl_err_t fn_regexp_replace(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    regex_t tmp, *re;
+    int fresh;
+    sl_err_t err = rx_get(ctx, &a[1], &tmp, &re, &fresh);
+    if (err)
+        return err;
+    const char *s = a[0].u.str;
+    size_t sn = a[0].len, from = 0, copied = 0;
+    regmatch_t m[RX_GROUPS];
+    sl__fn_sb_t b;
+    sl__fn_sb_init(&b, ctx->al);
+    while (from <= sn && rx_next(re, s, sn, from, m)) {
+        sl__fn_sb_put(&b, s + copied, (size_t)m[0].rm_so - copied);
+        put_replacement(&b, a[2].u.str, a[2].len, s, m, re->re_nsub);
+        copied = (size_t)m[0].rm_eo;
+        from = step(s, sn, m);
+        if (m[0].rm_so == m[0].rm_eo && copied < sn) { /* keep the character an empty match steps over */
+            size_t k = from > sn ? sn : from;
+            sl__fn_sb_put(&b, s + copied, k - copied);
+            copied = k;
+        }
+    }
+    if (copied < sn)
+        sl__fn_sb_put(&b, s + copied, sn - copied);
+    if (fresh)
+        regfree(re);
+    return sl__fn_sb_done(&b, 0, out);
+}
+
+/* REGEXP_SPLIT_TO_ARRAY(input, pattern): Java's Pattern.split(input, -1):
+ * empty pieces kept, including at both ends (except that a zero-width match
+ * at the very start makes no leading empty piece). */
+static sl_err_t fn_regexp_split(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    regex_t tmp, *re;
+    int fresh;
+    sl_err_t err = rx_get(ctx, &a[1], &tmp, &re, &fresh);
+    if (err)
+        return err;
+    const char *s = a[0].u.str;
+    size_t sn = a[0].len, from = 0, piece = 0;
+    regmatch_t m[RX_GROUPS];
+    sl__fn_vb_t vb;
+    sl__fn_vb_init(&vb, ctx->al);
+    while (from < sn && rx_next(re, s, sn, from, m)) {
+        size_t so = (size_t)m[0].rm_so, eo = (size_t)m[0].rm_eo;
+        if (so == eo && (so == 0 || so >= sn)) {
+            from = step(s, sn, m);
+            continue;
+        }
+        sl_sql_value_t v = sl_sql_value_string(s + piece, so - piece);
+        sl__fn_vb_push(&vb, &v);
+        piece = eo;
+        from = step(s, sn, m);
+    }
+    sl_sql_value_t last = sl_sql_value_string(s + piece, sn - piece);
+    sl__fn_vb_push(&vb, &last);
+    if (fresh)
+        regfree(re);
+    return sl__fn_vb_done(&vb, 0, out);
+}
+
+/* ---- the table ---------------------------------------------------------------------------------- */
+
+#define S SL_SQL_FN_STRICT
+static const sl_sql_overload_t ov_concat[] = {{"STRING...", "STRING", NULL, fn_concat, 0},
+                                              {"BYTES...", "BYTES", NULL, fn_concat, 0}};
+static const sl_sql_overload_t ov_concat_ws[] = {{"STRING, STRING...", "STRING", NULL, fn_concat_ws, 0},
+                                                 {"BYTES, BYTES...", "BYTES", NULL, fn_concat_ws, 0}};
+static const sl_sql_overload_t ov_lcase[] = {{"STRING", "STRING", NULL, fn_lcase, S}};
+static const sl_sql_overload_t ov_ucase[] = {{"STRING", "STRING", NULL, fn_ucase, S}};
+static const sl_sql_overload_t ov_len[] = {{"STRING", "INT", NULL, fn_len, S}, {"BYTES", "INT", NULL, fn_len, S}};
+static const sl_sql_overload_t ov_trim[] = {{"STRING", "STRING", NULL, fn_trim, S}};
+static const sl_sql_overload_t ov_substring[] = {
+    {"STRING, INT", "STRING", NULL, fn_substring, S},
+    {"STRING, INT, INT", "STRING", NULL, fn_substring, S},
+    {"BYTES, INT", "BYTES", NULL, fn_substring, S},
+    {"BYTES, INT, INT", "BYTES", NULL, fn_substring, S},
+};
+static const sl_sql_overload_t ov_replace[] = {{"STRING, STRING, STRING", "STRING", NULL, fn_replace, S}};
+static const sl_sql_overload_t ov_split[] = {{"STRING, STRING", "ARRAY<STRING>", NULL, fn_split, S},
+                                             {"BYTES, BYTES", "ARRAY<BYTES>", NULL, fn_split, S}};
+static const sl_sql_overload_t ov_split_to_map[] = {
+    {"STRING, STRING, STRING", "MAP<STRING, STRING>", NULL, fn_split_to_map, S}};
+static const sl_sql_overload_t ov_lpad[] = {{"STRING, INT, STRING", "STRING", NULL, fn_lpad, S},
+                                            {"BYTES, INT, BYTES", "BYTES", NULL, fn_lpad, S}};
+static const sl_sql_overload_t ov_rpad[] = {{"STRING, INT, STRING", "STRING", NULL, fn_rpad, S},
+                                            {"BYTES, INT, BYTES", "BYTES", NULL, fn_rpad, S}};
+static const sl_sql_overload_t ov_instr[] = {
+    {"STRING, STRING", "INT", NULL, fn_instr, S},
+    {"STRING, STRING, INT", "INT", NULL, fn_instr, S},
+    {"STRING, STRING, INT, INT", "INT", NULL, fn_instr, S},
+};
+static const sl_sql_overload_t ov_initcap[] = {{"STRING", "STRING", NULL, fn_initcap, S}};
+static const sl_sql_overload_t ov_to_bytes[] = {{"STRING, STRING", "BYTES", NULL, fn_to_bytes, S}};
+static const sl_sql_overload_t ov_from_bytes[] = {{"BYTES, STRING", "STRING", NULL, fn_from_bytes, S}};
+static const sl_sql_overload_t ov_encode[] = {{"STRING, STRING, STRING", "STRING", NULL, fn_encode, S}};
+static const sl_sql_overload_t ov_int_from_bytes[] = {{"BYTES", "INT", NULL, fn_int_from_bytes, S},
+                                                      {"BYTES, STRING", "INT", NULL, fn_int_from_bytes, S}};
+static const sl_sql_overload_t ov_bigint_from_bytes[] = {{"BYTES", "BIGINT", NULL, fn_bigint_from_bytes, S},
+                                                         {"BYTES, STRING", "BIGINT", NULL, fn_bigint_from_bytes, S}};
+static const sl_sql_overload_t ov_double_from_bytes[] = {{"BYTES", "DOUBLE", NULL, fn_double_from_bytes, S},
+                                                         {"BYTES, STRING", "DOUBLE", NULL, fn_double_from_bytes, S}};
+static const sl_sql_overload_t ov_uuid[] = {{"", "STRING", NULL, fn_uuid, SL_SQL_FN_VOLATILE},
+                                            {"BYTES", "STRING", NULL, fn_uuid, S}};
+static const sl_sql_overload_t ov_chr[] = {{"INT", "STRING", NULL, fn_chr, S}, {"STRING", "STRING", NULL, fn_chr, S}};
+#define MASK_OVS(fn, pre)                                                                                   \
+    {pre, "STRING", NULL, fn, 0}, {pre ", STRING", "STRING", NULL, fn, 0},                                  \
+        {pre ", STRING, STRING", "STRING", NULL, fn, 0}, {pre ", STRING, STRING, STRING", "STRING", NULL, fn, 0}, \
+        {pre ", STRING, STRING, STRING, STRING", "STRING", NULL, fn, 0}
+static const sl_sql_overload_t ov_mask[] = {MASK_OVS(fn_mask, "STRING")};
+static const sl_sql_overload_t ov_mask_keep_left[] = {MASK_OVS(fn_mask_keep_left, "STRING, INT")};
+static const sl_sql_overload_t ov_mask_keep_right[] = {MASK_OVS(fn_mask_keep_right, "STRING, INT")};
+static const sl_sql_overload_t ov_mask_left[] = {MASK_OVS(fn_mask_left, "STRING, INT")};
+static const sl_sql_overload_t ov_mask_right[] = {MASK_OVS(fn_mask_right, "STRING, INT")};
+static const sl_sql_overload_t ov_regexp_extract[] = {
+    {"STRING, STRING", "STRING", NULL, fn_regexp_extract, S},
+    {"STRING, STRING, INT", "STRING", NULL, fn_regexp_extract, S}};
+static const sl_sql_overload_t ov_regexp_extract_all[] = {
+    {"STRING, STRING", "ARRAY<STRING>", NULL, fn_regexp_extract_all, S},
+    {"STRING, STRING, INT", "ARRAY<STRING>", NULL, fn_regexp_extract_all, S}};
+static const sl_sql_overload_t ov_regexp_replace[] = {
+    {"STRING, STRING, STRING", "STRING", NULL, fn_regexp_replace, S}};
+static const sl_sql_overload_t ov_regexp_split[] = {
+    {"STRING, STRING", "ARRAY<STRING>", NULL, fn_regexp_split, S}};
+#undef S
+
+#define C "STRING"
+const sl_sql_function_t sl__sql_fn_string[] = {
+    SL_FN("BIGINT_FROM_BYTES", "CONVERSIONS", "Converts 8 bytes (big-endian, or the order given) to a BIGINT.",
+          ov_bigint_from_bytes),
+    SL_FN("CHR", C, "Returns the character of a code point (INT) or of a '\\uXXXX' escape (STRING).", ov_chr),
+    SL_FN("CONCAT", C, "Concatenates its arguments, skipping NULLs.", ov_concat),
+    SL_FN("CONCAT_WS", C, "Concatenates its arguments with a separator, skipping NULLs; NULL separator gives NULL.",
+          ov_concat_ws),
+    SL_FN("DOUBLE_FROM_BYTES", "CONVERSIONS", "Converts 8 bytes (big-endian, or the order given) to a DOUBLE.",
+          ov_double_from_bytes),
+    SL_FN("ENCODE", C, "Re-encodes a string from one encoding (hex, utf8, ascii, base64) to another.", ov_encode),
+    SL_FN("FROM_BYTES", C, "Converts BYTES to a STRING in the given encoding (hex, utf8, ascii, base64).",
+          ov_from_bytes),
+    SL_FN("INITCAP", C, "Capitalizes the first letter of every word and lower-cases the rest.", ov_initcap),
+    SL_FN("INSTR", C, "Returns the 1-based position of a substring (from a position, the n-th occurrence), or 0.",
+          ov_instr),
+    SL_FN("INT_FROM_BYTES", "CONVERSIONS", "Converts 4 bytes (big-endian, or the order given) to an INT.",
+          ov_int_from_bytes),
+    SL_FN("LCASE", C, "Converts a string to lower case.", ov_lcase),
+    SL_FN("LEN", C, "Returns the length of a string in characters, or of BYTES in bytes.", ov_len),
+    SL_FN("LPAD", C, "Pads the input on the left with padding to length characters (cutting a longer input).",
+          ov_lpad),
+    SL_FN("MASK", C, "Masks upper-case, lower-case, digit and other characters (defaults X, x, n, -).", ov_mask),
+    SL_FN("MASK_KEEP_LEFT", C, "Masks all but the first n characters.", ov_mask_keep_left),
+    SL_FN("MASK_KEEP_RIGHT", C, "Masks all but the last n characters.", ov_mask_keep_right),
+    SL_FN("MASK_LEFT", C, "Masks the first n characters.", ov_mask_left),
+    SL_FN("MASK_RIGHT", C, "Masks the last n characters.", ov_mask_right),
+    SL_FN("REGEXP_EXTRACT", C, "Returns the first match of a pattern (or of one of its groups), NULL if none.",
+          ov_regexp_extract),
+    SL_FN("REGEXP_EXTRACT_ALL", C, "Returns every match of a pattern (or of one of its groups).",
+          ov_regexp_extract_all),
+    SL_FN("REGEXP_REPLACE", C, "Replaces every match of a pattern ($n refers to group n).", ov_regexp_replace),
+    SL_FN("REGEXP_SPLIT_TO_ARRAY", C, "Splits a string around the matches of a pattern.", ov_regexp_split),
+    SL_FN("REPLACE", C, "Replaces every occurrence of a substring.", ov_replace),
+    SL_FN("RPAD", C, "Pads the input on the right with padding to length characters (cutting a longer input).",
+          ov_rpad),
+    SL_FN("SPLIT", C, "Splits a string (or bytes) around a delimiter; an empty delimiter splits into characters.",
+          ov_split),
+    SL_FN("SPLIT_TO_MAP", C, "Splits a string into key-value pairs with an entry and a key-value delimiter.",
+          ov_split_to_map),
+    SL_FN("SUBSTRING", C, "Returns the part of a string (or bytes) from a 1-based position, of a length.",
+          ov_substring),
+    SL_FN("TO_BYTES", C, "Converts a STRING in the given encoding (hex, utf8, ascii, base64) to BYTES.", ov_to_bytes),
+    SL_FN("TRIM", C, "Removes white space (characters up to U+0020) from both ends.", ov_trim),
+    SL_FN("UCASE", C, "Converts a string to upper case.", ov_ucase),
+    SL_FN("UUID", C, "Returns a random (version 4) UUID, or the UUID held in 16 BYTES.", ov_uuid),
+};
+const size_t sl__sql_fn_string_n = SL_FN_COUNT(sl__sql_fn_string);
