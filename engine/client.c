@@ -52,6 +52,11 @@ sl_err_t sl_client_create_topic(sl_client_t *c, const char *topic, int32_t parti
     return sl_lc_create_topic(c->lc, topic, partitions, -1, NULL, errbuf, errlen);
 }
 
+sl_err_t sl_client_delete_topic(sl_client_t *c, const char *topic)
+{
+    return c && topic ? sl_lc_delete_topic(c->lc, topic) : SL_ERR_INVAL;
+}
+
 sl_err_t sl_client_produce(sl_client_t *c, const char *topic, const void *key, size_t key_len,
                            const void *value, size_t value_len, int64_t timestamp)
 {

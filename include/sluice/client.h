@@ -34,6 +34,10 @@ void sl_client_destroy(sl_client_t *c);
 sl_err_t sl_client_create_topic(sl_client_t *c, const char *topic, int32_t partitions,
                                 char *errbuf, size_t errlen);
 
+/** Deletes topic. Errors: SL_ERR_UNKNOWN_TOPIC, SL_ERR_TOPIC_DELETION_DISABLED,
+ * SL_ERR_IO. */
+sl_err_t sl_client_delete_topic(sl_client_t *c, const char *topic);
+
 /** Queues a record for topic (the partition chosen from the key by murmur2,
  * as the Java client does). key/value NULL are Kafka's null; the bytes are
  * copied. timestamp -1: now. Errors: SL_ERR_UNKNOWN_TOPIC, SL_ERR_NOMEM,
