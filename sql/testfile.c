@@ -72,6 +72,7 @@ sl_err_t sl_sql_test_records_load(const char *path, const char *which,
         if (!json_is_object(r) || !json_is_string(topic)) {
             fail(errbuf, errlen, "%s: %s[%zu]: a record needs a \"topic\" string", path, which, i);
             json_decref(doc);
+            sl_sql_test_records_free(out);
             return SL_ERR_INVAL;
         }
         sl_sql_test_record_t *t = &out->v[out->n++];
@@ -86,6 +87,7 @@ sl_err_t sl_sql_test_records_load(const char *path, const char *which,
                 fail(errbuf, errlen, "%s: %s[%zu]: \"timestamp\" must be an integer", path, which,
                      i);
                 json_decref(doc);
+                sl_sql_test_records_free(out);
                 return SL_ERR_INVAL;
             }
             t->timestamp = json_integer_value(ts);
@@ -93,6 +95,7 @@ sl_err_t sl_sql_test_records_load(const char *path, const char *which,
         }
         if (!t->topic) {
             json_decref(doc);
+            sl_sql_test_records_free(out);
             return SL_ERR_NOMEM;
         }
     }

@@ -42,8 +42,8 @@ typedef struct sl_sql_test_records {
 
 /** Reads the records under member ("inputs" or "outputs") of the JSON file
  * at path. Errors: SL_ERR_IO (cannot read), SL_ERR_INVAL (not the tool's
- * format: errbuf says where), SL_ERR_NOMEM. *out is the caller's
- * (sl_sql_test_records_free). */
+ * format: errbuf says where), SL_ERR_NOMEM; on error *out is empty. On
+ * success *out is the caller's (sl_sql_test_records_free). */
 sl_err_t sl_sql_test_records_load(const char *path, const char *member,
                                   sl_sql_test_records_t *out, char *errbuf, size_t errlen);
 
