@@ -6,6 +6,7 @@
 
 int sl__cmd_dump_log(int argc, char **argv);
 int sl__cmd_broker(int argc, char **argv);
+int sl__cmd_test_runner(int argc, char **argv);
 
 static void usage(FILE *f)
 {
@@ -33,6 +34,10 @@ static void usage(FILE *f)
                "                     cluster too (kafka-producer/consumer-perf-test.sh)\n"
                "  dump-log FILE.log [--print-records] [--verify-index]\n"
                "                     print the record batches of a partition log segment\n"
+               "  test-runner -s STATEMENTS.sql -i INPUT.json -o OUTPUT.json\n"
+               "                     run SQL statements on the test driver and compare their\n"
+               "                     output (ksql-test-runner's files; queries over one stream or\n"
+               "                     table with WHERE and projections so far)\n"
                "\n"
                "The client commands also take --bootstrap HOST:PORT (default $SLUICE_BOOTSTRAP,\n"
                "else " SL_CLIENT_DEFAULT_BOOTSTRAP "), --property KEY=VALUE (a librdkafka setting)\n"
@@ -52,6 +57,8 @@ int main(int argc, char **argv)
         return sl__cmd_dump_log(argc - 1, argv + 1);
     if (strcmp(cmd, "broker") == 0)
         return sl__cmd_broker(argc - 1, argv + 1);
+    if (strcmp(cmd, "test-runner") == 0)
+        return sl__cmd_test_runner(argc - 1, argv + 1);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;

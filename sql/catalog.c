@@ -724,3 +724,71 @@ sl_err_t sl_sql_catalog_apply(sl_sql_catalog_t *c, const sl_sql_stmt_t *stmt,
         return SL_ERR_UNSUPPORTED;
     }
 }
+
+/* ---- sources made by queries ----------------------------------------------------------------- */
+
+int32_t sl_sql_catalog_topic_partitions(const sl_sql_catalog_t *c, const char *topic)
+{
+    return c && c->has_topics ? c->topics.partitions(c->topics.opaque, topic) : -1;
+}
+
+sl_err_t sl_sql_catalog_topic_create(sl_sql_catalog_t *c, const char *topic, int32_t partitions,
+                                     char *errbuf, size_t errlen)
+{
+    if (!c || !c->has_topics)
+        return SL_OK;
+    return c->topics.create(c->topics.opaque, topic, partitions, -1, errbuf, errlen);
+}
+
+sl_err_t sl_sql_catalog_add(sl_sql_catalog_t *c, const sl_sql_datasource_t *src, int or_replace,
+                            char *errbuf, size_t errlen)
+{
+    centry_t *old = find_entry(c, src->name, 0);
+    if (old && !or_replace) {
+        fail(errbuf, errlen, "Cannot add %s '%s': A %s with the same name already exists",
+             src->table ? "table" : "stream", src->name, old->src.table ? "table" : "stream");
+        return SL_ERR_EXISTS;
+    }
+    centry_t *e = calloc(1, sizeof *e);
+    if (!e)
+        return SL_ERR_NOMEM;
+    sl_arena_t *a = &e->arena;
+    sl_sql_alloc_t al = sl_sql_alloc_arena(a);
+    sl_sql_datasource_t *s = &e->src;
+    *s = *src;
+    size_t n = src->ncols;
+    sl_sql_datasource_col_t *cols = sl_arena_alloc(a, (n ? n : 1) * sizeof *cols);
+    sl_sql_column_t *kc = sl_arena_alloc(a, (n ? n : 1) * sizeof *kc);
+    sl_sql_column_t *vc = sl_arena_alloc(a, (n ? n : 1) * sizeof *vc);
+    int bad = !cols || !kc || !vc;
+    s->key_schema = (sl_sql_schema_t){0, kc};
+    s->value_schema = (sl_sql_schema_t){0, vc};
+    for (size_t i = 0; !bad && i < n; i++) {
+        cols[i].name = dup_str(a, src->cols[i].name);
+        cols[i].type = sl_sql_type_copy(&al, src->cols[i].type);
+        cols[i].role = src->cols[i].role;
+        cols[i].header_key = dup_str(a, src->cols[i].header_key);
+        bad = !cols[i].name || !cols[i].type;
+        sl_sql_column_t sc = {cols[i].name, cols[i].type};
+        if (cols[i].role == SL_SQL_ROLE_KEY)
+            kc[s->key_schema.ncols++] = sc;
+        else if (cols[i].role == SL_SQL_ROLE_VALUE)
+            vc[s->value_schema.ncols++] = sc;
+    }
+    s->cols = cols;
+    s->name = dup_str(a, src->name);
+    s->topic = dup_str(a, src->topic);
+    s->timestamp = NULL;
+    s->timestamp_format = NULL;
+    s->sql = dup_str(a, src->sql);
+    if (bad || !s->name || !s->topic || (src->sql && !s->sql)) {
+        entry_free(e);
+        return SL_ERR_NOMEM;
+    }
+    if (old) {
+        unlink_entry(c, old);
+        entry_free(old);
+    }
+    append_entry(c, e);
+    return SL_OK;
+}

@@ -98,6 +98,20 @@ sl_err_t sl_sql_catalog_resolve_type(const sl_sql_catalog_t *c, const sl_sql_ast
                                      const sl_sql_alloc_t *al, const sl_sql_type_t **out,
                                      char *errbuf, size_t errlen);
 
+/** Adds a stream or table made by a query (CREATE … AS SELECT): a deep copy
+ * of *src (columns, schemas, formats, names, topic), with key_schema and
+ * value_schema made from the columns' roles. The topic must exist or be made
+ * by the caller. Errors: SL_ERR_EXISTS ("Cannot add stream 'X': A stream
+ * with the same name already exists") unless or_replace, SL_ERR_NOMEM. */
+sl_err_t sl_sql_catalog_add(sl_sql_catalog_t *c, const sl_sql_datasource_t *src, int or_replace,
+                            char *errbuf, size_t errlen);
+
+/** The partition count of topic through the catalog's topics (-1: missing or
+ * no topics), and creating one (SL_OK when there are no topics to make). */
+int32_t sl_sql_catalog_topic_partitions(const sl_sql_catalog_t *c, const char *topic);
+sl_err_t sl_sql_catalog_topic_create(sl_sql_catalog_t *c, const char *topic, int32_t partitions,
+                                     char *errbuf, size_t errlen);
+
 /** Runs a DDL statement: CREATE [OR REPLACE] [SOURCE] STREAM|TABLE with
  * columns (SL_SQL_STMT_CREATE_SOURCE), DROP STREAM|TABLE, CREATE TYPE, DROP
  * TYPE. On success *message (may be NULL) gets ksqlDB's answer ("Stream

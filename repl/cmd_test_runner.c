@@ -1,0 +1,237 @@
+/* cmd_test_runner.c — `sluice test-runner -s statements.sql -i input.json -o
+ * output.json`, as ksqlDB's ksql-test-runner: runs the statements on the test
+ * driver (record cache off: every update emitted), feeds the inputs in order,
+ * and compares every record of every expected output topic in order.
+ * Exit 0: the outputs match; 1: they differ (a readable diff on stdout);
+ * 2: a statement was rejected or a file is bad (the reason on stderr). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sluice/sluice.h>
+
+#include "sql/catalog.h"
+#include "sql/session.h"
+#include "sql/sql_parse.h"
+#include "sql/testfile.h"
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: sluice test-runner -s STATEMENTS.sql -i INPUT.json -o OUTPUT.json\n");
+    return 2;
+}
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    sl_buf_t b = SL_BUF_INIT;
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (sl_buf_append(&b, chunk, n)) {
+            fclose(f);
+            sl_buf_free(&b);
+            return NULL;
+        }
+    fclose(f);
+    if (sl_buf_append(&b, "", 1)) {
+        sl_buf_free(&b);
+        return NULL;
+    }
+    return (char *)b.data;
+}
+
+/* The stream or table whose topic this is (the first one made). */
+typedef struct find_topic {
+    const char *topic;
+    const sl_sql_datasource_t *found;
+} find_topic_t;
+
+static int match_topic(void *arg, const sl_sql_datasource_t *s)
+{
+    find_topic_t *f = arg;
+    if (!strcmp(s->topic, f->topic)) {
+        f->found = s;
+        return 1;
+    }
+    return 0;
+}
+
+static const sl_sql_datasource_t *by_topic(sl_sql_catalog_t *c, const char *topic)
+{
+    find_topic_t f = {topic, NULL};
+    sl_sql_catalog_foreach(c, match_topic, &f);
+    return f.found;
+}
+
+static void print_json(FILE *out, const json_t *v)
+{
+    if (!v) {
+        fputs("null", out);
+        return;
+    }
+    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
+    fputs(s ? s : "?", out);
+    free(s);
+}
+
+static void print_record(FILE *out, const char *label, const json_t *key, const json_t *value,
+                         int64_t ts, int has_ts)
+{
+    fprintf(out, "  %s: key=", label);
+    print_json(out, key);
+    fputs(" value=", out);
+    print_json(out, value);
+    if (has_ts)
+        fprintf(out, " timestamp=%lld", (long long)ts);
+    fputc('\n', out);
+}
+
+int sl__cmd_test_runner(int argc, char **argv)
+{
+    const char *stmts_path = NULL, *in_path = NULL, *out_path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if ((!strcmp(argv[i], "-s") || !strcmp(argv[i], "--sql-file")) && i + 1 < argc)
+            stmts_path = argv[++i];
+        else if ((!strcmp(argv[i], "-i") || !strcmp(argv[i], "--input-file")) && i + 1 < argc)
+            in_path = argv[++i];
+        else if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output-file")) && i + 1 < argc)
+            out_path = argv[++i];
+        else
+            return usage();
+    }
+    if (!stmts_path || !out_path)
+        return usage();
+    int rc = 2;
+    char err[4096];
+    char *text = read_all(stmts_path);
+    if (!text) {
+        fprintf(stderr, "sluice test-runner: cannot read %s\n", stmts_path);
+        return 2;
+    }
+    sl_sql_test_records_t in = {0}, out = {0};
+    sl_arena_t arena = SL_ARENA_INIT;
+    sl_sql_catalog_t *cat = sl_sql_catalog_new(NULL);
+    sl_sql_session_t *sess = cat ? sl_sql_session_new(cat) : NULL;
+    sl_test_driver_t *d = NULL;
+    sl_config_t *cfg = sl_config_new();
+    if (!sess || !cfg)
+        goto done;
+    if ((in_path && sl_sql_test_records_load(in_path, "inputs", &in, err, sizeof err)) ||
+        sl_sql_test_records_load(out_path, "outputs", &out, err, sizeof err)) {
+        fprintf(stderr, "sluice test-runner: %s\n", err);
+        goto done;
+    }
+    sl_sql_stmt_list_t *list;
+    sl_sql_error_t perr;
+    if (sl_sql_parse(text, &arena, &list, &perr)) {
+        char *m = sl_sql_error_format(&perr, text);
+        fprintf(stderr, "sluice test-runner: %s\n", m ? m : perr.message);
+        free(m);
+        goto done;
+    }
+    for (size_t i = 0; i < list->n; i++) {
+        const sl_sql_stmt_t *st = list->items[i];
+        const char *msg;
+        if (sl_sql_session_execute(sess, st, &msg, err, sizeof err)) {
+            fprintf(stderr, "sluice test-runner: statement rejected:\n%.*s;\n%s\n",
+                    (int)st->text_len, st->text, err);
+            goto done;
+        }
+    }
+    sl_config_set(cfg, "cache.max.bytes.buffering", "0", NULL, 0);
+    sl_config_set(cfg, "application.id", "test-runner", NULL, 0);
+    if (!sl_sql_session_queries(sess)) {
+        fprintf(stderr, "sluice test-runner: the statements start no query\n");
+        goto done;
+    }
+    if (sl_test_driver_new(sl_sql_session_topology(sess), cfg, 0, &d, err, sizeof err)) {
+        fprintf(stderr, "sluice test-runner: %s\n", err);
+        goto done;
+    }
+    sl_buf_t kb = SL_BUF_INIT, vb = SL_BUF_INIT;
+    for (size_t i = 0; i < in.n; i++) {
+        const sl_sql_test_record_t *r = &in.v[i];
+        const sl_sql_datasource_t *src = by_topic(cat, r->topic);
+        if (!src) {
+            fprintf(stderr, "sluice test-runner: input %zu: no stream or table reads topic %s\n",
+                    i, r->topic);
+            goto done_bufs;
+        }
+        int knull, vnull;
+        if (sl_sql_test_encode(&src->key_format, &src->key_schema, r->key, &kb, &knull, err,
+                               sizeof err) ||
+            sl_sql_test_encode(&src->value_format, &src->value_schema, r->value, &vb, &vnull, err,
+                               sizeof err)) {
+            fprintf(stderr, "sluice test-runner: input %zu: %s\n", i, err);
+            goto done_bufs;
+        }
+        sl_bytes_t k = {kb.data, kb.len}, v = {vb.data, vb.len};
+        sl_err_t e = sl_test_driver_pipe(d, r->topic, knull ? NULL : &k, vnull ? NULL : &v,
+                                         r->has_timestamp ? r->timestamp : 0);
+        if (e == SL_ERR_UNKNOWN_TOPIC)
+            continue; /* no query reads it */
+        if (e) {
+            fprintf(stderr, "sluice test-runner: input %zu: %s\n", i,
+                    sl_test_driver_last_error(d));
+            goto done_bufs;
+        }
+    }
+    /* Compare, topic by topic, in the order the expected records name them. */
+    rc = 0;
+    for (size_t i = 0; i < out.n; i++) {
+        const sl_sql_test_record_t *x = &out.v[i];
+        const sl_sql_datasource_t *sink = by_topic(cat, x->topic);
+        sl_test_record_t got;
+        if (!sink || sl_test_driver_read(d, x->topic, &got) != 1) {
+            printf("output %zu (topic %s): expected a record, got none\n", i, x->topic);
+            print_record(stdout, "expected", x->key, x->value, x->timestamp, x->has_timestamp);
+            rc = 1;
+            continue;
+        }
+        json_t *gk = NULL, *gv = NULL;
+        if (sl_sql_test_decode(&sink->key_format, &sink->key_schema, got.key.data, got.key.len,
+                               got.key_null, &gk, err, sizeof err) ||
+            sl_sql_test_decode(&sink->value_format, &sink->value_schema, got.value.data,
+                               got.value.len, got.value_null, &gv, err, sizeof err)) {
+            printf("output %zu (topic %s): cannot read the record: %s\n", i, x->topic, err);
+            rc = 1;
+        } else if (!sl_sql_test_json_equal(x->key, gk) || !sl_sql_test_json_equal(x->value, gv) ||
+                   (x->has_timestamp && x->timestamp != got.timestamp)) {
+            printf("output %zu (topic %s) differs:\n", i, x->topic);
+            print_record(stdout, "expected", x->key, x->value, x->timestamp, x->has_timestamp);
+            print_record(stdout, "actual  ", gk, gv, got.timestamp, 1);
+            rc = 1;
+        }
+        json_decref(gk);
+        json_decref(gv);
+    }
+    /* Records nobody expected. */
+    for (size_t i = 0; i < out.n; i++) {
+        size_t left = sl_test_driver_queued(d, out.v[i].topic);
+        if (left) {
+            printf("topic %s: %zu more record(s) than expected\n", out.v[i].topic, left);
+            rc = 1;
+            while (sl_test_driver_queued(d, out.v[i].topic)) {
+                sl_test_record_t r;
+                sl_test_driver_read(d, out.v[i].topic, &r);
+            }
+        }
+    }
+    printf(rc ? "\t >>> Test failed\n" : "\t >>> Test passed!\n");
+done_bufs:
+    sl_buf_free(&kb);
+    sl_buf_free(&vb);
+done:
+    sl_test_driver_destroy(d);
+    sl_sql_session_destroy(sess);
+    sl_sql_catalog_destroy(cat);
+    sl_config_destroy(cfg);
+    sl_sql_test_records_free(&in);
+    sl_sql_test_records_free(&out);
+    sl_arena_free(&arena);
+    free(text);
+    return rc;
+}

@@ -1,0 +1,597 @@
+/* session.c — compiling persistent queries into a topology through the
+ * engine's public API: a source per topic (rows through SQL serdes), a filter
+ * for WHERE, a map for the projection, a sink to the target's topic. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/trace.h"
+#include "sql/expr.h"
+#include "sql/sql_parse.h"
+#include "sql/session.h"
+
+typedef struct source_handle {
+    char *topic;
+    sl_kstream_t *stream; /* one of these */
+    sl_ktable_t *table;
+} source_handle_t;
+
+struct sl_sql_session {
+    sl_sql_catalog_t *catalog;
+    sl_topology_t *topo;
+    sl_arena_t arena; /* what the topology's callbacks read: lives as long as it */
+    source_handle_t *sources;
+    size_t nsources;
+    int nqueries;
+    char message[256];
+};
+
+static void fail(char *errbuf, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void fail(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+    if (!errbuf || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, errlen, fmt, ap);
+    va_end(ap);
+}
+
+sl_sql_session_t *sl_sql_session_new(sl_sql_catalog_t *catalog)
+{
+    sl_sql_session_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->catalog = catalog;
+    s->topo = sl_topology_new();
+    if (!s->topo) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void sl_sql_session_destroy(sl_sql_session_t *s)
+{
+    if (!s)
+        return;
+    sl_topology_destroy(s->topo);
+    for (size_t i = 0; i < s->nsources; i++)
+        free(s->sources[i].topic);
+    free(s->sources);
+    sl_arena_free(&s->arena);
+    free(s);
+}
+
+sl_topology_t *sl_sql_session_topology(sl_sql_session_t *s) { return s->topo; }
+int sl_sql_session_queries(const sl_sql_session_t *s) { return s->nqueries; }
+
+/* ---- the per-record work ---------------------------------------------------------------------- */
+
+/* A compiled query: what its callbacks read. */
+typedef struct query {
+    const char *id;
+    size_t nkey, nvalue;          /* the source's key and value columns (slots in that order) */
+    int ts_slot;                  /* the source's TIMESTAMP column, or -1 */
+    const sl_sql_cexpr_t *where;  /* NULL: none */
+    const sl_sql_cexpr_t **out;   /* the target's value columns */
+    size_t nout;
+    const int *key_from;          /* the target's key columns: source key slots */
+    size_t nkey_out;
+} query_t;
+
+/* The source row as one slot vector: key columns, then value columns. */
+static sl_sql_value_t *slots(sl_ctx_t *ctx, const query_t *q, const sl_sql_row_t *key,
+                             const sl_sql_row_t *value)
+{
+    size_t n = q->nkey + q->nvalue;
+    sl_sql_value_t *row = sl_ctx_alloc(ctx, (n ? n : 1) * sizeof *row);
+    if (!row)
+        return NULL;
+    for (size_t i = 0; i < q->nkey; i++)
+        row[i] = key && i < key->n ? key->values[i] : (sl_sql_value_t){.is_null = 1};
+    for (size_t i = 0; i < q->nvalue; i++)
+        row[q->nkey + i] =
+            value && i < value->n ? value->values[i] : (sl_sql_value_t){.is_null = 1};
+    return row;
+}
+
+static void pseudo_of(sl_ctx_t *ctx, sl_sql_value_t *p)
+{
+    memset(p, 0, SL_SQL_PSEUDO_COUNT * sizeof *p);
+    p[SL_SQL_PSEUDO_ROWTIME] = sl_sql_value_bigint(sl_ctx_timestamp(ctx));
+    p[SL_SQL_PSEUDO_ROWPARTITION] = sl_sql_value_int(sl_ctx_partition(ctx));
+    p[SL_SQL_PSEUDO_ROWOFFSET] = sl_sql_value_bigint(sl_ctx_offset(ctx));
+    for (int i = SL_SQL_PSEUDO_WINDOWSTART; i < SL_SQL_PSEUDO_COUNT; i++)
+        p[i].is_null = 1;
+}
+
+/* A run-time failure: the column is NULL; the reason goes to the log
+ * (ksqlDB's processing log: a stream of its own is not there yet). */
+static void log_failure(const query_t *q, sl_ctx_t *ctx, const char *what, const char *msg)
+{
+    sl_trace(SL_TRACE_WARN, "sql", "%s: record %s-%d@%lld: %s: %s", q->id,
+             sl_ctx_topic(ctx) ? sl_ctx_topic(ctx) : "?", (int)sl_ctx_partition(ctx),
+             (long long)sl_ctx_offset(ctx), what, msg);
+}
+
+static int where_pass(void *arg, sl_ctx_t *ctx, const void *key, const void *value)
+{
+    const query_t *q = arg;
+    if (!value)
+        return 0; /* a stream's null value: nothing to select from */
+    sl_sql_value_t *row = slots(ctx, q, key, value), pseudo[SL_SQL_PSEUDO_COUNT];
+    if (!row)
+        return 0;
+    pseudo_of(ctx, pseudo);
+    sl_sql_alloc_t al = sl_sql_alloc_mem(sl_ctx_mem(ctx));
+    char msg[256] = "";
+    sl_sql_fn_ctx_t fc = {.al = &al, .errbuf = msg, .errlen = sizeof msg};
+    sl_sql_tristate_t r;
+    if (sl_sql_expr_predicate(q->where, row, pseudo, &fc, &r) != SL_OK)
+        log_failure(q, ctx, "WHERE", msg);
+    return r == SL_SQL_TRUE;
+}
+
+/* The target's key and value rows. */
+static sl_err_t project(const query_t *q, sl_ctx_t *ctx, const void *key, const void *value,
+                        const sl_sql_row_t **okey, const sl_sql_row_t **ovalue)
+{
+    sl_sql_value_t *row = slots(ctx, q, key, value), pseudo[SL_SQL_PSEUDO_COUNT];
+    sl_sql_row_t *k = sl_ctx_alloc(ctx, sizeof *k), *v = sl_ctx_alloc(ctx, sizeof *v);
+    sl_sql_value_t *kv = sl_ctx_alloc(ctx, (q->nkey_out ? q->nkey_out : 1) * sizeof *kv);
+    sl_sql_value_t *vv = sl_ctx_alloc(ctx, (q->nout ? q->nout : 1) * sizeof *vv);
+    if (!row || !k || !v || !kv || !vv)
+        return SL_ERR_NOMEM;
+    pseudo_of(ctx, pseudo);
+    sl_sql_alloc_t al = sl_sql_alloc_mem(sl_ctx_mem(ctx));
+    char msg[256];
+    sl_sql_fn_ctx_t fc = {.al = &al, .errbuf = msg, .errlen = sizeof msg};
+    for (size_t i = 0; i < q->nout; i++) {
+        msg[0] = 0;
+        if (sl_sql_expr_eval(q->out[i], row, pseudo, &fc, &vv[i]) != SL_OK)
+            log_failure(q, ctx, "SELECT", msg);
+    }
+    for (size_t i = 0; i < q->nkey_out; i++)
+        kv[i] = row[q->key_from[i]];
+    *k = (sl_sql_row_t){q->nkey_out, kv};
+    *v = (sl_sql_row_t){q->nout, vv};
+    *okey = q->nkey_out ? k : NULL;
+    *ovalue = v;
+    return SL_OK;
+}
+
+static void stream_project(void *arg, sl_ctx_t *ctx, const void *key, const void *value,
+                           const void **out_key, const void **out_value)
+{
+    const sl_sql_row_t *k, *v;
+    if (project(arg, ctx, key, value, &k, &v)) {
+        sl_ctx_fail(ctx, SL_ERR_NOMEM, "out of memory");
+        return;
+    }
+    *out_key = k, *out_value = v;
+}
+
+static const void *table_project(void *arg, sl_ctx_t *ctx, const void *key, const void *value)
+{
+    const sl_sql_row_t *k, *v;
+    if (project(arg, ctx, key, value, &k, &v)) {
+        sl_ctx_fail(ctx, SL_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    return v;
+}
+
+static int64_t row_timestamp(void *arg, const void *key, const void *value, int64_t record_ts,
+                             int64_t partition_time)
+{
+    const query_t *q = arg;
+    const sl_sql_row_t *v = value;
+    size_t i = (size_t)q->ts_slot - q->nkey;
+    if (!v || i >= v->n || v->values[i].is_null)
+        return -1; /* no time: dropped and counted, as Kafka Streams does */
+    return v->values[i].u.i64;
+}
+
+/* ---- compiling ------------------------------------------------------------------------------------ */
+
+static char *arena_str(sl_arena_t *a, const char *s)
+{
+    return s ? sl_arena_memdup(a, s, strlen(s) + 1) : NULL;
+}
+
+/* The engine source for a datasource: one per topic in a topology. */
+static sl_err_t source_for(sl_sql_session_t *s, const sl_sql_datasource_t *src, query_t *q,
+                           sl_kstream_t **stream, sl_ktable_t **table, char *errbuf,
+                           size_t errlen)
+{
+    for (size_t i = 0; i < s->nsources; i++) {
+        if (!strcmp(s->sources[i].topic, src->topic)) {
+            if ((s->sources[i].table != NULL) != (src->table != 0)) {
+                fail(errbuf, errlen,
+                     "Topic %s is read both as a stream and as a table by this application",
+                     src->topic);
+                return SL_ERR_UNSUPPORTED;
+            }
+            *stream = s->sources[i].stream, *table = s->sources[i].table;
+            return SL_OK;
+        }
+    }
+    sl_sql_alloc_t al = sl_sql_alloc_arena(&s->arena);
+    const sl_serde_t *ks, *vs;
+    char m[512];
+    if (sl_sql_serde_new(&al, &src->key_format, &src->key_schema, &ks, m, sizeof m) ||
+        sl_sql_serde_new(&al, &src->value_format, &src->value_schema, &vs, m, sizeof m)) {
+        fail(errbuf, errlen, "%s: %s", src->name, m);
+        return SL_ERR_INVAL;
+    }
+    sl_consumed_t c = {.key_serde = ks, .value_serde = vs};
+    if (q->ts_slot >= 0)
+        c.timestamp_extractor = row_timestamp, c.timestamp_arg = q;
+    *stream = NULL, *table = NULL;
+    if (src->table)
+        *table = sl_table(s->topo, src->topic, &c, NULL);
+    else
+        *stream = sl_stream(s->topo, &src->topic, 1, &c);
+    if (!*stream && !*table) {
+        fail(errbuf, errlen, "%s", sl_topology_error(s->topo));
+        return SL_ERR_INVAL;
+    }
+    source_handle_t *h = realloc(s->sources, (s->nsources + 1) * sizeof *h);
+    if (!h)
+        return SL_ERR_NOMEM;
+    s->sources = h;
+    h[s->nsources++] = (source_handle_t){strdup(src->topic), *stream, *table};
+    return s->sources[s->nsources - 1].topic ? SL_OK : SL_ERR_NOMEM;
+}
+
+/* A WITH property of CREATE … AS SELECT, upper-cased name, as text. */
+static const char *with_prop(const sl_sql_stmt_t *stmt, const char *name, char *buf, size_t len)
+{
+    for (size_t i = 0; i < stmt->create.nprops; i++) {
+        const sl_sql_prop_t *p = stmt->create.props[i];
+        if (strcasecmp(p->name.s, name))
+            continue;
+        const sl_sql_expr_t *v = p->value;
+        if (v->kind == SL_SQL_EXPR_STRING)
+            return v->str.s;
+        if (v->kind == SL_SQL_EXPR_INT || v->kind == SL_SQL_EXPR_BIGINT) {
+            snprintf(buf, len, "%lld", (long long)v->i);
+            return buf;
+        }
+        if (v->kind == SL_SQL_EXPR_BOOL)
+            return v->b ? "true" : "false";
+    }
+    return NULL;
+}
+
+static sl_err_t unsupported(const sl_sql_query_t *qa, char *errbuf, size_t errlen)
+{
+    const char *what = qa->njoins           ? "JOIN"
+                       : qa->window         ? "WINDOW"
+                       : qa->ngroup_by      ? "GROUP BY"
+                       : qa->npartition_by  ? "PARTITION BY"
+                       : qa->having         ? "HAVING"
+                       : qa->has_limit      ? "LIMIT"
+                       : qa->emit == SL_SQL_EMIT_FINAL ? "EMIT FINAL"
+                                                       : NULL;
+    if (!what)
+        return SL_OK;
+    fail(errbuf, errlen, "line %u:%u: %s is not supported by Sluice's SQL compiler yet",
+         qa->pos.line, qa->pos.col, what);
+    return SL_ERR_UNSUPPORTED;
+}
+
+static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, char *errbuf,
+                              size_t errlen)
+{
+    int insert = stmt->kind == SL_SQL_STMT_INSERT_SELECT;
+    const sl_sql_query_t *qa = insert ? stmt->insert.query : stmt->create.query;
+    sl_err_t err = unsupported(qa, errbuf, errlen);
+    if (err)
+        return err;
+    const sl_sql_datasource_t *src = sl_sql_catalog_find(s->catalog, qa->from.name.s);
+    if (!src) {
+        fail(errbuf, errlen, "line %u:%u: %s does not exist.", qa->from.name.pos.line,
+             qa->from.name.pos.col, qa->from.name.s);
+        return SL_ERR_INVAL;
+    }
+    for (size_t i = 0; i < src->ncols; i++) {
+        if (src->cols[i].role == SL_SQL_ROLE_HEADERS || src->cols[i].role == SL_SQL_ROLE_HEADER) {
+            fail(errbuf, errlen, "%s: header columns are not supported in queries yet",
+                 src->name);
+            return SL_ERR_UNSUPPORTED;
+        }
+    }
+    sl_arena_t *a = &s->arena;
+    query_t *q = sl_arena_alloc(a, sizeof *q);
+    if (!q)
+        return SL_ERR_NOMEM;
+    memset(q, 0, sizeof *q);
+    char idbuf[64];
+    snprintf(idbuf, sizeof idbuf, "%s_%d", insert ? "INSERTQUERY" : stmt->create.table ? "CTAS" : "CSAS",
+             s->nqueries);
+    q->id = arena_str(a, idbuf);
+    q->nkey = src->key_schema.ncols;
+    q->nvalue = src->value_schema.ncols;
+    q->ts_slot = -1;
+    /* The scope: key columns, then value columns. */
+    const char *alias = qa->from.alias.s ? qa->from.alias.s : src->name;
+    size_t nc = q->nkey + q->nvalue;
+    sl_sql_scope_col_t *sc = sl_arena_alloc(a, (nc ? nc : 1) * sizeof *sc);
+    if (!sc)
+        return SL_ERR_NOMEM;
+    for (size_t i = 0; i < q->nkey; i++)
+        sc[i] = (sl_sql_scope_col_t){alias, src->key_schema.cols[i].name,
+                                     src->key_schema.cols[i].type, (uint32_t)i};
+    for (size_t i = 0; i < q->nvalue; i++) {
+        sc[q->nkey + i] = (sl_sql_scope_col_t){alias, src->value_schema.cols[i].name,
+                                               src->value_schema.cols[i].type,
+                                               (uint32_t)(q->nkey + i)};
+        if (src->timestamp && !strcmp(src->timestamp, src->value_schema.cols[i].name))
+            q->ts_slot = (int)(q->nkey + i);
+    }
+    if (src->timestamp && q->ts_slot < 0) {
+        fail(errbuf, errlen, "%s: the TIMESTAMP column must be a value column", src->name);
+        return SL_ERR_UNSUPPORTED;
+    }
+    if (src->timestamp_format) {
+        fail(errbuf, errlen, "%s: TIMESTAMP_FORMAT is not supported in queries yet", src->name);
+        return SL_ERR_UNSUPPORTED;
+    }
+    sl_sql_scope_t scope = {sc, nc, false};
+    sl_sql_error_t e;
+    if (qa->where) {
+        sl_sql_expr_opts_t o = {.clause = "WHERE", .catalog = s->catalog};
+        const sl_sql_type_t *t;
+        if (sl_sql_expr_compile(qa->where, &scope, &o, a, &q->where, &t, &e)) {
+            fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
+            return SL_ERR_INVAL;
+        }
+        if (t->base != SL_SQL_BOOLEAN) {
+            fail(errbuf, errlen, "line %u:%u: Type error in WHERE expression: Should evaluate to "
+                                 "boolean but is %s instead.",
+                 qa->where->pos.line, qa->where->pos.col, "not BOOLEAN");
+            return SL_ERR_INVAL;
+        }
+    }
+    /* The projection: each item a value column, except the source's key
+     * columns selected as they are, which stay the key. */
+    size_t cap = nc * 2 + qa->nitems + 1;
+    sl_sql_datasource_col_t *cols = sl_arena_alloc(a, cap * sizeof *cols);
+    const sl_sql_cexpr_t **out = sl_arena_alloc(a, cap * sizeof *out);
+    int *key_from = sl_arena_alloc(a, cap * sizeof *key_from);
+    if (!cols || !out || !key_from)
+        return SL_ERR_NOMEM;
+    size_t ncols = 0;
+    int anon = 0;
+    sl_sql_expr_opts_t o = {.clause = "SELECT", .catalog = s->catalog};
+    for (size_t i = 0; i < qa->nitems; i++) {
+        const sl_sql_select_item_t *it = qa->items[i];
+        if (it->kind == SL_SQL_SELECT_STAR || it->kind == SL_SQL_SELECT_SOURCE_STAR) {
+            for (size_t j = 0; j < nc; j++) {
+                if (j < q->nkey) {
+                    key_from[q->nkey_out++] = (int)j;
+                    cols[ncols++] = (sl_sql_datasource_col_t){sc[j].name, sc[j].type,
+                                                              SL_SQL_ROLE_KEY, NULL};
+                    continue;
+                }
+                sl_sql_expr_t ref = {.kind = SL_SQL_EXPR_COLUMN, .pos = it->pos, .height = 1};
+                ref.column.name.s = sc[j].name;
+                const sl_sql_type_t *t;
+                if (sl_sql_expr_compile(&ref, &scope, &o, a, &out[q->nout], &t, &e)) {
+                    fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
+                    return SL_ERR_INVAL;
+                }
+                q->nout++;
+                cols[ncols++] = (sl_sql_datasource_col_t){sc[j].name, t, SL_SQL_ROLE_VALUE, NULL};
+            }
+            continue;
+        }
+        if (it->kind != SL_SQL_SELECT_EXPR) {
+            fail(errbuf, errlen, "line %u:%u: this select item is not supported yet", it->pos.line,
+                 it->pos.col);
+            return SL_ERR_UNSUPPORTED;
+        }
+        const sl_sql_expr_t *x = it->expr;
+        /* A key column selected as it is (and not renamed) stays the key. */
+        if (x->kind == SL_SQL_EXPR_COLUMN && !it->alias.s) {
+            size_t j = 0;
+            for (; j < q->nkey; j++)
+                if (!strcmp(sc[j].name, x->column.name.s))
+                    break;
+            if (j < q->nkey) {
+                key_from[q->nkey_out++] = (int)j;
+                cols[ncols++] = (sl_sql_datasource_col_t){sc[j].name, sc[j].type,
+                                                          SL_SQL_ROLE_KEY, NULL};
+                continue;
+            }
+        }
+        const sl_sql_type_t *t;
+        if (sl_sql_expr_compile(x, &scope, &o, a, &out[q->nout], &t, &e)) {
+            fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
+            return SL_ERR_INVAL;
+        }
+        q->nout++;
+        char nm[64];
+        const char *name = it->alias.s;
+        if (!name && x->kind == SL_SQL_EXPR_COLUMN)
+            name = x->column.name.s;
+        else if (!name && x->kind == SL_SQL_EXPR_DEREF)
+            name = x->deref.field.s;
+        if (!name) {
+            snprintf(nm, sizeof nm, "KSQL_COL_%d", anon++);
+            name = nm;
+        }
+        for (size_t j = 0; j < ncols; j++) {
+            if (!strcmp(cols[j].name, name)) {
+                fail(errbuf, errlen, "line %u:%u: Duplicate column names: %s", it->pos.line,
+                     it->pos.col, name);
+                return SL_ERR_INVAL;
+            }
+        }
+        cols[ncols++] = (sl_sql_datasource_col_t){arena_str(a, name), t, SL_SQL_ROLE_VALUE, NULL};
+    }
+    if (q->nkey_out != q->nkey) {
+        fail(errbuf, errlen,
+             "Key missing from projection (ie, SELECT). The query used to build `%s` must "
+             "include the key columns %s in its projection (eg, SELECT %s...).",
+             insert ? stmt->insert.target.s : stmt->create.name.s,
+             q->nkey ? sc[0].name : "", q->nkey ? sc[0].name : "");
+        return SL_ERR_INVAL;
+    }
+    q->out = out;
+    q->key_from = key_from;
+
+    /* The target. */
+    const sl_sql_datasource_t *target = NULL;
+    sl_sql_datasource_t made = {0};
+    if (insert) {
+        target = sl_sql_catalog_find(s->catalog, stmt->insert.target.s);
+        if (!target) {
+            fail(errbuf, errlen, "%s does not exist.", stmt->insert.target.s);
+            return SL_ERR_INVAL;
+        }
+        if (target->table || src->table) {
+            fail(errbuf, errlen, "INSERT INTO can only be used to insert into a stream from a stream");
+            return SL_ERR_INVAL;
+        }
+        int same = target->value_schema.ncols == q->nout && target->key_schema.ncols == q->nkey_out;
+        for (size_t i = 0, v = 0, k = 0; same && i < ncols; i++) {
+            const sl_sql_column_t *tc = cols[i].role == SL_SQL_ROLE_KEY
+                                            ? &target->key_schema.cols[k++]
+                                            : &target->value_schema.cols[v++];
+            same = !strcmp(tc->name, cols[i].name) && sl_sql_type_equal(tc->type, cols[i].type);
+        }
+        if (!same) {
+            fail(errbuf, errlen, "Incompatible schema between results and sink.");
+            return SL_ERR_INVAL;
+        }
+    } else {
+        if (src->table != stmt->create.table) {
+            fail(errbuf, errlen, "Invalid result type. Your SELECT query produces a %s. Please "
+                                 "use CREATE %s AS SELECT statement instead.",
+                 src->table ? "TABLE" : "STREAM", src->table ? "TABLE" : "STREAM");
+            return SL_ERR_INVAL;
+        }
+        char b1[64];
+        const char *topic = with_prop(stmt, "KAFKA_TOPIC", b1, sizeof b1);
+        const char *fmt = with_prop(stmt, "FORMAT", b1, sizeof b1);
+        const char *kf = with_prop(stmt, "KEY_FORMAT", b1, sizeof b1);
+        const char *vf = with_prop(stmt, "VALUE_FORMAT", b1, sizeof b1);
+        made.name = stmt->create.name.s;
+        made.table = stmt->create.table;
+        made.cols = cols;
+        made.ncols = ncols;
+        made.topic = topic ? topic : stmt->create.name.s;
+        made.partitions = src->partitions;
+        made.key_format = src->key_format;
+        made.value_format = src->value_format;
+        char m[256];
+        if ((fmt && (sl_sql_format_kind_parse(fmt, &made.key_format.kind, m, sizeof m) ||
+                     sl_sql_format_kind_parse(fmt, &made.value_format.kind, m, sizeof m))) ||
+            (kf && sl_sql_format_kind_parse(kf, &made.key_format.kind, m, sizeof m)) ||
+            (vf && sl_sql_format_kind_parse(vf, &made.value_format.kind, m, sizeof m))) {
+            fail(errbuf, errlen, "%s", m);
+            return SL_ERR_INVAL;
+        }
+        made.sql = NULL;
+        if (sl_sql_catalog_find(s->catalog, made.name) && !stmt->create.or_replace) {
+            if (stmt->create.if_not_exists)
+                return SL_OK;
+            fail(errbuf, errlen, "Cannot add %s '%s': A %s with the same name already exists",
+                 made.table ? "table" : "stream", made.name, made.table ? "table" : "stream");
+            return SL_ERR_EXISTS;
+        }
+        if (sl_sql_catalog_topic_partitions(s->catalog, made.topic) < 0) {
+            char tb[256] = "";
+            if (sl_sql_catalog_topic_create(s->catalog, made.topic, made.partitions, tb,
+                                            sizeof tb)) {
+                fail(errbuf, errlen, "Could not create topic '%s': %s", made.topic, tb);
+                return SL_ERR_IO;
+            }
+        }
+        if ((err = sl_sql_catalog_add(s->catalog, &made, stmt->create.or_replace, errbuf, errlen)))
+            return err;
+        target = sl_sql_catalog_find(s->catalog, made.name);
+        char fm[512];
+        if (sl_sql_format_check(&target->key_format, &target->key_schema, fm, sizeof fm) ||
+            sl_sql_format_check(&target->value_format, &target->value_schema, fm, sizeof fm)) {
+            fail(errbuf, errlen, "%s", fm);
+            return SL_ERR_INVAL;
+        }
+    }
+    /* The topology: source, filter, projection, sink. */
+    sl_kstream_t *stream;
+    sl_ktable_t *table;
+    if ((err = source_for(s, src, q, &stream, &table, errbuf, errlen)))
+        return err;
+    sl_sql_alloc_t al = sl_sql_alloc_arena(a);
+    const sl_serde_t *ks, *vs;
+    char m[512];
+    if (sl_sql_serde_new(&al, &target->key_format, &target->key_schema, &ks, m, sizeof m) ||
+        sl_sql_serde_new(&al, &target->value_format, &target->value_schema, &vs, m, sizeof m)) {
+        fail(errbuf, errlen, "%s: %s", target->name, m);
+        return SL_ERR_INVAL;
+    }
+    sl_produced_t p = {.key_serde = ks, .value_serde = vs};
+    if (stream) {
+        if (q->where)
+            stream = sl_kstream_filter(stream, where_pass, q);
+        stream = sl_kstream_map(stream, stream_project, q);
+        /* The key is the source's (selected as it is): no repartition. */
+        sl_kstream_to(stream, target->topic, &p);
+    } else {
+        if (q->where)
+            table = sl_ktable_filter(table, where_pass, q, NULL);
+        table = sl_ktable_map_values(table, table_project, q, NULL);
+        sl_kstream_to(sl_ktable_to_stream(table), target->topic, &p);
+    }
+    if (sl_topology_error(s->topo)) {
+        fail(errbuf, errlen, "%s", sl_topology_error(s->topo));
+        return SL_ERR_INVAL;
+    }
+    s->nqueries++;
+    return SL_OK;
+}
+
+sl_err_t sl_sql_session_execute(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
+                                const char **message, char *errbuf, size_t errlen)
+{
+    const char *dummy;
+    if (!message)
+        message = &dummy;
+    *message = "";
+    if (errbuf && errlen)
+        errbuf[0] = 0;
+    if (!s || !stmt)
+        return SL_ERR_INVAL;
+    sl_err_t err;
+    switch (stmt->kind) {
+    case SL_SQL_STMT_CREATE_SOURCE:
+    case SL_SQL_STMT_DROP_SOURCE:
+    case SL_SQL_STMT_CREATE_TYPE:
+    case SL_SQL_STMT_DROP_TYPE:
+        return sl_sql_catalog_apply(s->catalog, stmt, message, errbuf, errlen);
+    case SL_SQL_STMT_CREATE_AS:
+    case SL_SQL_STMT_INSERT_SELECT:
+        err = compile_query(s, stmt, errbuf, errlen);
+        if (!err) {
+            snprintf(s->message, sizeof s->message, "Created query with ID %s_%d",
+                     stmt->kind == SL_SQL_STMT_INSERT_SELECT ? "INSERTQUERY"
+                     : stmt->create.table                     ? "CTAS"
+                                                              : "CSAS",
+                     s->nqueries - 1);
+            *message = s->message;
+        }
+        return err;
+    default:
+        fail(errbuf, errlen, "line %u:%u: %s statements are not supported by Sluice's SQL "
+                             "compiler yet",
+             stmt->pos.line, stmt->pos.col, sl_sql_stmt_kind_str(stmt->kind));
+        return SL_ERR_UNSUPPORTED;
+    }
+}

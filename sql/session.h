@@ -1,0 +1,43 @@
+/* session.h — statements in, topology out: a SQL session keeps the catalog
+ * and compiles persistent queries (CREATE STREAM/TABLE AS SELECT, INSERT
+ * INTO … SELECT) through the engine's public API into one topology, which a
+ * runner or the test driver then runs.
+ *
+ * First version: a query reads one stream or table; WHERE, projections of
+ * any expressions (key columns pass through). Joins, windows, GROUP BY and
+ * PARTITION BY are refused with a message saying so (issue 6 goes on).
+ *
+ * Threads: a session is built on one thread; the callbacks it installs in
+ * the topology run on stream threads and only read what compiling made. */
+#ifndef SL_SQL_SESSION_H
+#define SL_SQL_SESSION_H
+
+#include <sluice/streams.h>
+
+#include "sql/catalog.h"
+
+typedef struct sl_sql_session sl_sql_session_t;
+
+/** A session over catalog (borrowed: it must outlive the session) and a new
+ * topology. NULL when memory runs out. */
+sl_sql_session_t *sl_sql_session_new(sl_sql_catalog_t *catalog);
+
+/** Frees the session and its topology (stop whatever runs it first). NULL is
+ * a no-op. */
+void sl_sql_session_destroy(sl_sql_session_t *s);
+
+/** The topology the persistent queries so far compiled into (the session's). */
+sl_topology_t *sl_sql_session_topology(sl_sql_session_t *s);
+
+/** How many persistent queries the topology holds. */
+int sl_sql_session_queries(const sl_sql_session_t *s);
+
+/** Runs one statement: DDL through the catalog, CREATE … AS SELECT and
+ * INSERT INTO … SELECT into the topology. *message gets ksqlDB's answer
+ * (static or the session's). Errors: SL_ERR_INVAL (errbuf says why, in
+ * ksqlDB's words where it has them, with line:column), SL_ERR_EXISTS,
+ * SL_ERR_UNSUPPORTED (a statement or clause not compiled yet), SL_ERR_NOMEM. */
+sl_err_t sl_sql_session_execute(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
+                                const char **message, char *errbuf, size_t errlen);
+
+#endif
