@@ -3,9 +3,11 @@
  * INTO … SELECT) through the engine's public API into one topology, which a
  * runner or the test driver then runs.
  *
- * First version: a query reads one stream or table; WHERE, projections of
- * any expressions (key columns pass through). Joins, windows, GROUP BY and
- * PARTITION BY are refused with a message saying so (issue 6 goes on).
+ * So far: a query reads one stream or table; WHERE and projections of any
+ * expressions (key columns pass through); over a stream, GROUP BY any
+ * expressions with COUNT, SUM, AVG, MIN, MAX, LATEST_BY_OFFSET,
+ * EARLIEST_BY_OFFSET and HAVING, into a table. Joins, windows and PARTITION
+ * BY are refused with a message saying so (issue 6 goes on).
  *
  * Threads: a session is built on one thread; the callbacks it installs in
  * the topology run on stream threads and only read what compiling made. */
