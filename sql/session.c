@@ -1085,10 +1085,19 @@ static sl_err_t compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *stmt
         return err;
     if (q->where)
         stream = sl_kstream_filter(stream, where_pass, q);
+    /* Grouping by the source's key columns, in order, in the same key format:
+     * the records are keyed already — no repartition (ksqlDB does the same). */
+    int by_key = g->ngroup == q->nkey && src->key_format.kind == target->key_format.kind;
+    for (size_t i = 0; by_key && i < g->ngroup; i++) {
+        const sl_sql_expr_t *x = qa->group_by[i];
+        by_key = x->kind == SL_SQL_EXPR_COLUMN &&
+                 !strcmp(x->column.name.s, src->key_schema.cols[i].name);
+    }
     sl_grouped_t gr = {.key_serde = ks, .value_serde = srcvs};
     sl_materialized_t mat = {.key_serde = ks, .value_serde = ss};
-    table = sl_kgroupedstream_aggregate(sl_kstream_group_by(stream, group_key, g, &gr), agg_init,
-                                        agg_add, g, &mat);
+    sl_kgroupedstream_t *grouped = by_key ? sl_kstream_group_by_key(stream, &gr)
+                                          : sl_kstream_group_by(stream, group_key, g, &gr);
+    table = sl_kgroupedstream_aggregate(grouped, agg_init, agg_add, g, &mat);
     if (g->having)
         table = sl_ktable_filter(table, having_pass, g, NULL);
     table = sl_ktable_map_values(table, agg_project, g, NULL);
