@@ -81,6 +81,7 @@ typedef struct query {
     size_t nout;
     const int *key_from;          /* the target's key columns: source key slots */
     size_t nkey_out;
+    const sl_sql_cexpr_t **key_exprs; /* PARTITION BY: the new key, instead of key_from */
 } query_t;
 
 /* The source row as one slot vector: key columns, then value columns. */
@@ -155,8 +156,15 @@ static sl_err_t project(const query_t *q, sl_ctx_t *ctx, const void *key, const 
         if (sl_sql_expr_eval(q->out[i], row, pseudo, &fc, &vv[i]) != SL_OK)
             log_failure(q, ctx, "SELECT", msg);
     }
-    for (size_t i = 0; i < q->nkey_out; i++)
-        kv[i] = row[q->key_from[i]];
+    for (size_t i = 0; i < q->nkey_out; i++) {
+        if (!q->key_exprs) {
+            kv[i] = row[q->key_from[i]];
+            continue;
+        }
+        msg[0] = 0;
+        if (sl_sql_expr_eval(q->key_exprs[i], row, pseudo, &fc, &kv[i]) != SL_OK)
+            log_failure(q, ctx, "PARTITION BY", msg);
+    }
     *k = (sl_sql_row_t){q->nkey_out, kv};
     *v = (sl_sql_row_t){q->nout, vv};
     *okey = q->nkey_out ? k : NULL;
@@ -272,7 +280,7 @@ static sl_err_t unsupported(const sl_sql_query_t *qa, char *errbuf, size_t errle
 {
     const char *what = qa->njoins           ? "JOIN"
                        : qa->window         ? "WINDOW"
-                       : qa->npartition_by  ? "PARTITION BY"
+                       : qa->npartition_by && qa->ngroup_by ? "PARTITION BY with GROUP BY"
                        : qa->having && !qa->ngroup_by ? "HAVING without GROUP BY"
                        : qa->has_limit      ? "LIMIT"
                        : qa->emit == SL_SQL_EMIT_FINAL ? "EMIT FINAL"
@@ -676,6 +684,36 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
     }
     if (qa->ngroup_by)
         return compile_aggregate(s, stmt, src, qa, g, &scope, errbuf, errlen);
+    /* PARTITION BY: the new key's columns, in their order. */
+    size_t npk = qa->npartition_by;
+    const char **pk_name = NULL;
+    const sl_sql_type_t **pk_type = NULL;
+    int *pk_seen = NULL;
+    if (npk) {
+        if (src->table) {
+            fail(errbuf, errlen, "PARTITION BY is not supported on tables");
+            return SL_ERR_INVAL;
+        }
+        const sl_sql_cexpr_t **ke = sl_arena_alloc(a, npk * sizeof *ke);
+        pk_name = sl_arena_alloc(a, npk * sizeof *pk_name);
+        pk_type = sl_arena_alloc(a, npk * sizeof *pk_type);
+        pk_seen = sl_arena_alloc(a, npk * sizeof *pk_seen);
+        if (!ke || !pk_name || !pk_type || !pk_seen)
+            return SL_ERR_NOMEM;
+        sl_sql_expr_opts_t op = {.clause = "PARTITION BY", .catalog = s->catalog};
+        for (size_t i = 0; i < npk; i++) {
+            const sl_sql_expr_t *x = qa->partition_by[i];
+            if (sl_sql_expr_compile(x, &scope, &op, a, &ke[i], &pk_type[i], &e)) {
+                fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
+                return SL_ERR_INVAL;
+            }
+            char nm[32];
+            snprintf(nm, sizeof nm, "KSQL_COL_%zu", i);
+            pk_name[i] = arena_str(a, x->kind == SL_SQL_EXPR_COLUMN ? x->column.name.s : nm);
+            pk_seen[i] = 0;
+        }
+        q->key_exprs = ke;
+    }
     /* The projection: each item a value column, except the source's key
      * columns selected as they are, which stay the key. */
     size_t cap = nc * 2 + qa->nitems + 1;
@@ -691,7 +729,14 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         const sl_sql_select_item_t *it = qa->items[i];
         if (it->kind == SL_SQL_SELECT_STAR || it->kind == SL_SQL_SELECT_SOURCE_STAR) {
             for (size_t j = 0; j < nc; j++) {
-                if (j < q->nkey) {
+                size_t pk = 0;
+                while (pk < npk && strcmp(pk_name[pk], sc[j].name))
+                    pk++;
+                if (pk < npk) {
+                    pk_seen[pk]++; /* the new key: added in PARTITION BY order below */
+                    continue;
+                }
+                if (j < q->nkey && !npk) {
                     key_from[q->nkey_out++] = (int)j;
                     cols[ncols++] = (sl_sql_datasource_col_t){sc[j].name, sc[j].type,
                                                               SL_SQL_ROLE_KEY, NULL};
@@ -715,8 +760,23 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
             return SL_ERR_UNSUPPORTED;
         }
         const sl_sql_expr_t *x = it->expr;
+        /* With PARTITION BY, the partitioning columns selected as they are
+         * are the new key (added in PARTITION BY order below). */
+        if (npk && x->kind == SL_SQL_EXPR_COLUMN && !it->alias.s) {
+            size_t pk = 0;
+            while (pk < npk && strcmp(pk_name[pk], x->column.name.s))
+                pk++;
+            if (pk < npk) {
+                if (pk_seen[pk]++) {
+                    fail(errbuf, errlen, "line %u:%u: Duplicate column names: %s", it->pos.line,
+                         it->pos.col, pk_name[pk]);
+                    return SL_ERR_INVAL;
+                }
+                continue;
+            }
+        }
         /* A key column selected as it is (and not renamed) stays the key. */
-        if (x->kind == SL_SQL_EXPR_COLUMN && !it->alias.s) {
+        if (!npk && x->kind == SL_SQL_EXPR_COLUMN && !it->alias.s) {
             size_t j = 0;
             for (; j < q->nkey; j++)
                 if (!strcmp(sc[j].name, x->column.name.s))
@@ -753,7 +813,18 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         }
         cols[ncols++] = (sl_sql_datasource_col_t){arena_str(a, name), t, SL_SQL_ROLE_VALUE, NULL};
     }
-    if (q->nkey_out != q->nkey) {
+    for (size_t i = 0; i < npk; i++) {
+        if (!pk_seen[i]) {
+            fail(errbuf, errlen,
+                 "Key missing from projection (ie, SELECT). The query used to build `%s` must "
+                 "include the partitioning expression %s in its projection (eg, SELECT %s...).",
+                 insert ? stmt->insert.target.s : stmt->create.name.s, pk_name[i], pk_name[i]);
+            return SL_ERR_INVAL;
+        }
+        cols[ncols++] = (sl_sql_datasource_col_t){pk_name[i], pk_type[i], SL_SQL_ROLE_KEY, NULL};
+        q->nkey_out++;
+    }
+    if (!npk && q->nkey_out != q->nkey) {
         fail(errbuf, errlen,
              "Key missing from projection (ie, SELECT). The query used to build `%s` must "
              "include the key columns %s in its projection (eg, SELECT %s...).",
@@ -808,6 +879,10 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         made.partitions = src->partitions;
         made.key_format = src->key_format;
         made.value_format = src->value_format;
+        if (npk && (made.key_format.kind == SL_SQL_FORMAT_NONE ||
+                    (made.key_format.kind == SL_SQL_FORMAT_KAFKA && npk > 1)))
+            made.key_format.kind = npk > 1 ? SL_SQL_FORMAT_JSON : SL_SQL_FORMAT_KAFKA;
+        made.key_format.is_key = 1;
         char m[256];
         if ((fmt && (sl_sql_format_kind_parse(fmt, &made.key_format.kind, m, sizeof m) ||
                      sl_sql_format_kind_parse(fmt, &made.value_format.kind, m, sizeof m))) ||
