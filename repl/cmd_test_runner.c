@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sluice/sluice.h>
 
@@ -192,6 +193,30 @@ int sl__cmd_test_runner(int argc, char **argv)
             continue;
         }
         json_t *gk = NULL, *gv = NULL;
+        /* A windowed table's key: the key columns, then the window (time:
+         * start; session: end, start — 8 bytes big-endian each). */
+        size_t wbytes = sink->window == 1 ? 8 : sink->window == 2 ? 16 : 0;
+        int64_t wstart = 0, wend = 0;
+        int bad_window = wbytes && (got.key_null || got.key.len < wbytes);
+        if (wbytes && !bad_window) {
+            const uint8_t *w = got.key.data + got.key.len - wbytes;
+            if (sink->window == 1) {
+                wstart = (int64_t)sl_load_be64(w);
+                wend = wstart + sink->window_size;
+            } else {
+                wend = (int64_t)sl_load_be64(w);
+                wstart = (int64_t)sl_load_be64(w + 8);
+            }
+            got.key.len -= wbytes;
+        }
+        json_t *xw = x->window;
+        int window_differs =
+            bad_window ||
+            (xw && (json_integer_value(json_object_get(xw, "start")) != wstart ||
+                    json_integer_value(json_object_get(xw, "end")) != wend ||
+                    (json_is_string(json_object_get(xw, "type")) &&
+                     strcasecmp(json_string_value(json_object_get(xw, "type")),
+                                sink->window == 2 ? "session" : "time"))));
         if (sl_sql_test_decode(&sink->key_format, &sink->key_schema, got.key.data, got.key.len,
                                got.key_null, &gk, err, sizeof err) ||
             sl_sql_test_decode(&sink->value_format, &sink->value_schema, got.value.data,
@@ -199,10 +224,13 @@ int sl__cmd_test_runner(int argc, char **argv)
             printf("output %zu (topic %s): cannot read the record: %s\n", i, x->topic, err);
             rc = 1;
         } else if (!sl_sql_test_json_equal(x->key, gk) || !sl_sql_test_json_equal(x->value, gv) ||
-                   (x->has_timestamp && x->timestamp != got.timestamp)) {
+                   (x->has_timestamp && x->timestamp != got.timestamp) || window_differs) {
             printf("output %zu (topic %s) differs:\n", i, x->topic);
             print_record(stdout, "expected", x->key, x->value, x->timestamp, x->has_timestamp);
             print_record(stdout, "actual  ", gk, gv, got.timestamp, 1);
+            if (wbytes)
+                printf("  actual window: start=%lld end=%lld\n", (long long)wstart,
+                       (long long)wend);
             rc = 1;
         }
         json_decref(gk);

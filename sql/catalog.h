@@ -65,6 +65,10 @@ typedef struct sl_sql_datasource {
     const char *timestamp;        /* TIMESTAMP column, or NULL (the record's time) */
     const char *timestamp_format; /* TIMESTAMP_FORMAT, or NULL */
     const char *sql;              /* the statement text that made it */
+    int window;                   /* a windowed table: 0 no, 1 time windows, 2 session windows;
+                                   * its keys are the key columns then the window (Kafka
+                                   * Streams' windowed key layouts) */
+    int64_t window_size;          /* time windows: their size (ms) */
 } sl_sql_datasource_t;
 
 /** Topics through a client of the embedded broker or a cluster

@@ -280,7 +280,7 @@ static sl_err_t unsupported(const sl_sql_query_t *qa, char *errbuf, size_t errle
 {
     const char *what = qa->njoins > 1       ? "a JOIN of more than two sources"
                        : qa->njoins && (qa->ngroup_by || qa->npartition_by) ? "JOIN with GROUP BY or PARTITION BY"
-                       : qa->window         ? "WINDOW"
+                       : qa->window && !qa->ngroup_by ? "WINDOW without GROUP BY"
                        : qa->npartition_by && qa->ngroup_by ? "PARTITION BY with GROUP BY"
                        : qa->having && !qa->ngroup_by ? "HAVING without GROUP BY"
                        : qa->has_limit      ? "LIMIT"
@@ -323,6 +323,7 @@ typedef struct gquery {
     sl_arena_t *arena;
     const sl_sql_scope_t *value_scope;
     const sl_sql_catalog_t *catalog;
+    int window; /* 0, 1 time windows, 2 session windows: keys are sl_windowed_t */
 } gquery_t;
 
 static sl_sql_fn_ctx_t fn_ctx(sl_ctx_t *ctx, sl_sql_alloc_t *al, char *msg, size_t len)
@@ -447,6 +448,63 @@ static const void *agg_add(void *arg, sl_ctx_t *ctx, const void *key, const void
     return st;
 }
 
+/* Session windows: two sessions' states merged when a record bridges them. */
+static const void *agg_merge(void *arg, sl_ctx_t *ctx, const void *key, const void *agg1,
+                             const void *agg2)
+{
+    const gquery_t *g = arg;
+    const sl_sql_row_t *x = agg1, *y = agg2;
+    sl_sql_row_t *st = sl_ctx_alloc(ctx, sizeof *st);
+    sl_sql_value_t *v = sl_ctx_alloc(ctx, (g->nstate ? g->nstate : 1) * sizeof *v);
+    if (!st || !v || !x || !y || x->n != g->nstate || y->n != g->nstate) {
+        sl_ctx_fail(ctx, SL_ERR_PROCESSING, "bad aggregate state");
+        return NULL;
+    }
+    sl_sql_alloc_t al = sl_sql_alloc_mem(sl_ctx_mem(ctx));
+    memcpy(v, x->values, g->nstate * sizeof *v);
+    for (size_t i = 0; i < g->naggs; i++) {
+        const agg_spec_t *a = &g->aggs[i];
+        sl_sql_value_t *s = &v[a->state];
+        const sl_sql_value_t *o = &y->values[a->state];
+        switch (a->kind) {
+        case AGG_COUNT:
+            s->u.i64 += o->u.i64;
+            break;
+        case AGG_AVG:
+            s->u.d += o->u.d;
+            v[a->state + 1].u.i64 += y->values[a->state + 1].u.i64;
+            break;
+        case AGG_SUM:
+            if (s->base == SL_SQL_INT)
+                s->u.i32 = (int32_t)((uint32_t)s->u.i32 + (uint32_t)o->u.i32);
+            else if (s->base == SL_SQL_BIGINT)
+                s->u.i64 = (int64_t)((uint64_t)s->u.i64 + (uint64_t)o->u.i64);
+            else
+                s->u.d += o->u.d;
+            break;
+        case AGG_MIN:
+        case AGG_MAX: {
+            if (o->is_null)
+                break;
+            int c = s->is_null ? 0 : sl_sql_value_compare(o, s);
+            if (s->is_null || (a->kind == AGG_MIN ? c < 0 : c > 0))
+                sl_sql_value_copy(&al, o, s);
+            break;
+        }
+        case AGG_LATEST: /* agg2 is the later session */
+            if (!o->is_null)
+                sl_sql_value_copy(&al, o, s);
+            break;
+        case AGG_EARLIEST:
+            if (s->is_null)
+                sl_sql_value_copy(&al, o, s);
+            break;
+        }
+    }
+    *st = (sl_sql_row_t){g->nstate, v};
+    return st;
+}
+
 /* The result scope's row: the group's key values, then the aggregates. */
 static sl_sql_value_t *result_row(sl_ctx_t *ctx, const gquery_t *g, const sl_sql_row_t *key,
                                   const sl_sql_row_t *state)
@@ -470,13 +528,27 @@ static sl_sql_value_t *result_row(sl_ctx_t *ctx, const gquery_t *g, const sl_sql
     return r;
 }
 
+/* A windowed table's key: the group's key row and WINDOWSTART/WINDOWEND. */
+static const sl_sql_row_t *group_of(const gquery_t *g, const void *key, sl_sql_value_t *pseudo)
+{
+    if (!g->window)
+        return key;
+    const sl_windowed_t *w = key;
+    if (!w)
+        return NULL;
+    pseudo[SL_SQL_PSEUDO_WINDOWSTART] = sl_sql_value_bigint(w->start);
+    pseudo[SL_SQL_PSEUDO_WINDOWEND] = sl_sql_value_bigint(w->end);
+    return w->key;
+}
+
 static int having_pass(void *arg, sl_ctx_t *ctx, const void *key, const void *value)
 {
     const gquery_t *g = arg;
-    sl_sql_value_t *r = result_row(ctx, g, key, value), pseudo[SL_SQL_PSEUDO_COUNT];
+    sl_sql_value_t pseudo[SL_SQL_PSEUDO_COUNT];
+    pseudo_of(ctx, pseudo);
+    sl_sql_value_t *r = result_row(ctx, g, group_of(g, key, pseudo), value);
     if (!r)
         return 0;
-    pseudo_of(ctx, pseudo);
     sl_sql_alloc_t al;
     char msg[256] = "";
     sl_sql_fn_ctx_t fc = fn_ctx(ctx, &al, msg, sizeof msg);
@@ -489,12 +561,13 @@ static int having_pass(void *arg, sl_ctx_t *ctx, const void *key, const void *va
 static const void *agg_project(void *arg, sl_ctx_t *ctx, const void *key, const void *value)
 {
     const gquery_t *g = arg;
-    sl_sql_value_t *r = result_row(ctx, g, key, value), pseudo[SL_SQL_PSEUDO_COUNT];
+    sl_sql_value_t pseudo[SL_SQL_PSEUDO_COUNT];
+    pseudo_of(ctx, pseudo);
+    sl_sql_value_t *r = result_row(ctx, g, group_of(g, key, pseudo), value);
     sl_sql_row_t *out = sl_ctx_alloc(ctx, sizeof *out);
     sl_sql_value_t *ov = sl_ctx_alloc(ctx, (g->nout ? g->nout : 1) * sizeof *ov);
     if (!r || !out || !ov)
         return NULL;
-    pseudo_of(ctx, pseudo);
     sl_sql_alloc_t al;
     char msg[256];
     sl_sql_fn_ctx_t fc = fn_ctx(ctx, &al, msg, sizeof msg);
@@ -1381,7 +1454,8 @@ static sl_err_t compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *stmt
     sl_sql_scope_t value_scope = {vc, q->nvalue, false};
     g->value_scope = &value_scope;
     /* SELECT and HAVING over the GROUP BY columns and the aggregates. */
-    sl_sql_scope_t result = {rc, g->ngroup, false};
+    sl_sql_scope_t result = {rc, g->ngroup, qa->window != NULL};
+    g->window = !qa->window ? 0 : qa->window->kind == SL_SQL_WINDOW_SESSION ? 2 : 1;
     sl_sql_expr_opts_t os = {.clause = "SELECT", .on_aggregate = on_aggregate, .agg_arg = g,
                              .catalog = s->catalog};
     g->out = sl_arena_alloc(a, (qa->nitems + 1) * sizeof *g->out);
@@ -1476,6 +1550,8 @@ static sl_err_t compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *stmt
     made.table = 1;
     made.cols = cols;
     made.ncols = g->ngroup + ncols;
+    made.window = g->window;
+    made.window_size = qa->window ? sl_sql_duration_ms(&qa->window->size) : 0;
     made.topic = topic ? topic : stmt->create.name.s;
     made.partitions = src->partitions;
     made.key_format = src->key_format;
@@ -1542,11 +1618,38 @@ static sl_err_t compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *stmt
     sl_materialized_t mat = {.key_serde = ks, .value_serde = ss};
     sl_kgroupedstream_t *grouped = by_key ? sl_kstream_group_by_key(stream, &gr)
                                           : sl_kstream_group_by(stream, group_key, g, &gr);
-    table = sl_kgroupedstream_aggregate(grouped, agg_init, agg_add, g, &mat);
+    const sl_serde_t *sink_ks = ks;
+    if (!qa->window) {
+        table = sl_kgroupedstream_aggregate(grouped, agg_init, agg_add, g, &mat);
+    } else {
+        const sl_sql_window_t *w = qa->window;
+        sl_serde_t *wks = sl_arena_alloc(a, sizeof *wks);
+        if (!wks)
+            return SL_ERR_NOMEM;
+        if (w->retention.set)
+            mat.retention_ms = sl_sql_duration_ms(&w->retention);
+        int64_t grace = w->grace.set ? sl_sql_duration_ms(&w->grace) : 0;
+        if (w->kind == SL_SQL_WINDOW_SESSION) {
+            sl_session_windows_t sw = {.gap_ms = sl_sql_duration_ms(&w->size), .grace_ms = grace};
+            table = sl_swstream_aggregate(sl_kgroupedstream_windowed_by_session(grouped, &sw),
+                                          agg_init, agg_add, agg_merge, g, &mat);
+            *wks = sl_serde_session_windowed(ks);
+        } else {
+            sl_time_windows_t tw = {.size_ms = sl_sql_duration_ms(&w->size),
+                                    .advance_ms = w->kind == SL_SQL_WINDOW_HOPPING
+                                                      ? sl_sql_duration_ms(&w->advance)
+                                                      : 0,
+                                    .grace_ms = grace};
+            table = sl_twstream_aggregate(sl_kgroupedstream_windowed_by(grouped, &tw), agg_init,
+                                          agg_add, g, &mat);
+            *wks = sl_serde_time_windowed(ks, tw.size_ms);
+        }
+        sink_ks = wks;
+    }
     if (g->having)
         table = sl_ktable_filter(table, having_pass, g, NULL);
     table = sl_ktable_map_values(table, agg_project, g, NULL);
-    sl_produced_t p = {.key_serde = ks, .value_serde = vs};
+    sl_produced_t p = {.key_serde = sink_ks, .value_serde = vs};
     sl_kstream_to(sl_ktable_to_stream(table), target->topic, &p);
     if (sl_topology_error(s->topo)) {
         fail(errbuf, errlen, "%s", sl_topology_error(s->topo));

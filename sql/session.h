@@ -6,9 +6,10 @@
  * So far: a query reads one stream or table; WHERE and projections of any
  * expressions (key columns pass through); over a stream, GROUP BY any
  * expressions with COUNT, SUM, AVG, MIN, MAX, LATEST_BY_OFFSET,
- * EARLIEST_BY_OFFSET and HAVING, into a table; PARTITION BY on a stream;
+ * EARLIEST_BY_OFFSET and HAVING, into a table, also in tumbling, hopping
+ * and session windows; PARTITION BY on a stream;
  * stream-table INNER and LEFT joins on the table's key. Other joins and
- * windows are refused with a message saying so (issue 6 goes on).
+ * EMIT FINAL are refused with a message saying so (issue 6 goes on).
  *
  * Threads: a session is built on one thread; the callbacks it installs in
  * the topology run on stream threads and only read what compiling made. */
