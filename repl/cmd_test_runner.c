@@ -153,6 +153,18 @@ int sl__cmd_test_runner(int argc, char **argv)
         goto done;
     }
     sl_buf_t kb = SL_BUF_INIT, vb = SL_BUF_INIT;
+    /* INSERT INTO … VALUES records first, in statement order. */
+    size_t nins;
+    const sl_sql_insert_t *ins = sl_sql_session_inserts(sess, &nins);
+    for (size_t i = 0; i < nins; i++) {
+        sl_err_t e = sl_test_driver_pipe(d, ins[i].topic, ins[i].key.data ? &ins[i].key : NULL,
+                                         ins[i].value.data ? &ins[i].value : NULL,
+                                         ins[i].timestamp >= 0 ? ins[i].timestamp : 0);
+        if (e && e != SL_ERR_UNKNOWN_TOPIC) {
+            fprintf(stderr, "sluice test-runner: INSERT %zu: %s\n", i, sl_test_driver_last_error(d));
+            goto done_bufs;
+        }
+    }
     for (size_t i = 0; i < in.n; i++) {
         const sl_sql_test_record_t *r = &in.v[i];
         const sl_sql_datasource_t *src = by_topic(cat, r->topic);

@@ -26,6 +26,8 @@ struct sl_sql_session {
     size_t nsources;
     int nqueries;
     char message[256];
+    sl_sql_insert_t *inserts; /* from INSERT … VALUES, bytes in the arena */
+    size_t ninserts, inserts_cap;
 };
 
 static void fail(char *errbuf, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -62,9 +64,18 @@ void sl_sql_session_destroy(sl_sql_session_t *s)
     for (size_t i = 0; i < s->nsources; i++)
         free(s->sources[i].topic);
     free(s->sources);
+    free(s->inserts);
     sl_arena_free(&s->arena);
     free(s);
 }
+
+const sl_sql_insert_t *sl_sql_session_inserts(sl_sql_session_t *s, size_t *n)
+{
+    *n = s->ninserts;
+    return s->inserts;
+}
+
+void sl_sql_session_clear_inserts(sl_sql_session_t *s) { s->ninserts = 0; }
 
 sl_topology_t *sl_sql_session_topology(sl_sql_session_t *s) { return s->topo; }
 int sl_sql_session_queries(const sl_sql_session_t *s) { return s->nqueries; }
@@ -1659,6 +1670,135 @@ static sl_err_t compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *stmt
     return SL_OK;
 }
 
+/* ---- INSERT INTO … VALUES ----------------------------------------------------------------------------- */
+
+static sl_err_t insert_values(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, char *errbuf,
+                              size_t errlen)
+{
+    const sl_sql_datasource_t *t = sl_sql_catalog_find(s->catalog, stmt->insert.target.s);
+    if (!t) {
+        fail(errbuf, errlen, "Cannot insert values into an unknown stream/table: %s",
+             stmt->insert.target.s);
+        return SL_ERR_INVAL;
+    }
+    if (t->read_only) {
+        fail(errbuf, errlen, "Cannot insert values into read-only %s: %s",
+             t->table ? "table" : "stream", t->name);
+        return SL_ERR_INVAL;
+    }
+    if (t->window) {
+        fail(errbuf, errlen, "Cannot insert values into windowed %s: %s", "table", t->name);
+        return SL_ERR_INVAL;
+    }
+    /* The columns given: as listed, or every column in declaration order. */
+    size_t n = stmt->insert.ncolumns ? stmt->insert.ncolumns : t->ncols;
+    if (n != stmt->insert.nvalues) {
+        fail(errbuf, errlen, "Expected number columns and values to match: %zu, %zu", n,
+             stmt->insert.nvalues);
+        return SL_ERR_INVAL;
+    }
+    sl_arena_t *a = &s->arena;
+    sl_sql_alloc_t al = sl_sql_alloc_arena(a);
+    sl_sql_value_t *kv = sl_arena_alloc(a, (t->key_schema.ncols + 1) * sizeof *kv);
+    sl_sql_value_t *vv = sl_arena_alloc(a, (t->value_schema.ncols + 1) * sizeof *vv);
+    if (!kv || !vv)
+        return SL_ERR_NOMEM;
+    for (size_t i = 0; i < t->key_schema.ncols; i++)
+        kv[i] = sl_sql_value_null(t->key_schema.cols[i].type);
+    for (size_t i = 0; i < t->value_schema.ncols; i++)
+        vv[i] = sl_sql_value_null(t->value_schema.cols[i].type);
+    int64_t ts = -1;
+    sl_sql_scope_t none = {NULL, 0, false};
+    sl_sql_expr_opts_t o = {.clause = "VALUES", .catalog = s->catalog};
+    for (size_t i = 0; i < n; i++) {
+        const char *name = stmt->insert.ncolumns ? stmt->insert.columns[i].s : t->cols[i].name;
+        const sl_sql_expr_t *x = stmt->insert.values[i];
+        const sl_sql_cexpr_t *ce;
+        const sl_sql_type_t *from;
+        sl_sql_error_t e;
+        if (sl_sql_expr_compile(x, &none, &o, a, &ce, &from, &e)) {
+            fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
+            return SL_ERR_INVAL;
+        }
+        char msg[256] = "";
+        sl_sql_fn_ctx_t fc = {.al = &al, .errbuf = msg, .errlen = sizeof msg};
+        sl_sql_value_t v;
+        if (sl_sql_expr_eval(ce, NULL, NULL, &fc, &v)) {
+            fail(errbuf, errlen, "line %u:%u: %s", x->pos.line, x->pos.col, msg);
+            return SL_ERR_INVAL;
+        }
+        if (!strcmp(name, "ROWTIME")) {
+            const sl_sql_type_t *bt = sl_sql_type_prim(SL_SQL_BIGINT);
+            sl_sql_value_t tv;
+            if (v.is_null || sl_sql_cast(&al, from, &v, bt, &tv, msg, sizeof msg)) {
+                fail(errbuf, errlen, "ROWTIME must be a BIGINT: %s", msg);
+                return SL_ERR_INVAL;
+            }
+            ts = tv.u.i64;
+            continue;
+        }
+        sl_sql_value_t *dst = NULL;
+        const sl_sql_type_t *to = NULL;
+        for (size_t k = 0; !dst && k < t->key_schema.ncols; k++)
+            if (!strcmp(t->key_schema.cols[k].name, name))
+                dst = &kv[k], to = t->key_schema.cols[k].type;
+        for (size_t k = 0; !dst && k < t->value_schema.ncols; k++)
+            if (!strcmp(t->value_schema.cols[k].name, name))
+                dst = &vv[k], to = t->value_schema.cols[k].type;
+        if (!dst) {
+            fail(errbuf, errlen, "Column name %s does not exist.", name);
+            return SL_ERR_INVAL;
+        }
+        if (v.is_null) {
+            *dst = sl_sql_value_null(to);
+        } else if (sl_sql_type_equal(from, to)) {
+            *dst = v;
+        } else if (sl_sql_cast(&al, from, &v, to, dst, msg, sizeof msg)) {
+            fail(errbuf, errlen, "Expected type %s for field %s but got %s", "the column's",
+                 name, msg);
+            return SL_ERR_INVAL;
+        }
+    }
+    sl_sql_row_t krow = {t->key_schema.ncols, kv}, vrow = {t->value_schema.ncols, vv};
+    sl_buf_t kb = SL_BUF_INIT, vb = SL_BUF_INIT;
+    int knull = 1, vnull = 1;
+    char m[512];
+    sl_err_t err = SL_OK;
+    if (t->key_schema.ncols &&
+        (err = sl_sql_row_serialize(&t->key_format, &t->key_schema, &krow, &kb, &knull, m,
+                                    sizeof m)))
+        fail(errbuf, errlen, "%s", m);
+    if (!err && (err = sl_sql_row_serialize(&t->value_format, &t->value_schema, &vrow, &vb,
+                                            &vnull, m, sizeof m)))
+        fail(errbuf, errlen, "%s", m);
+    if (!err && s->ninserts == s->inserts_cap) {
+        size_t cap = s->inserts_cap ? s->inserts_cap * 2 : 8;
+        sl_sql_insert_t *p = realloc(s->inserts, cap * sizeof *p);
+        if (!p)
+            err = SL_ERR_NOMEM;
+        else
+            s->inserts = p, s->inserts_cap = cap;
+    }
+    if (!err) {
+        sl_sql_insert_t *r = &s->inserts[s->ninserts++];
+        r->topic = arena_str(a, t->topic);
+        r->key = knull ? (sl_bytes_t){0}
+                       : (sl_bytes_t){sl_arena_memdup(a, kb.data ? kb.data : (const uint8_t *)"",
+                                                      kb.len ? kb.len : 1),
+                                      kb.len};
+        r->value = vnull ? (sl_bytes_t){0}
+                         : (sl_bytes_t){sl_arena_memdup(a, vb.data ? vb.data : (const uint8_t *)"",
+                                                        vb.len ? vb.len : 1),
+                                        vb.len};
+        r->timestamp = ts;
+        if (!r->topic || (!knull && !r->key.data) || (!vnull && !r->value.data))
+            err = SL_ERR_NOMEM;
+    }
+    sl_buf_free(&kb);
+    sl_buf_free(&vb);
+    return err;
+}
+
 sl_err_t sl_sql_session_execute(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                                 const char **message, char *errbuf, size_t errlen)
 {
@@ -1688,6 +1828,11 @@ sl_err_t sl_sql_session_execute(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                      s->nqueries - 1);
             *message = s->message;
         }
+        return err;
+    case SL_SQL_STMT_INSERT_VALUES:
+        err = insert_values(s, stmt, errbuf, errlen);
+        if (!err)
+            *message = "Inserted";
         return err;
     default:
         fail(errbuf, errlen, "line %u:%u: %s statements are not supported by Sluice's SQL "

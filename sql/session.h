@@ -44,4 +44,20 @@ int sl_sql_session_queries(const sl_sql_session_t *s);
 sl_err_t sl_sql_session_execute(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                                 const char **message, char *errbuf, size_t errlen);
 
+/** A record INSERT INTO … VALUES made: bytes in the target's formats. */
+typedef struct sl_sql_insert {
+    const char *topic;
+    sl_bytes_t key, value; /* data NULL: Kafka's null */
+    int64_t timestamp;     /* -1: now */
+} sl_sql_insert_t;
+
+/** The records INSERT INTO … VALUES statements made since the last call, in
+ * order (the session's, valid until its next statement); *n gets how many.
+ * Whoever runs the session writes them to their topics (the test runner
+ * pipes them before the inputs, as ksqlDB's does). */
+const sl_sql_insert_t *sl_sql_session_inserts(sl_sql_session_t *s, size_t *n);
+
+/** Forgets the records sl_sql_session_inserts gave. */
+void sl_sql_session_clear_inserts(sl_sql_session_t *s);
+
 #endif
