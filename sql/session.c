@@ -295,7 +295,7 @@ static sl_err_t unsupported(const sl_sql_query_t *qa, char *errbuf, size_t errle
                        : qa->npartition_by && qa->ngroup_by ? "PARTITION BY with GROUP BY"
                        : qa->having && !qa->ngroup_by ? "HAVING without GROUP BY"
                        : qa->has_limit      ? "LIMIT"
-                       : qa->emit == SL_SQL_EMIT_FINAL ? "EMIT FINAL"
+                       : qa->emit == SL_SQL_EMIT_FINAL && !qa->window ? "EMIT FINAL without WINDOW"
                                                        : NULL;
     if (!what)
         return SL_OK;
@@ -1656,6 +1656,11 @@ static sl_err_t compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *stmt
             *wks = sl_serde_time_windowed(ks, tw.size_ms);
         }
         sink_ks = wks;
+        /* EMIT FINAL: one result per window, when it closes. */
+        if (qa->emit == SL_SQL_EMIT_FINAL) {
+            sl_suppressed_t sup = {.until_window_closes = 1};
+            table = sl_ktable_suppress(table, &sup);
+        }
     }
     if (g->having)
         table = sl_ktable_filter(table, having_pass, g, NULL);
