@@ -1,0 +1,123 @@
+/* session_int.h — what the parts of the SQL compiler share: the session, a
+ * compiled query's layout, the per-record building blocks, and the compile
+ * steps each file adds (session.c: single-source queries and INSERT VALUES;
+ * session_agg.c: GROUP BY and aggregates; session_join.c: joins). */
+#ifndef SL_SQL_SESSION_INT_H
+#define SL_SQL_SESSION_INT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sql/catalog.h"
+#include "sql/expr.h"
+#include "sql/session.h"
+#include "sql/sql_parse.h"
+
+typedef struct source_handle {
+    char *topic;
+    sl_kstream_t *stream; /* one of these */
+    sl_ktable_t *table;
+} source_handle_t;
+
+struct sl_sql_session {
+    sl_sql_catalog_t *catalog;
+    sl_topology_t *topo;
+    sl_arena_t arena; /* what the topology's callbacks read: lives as long as it */
+    source_handle_t *sources;
+    size_t nsources;
+    int nqueries;
+    char message[256];
+    sl_sql_insert_t *inserts; /* from INSERT … VALUES, bytes in the arena */
+    size_t ninserts, inserts_cap;
+};
+
+/* A compiled query: what its callbacks read. */
+typedef struct query {
+    const char *id;
+    size_t nkey, nvalue;          /* the source's key and value columns (slots in that order) */
+    int ts_slot;                  /* the source's TIMESTAMP column, or -1 */
+    const sl_sql_cexpr_t *where;  /* NULL: none */
+    const sl_sql_cexpr_t **out;   /* the target's value columns */
+    size_t nout;
+    const int *key_from;          /* the target's key columns: source key slots */
+    size_t nkey_out;
+    const sl_sql_cexpr_t **key_exprs; /* PARTITION BY: the new key, instead of key_from */
+} query_t;
+
+typedef enum agg_kind { AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_LATEST, AGG_EARLIEST } agg_kind_t;
+
+typedef struct agg_spec {
+    agg_kind_t kind;
+    const sl_sql_cexpr_t *arg; /* NULL: COUNT(*) */
+    const sl_sql_type_t *type; /* the result's */
+    size_t state;              /* its first state slot (AVG has two: sum, count) */
+} agg_spec_t;
+
+typedef struct gquery {
+    query_t q;                    /* id, source layout, WHERE */
+    const sl_sql_cexpr_t **group; /* over the source's key + value slots */
+    size_t ngroup;
+    agg_spec_t *aggs;
+    size_t naggs, aggs_cap;
+    size_t nstate;
+    const sl_sql_cexpr_t *having; /* over the result scope */
+    const sl_sql_cexpr_t **out;   /* the target's value columns, over the result scope */
+    size_t nout;
+    sl_arena_t *arena;
+    const sl_sql_scope_t *value_scope;
+    const sl_sql_catalog_t *catalog;
+    int window; /* 0, 1 time windows, 2 session windows: keys are sl_windowed_t */
+} gquery_t;
+
+/* ---- building blocks (session.c) ---- */
+
+/** Writes a message into errbuf (printf-style); NULL errbuf is fine. */
+void sl__sqls_fail(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** A copy of s in the arena (NULL for NULL or no memory). */
+char *sl__sqls_arena_str(sl_arena_t *a, const char *s);
+
+/** The source row as one slot vector (q's key columns, then its value
+ * columns) in the record's memory; NULL when memory runs out. */
+sl_sql_value_t *sl__sqls_slots(sl_ctx_t *ctx, const query_t *q, const sl_sql_row_t *key,
+                               const sl_sql_row_t *value);
+
+/** The record's pseudo-columns (SL_SQL_PSEUDO_COUNT values; windows NULL). */
+void sl__sqls_pseudo_of(sl_ctx_t *ctx, sl_sql_value_t *p);
+
+/** Traces a run-time failure of an expression of q on the current record. */
+void sl__sqls_log_failure(const query_t *q, sl_ctx_t *ctx, const char *what, const char *msg);
+
+/** Engine callbacks over a query_t (arg): WHERE, the projection of a stream
+ * (new key and value) and of a table (value), and the source's TIMESTAMP. */
+int sl__sqls_where_pass(void *arg, sl_ctx_t *ctx, const void *key, const void *value);
+void sl__sqls_stream_project(void *arg, sl_ctx_t *ctx, const void *key, const void *value,
+                             const void **out_key, const void **out_value);
+const void *sl__sqls_table_project(void *arg, sl_ctx_t *ctx, const void *key, const void *value);
+int64_t sl__sqls_row_timestamp(void *arg, const void *key, const void *value, int64_t record_ts,
+                               int64_t partition_time);
+
+/** The engine source of a stream or table (one per topic in a topology). */
+sl_err_t sl__sqls_source_for(sl_sql_session_t *s, const sl_sql_datasource_t *src, query_t *q,
+                             sl_kstream_t **stream, sl_ktable_t **table, char *errbuf,
+                             size_t errlen);
+
+/** A WITH property of CREATE … AS SELECT as text (NULL when absent). */
+const char *sl__sqls_with_prop(const sl_sql_stmt_t *stmt, const char *name, char *buf, size_t len);
+
+/* ---- compile steps ---- */
+
+/** GROUP BY (session_agg.c): g holds the source layout and WHERE already. */
+sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
+                                    const sl_sql_datasource_t *src, const sl_sql_query_t *qa,
+                                    gquery_t *g, const sl_sql_scope_t *scope, char *errbuf,
+                                    size_t errlen);
+
+/** A query with a JOIN (session_join.c). */
+sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
+                               const sl_sql_datasource_t *left, const sl_sql_query_t *qa,
+                               char *errbuf, size_t errlen);
+
+#endif
