@@ -122,7 +122,7 @@ static const sl_serde_t *change_serde(sl_topology_t *t, const sl_serde_t *inner)
 {
     sl_serde_t *s = sl__topo_alloc(t, sizeof *s);
     if (s)
-        *s = (sl_serde_t){"change", change_ser, change_de, inner, 0};
+        *s = (sl_serde_t){"change", change_ser, change_de, inner, 0, NULL};
     return s;
 }
 

@@ -366,6 +366,7 @@ struct sl_task {
     int32_t (*partitions)(void *opaque, const char *topic); /* for custom partitioners */
     void *collect_opaque;
     int continue_on_deser_error;
+    char plog_topic[256]; /* processing.log.topic, or "" */
     int64_t cache_max_bytes; /* the budget of cache_used: cache.max.bytes.buffering's
                               * share of the owner (a stream thread) */
     int64_t cache_bytes;     /* bytes this task's caches hold */
@@ -414,6 +415,10 @@ sl_err_t sl__task_flush(sl_task_t *task);
 
 /** The owner's next write transaction. */
 void sl__task_set_txn(sl_task_t *task, sl_state_txn_t *txn);
+
+/** Where the task writes its processing log (processing.log.topic; NULL or
+ * "": nowhere but the trace). */
+void sl__task_set_processing_log(sl_task_t *task, const char *topic);
 
 /** The owner's next read transaction on the global stores' environment
  * (sl_streams: renewed at each commit, so global tables move on). */

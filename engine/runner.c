@@ -356,6 +356,15 @@ static sl_err_t setup_topics(sl_streams_t *app, sl_lc_t *lc, char *errbuf, size_
             }
         }
     }
+    const char *plog = sl_config_get(app->cfg, "processing.log.topic");
+    if (plog && *plog) {
+        int32_t parts;
+        if (sl_lc_partition_count(lc, plog, &parts) == SL_ERR_UNKNOWN_TOPIC) {
+            sl_err_t err = create_topic(lc, plog, 1, 0, errbuf, errlen);
+            if (err)
+                return err;
+        }
+    }
     for (int i = 0; i < t->nstores; i++) {
         sl_store_t *st = t->stores[i];
         if (!st->logging || st->subtopology < 0)
@@ -680,6 +689,7 @@ static sl_err_t task_open(sthread_t *th, int sub, int32_t partition, rtask_t **o
                             errbuf, errlen)))
         goto fail;
     rt->task->cache_used = &th->cache_used; /* one budget per thread, as Kafka's ThreadCache */
+    sl__task_set_processing_log(rt->task, sl_config_get(app->cfg, "processing.log.topic"));
     if ((err = restore_task(th, rt, errbuf, errlen)))
         goto fail;
     if ((err = commit_task_state(rt, t))) {

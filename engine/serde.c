@@ -101,7 +101,7 @@ static sl_err_t bytes_de(const sl_serde_t *s, sl_bytes_t in, sl_mem_t *mem, cons
     return SL_OK;
 }
 
-const sl_serde_t sl_serde_bytes = {"bytes", bytes_ser, bytes_de, NULL, 0};
+const sl_serde_t sl_serde_bytes = {"bytes", bytes_ser, bytes_de, NULL, 0, NULL};
 
 /* ---- string ---------------------------------------------------------------------------- */
 
@@ -125,7 +125,7 @@ static sl_err_t string_de(const sl_serde_t *s, sl_bytes_t in, sl_mem_t *mem, con
     return SL_OK;
 }
 
-const sl_serde_t sl_serde_string = {"string", string_ser, string_de, NULL, 0};
+const sl_serde_t sl_serde_string = {"string", string_ser, string_de, NULL, 0, NULL};
 
 /* ---- numbers ----------------------------------------------------------------------------- */
 
@@ -151,7 +151,7 @@ static sl_err_t int32_de(const sl_serde_t *s, sl_bytes_t in, sl_mem_t *mem, cons
     return SL_OK;
 }
 
-const sl_serde_t sl_serde_int32 = {"int32", int32_ser, int32_de, NULL, 0};
+const sl_serde_t sl_serde_int32 = {"int32", int32_ser, int32_de, NULL, 0, NULL};
 
 static sl_err_t int64_ser(const sl_serde_t *s, const void *obj, sl_out_t *out)
 {
@@ -175,7 +175,7 @@ static sl_err_t int64_de(const sl_serde_t *s, sl_bytes_t in, sl_mem_t *mem, cons
     return SL_OK;
 }
 
-const sl_serde_t sl_serde_int64 = {"int64", int64_ser, int64_de, NULL, 0};
+const sl_serde_t sl_serde_int64 = {"int64", int64_ser, int64_de, NULL, 0, NULL};
 
 static sl_err_t double_ser(const sl_serde_t *s, const void *obj, sl_out_t *out)
 {
@@ -202,7 +202,7 @@ static sl_err_t double_de(const sl_serde_t *s, sl_bytes_t in, sl_mem_t *mem, con
     return SL_OK;
 }
 
-const sl_serde_t sl_serde_double = {"double", double_ser, double_de, NULL, 0};
+const sl_serde_t sl_serde_double = {"double", double_ser, double_de, NULL, 0, NULL};
 
 /* ---- JSON (jansson) ---------------------------------------------------------------------- */
 
@@ -240,7 +240,7 @@ static sl_err_t json_de(const sl_serde_t *s, sl_bytes_t in, sl_mem_t *mem, const
     return SL_OK;
 }
 
-const sl_serde_t sl_serde_json = {"json", json_ser, json_de, NULL, 0};
+const sl_serde_t sl_serde_json = {"json", json_ser, json_de, NULL, 0, NULL};
 
 /* ---- windowed keys ------------------------------------------------------------------------ */
 
@@ -285,7 +285,7 @@ static sl_err_t twin_de(const sl_serde_t *s, sl_bytes_t in, sl_mem_t *mem, const
 
 sl_serde_t sl_serde_time_windowed(const sl_serde_t *inner, int64_t size_ms)
 {
-    sl_serde_t s = {"time-windowed", twin_ser, twin_de, inner, size_ms};
+    sl_serde_t s = {"time-windowed", twin_ser, twin_de, inner, size_ms, NULL};
     return s;
 }
 
@@ -324,6 +324,6 @@ static sl_err_t swin_de(const sl_serde_t *s, sl_bytes_t in, sl_mem_t *mem, const
 
 sl_serde_t sl_serde_session_windowed(const sl_serde_t *inner)
 {
-    sl_serde_t s = {"session-windowed", swin_ser, swin_de, inner, 0};
+    sl_serde_t s = {"session-windowed", swin_ser, swin_de, inner, 0, NULL};
     return s;
 }

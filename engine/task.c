@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "common/murmur2.h"
 #include "common/trace.h"
 #include "engine/engine_int.h"
@@ -331,6 +333,9 @@ void sl__sink_send(sl_ctx_t *ctx, sl_inst_t *inst, const char *topic, const sl_r
         sl_ctx_fail(ctx, err, "cannot send to topic %s (%s)", name, sl_err_str(err));
 }
 
+static void plog_write(sl_task_t *task, const char *logger, int type, const char *message,
+                       const char *topic, int32_t partition, int64_t offset, int64_t ts);
+
 /* ---- tasks ----------------------------------------------------------------------------------------- */
 
 static sl_err_t open_store(sl_task_t *task, sl_store_t *s)
@@ -531,10 +536,16 @@ sl_err_t sl__task_process(sl_task_t *task, sl_node_t *src, const char *topic, in
     if (err) {
         if (task->continue_on_deser_error && err == SL_ERR_SERDE) {
             task->metrics.deser_errors++;
-            sl_trace(SL_TRACE_WARN, "engine",
-                     "%s: skipping record %s-%d@%lld: the %s serde cannot read its %s",
-                     src->name, topic, (int)partition, (long long)offset,
-                     what[0] == 'k' ? src->key_serde->name : src->value_serde->name, what);
+            const sl_serde_t *sd = what[0] == 'k' ? src->key_serde : src->value_serde;
+            const char *why = sd->error ? sd->error(sd) : NULL;
+            char msg[1024];
+            snprintf(msg, sizeof msg, "the %s serde cannot read the record's %s%s%s", sd->name,
+                     what, why && *why ? ": " : "", why ? why : "");
+            sl_trace(SL_TRACE_WARN, "engine", "%s: skipping record %s-%d@%lld: %s", src->name,
+                     topic, (int)partition, (long long)offset, msg);
+            char logger[512];
+            snprintf(logger, sizeof logger, "%s.%s.deserializer", task->app_id, src->name);
+            plog_write(task, logger, 0, msg, topic, partition, offset, ts);
             end_record(task);
             return SL_OK;
         }
@@ -601,6 +612,53 @@ sl_err_t sl__task_flush(sl_task_t *task)
 }
 
 void sl__task_set_txn(sl_task_t *task, sl_state_txn_t *txn) { task->txn = txn; }
+
+void sl__task_set_processing_log(sl_task_t *task, const char *topic)
+{
+    snprintf(task->plog_topic, sizeof task->plog_topic, "%s", topic ? topic : "");
+}
+
+/* One processing-log record: ksqlDB's KSQL_PROCESSING_LOG value shape, type
+ * 0 a record a serde could not read, 1 a failure while processing one. */
+static void plog_write(sl_task_t *task, const char *logger, int type, const char *message,
+                       const char *topic, int32_t partition, int64_t offset, int64_t ts)
+{
+    if (!task->plog_topic[0])
+        return;
+    json_t *msg = json_pack("{s:i,s:s,s:s?,s:i,s:I}", "TYPE", type, "ERRORMESSAGE", message,
+                            "TOPIC", topic, "PARTITION", (int)partition, "OFFSET",
+                            (json_int_t)offset);
+    json_t *v = msg ? json_pack("{s:s,s:s,s:I,s:o}", "LEVEL", "ERROR", "LOGGER", logger, "TIME",
+                                (json_int_t)ts, "MESSAGE", msg)
+                    : NULL;
+    char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+    json_decref(v);
+    if (!text)
+        return; /* out of memory: the trace has it */
+    sl_bytes_t b = {(const uint8_t *)text, strlen(text)};
+    sl_err_t err = task->collect(task->collect_opaque, task->plog_topic, -1, NULL, &b, ts, NULL, 0);
+    free(text);
+    if (err)
+        sl_trace(SL_TRACE_WARN, "engine", "cannot write the processing log %s: %s",
+                 task->plog_topic, sl_err_str(err));
+}
+
+void sl_ctx_log_error(sl_ctx_t *ctx, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    sl_task_t *task = ctx->task;
+    sl_trace(SL_TRACE_WARN, "engine", "%s: %s", ctx->cur ? ctx->cur->node->name : task->app_id,
+             msg);
+    char logger[512];
+    snprintf(logger, sizeof logger, "%s.%s", task->app_id,
+             ctx->cur ? ctx->cur->node->name : "task");
+    plog_write(task, logger, 1, msg, ctx->topic, ctx->partition, ctx->offset,
+               ctx->rec ? ctx->rec->ts : task->stream_time);
+}
 
 void sl__task_set_global_txn(sl_task_t *task, sl_state_txn_t *txn)
 {

@@ -302,6 +302,7 @@ sl_err_t sl_test_driver_new(sl_topology_t *t, const sl_config_t *cfg, int64_t st
                            start_wall_ms, cache_max, NULL, &d->tasks[s], errbuf, errlen);
         if (err)
             goto fail;
+        sl__task_set_processing_log(d->tasks[s], sl_config_get(cfg, "processing.log.topic"));
         d->ntasks++;
     }
     if ((err = settle(d))) {

@@ -99,7 +99,7 @@ static int check_key(const char *key, const char *value, char *errbuf, size_t er
         return 1;
     }
     if (!strcmp(key, "bootstrap.servers") || !strcmp(key, "state.dir") ||
-        !strcmp(key, "client.id"))
+        !strcmp(key, "client.id") || !strcmp(key, "processing.log.topic"))
         return 1;
     if (!strncmp(key, "consumer.", 9) || !strncmp(key, "producer.", 9) ||
         !strncmp(key, "admin.", 6))

@@ -16,6 +16,16 @@
 #include "sql/sql_parse.h"
 #include "sql/testfile.h"
 
+/* ksqlDB's default processing log topic (its stream: KSQL_PROCESSING_LOG):
+ * records a query skips or partly computes are written there as JSON. */
+#define PLOG_TOPIC "default_ksql_processing_log"
+
+static const sl_sql_datasource_t plog_source = {
+    .name = "KSQL_PROCESSING_LOG",
+    .topic = PLOG_TOPIC,
+    .value_format = {.kind = SL_SQL_FORMAT_JSON},
+};
+
 static int usage(void)
 {
     fprintf(stderr, "usage: sluice test-runner -s STATEMENTS.sql -i INPUT.json -o OUTPUT.json\n");
@@ -64,6 +74,8 @@ static const sl_sql_datasource_t *by_topic(sl_sql_catalog_t *c, const char *topi
 {
     find_topic_t f = {topic, NULL};
     sl_sql_catalog_foreach(c, match_topic, &f);
+    if (!f.found && !strcmp(topic, PLOG_TOPIC))
+        return &plog_source;
     return f.found;
 }
 
@@ -144,6 +156,7 @@ int sl__cmd_test_runner(int argc, char **argv)
     }
     sl_config_set(cfg, "cache.max.bytes.buffering", "0", NULL, 0);
     sl_config_set(cfg, "application.id", "test-runner", NULL, 0);
+    sl_config_set(cfg, "processing.log.topic", PLOG_TOPIC, NULL, 0);
     if (!sl_sql_session_queries(sess)) {
         fprintf(stderr, "sluice test-runner: the statements start no query\n");
         goto done;

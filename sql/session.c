@@ -92,9 +92,24 @@ void sl__sqls_pseudo_of(sl_ctx_t *ctx, sl_sql_value_t *p)
  * (ksqlDB's processing log: a stream of its own is not there yet). */
 void sl__sqls_log_failure(const query_t *q, sl_ctx_t *ctx, const char *what, const char *msg)
 {
-    sl_trace(SL_TRACE_WARN, "sql", "%s: record %s-%d@%lld: %s: %s", q->id,
-             sl_ctx_topic(ctx) ? sl_ctx_topic(ctx) : "?", (int)sl_ctx_partition(ctx),
-             (long long)sl_ctx_offset(ctx), what, msg);
+    /* ksqlDB: the column is NULL and the processing log gets an entry. */
+    sl_ctx_log_error(ctx, "%s: %s: %s", q->id, what, msg);
+}
+
+/* The reason behind a SQL serde's last SL_ERR_SERDE, for the processing log. */
+static const char *serde_error(const sl_serde_t *serde)
+{
+    (void)serde;
+    return sl_sql_serde_last_error();
+}
+
+/* A source's serde, made in the session's arena, tells the engine why a
+ * record did not read. (The serde is the head of the format's own state, so
+ * it is marked in place rather than copied.) */
+static const sl_serde_t *with_error(const sl_serde_t *sd)
+{
+    ((sl_serde_t *)sd)->error = serde_error;
+    return sd;
 }
 
 int sl__sqls_where_pass(void *arg, sl_ctx_t *ctx, const void *key, const void *value)
@@ -214,6 +229,8 @@ sl_err_t sl__sqls_source_for(sl_sql_session_t *s, const sl_sql_datasource_t *src
         sl__sqls_fail(errbuf, errlen, "%s: %s", src->name, m);
         return SL_ERR_INVAL;
     }
+    ks = with_error(ks);
+    vs = with_error(vs);
     sl_consumed_t c = {.key_serde = ks, .value_serde = vs};
     if (q->ts_slot >= 0)
         c.timestamp_extractor = sl__sqls_row_timestamp, c.timestamp_arg = q;

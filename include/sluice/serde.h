@@ -68,6 +68,9 @@ typedef struct sl_serde {
     /** Free for the serde's own use (an inner serde, a size). */
     const void *arg;
     int64_t param;
+    /** Optional: why the last deserialize on this thread returned
+     * SL_ERR_SERDE (for the processing log), or NULL. */
+    const char *(*error)(const struct sl_serde *serde);
 } sl_serde_t;
 
 /* ---- built-in serdes ------------------------------------------------------------

@@ -62,6 +62,10 @@ typedef struct sl_config sl_config_t;
  *   num.stream.threads             default 1
  *   default.deserialization.exception.handler   logAndContinue (default) | logAndFail
  *   default.production.exception.handler        fail (default) | continue
+ *   processing.log.topic           unset: records a serde cannot read, and
+ *                                  sl_ctx_log_error, go to the trace only; set:
+ *                                  also to this topic as JSON (ksqlDB's
+ *                                  processing log shape)
  *   processing.guarantee           at_least_once (the only one so far)
  *   auto.offset.reset              earliest (default, as ksqlDB) | latest
  *   replication.factor             default -1 (the broker's default)
@@ -128,6 +132,13 @@ int32_t sl_ctx_task_partition(const sl_ctx_t *ctx);
  * The callback should return at once (its return value is ignored). */
 void sl_ctx_fail(sl_ctx_t *ctx, sl_err_t err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/** Writes an error about the record in flight to the processing log (the
+ * topic named by the processing.log.topic setting: one JSON record, in the
+ * shape of ksqlDB's KSQL_PROCESSING_LOG), or traces it as a warning when
+ * there is none. For failures that do not stop the record (a column that
+ * could not be computed and is NULL). */
+void sl_ctx_log_error(sl_ctx_t *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /** Sends (key, value) to the current node's children with the current
  * record's timestamp and headers: from a processor (sl_kstream_process), a
