@@ -1,6 +1,7 @@
-/* session_agg.c — GROUP BY and aggregates: a stream re-keyed by the grouping
- * expressions, a state row per group (and window) in a store, HAVING and the
- * projection over the grouping columns and the aggregate results. */
+/* session_agg.c — GROUP BY and aggregates: a stream or table re-keyed by the
+ * grouping expressions, a state row per group (and window) in a store, HAVING
+ * and the projection over the grouping columns and the aggregate results. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +11,29 @@
 #include "sql/session_int.h"
 
 /* ---- GROUP BY and aggregates ---------------------------------------------------------------------
- * stream → WHERE → group_by(the GROUP BY values: a repartition) → aggregate
- * (a state row per group in a store) → HAVING → the projection → sink. The
- * records that reach the aggregator carry the source's value columns (the
- * key is now the group's): aggregate arguments see those. The result scope
- * of HAVING and the projection: the GROUP BY columns, then one slot per
- * aggregate call. */
+ * stream → WHERE → map(new key: the GROUP BY values; value: the source's key
+ * and value columns) → group (a repartition) → aggregate (a state row per
+ * group in a store) → HAVING → the projection → sink. Grouping a stream by
+ * its own key columns needs no repartition: the value still gets the key
+ * columns (map_values). A table goes through table group_by (a repartition
+ * carrying old and new rows) and an aggregate with an adder and a
+ * subtractor, for the aggregates ksqlDB can undo (its TableUdafs).
+ *
+ * Aggregate arguments see the source's key and value columns (the records
+ * that reach the aggregator carry both). The result scope of HAVING and the
+ * projection: the GROUP BY columns, then one slot per aggregate call.
+ *
+ * The state row (JSON in the store) has one or more slots per aggregate:
+ *   COUNT, SUM, MIN, MAX, LATEST/EARLIEST_BY_OFFSET: the value so far
+ *   AVG: sum (DOUBLE), count
+ *   COUNT_DISTINCT: the distinct values (ARRAY) — exact, where ksqlDB's
+ *     HyperLogLog estimates (the same for the small counts of tests)
+ *   COLLECT_LIST, COLLECT_SET, TOPK, TOPKDISTINCT (sorted, largest first):
+ *     the ARRAY; HISTOGRAM: the MAP<STRING, BIGINT>
+ *   STDDEV_SAMP, STDDEV_SAMPLE: count, sum, M2 (Youngs-Cramer, as ksqlDB)
+ *   CORRELATION: sums of x, y, x², y², xy, and the count
+ * Every state value is made in the record's memory; the old state is never
+ * changed in place (the engine still emits it as the old value). */
 
 static sl_sql_fn_ctx_t fn_ctx(sl_ctx_t *ctx, sl_sql_alloc_t *al, char *msg, size_t len)
 {
@@ -23,26 +41,233 @@ static sl_sql_fn_ctx_t fn_ctx(sl_ctx_t *ctx, sl_sql_alloc_t *al, char *msg, size
     return (sl_sql_fn_ctx_t){.al = al, .errbuf = msg, .errlen = len};
 }
 
-static const void *group_key(void *arg, sl_ctx_t *ctx, const void *key, const void *value)
+/* How many state slots an aggregate has. */
+static size_t state_slots(agg_kind_t kind)
 {
-    const gquery_t *g = arg;
-    sl_sql_value_t *row = sl__sqls_slots(ctx, &g->q, key, value), pseudo[SL_SQL_PSEUDO_COUNT];
-    sl_sql_row_t *k = sl_ctx_alloc(ctx, sizeof *k);
-    sl_sql_value_t *kv = sl_ctx_alloc(ctx, g->ngroup * sizeof *kv);
-    if (!row || !k || !kv) {
+    switch (kind) {
+    case AGG_AVG:
+        return 2;
+    case AGG_STDDEV_SAMP:
+    case AGG_STDDEV_SAMPLE:
+        return 3;
+    case AGG_CORRELATION:
+        return 6;
+    default:
+        return 1;
+    }
+}
+
+/* The record as the aggregator sees it: the source's key and value columns. */
+static const void *carry_row(sl_ctx_t *ctx, const gquery_t *g, const void *key, const void *value)
+{
+    sl_sql_value_t *row = sl__sqls_slots(ctx, &g->q, key, value);
+    sl_sql_row_t *r = sl_ctx_alloc(ctx, sizeof *r);
+    if (!row || !r) {
         sl_ctx_fail(ctx, SL_ERR_NOMEM, "out of memory");
         return NULL;
     }
+    *r = (sl_sql_row_t){g->q.nkey + g->q.nvalue, row};
+    return r;
+}
+
+/* Grouping by the source's own key: the value gains the key columns. */
+static const void *carry_key(void *arg, sl_ctx_t *ctx, const void *key, const void *value)
+{
+    if (!value)
+        return NULL; /* a stream's null value: skipped by the aggregation */
+    return carry_row(ctx, arg, key, value);
+}
+
+/* The new key (the GROUP BY values) and the carried row. A NULL grouping
+ * value leaves the record out, as ksqlDB does ("excluded from the table"). */
+static void regroup(void *arg, sl_ctx_t *ctx, const void *key, const void *value,
+                    const void **out_key, const void **out_value)
+{
+    const gquery_t *g = arg;
+    *out_key = NULL, *out_value = NULL;
+    if (!value)
+        return;
+    const sl_sql_row_t *carried = carry_row(ctx, g, key, value);
+    sl_sql_row_t *k = sl_ctx_alloc(ctx, sizeof *k);
+    sl_sql_value_t *kv = sl_ctx_alloc(ctx, (g->ngroup ? g->ngroup : 1) * sizeof *kv);
+    if (!carried || !k || !kv) {
+        sl_ctx_fail(ctx, SL_ERR_NOMEM, "out of memory");
+        return;
+    }
+    sl_sql_value_t pseudo[SL_SQL_PSEUDO_COUNT];
     sl__sqls_pseudo_of(ctx, pseudo);
     sl_sql_alloc_t al;
     char msg[256] = "";
     sl_sql_fn_ctx_t fc = fn_ctx(ctx, &al, msg, sizeof msg);
-    for (size_t i = 0; i < g->ngroup; i++)
-        if (sl_sql_expr_eval(g->group[i], row, pseudo, &fc, &kv[i]) != SL_OK)
+    for (size_t i = 0; i < g->ngroup; i++) {
+        if (sl_sql_expr_eval(g->group[i], carried->values, pseudo, &fc, &kv[i]) != SL_OK)
             sl__sqls_log_failure(&g->q, ctx, "GROUP BY", msg);
+        if (kv[i].is_null)
+            return;
+    }
     *k = (sl_sql_row_t){g->ngroup, kv};
-    return k;
+    *out_key = k, *out_value = carried;
 }
+
+static int key_not_null(void *arg, sl_ctx_t *ctx, const void *key, const void *value)
+{
+    (void)arg, (void)ctx, (void)value;
+    return key != NULL;
+}
+
+/* ---- values of the states ---- */
+
+/* An ARRAY or MAP state's length (a NULL one is empty). */
+static size_t alen(const sl_sql_value_t *s) { return s->is_null ? 0 : s->len; }
+
+static sl_sql_value_t array_of(sl_sql_value_t *items, size_t n)
+{
+    sl_sql_value_t v = {.base = SL_SQL_ARRAY, .len = (uint32_t)n};
+    v.u.items = items;
+    return v;
+}
+
+static sl_sql_value_t map_of(sl_sql_value_t *items, size_t n)
+{
+    sl_sql_value_t v = {.base = SL_SQL_MAP, .len = (uint32_t)n};
+    v.u.items = items;
+    return v;
+}
+
+/* n items in the record's memory (at least one, so never NULL for n 0). */
+static sl_sql_value_t *items_new(sl_ctx_t *ctx, size_t n)
+{
+    return sl_ctx_alloc(ctx, (n ? n : 1) * sizeof(sl_sql_value_t));
+}
+
+static double as_double(const sl_sql_value_t *x)
+{
+    switch (x->base) {
+    case SL_SQL_INT:
+        return (double)x->u.i32;
+    case SL_SQL_BIGINT:
+        return (double)x->u.i64;
+    case SL_SQL_DECIMAL: {
+        double d = (double)x->u.dec;
+        for (int i = 0; i < x->scale; i++)
+            d /= 10.0;
+        return d;
+    }
+    default:
+        return x->u.d;
+    }
+}
+
+static sl_sql_i128_t pow10_i128(int n)
+{
+    sl_sql_i128_t p = 1;
+    while (n-- > 0)
+        p *= 10;
+    return p;
+}
+
+/* Where v is in the array items[0..n) (equal as GROUP BY keys are), or -1;
+ * last: the last occurrence. */
+static long find_item(const sl_sql_value_t *items, size_t n, const sl_sql_value_t *v, int last)
+{
+    if (last) {
+        for (size_t i = n; i-- > 0;)
+            if (sl_sql_value_equal(&items[i], v))
+                return (long)i;
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (sl_sql_value_equal(&items[i], v))
+            return (long)i;
+    return -1;
+}
+
+/* s with x appended; NULL on no memory. */
+static int array_push(sl_ctx_t *ctx, sl_sql_value_t *s, const sl_sql_value_t *x)
+{
+    size_t n = s->is_null ? 0 : s->len;
+    sl_sql_value_t *it = items_new(ctx, n + 1);
+    if (!it)
+        return -1;
+    if (n)
+        memcpy(it, s->u.items, n * sizeof *it);
+    it[n] = *x;
+    *s = array_of(it, n + 1);
+    return 0;
+}
+
+/* s without its item i. */
+static int array_remove(sl_ctx_t *ctx, sl_sql_value_t *s, size_t i)
+{
+    size_t n = s->len;
+    sl_sql_value_t *it = items_new(ctx, n - 1);
+    if (!it)
+        return -1;
+    memcpy(it, s->u.items, i * sizeof *it);
+    memcpy(it + i, s->u.items + i + 1, (n - i - 1) * sizeof *it);
+    *s = array_of(it, n - 1);
+    return 0;
+}
+
+/* TOPK: x into the sorted (largest first) array s, keeping k items;
+ * distinct: nothing when x is there already. */
+static int topk_insert(sl_ctx_t *ctx, sl_sql_value_t *s, const sl_sql_value_t *x, int64_t k,
+                       int distinct)
+{
+    size_t n = s->is_null ? 0 : s->len;
+    if (distinct && find_item(s->u.items, n, x, 0) >= 0)
+        return 0;
+    size_t at = 0;
+    while (at < n && sl_sql_value_compare(&s->u.items[at], x) >= 0)
+        at++;
+    if ((int64_t)at >= k)
+        return 0;
+    size_t m = n + 1 > (size_t)k ? (size_t)k : n + 1;
+    sl_sql_value_t *it = items_new(ctx, m);
+    if (!it)
+        return -1;
+    if (at)
+        memcpy(it, s->u.items, at * sizeof *it);
+    it[at] = *x;
+    if (m > at + 1)
+        memcpy(it + at + 1, s->u.items + at, (m - at - 1) * sizeof *it);
+    *s = array_of(it, m);
+    return 0;
+}
+
+/* HISTOGRAM: the count of x plus delta (an entry at zero goes; ksqlDB's
+ * limit of 1000 distinct values holds). */
+static int histogram_add(sl_ctx_t *ctx, sl_sql_value_t *s, const sl_sql_value_t *x, int64_t delta)
+{
+    size_t n = s->is_null ? 0 : s->len;
+    long at = -1;
+    for (size_t i = 0; i < n && at < 0; i++)
+        if (sl_sql_value_equal(&s->u.items[2 * i], x))
+            at = (long)i;
+    if (at < 0 && (delta < 0 || n >= 1000))
+        return 0;
+    int64_t c = (at >= 0 ? s->u.items[2 * at + 1].u.i64 : 0) + delta;
+    size_t m = at < 0 ? n + 1 : c < 1 ? n - 1 : n;
+    sl_sql_value_t *it = items_new(ctx, 2 * m);
+    if (!it)
+        return -1;
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((long)i == at && c < 1)
+            continue;
+        it[2 * j] = s->u.items[2 * i];
+        it[2 * j + 1] = (long)i == at ? sl_sql_value_bigint(c) : s->u.items[2 * i + 1];
+        j++;
+    }
+    if (at < 0) {
+        it[2 * j] = *x;
+        it[2 * j + 1] = sl_sql_value_bigint(c);
+    }
+    *s = map_of(it, m);
+    return 0;
+}
+
+/* ---- the initializer, adder, subtractor and merger ---- */
 
 static const void *agg_init(void *arg, sl_ctx_t *ctx)
 {
@@ -53,32 +278,54 @@ static const void *agg_init(void *arg, sl_ctx_t *ctx)
         return NULL;
     for (size_t i = 0; i < g->naggs; i++) {
         const agg_spec_t *a = &g->aggs[i];
+        sl_sql_value_t *s = &v[a->state];
         switch (a->kind) {
         case AGG_COUNT:
-            v[a->state] = sl_sql_value_bigint(0);
+            *s = sl_sql_value_bigint(0);
             break;
         case AGG_AVG:
-            v[a->state] = sl_sql_value_double(0);
-            v[a->state + 1] = sl_sql_value_bigint(0);
+            s[0] = sl_sql_value_double(0);
+            s[1] = sl_sql_value_bigint(0);
+            break;
+        case AGG_STDDEV_SAMP:
+        case AGG_STDDEV_SAMPLE:
+            s[0] = sl_sql_value_bigint(0);
+            s[1] = sl_sql_value_double(0);
+            s[2] = sl_sql_value_double(0);
+            break;
+        case AGG_CORRELATION:
+            for (int j = 0; j < 5; j++)
+                s[j] = sl_sql_value_double(0);
+            s[5] = sl_sql_value_bigint(0);
             break;
         case AGG_SUM:
-            v[a->state] = a->type->base == SL_SQL_INT      ? sl_sql_value_int(0)
-                          : a->type->base == SL_SQL_BIGINT ? sl_sql_value_bigint(0)
-                                                           : sl_sql_value_double(0);
+            *s = a->type->base == SL_SQL_INT       ? sl_sql_value_int(0)
+                 : a->type->base == SL_SQL_BIGINT  ? sl_sql_value_bigint(0)
+                 : a->type->base == SL_SQL_DECIMAL ? sl_sql_value_decimal(0, a->type->precision,
+                                                                          a->type->scale)
+                                                   : sl_sql_value_double(0);
+            break;
+        case AGG_COUNT_DISTINCT:
+        case AGG_COLLECT_LIST:
+        case AGG_COLLECT_SET:
+        case AGG_TOPK:
+        case AGG_TOPK_DISTINCT:
+            *s = array_of(NULL, 0);
+            break;
+        case AGG_HISTOGRAM:
+            *s = map_of(NULL, 0);
             break;
         default:
-            v[a->state] = sl_sql_value_null(a->type);
+            *s = sl_sql_value_null(a->type);
         }
     }
     *st = (sl_sql_row_t){g->nstate, v};
     return st;
 }
 
-static const void *agg_add(void *arg, sl_ctx_t *ctx, const void *key, const void *value,
-                           const void *aggregate)
+/* The state row to change: a copy of the old one's slots. */
+static sl_sql_row_t *state_copy(sl_ctx_t *ctx, const gquery_t *g, const sl_sql_row_t *old)
 {
-    const gquery_t *g = arg;
-    const sl_sql_row_t *old = aggregate, *val = value;
     sl_sql_row_t *st = sl_ctx_alloc(ctx, sizeof *st);
     sl_sql_value_t *v = sl_ctx_alloc(ctx, (g->nstate ? g->nstate : 1) * sizeof *v);
     if (!st || !v || !old || old->n != g->nstate) {
@@ -86,6 +333,26 @@ static const void *agg_add(void *arg, sl_ctx_t *ctx, const void *key, const void
         return NULL;
     }
     memcpy(v, old->values, g->nstate * sizeof *v);
+    *st = (sl_sql_row_t){g->nstate, v};
+    return st;
+}
+
+/* Is an aggregate's input NULL skipped? (COLLECT_LIST and COLLECT_SET keep
+ * NULLs, as ksqlDB's do; the others ignore them.) */
+static int skips_null(agg_kind_t kind)
+{
+    return kind != AGG_COLLECT_LIST && kind != AGG_COLLECT_SET;
+}
+
+/* Adds (sign 1) or undoes (sign -1: a table's subtractor) one record. */
+static const void *agg_apply(const gquery_t *g, sl_ctx_t *ctx, const void *value,
+                             const void *aggregate, int sign)
+{
+    const sl_sql_row_t *val = value;
+    sl_sql_row_t *st = state_copy(ctx, g, aggregate);
+    if (!st)
+        return NULL;
+    sl_sql_value_t *v = st->values;
     sl_sql_value_t pseudo[SL_SQL_PSEUDO_COUNT];
     sl__sqls_pseudo_of(ctx, pseudo);
     sl_sql_alloc_t al;
@@ -93,67 +360,171 @@ static const void *agg_add(void *arg, sl_ctx_t *ctx, const void *key, const void
     sl_sql_fn_ctx_t fc = fn_ctx(ctx, &al, msg, sizeof msg);
     sl_sql_value_t nullv = {.is_null = 1};
     const sl_sql_value_t *row = val ? val->values : &nullv;
-    for (size_t i = 0; i < g->naggs; i++) {
+    int nomem = 0;
+    for (size_t i = 0; i < g->naggs && !nomem; i++) {
         const agg_spec_t *a = &g->aggs[i];
-        sl_sql_value_t x = {.is_null = 0};
+        sl_sql_value_t x = {.is_null = 0}, y = {.is_null = 0};
+        msg[0] = 0;
         if (a->arg && sl_sql_expr_eval(a->arg, row, pseudo, &fc, &x) != SL_OK)
             sl__sqls_log_failure(&g->q, ctx, "aggregate", msg);
+        if (a->arg2 && sl_sql_expr_eval(a->arg2, row, pseudo, &fc, &y) != SL_OK)
+            sl__sqls_log_failure(&g->q, ctx, "aggregate", msg);
         sl_sql_value_t *s = &v[a->state];
-        if (a->arg && x.is_null)
+        if (a->arg && (x.is_null || (a->arg2 && y.is_null)) && skips_null(a->kind))
             continue; /* aggregates skip NULLs, as SQL's and ksqlDB's do */
         switch (a->kind) {
         case AGG_COUNT:
-            s->u.i64++;
+            s->u.i64 += sign;
             break;
         case AGG_SUM:
-            if (s->base == SL_SQL_INT)
-                s->u.i32 = (int32_t)((uint32_t)s->u.i32 + (uint32_t)x.u.i32);
-            else if (s->base == SL_SQL_BIGINT)
-                s->u.i64 = (int64_t)((uint64_t)s->u.i64 + (uint64_t)x.u.i64);
-            else
-                s->u.d += x.u.d;
+            if (s->base == SL_SQL_INT) {
+                s->u.i32 = (int32_t)((uint32_t)s->u.i32 + (uint32_t)(sign * x.u.i32));
+            } else if (s->base == SL_SQL_BIGINT) {
+                s->u.i64 = (int64_t)((uint64_t)s->u.i64 + (uint64_t)(sign * x.u.i64));
+            } else if (s->base == SL_SQL_DECIMAL) {
+                sl_sql_value_t dx = x;
+                if (x.scale != s->scale &&
+                    sl_sql_cast(&al, sl_sql_cexpr_type(a->arg), &x, a->type, &dx, msg,
+                                sizeof msg) != SL_OK) {
+                    sl__sqls_log_failure(&g->q, ctx, "SUM", msg);
+                    break;
+                }
+                sl_sql_i128_t r = s->u.dec + (sign > 0 ? dx.u.dec : -dx.u.dec);
+                sl_sql_i128_t lim = pow10_i128(s->precision);
+                if (r >= lim || r <= -lim) {
+                    snprintf(msg, sizeof msg,
+                             "Numeric field overflow: A field with precision %d and scale %d "
+                             "must round to an absolute value less than 10^%d.",
+                             s->precision, s->scale, s->precision - s->scale);
+                    sl__sqls_log_failure(&g->q, ctx, "SUM", msg);
+                    break;
+                }
+                s->u.dec = r;
+            } else {
+                s->u.d += sign * x.u.d;
+            }
             break;
         case AGG_AVG:
-            s->u.d += x.base == SL_SQL_INT      ? (double)x.u.i32
-                      : x.base == SL_SQL_BIGINT ? (double)x.u.i64
-                                                : x.u.d;
-            v[a->state + 1].u.i64++;
+            s[0].u.d += sign * as_double(&x);
+            s[1].u.i64 += sign;
             break;
+        case AGG_STDDEV_SAMP:
+        case AGG_STDDEV_SAMPLE: {
+            /* Youngs-Cramer: with c values summing to S before (after, when
+             * undoing), the change of M2 is (x·c' − S')² / (c'(c'−1))… */
+            int64_t c = s[0].u.i64;
+            double xd = as_double(&x), sum = s[1].u.d, m2 = s[2].u.d;
+            if (sign > 0) {
+                if (c > 0) {
+                    double d = xd * (double)(c + 1) - (sum + xd);
+                    m2 += d * d / ((double)(c + 1) * (double)c);
+                }
+                s[0].u.i64 = c + 1, s[1].u.d = sum + xd;
+            } else {
+                if (c - 1 > 0) {
+                    double d = xd * (double)(c + 1) - (sum + xd);
+                    m2 -= d * d / ((double)(c - 1) * (double)c);
+                } else {
+                    m2 = 0;
+                }
+                s[0].u.i64 = c - 1, s[1].u.d = sum - xd;
+            }
+            s[2].u.d = m2;
+            break;
+        }
+        case AGG_CORRELATION: {
+            double xd = as_double(&x), yd = as_double(&y);
+            s[0].u.d += sign * xd;
+            s[1].u.d += sign * yd;
+            s[2].u.d += sign * xd * xd;
+            s[3].u.d += sign * yd * yd;
+            s[4].u.d += sign * xd * yd;
+            s[5].u.i64 += sign;
+            break;
+        }
         case AGG_MIN:
         case AGG_MAX: {
             int c = s->is_null ? 0 : sl_sql_value_compare(&x, s);
             if (s->is_null || (a->kind == AGG_MIN ? c < 0 : c > 0))
-                sl_sql_value_copy(&al, &x, s);
+                *s = x;
             break;
         }
         case AGG_LATEST:
-            sl_sql_value_copy(&al, &x, s);
+            *s = x;
             break;
         case AGG_EARLIEST:
             if (s->is_null)
-                sl_sql_value_copy(&al, &x, s);
+                *s = x;
+            break;
+        case AGG_COUNT_DISTINCT:
+        case AGG_COLLECT_SET:
+            if (sign > 0) {
+                if (find_item(s->u.items, alen(s), &x, 0) < 0)
+                    nomem = array_push(ctx, s, &x);
+            } else {
+                long at = find_item(s->u.items, alen(s), &x, 0);
+                if (at >= 0)
+                    nomem = array_remove(ctx, s, (size_t)at);
+            }
+            break;
+        case AGG_COLLECT_LIST:
+            if (sign > 0) {
+                nomem = array_push(ctx, s, &x);
+            } else {
+                /* ksqlDB removes the last equal value. */
+                long at = find_item(s->u.items, alen(s), &x, 1);
+                if (at >= 0)
+                    nomem = array_remove(ctx, s, (size_t)at);
+            }
+            break;
+        case AGG_HISTOGRAM:
+            nomem = histogram_add(ctx, s, &x, sign);
+            break;
+        case AGG_TOPK:
+        case AGG_TOPK_DISTINCT:
+            nomem = topk_insert(ctx, s, &x, a->k, a->kind == AGG_TOPK_DISTINCT);
             break;
         }
     }
-    *st = (sl_sql_row_t){g->nstate, v};
+    if (nomem) {
+        sl_ctx_fail(ctx, SL_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
     return st;
 }
 
-/* Session windows: two sessions' states merged when a record bridges them. */
+static const void *agg_add(void *arg, sl_ctx_t *ctx, const void *key, const void *value,
+                           const void *aggregate)
+{
+    (void)key;
+    return agg_apply(arg, ctx, value, aggregate, 1);
+}
+
+/* A table's subtractor: the old row's contribution undone. */
+static const void *agg_sub(void *arg, sl_ctx_t *ctx, const void *key, const void *value,
+                           const void *aggregate)
+{
+    (void)key;
+    return agg_apply(arg, ctx, value, aggregate, -1);
+}
+
+/* Session windows: two sessions' states merged when a record bridges them
+ * (agg2 is the later session). */
 static const void *agg_merge(void *arg, sl_ctx_t *ctx, const void *key, const void *agg1,
                              const void *agg2)
 {
     const gquery_t *g = arg;
-    const sl_sql_row_t *x = agg1, *y = agg2;
-    sl_sql_row_t *st = sl_ctx_alloc(ctx, sizeof *st);
-    sl_sql_value_t *v = sl_ctx_alloc(ctx, (g->nstate ? g->nstate : 1) * sizeof *v);
-    if (!st || !v || !x || !y || x->n != g->nstate || y->n != g->nstate) {
-        sl_ctx_fail(ctx, SL_ERR_PROCESSING, "bad aggregate state");
+    const sl_sql_row_t *y = agg2;
+    (void)key;
+    sl_sql_row_t *st = state_copy(ctx, g, agg1);
+    if (!st || !y || y->n != g->nstate) {
+        if (st)
+            sl_ctx_fail(ctx, SL_ERR_PROCESSING, "bad aggregate state");
         return NULL;
     }
-    sl_sql_alloc_t al = sl_sql_alloc_mem(sl_ctx_mem(ctx));
-    memcpy(v, x->values, g->nstate * sizeof *v);
-    for (size_t i = 0; i < g->naggs; i++) {
+    sl_sql_value_t *v = st->values;
+    int nomem = 0;
+    for (size_t i = 0; i < g->naggs && !nomem; i++) {
         const agg_spec_t *a = &g->aggs[i];
         sl_sql_value_t *s = &v[a->state];
         const sl_sql_value_t *o = &y->values[a->state];
@@ -162,16 +533,34 @@ static const void *agg_merge(void *arg, sl_ctx_t *ctx, const void *key, const vo
             s->u.i64 += o->u.i64;
             break;
         case AGG_AVG:
-            s->u.d += o->u.d;
-            v[a->state + 1].u.i64 += y->values[a->state + 1].u.i64;
+            s[0].u.d += o[0].u.d;
+            s[1].u.i64 += o[1].u.i64;
             break;
         case AGG_SUM:
             if (s->base == SL_SQL_INT)
                 s->u.i32 = (int32_t)((uint32_t)s->u.i32 + (uint32_t)o->u.i32);
             else if (s->base == SL_SQL_BIGINT)
                 s->u.i64 = (int64_t)((uint64_t)s->u.i64 + (uint64_t)o->u.i64);
+            else if (s->base == SL_SQL_DECIMAL)
+                s->u.dec += o->u.dec;
             else
                 s->u.d += o->u.d;
+            break;
+        case AGG_STDDEV_SAMP:
+        case AGG_STDDEV_SAMPLE: {
+            int64_t c1 = s[0].u.i64, c2 = o[0].u.i64;
+            double m2 = s[2].u.d + o[2].u.d;
+            if (c1 && c2) {
+                double d = s[1].u.d / (double)c1 - o[1].u.d / (double)c2;
+                m2 += (double)c1 * (double)c2 * d * d / (double)(c1 + c2);
+            }
+            s[0].u.i64 = c1 + c2, s[1].u.d += o[1].u.d, s[2].u.d = m2;
+            break;
+        }
+        case AGG_CORRELATION:
+            for (int j = 0; j < 5; j++)
+                s[j].u.d += o[j].u.d;
+            s[5].u.i64 += o[5].u.i64;
             break;
         case AGG_MIN:
         case AGG_MAX: {
@@ -179,20 +568,42 @@ static const void *agg_merge(void *arg, sl_ctx_t *ctx, const void *key, const vo
                 break;
             int c = s->is_null ? 0 : sl_sql_value_compare(o, s);
             if (s->is_null || (a->kind == AGG_MIN ? c < 0 : c > 0))
-                sl_sql_value_copy(&al, o, s);
+                *s = *o;
             break;
         }
-        case AGG_LATEST: /* agg2 is the later session */
+        case AGG_LATEST:
             if (!o->is_null)
-                sl_sql_value_copy(&al, o, s);
+                *s = *o;
             break;
         case AGG_EARLIEST:
             if (s->is_null)
-                sl_sql_value_copy(&al, o, s);
+                *s = *o;
+            break;
+        case AGG_COLLECT_LIST:
+            for (size_t j = 0; j < alen(o) && !nomem; j++)
+                nomem = array_push(ctx, s, &o->u.items[j]);
+            break;
+        case AGG_COUNT_DISTINCT:
+        case AGG_COLLECT_SET:
+            for (size_t j = 0; j < alen(o) && !nomem; j++)
+                if (find_item(s->u.items, alen(s), &o->u.items[j], 0) < 0)
+                    nomem = array_push(ctx, s, &o->u.items[j]);
+            break;
+        case AGG_HISTOGRAM:
+            for (size_t j = 0; j < alen(o) && !nomem; j++)
+                nomem = histogram_add(ctx, s, &o->u.items[2 * j], o->u.items[2 * j + 1].u.i64);
+            break;
+        case AGG_TOPK:
+        case AGG_TOPK_DISTINCT:
+            for (size_t j = 0; j < alen(o) && !nomem; j++)
+                nomem = topk_insert(ctx, s, &o->u.items[j], a->k, a->kind == AGG_TOPK_DISTINCT);
             break;
         }
     }
-    *st = (sl_sql_row_t){g->nstate, v};
+    if (nomem) {
+        sl_ctx_fail(ctx, SL_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
     return st;
 }
 
@@ -201,24 +612,45 @@ static sl_sql_value_t *result_row(sl_ctx_t *ctx, const gquery_t *g, const sl_sql
                                   const sl_sql_row_t *state)
 {
     sl_sql_value_t *r = sl_ctx_alloc(ctx, (g->ngroup + g->naggs + 1) * sizeof *r);
-    if (!r || !state)
+    if (!r || !state || state->n != g->nstate)
         return NULL;
     for (size_t i = 0; i < g->ngroup; i++)
         r[i] = key && i < key->n ? key->values[i] : (sl_sql_value_t){.is_null = 1};
     for (size_t i = 0; i < g->naggs; i++) {
         const agg_spec_t *a = &g->aggs[i];
+        const sl_sql_value_t *s = &state->values[a->state];
         sl_sql_value_t *o = &r[g->ngroup + i];
-        if (a->kind == AGG_AVG) {
-            int64_t n = state->values[a->state + 1].u.i64;
-            *o = n ? sl_sql_value_double(state->values[a->state].u.d / (double)n)
-                   : sl_sql_value_null(a->type);
-        } else {
-            *o = state->values[a->state];
+        switch (a->kind) {
+        case AGG_AVG: {
+            int64_t n = s[1].u.i64;
+            *o = sl_sql_value_double(n ? s[0].u.d / (double)n : 0.0); /* ksqlDB: 0.0 for none */
+            break;
+        }
+        case AGG_STDDEV_SAMP:
+        case AGG_STDDEV_SAMPLE: {
+            int64_t n = s[0].u.i64;
+            /* ksqlDB's STDDEV_SAMP gives the variance (documented); STDDEV_SAMPLE
+             * its square root. Fewer than two values: 0.0. */
+            double var = n < 2 ? 0.0 : s[2].u.d / (double)(n - 1);
+            *o = sl_sql_value_double(a->kind == AGG_STDDEV_SAMP ? var : sqrt(var));
+            break;
+        }
+        case AGG_CORRELATION: {
+            double n = (double)s[5].u.i64, sx = s[0].u.d, sy = s[1].u.d;
+            double num = n * s[4].u.d - sx * sy;
+            double den = sqrt((n * s[2].u.d - sx * sx) * (n * s[3].u.d - sy * sy));
+            *o = sl_sql_value_double(num / den);
+            break;
+        }
+        case AGG_COUNT_DISTINCT:
+            *o = sl_sql_value_bigint(s->is_null ? 0 : (int64_t)s->len);
+            break;
+        default:
+            *o = *s;
         }
     }
     return r;
 }
-
 /* A windowed table's key: the group's key row and WINDOWSTART/WINDOWEND. */
 static const sl_sql_row_t *group_of(const gquery_t *g, const void *key, sl_sql_value_t *pseudo)
 {
@@ -271,20 +703,74 @@ static const void *agg_project(void *arg, sl_ctx_t *ctx, const void *key, const 
     return out;
 }
 
+
+/* t spelled as ksqlDB does, into buf. */
+static const char *type_name(const sl_sql_type_t *t, char *buf, size_t len)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    sl_sql_type_format(t, SL_SQL_TYPE_SQL, &b);
+    snprintf(buf, len, "%.*s", (int)b.len, b.data ? (const char *)b.data : "");
+    sl_buf_free(&b);
+    return buf;
+}
+
+static const struct {
+    const char *name;
+    agg_kind_t kind;
+    int table; /* ksqlDB can undo it (a TableUdaf): allowed over a table */
+} known[] = {{"COUNT", AGG_COUNT, 1},
+             {"SUM", AGG_SUM, 1},
+             {"AVG", AGG_AVG, 1},
+             {"MIN", AGG_MIN, 0},
+             {"MAX", AGG_MAX, 0},
+             {"LATEST_BY_OFFSET", AGG_LATEST, 0},
+             {"EARLIEST_BY_OFFSET", AGG_EARLIEST, 0},
+             {"COUNT_DISTINCT", AGG_COUNT_DISTINCT, 0},
+             {"COLLECT_LIST", AGG_COLLECT_LIST, 1},
+             {"COLLECT_SET", AGG_COLLECT_SET, 0},
+             {"HISTOGRAM", AGG_HISTOGRAM, 1},
+             {"TOPK", AGG_TOPK, 0},
+             {"TOPKDISTINCT", AGG_TOPK_DISTINCT, 0},
+             {"STDDEV_SAMP", AGG_STDDEV_SAMP, 1},
+             {"STDDEV_SAMPLE", AGG_STDDEV_SAMPLE, 1},
+             {"CORRELATION", AGG_CORRELATION, 1}};
+
+#define NKNOWN (sizeof known / sizeof known[0])
+
+/* Does the aggregate accept an argument of base type b? */
+static int accepts(agg_kind_t kind, sl_sql_base_t b)
+{
+    int num = b == SL_SQL_INT || b == SL_SQL_BIGINT || b == SL_SQL_DOUBLE;
+    switch (kind) {
+    case AGG_SUM:
+        return num || b == SL_SQL_DECIMAL;
+    case AGG_AVG:            /* ksqlDB: no DECIMAL (its issue 8911) */
+    case AGG_STDDEV_SAMP:
+    case AGG_STDDEV_SAMPLE:
+        return num;
+    case AGG_CORRELATION:    /* DOUBLE, numbers widened to it */
+        return num || b == SL_SQL_DECIMAL;
+    case AGG_MIN:
+    case AGG_MAX:
+    case AGG_TOPK:
+    case AGG_TOPK_DISTINCT:  /* comparable values */
+        return num || b == SL_SQL_DECIMAL || b == SL_SQL_STRING || b == SL_SQL_BYTES ||
+               b == SL_SQL_DATE || b == SL_SQL_TIME || b == SL_SQL_TIMESTAMP;
+    case AGG_HISTOGRAM:
+        return b == SL_SQL_STRING;
+    default:
+        return 1;
+    }
+}
+
 /* An aggregate call met in SELECT or HAVING: its slot in the result scope. */
 static int on_aggregate(void *arg, const sl_sql_expr_t *call, uint32_t *slot,
                         const sl_sql_type_t **type, char *errbuf, size_t errlen)
 {
     gquery_t *g = arg;
     const char *name = call->call.name.s;
-    static const struct {
-        const char *name;
-        agg_kind_t kind;
-    } known[] = {{"COUNT", AGG_COUNT}, {"SUM", AGG_SUM}, {"MIN", AGG_MIN}, {"MAX", AGG_MAX},
-                 {"AVG", AGG_AVG}, {"LATEST_BY_OFFSET", AGG_LATEST},
-                 {"EARLIEST_BY_OFFSET", AGG_EARLIEST}};
     int kind = -1;
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    for (size_t i = 0; i < NKNOWN; i++)
         if (!strcasecmp(name, known[i].name))
             kind = (int)known[i].kind;
     if (kind < 0) {
@@ -294,6 +780,8 @@ static int on_aggregate(void *arg, const sl_sql_expr_t *call, uint32_t *slot,
         return -1;
     }
     agg_spec_t a = {.kind = (agg_kind_t)kind};
+    size_t want = kind == AGG_CORRELATION || kind == AGG_TOPK || kind == AGG_TOPK_DISTINCT ? 2 : 1;
+    sl_sql_alloc_t al = sl_sql_alloc_arena(g->arena);
     if (call->call.star || call->call.nargs == 0) {
         if (kind != AGG_COUNT) {
             sl__sqls_fail(errbuf, errlen, "%s needs an argument", name);
@@ -301,29 +789,78 @@ static int on_aggregate(void *arg, const sl_sql_expr_t *call, uint32_t *slot,
         }
         a.type = sl_sql_type_prim(SL_SQL_BIGINT);
     } else {
-        if (call->call.nargs != 1) {
-            sl__sqls_fail(errbuf, errlen, "%s takes one argument", name);
+        if (call->call.nargs != want) {
+            sl__sqls_fail(errbuf, errlen, "Function '%s' takes %zu argument%s, not %zu.", name,
+                          want, want == 1 ? "" : "s", call->call.nargs);
             return -1;
         }
         sl_sql_expr_opts_t o = {.clause = name, .catalog = g->catalog};
-        const sl_sql_type_t *t;
+        const sl_sql_type_t *t, *t2 = NULL;
         sl_sql_error_t e;
         if (sl_sql_expr_compile(call->call.args[0], g->value_scope, &o, g->arena, &a.arg, &t,
                                 &e)) {
-            sl__sqls_fail(errbuf, errlen, "%s (aggregate arguments see the source's value columns)",
-                 e.message);
+            sl__sqls_fail(errbuf, errlen, "%s", e.message);
             return -1;
         }
-        sl_sql_base_t b = t->base;
-        int num = b == SL_SQL_INT || b == SL_SQL_BIGINT || b == SL_SQL_DOUBLE;
-        if ((kind == AGG_SUM || kind == AGG_AVG) && !num) {
-            sl__sqls_fail(errbuf, errlen, "Function '%s' does not accept parameters (%s).", name,
-                 b == SL_SQL_DECIMAL ? "DECIMAL (not supported yet)" : "a non-numeric type");
+        if (kind == AGG_CORRELATION &&
+            sl_sql_expr_compile(call->call.args[1], g->value_scope, &o, g->arena, &a.arg2, &t2,
+                                &e)) {
+            sl__sqls_fail(errbuf, errlen, "%s", e.message);
             return -1;
         }
-        a.type = kind == AGG_COUNT ? sl_sql_type_prim(SL_SQL_BIGINT)
-                 : kind == AGG_AVG ? sl_sql_type_prim(SL_SQL_DOUBLE)
-                                   : t;
+        if (!t) {
+            sl__sqls_fail(errbuf, errlen, "Function '%s' cannot take a bare NULL argument.", name);
+            return -1;
+        }
+        char tb[128], tb2[128];
+        if (!accepts(a.kind, t->base) || (t2 && !accepts(a.kind, t2->base))) {
+            if (t2)
+                sl__sqls_fail(errbuf, errlen, "Function '%s' does not accept parameters (%s, %s).",
+                              name, type_name(t, tb, sizeof tb), type_name(t2, tb2, sizeof tb2));
+            else
+                sl__sqls_fail(errbuf, errlen, "Function '%s' does not accept parameters (%s).",
+                              name, type_name(t, tb, sizeof tb));
+            return -1;
+        }
+        if (kind == AGG_TOPK || kind == AGG_TOPK_DISTINCT) {
+            const sl_sql_expr_t *kx = call->call.args[1];
+            if (kx->kind != SL_SQL_EXPR_INT || kx->i < 1) {
+                sl__sqls_fail(errbuf, errlen,
+                              "Function '%s': its second argument (k) must be a positive "
+                              "INTEGER literal.",
+                              name);
+                return -1;
+            }
+            a.k = kx->i;
+        }
+        switch (a.kind) {
+        case AGG_COUNT:
+        case AGG_COUNT_DISTINCT:
+            a.type = sl_sql_type_prim(SL_SQL_BIGINT);
+            break;
+        case AGG_AVG:
+        case AGG_STDDEV_SAMP:
+        case AGG_STDDEV_SAMPLE:
+        case AGG_CORRELATION:
+            a.type = sl_sql_type_prim(SL_SQL_DOUBLE);
+            break;
+        case AGG_COLLECT_LIST:
+        case AGG_COLLECT_SET:
+        case AGG_TOPK:
+        case AGG_TOPK_DISTINCT:
+            a.type = sl_sql_type_array(&al, t);
+            break;
+        case AGG_HISTOGRAM: {
+            char m[128];
+            if (sl_sql_type_map(&al, t, sl_sql_type_prim(SL_SQL_BIGINT), &a.type, m, sizeof m))
+                a.type = NULL;
+            break;
+        }
+        default:
+            a.type = t; /* SUM of DECIMAL(p, s) is DECIMAL(p, s), as ksqlDB's */
+        }
+        if (!a.type)
+            return -1;
     }
     if (g->naggs == g->aggs_cap) {
         size_t cap = g->aggs_cap ? g->aggs_cap * 2 : 8;
@@ -335,7 +872,7 @@ static int on_aggregate(void *arg, const sl_sql_expr_t *call, uint32_t *slot,
         g->aggs = n, g->aggs_cap = cap;
     }
     a.state = g->nstate;
-    g->nstate += kind == AGG_AVG ? 2 : 1;
+    g->nstate += state_slots(a.kind);
     g->aggs[g->naggs] = a;
     *slot = (uint32_t)(g->ngroup + g->naggs);
     *type = a.type;
@@ -349,16 +886,33 @@ static sl_sql_schema_t state_schema(gquery_t *g)
     sl_sql_column_t *c = sl_arena_alloc(g->arena, (g->nstate ? g->nstate : 1) * sizeof *c);
     if (!c)
         return (sl_sql_schema_t){0, NULL};
+    sl_sql_alloc_t al = sl_sql_alloc_arena(g->arena);
+    const sl_sql_type_t *dbl = sl_sql_type_prim(SL_SQL_DOUBLE);
+    const sl_sql_type_t *big = sl_sql_type_prim(SL_SQL_BIGINT);
     for (size_t i = 0; i < g->naggs; i++) {
         const agg_spec_t *a = &g->aggs[i];
-        const sl_sql_type_t *t = a->type;
-        if (a->kind == AGG_SUM && t->base != SL_SQL_INT && t->base != SL_SQL_BIGINT)
-            t = sl_sql_type_prim(SL_SQL_DOUBLE);
-        if (a->kind == AGG_AVG) {
-            c[a->state + 1] = (sl_sql_column_t){NULL, sl_sql_type_prim(SL_SQL_BIGINT)};
-            t = sl_sql_type_prim(SL_SQL_DOUBLE);
+        sl_sql_column_t *s = &c[a->state];
+        switch (a->kind) {
+        case AGG_AVG:
+            s[0].type = dbl, s[1].type = big;
+            break;
+        case AGG_STDDEV_SAMP:
+        case AGG_STDDEV_SAMPLE:
+            s[0].type = big, s[1].type = dbl, s[2].type = dbl;
+            break;
+        case AGG_CORRELATION:
+            for (int j = 0; j < 5; j++)
+                s[j].type = dbl;
+            s[5].type = big;
+            break;
+        case AGG_COUNT_DISTINCT:
+            s->type = sl_sql_type_array(&al, sl_sql_cexpr_type(a->arg));
+            if (!s->type)
+                return (sl_sql_schema_t){0, NULL};
+            break;
+        default:
+            s->type = a->type;
         }
-        c[a->state] = (sl_sql_column_t){NULL, t};
     }
     for (size_t i = 0; i < g->nstate; i++) {
         char nm[32];
@@ -366,6 +920,55 @@ static sl_sql_schema_t state_schema(gquery_t *g)
         c[i].name = sl__sqls_arena_str(g->arena, nm);
     }
     return (sl_sql_schema_t){g->nstate, c};
+}
+
+/* ksqlDB's refusal of aggregates it cannot undo over a table: "The
+ * aggregation functions A, B and C cannot be applied to a table source, …". */
+static int table_refusal(const gquery_t *g, char *errbuf, size_t errlen)
+{
+    const char *names[NKNOWN];
+    size_t n = 0;
+    for (size_t i = 0; i < g->naggs; i++) {
+        for (size_t j = 0; j < NKNOWN; j++) {
+            if (known[j].kind != g->aggs[i].kind || known[j].table)
+                continue;
+            size_t k = 0;
+            while (k < n && strcmp(names[k], known[j].name))
+                k++;
+            if (k == n)
+                names[n++] = known[j].name;
+        }
+    }
+    if (!n)
+        return 0;
+    char list[512] = "";
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++)
+        at += (size_t)snprintf(list + at, sizeof list - at, "%s%s",
+                               i == 0 ? "" : i + 1 == n ? " and " : ", ", names[i]);
+    sl__sqls_fail(errbuf, errlen,
+                  "The aggregation function%s %s cannot be applied to a table source, only to a "
+                  "stream source.",
+                  n == 1 ? "" : "s", list);
+    return -1;
+}
+/* HAVING, the projection, the sink. */
+static sl_err_t finish(sl_sql_session_t *s, gquery_t *g, const sl_sql_query_t *qa,
+                       sl_ktable_t *table, const sl_serde_t *sink_ks, const sl_serde_t *vs,
+                       const sl_sql_datasource_t *target, char *errbuf, size_t errlen)
+{
+    (void)qa;
+    if (g->having)
+        table = sl_ktable_filter(table, having_pass, g, NULL);
+    table = sl_ktable_map_values(table, agg_project, g, NULL);
+    sl_produced_t p = {.key_serde = sink_ks, .value_serde = vs};
+    sl_kstream_to(sl_ktable_to_stream(table), target->topic, &p);
+    if (sl_topology_error(s->topo)) {
+        sl__sqls_fail(errbuf, errlen, "%s", sl_topology_error(s->topo));
+        return SL_ERR_INVAL;
+    }
+    s->nqueries++;
+    return SL_OK;
 }
 
 sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
@@ -384,9 +987,9 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
                              "CREATE TABLE AS SELECT statement instead.");
         return SL_ERR_INVAL;
     }
-    if (src->table) {
-        sl__sqls_fail(errbuf, errlen, "GROUP BY over a table is not supported by Sluice's SQL compiler yet");
-        return SL_ERR_UNSUPPORTED;
+    if (src->table && qa->window) {
+        sl__sqls_fail(errbuf, errlen, "Windowing not supported for table aggregations.");
+        return SL_ERR_INVAL;
     }
     g->arena = a;
     g->catalog = s->catalog;
@@ -415,16 +1018,9 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
         }
         rc[i] = (sl_sql_scope_col_t){NULL, sl__sqls_arena_str(a, name), t, (uint32_t)i};
     }
-    /* What the aggregator's records carry: the source's value columns. */
-    sl_sql_scope_col_t *vc = sl_arena_alloc(a, (q->nvalue ? q->nvalue : 1) * sizeof *vc);
-    if (!vc)
-        return SL_ERR_NOMEM;
-    for (size_t i = 0; i < q->nvalue; i++)
-        vc[i] = (sl_sql_scope_col_t){scope->cols[q->nkey + i].source,
-                                     scope->cols[q->nkey + i].name, scope->cols[q->nkey + i].type,
-                                     (uint32_t)i};
-    sl_sql_scope_t value_scope = {vc, q->nvalue, false};
-    g->value_scope = &value_scope;
+    /* What the aggregator's records carry: the source's key and value
+     * columns, in the source scope's slots. */
+    g->value_scope = scope;
     /* SELECT and HAVING over the GROUP BY columns and the aggregates. */
     sl_sql_scope_t result = {rc, g->ngroup, qa->window != NULL};
     g->window = !qa->window ? 0 : qa->window->kind == SL_SQL_WINDOW_SESSION ? 2 : 1;
@@ -508,6 +1104,8 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
                              "HAVING clause.");
         return SL_ERR_INVAL;
     }
+    if (src->table && table_refusal(g, errbuf, errlen))
+        return SL_ERR_INVAL;
     /* The table: key = the GROUP BY columns, then the value columns. */
     for (size_t i = 0; i < g->ngroup; i++)
         cols[i] = (sl_sql_datasource_col_t){rc[i].name, rc[i].type, SL_SQL_ROLE_KEY, NULL};
@@ -562,13 +1160,20 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
     sl_sql_alloc_t al = sl_sql_alloc_arena(a);
     sl_sql_format_t state_fmt = {.kind = SL_SQL_FORMAT_JSON};
     sl_sql_schema_t sschema = state_schema(g);
-    const sl_serde_t *ks, *vs, *ss, *srcvs;
-    if (!sschema.cols)
+    /* The carried rows (repartition values): the source's columns as JSON. */
+    size_t nall = q->nkey + q->nvalue;
+    sl_sql_column_t *ext = sl_arena_alloc(a, (nall ? nall : 1) * sizeof *ext);
+    sl_sql_schema_t *es = sl_arena_alloc(a, sizeof *es);
+    const sl_serde_t *ks, *vs, *ss, *cs;
+    if (!sschema.cols || !ext || !es)
         return SL_ERR_NOMEM;
+    for (size_t i = 0; i < nall; i++)
+        ext[i] = (sl_sql_column_t){scope->cols[i].name, scope->cols[i].type};
+    *es = (sl_sql_schema_t){nall, ext};
     if (sl_sql_serde_new(&al, &target->key_format, &target->key_schema, &ks, m, sizeof m) ||
         sl_sql_serde_new(&al, &target->value_format, &target->value_schema, &vs, m, sizeof m) ||
         sl_sql_serde_new(&al, &state_fmt, &sschema, &ss, m, sizeof m) ||
-        sl_sql_serde_new(&al, &src->value_format, &src->value_schema, &srcvs, m, sizeof m)) {
+        sl_sql_serde_new(&al, &state_fmt, es, &cs, m, sizeof m)) {
         sl__sqls_fail(errbuf, errlen, "%s: %s", target->name, m);
         return SL_ERR_INVAL;
     }
@@ -576,6 +1181,17 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
     sl_ktable_t *table;
     if ((err = sl__sqls_source_for(s, src, q, &stream, &table, errbuf, errlen)))
         return err;
+    sl_grouped_t gr = {.key_serde = ks, .value_serde = cs};
+    sl_materialized_t mat = {.key_serde = ks, .value_serde = ss};
+    if (table) {
+        /* A table: re-grouped through a repartition that carries the old
+         * and the new row; the subtractor undoes the old one. */
+        if (q->where)
+            table = sl_ktable_filter(table, sl__sqls_where_pass, q, NULL);
+        table = sl_kgroupedtable_aggregate(sl_ktable_group_by(table, regroup, g, &gr), agg_init,
+                                           agg_add, agg_sub, g, &mat);
+        return finish(s, g, qa, table, ks, vs, target, errbuf, errlen);
+    }
     if (q->where)
         stream = sl_kstream_filter(stream, sl__sqls_where_pass, q);
     /* Grouping by the source's key columns, in order, in the same key format:
@@ -586,10 +1202,11 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
         by_key = x->kind == SL_SQL_EXPR_COLUMN &&
                  !strcmp(x->column.name.s, src->key_schema.cols[i].name);
     }
-    sl_grouped_t gr = {.key_serde = ks, .value_serde = srcvs};
-    sl_materialized_t mat = {.key_serde = ks, .value_serde = ss};
-    sl_kgroupedstream_t *grouped = by_key ? sl_kstream_group_by_key(stream, &gr)
-                                          : sl_kstream_group_by(stream, group_key, g, &gr);
+    sl_kgroupedstream_t *grouped =
+        by_key ? sl_kstream_group_by_key(sl_kstream_map_values(stream, carry_key, g), &gr)
+               : sl_kstream_group_by_key(
+                     sl_kstream_filter(sl_kstream_map(stream, regroup, g), key_not_null, NULL),
+                     &gr);
     const sl_serde_t *sink_ks = ks;
     if (!qa->window) {
         table = sl_kgroupedstream_aggregate(grouped, agg_init, agg_add, g, &mat);
@@ -623,15 +1240,5 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
             table = sl_ktable_suppress(table, &sup);
         }
     }
-    if (g->having)
-        table = sl_ktable_filter(table, having_pass, g, NULL);
-    table = sl_ktable_map_values(table, agg_project, g, NULL);
-    sl_produced_t p = {.key_serde = sink_ks, .value_serde = vs};
-    sl_kstream_to(sl_ktable_to_stream(table), target->topic, &p);
-    if (sl_topology_error(s->topo)) {
-        sl__sqls_fail(errbuf, errlen, "%s", sl_topology_error(s->topo));
-        return SL_ERR_INVAL;
-    }
-    s->nqueries++;
-    return SL_OK;
+    return finish(s, g, qa, table, sink_ks, vs, target, errbuf, errlen);
 }

@@ -45,11 +45,17 @@ typedef struct query {
     const sl_sql_cexpr_t **key_exprs; /* PARTITION BY: the new key, instead of key_from */
 } query_t;
 
-typedef enum agg_kind { AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_LATEST, AGG_EARLIEST } agg_kind_t;
+typedef enum agg_kind {
+    AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_LATEST, AGG_EARLIEST,
+    AGG_COUNT_DISTINCT, AGG_COLLECT_LIST, AGG_COLLECT_SET, AGG_HISTOGRAM, AGG_TOPK,
+    AGG_TOPK_DISTINCT, AGG_STDDEV_SAMP, AGG_STDDEV_SAMPLE, AGG_CORRELATION
+} agg_kind_t;
 
 typedef struct agg_spec {
     agg_kind_t kind;
     const sl_sql_cexpr_t *arg; /* NULL: COUNT(*) */
+    const sl_sql_cexpr_t *arg2; /* CORRELATION's second argument */
+    int64_t k;                  /* TOPK, TOPKDISTINCT */
     const sl_sql_type_t *type; /* the result's */
     size_t state;              /* its first state slot (AVG has two: sum, count) */
 } agg_spec_t;

@@ -1,0 +1,7 @@
+-- COLLECT_LIST, COLLECT_SET (insertion order, distinct), HISTOGRAM and
+-- COUNT_DISTINCT per group, through a repartition; COLLECT_LIST of the key column.
+CREATE STREAM s (id INT KEY, g STRING, v INT, tag STRING) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE TABLE t AS
+  SELECT g, COLLECT_LIST(v) AS l, COLLECT_SET(v) AS st, HISTOGRAM(tag) AS h,
+         COUNT_DISTINCT(v) AS cd, COLLECT_LIST(id) AS ids
+  FROM s GROUP BY g EMIT CHANGES;

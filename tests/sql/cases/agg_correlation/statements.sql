@@ -1,0 +1,4 @@
+-- CORRELATION: Pearson's coefficient (one value gives NaN: HAVING waits for two).
+CREATE STREAM s (id INT KEY, g STRING, x DOUBLE, y DOUBLE) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE TABLE t AS
+  SELECT g, CORRELATION(x, y) AS r FROM s GROUP BY g HAVING COUNT(*) >= 2;
