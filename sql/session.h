@@ -8,8 +8,9 @@
  * expressions with COUNT, SUM, AVG, MIN, MAX, LATEST_BY_OFFSET,
  * EARLIEST_BY_OFFSET and HAVING, into a table, also in tumbling, hopping
  * and session windows; PARTITION BY on a stream;
- * EMIT FINAL on windows; stream-table INNER and LEFT joins on the table's
- * key. Other joins are refused with a message saying so (issue 6 goes on).
+ * EMIT FINAL on windows; joins of two sources: stream-stream (WITHIN),
+ * stream-table, table-table and foreign-key. N-way joins are refused with a
+ * message saying so (issue 6 goes on).
  *
  * Threads: a session is built on one thread; the callbacks it installs in
  * the topology run on stream threads and only read what compiling made. */
