@@ -1492,7 +1492,12 @@ static sl_err_t ev(ev_t *s, const node_t *n, sl_sql_value_t *out)
             return err;
         if (a.is_null || !n->k[0]->type)
             return *out = vnull(n->type), SL_OK;
-        if ((err = sl_sql_cast(s->ctx->al, n->k[0]->type, &a, n->type, out, eb, sizeof eb)))
+        err = sl_sql_cast(s->ctx->al, n->k[0]->type, &a, n->type, out, eb, sizeof eb);
+        /* ksqlDB's CAST of a STRING to BOOLEAN is SqlBooleans.parseBoolean,
+         * which never fails: what is not (a prefix of) true or yes is false. */
+        if (err == SL_ERR_INVAL && a.base == SL_SQL_STRING && n->type->base == SL_SQL_BOOLEAN)
+            return *out = sl_sql_value_bool(0), SL_OK;
+        if (err)
             return err == SL_ERR_NOMEM ? err : rterr(s, err, "%s", eb);
         return SL_OK;
     }

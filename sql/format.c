@@ -86,16 +86,10 @@ sl_err_t sl_sql_format_check(const sl_sql_format_t *fmt, const sl_sql_schema_t *
         switch (schema->cols[0].type->base) {
         case SL_SQL_INT: case SL_SQL_BIGINT: case SL_SQL_DOUBLE: case SL_SQL_STRING: case SL_SQL_BYTES:
             return SL_OK;
-        default: {
-            sl_buf_t b = SL_BUF_INIT;
-            sl_sql_type_format(schema->cols[0].type, SL_SQL_TYPE_SQL, &b);
-            sl_err_t err = sl__sql_err(errbuf, errlen, SL_ERR_INVAL,
-                                       "The '%s' format does not support type '%.*s', column: %s",
-                                       name, (int)b.len, b.data ? (const char *)b.data : "",
-                                       schema->cols[0].name);
-            sl_buf_free(&b);
-            return err;
-        }
+        default: /* ksqlDB names the base type only: 'STRUCT', not 'STRUCT<`A` INTEGER>' */
+            return sl__sql_err(errbuf, errlen, SL_ERR_INVAL,
+                               "The '%s' format does not support type '%s', column: %s", name,
+                               sl_sql_base_name(schema->cols[0].type->base), schema->cols[0].name);
         }
     case SL_SQL_FORMAT_DELIMITED:
         if (fmt->wrap == SL_SQL_WRAP_ON)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "sql/func_int.h"
+#include "sql/value_int.h"
 
 enum { J_NULL, J_FALSE, J_TRUE, J_NUM, J_STR, J_ARR, J_OBJ };
 
@@ -614,17 +615,76 @@ static sl_err_t fn_json_array_contains(SL_FN_ARGS)
     return SL_OK;
 }
 
-/* TO_JSON_STRING(value): as the JSON format writes the value. */
+/* TO_JSON_STRING's printer: the JSON format's, except that DATE, TIME and
+ * TIMESTAMP, at any depth, are ISO-8601 strings ("1972-09-27", "16:43:40",
+ * "1971-11-28T23:46:40.000"), as ksqlDB's to_json_string tests show. */
+static sl_err_t to_json(sl__sql_sink_t *s, const sl_sql_type_t *t, const sl_sql_value_t *v)
+{
+    char tmp[64];
+    sl_err_t err;
+    if (v->is_null)
+        return sl__sql_puts(s, "null");
+    switch (v->base) {
+    case SL_SQL_DATE: return sl__sql_json_string(s, tmp, sl__sql_date_text(v->u.i32, tmp));
+    case SL_SQL_TIME: return sl__sql_json_string(s, tmp, sl__sql_time_text(v->u.i32, tmp));
+    case SL_SQL_TIMESTAMP: return sl__sql_json_string(s, tmp, sl__sql_timestamp_text(v->u.i64, tmp));
+    case SL_SQL_ARRAY:
+        if ((err = sl__sql_putc(s, '[')))
+            return err;
+        for (size_t i = 0; i < v->len; i++)
+            if ((i && (err = sl__sql_putc(s, ','))) ||
+                (err = to_json(s, t && t->base == SL_SQL_ARRAY ? t->item : NULL, &v->u.items[i])))
+                return err;
+        return sl__sql_putc(s, ']');
+    case SL_SQL_MAP:
+        if ((err = sl__sql_putc(s, '{')))
+            return err;
+        for (size_t i = 0; i < v->len; i++) {
+            const sl_sql_value_t *k = &v->u.items[2 * i];
+            sl_buf_t kb = SL_BUF_INIT;
+            sl__sql_sink_t ks = {&kb, NULL};
+            if (i && (err = sl__sql_putc(s, ',')))
+                return err;
+            /* object keys are strings: a key of another type is printed, then quoted */
+            err = sl__sql_value_print(&ks, t && t->base == SL_SQL_MAP ? t->key : NULL, k,
+                                      SL_SQL_PRINT_DISPLAY);
+            if (!err)
+                err = sl__sql_json_string(s, kb.data ? (const char *)kb.data : "", kb.len);
+            sl_buf_free(&kb);
+            if (err || (err = sl__sql_putc(s, ':')) ||
+                (err = to_json(s, t && t->base == SL_SQL_MAP ? t->item : NULL, &v->u.items[2 * i + 1])))
+                return err;
+        }
+        return sl__sql_putc(s, '}');
+    case SL_SQL_STRUCT:
+        if ((err = sl__sql_putc(s, '{')))
+            return err;
+        for (size_t i = 0; i < v->len; i++) {
+            int known = t && t->base == SL_SQL_STRUCT && i < t->nfields;
+            const char *name = known ? t->fields[i].name : "?";
+            if ((i && (err = sl__sql_putc(s, ','))) ||
+                (err = sl__sql_json_string(s, name, strlen(name))) || (err = sl__sql_putc(s, ':')) ||
+                (err = to_json(s, known ? t->fields[i].type : NULL, &v->u.items[i])))
+                return err;
+        }
+        return sl__sql_putc(s, '}');
+    default:
+        return sl__sql_value_print(s, t, v, SL_SQL_PRINT_JSON);
+    }
+}
+
+/* TO_JSON_STRING(value): as the JSON format writes the value, with dates and
+ * times as ISO-8601 strings; NULL is the text null. */
 static sl_err_t fn_to_json_string(SL_FN_ARGS)
 {
     SL_FN_UNUSED;
     if (a[0].is_null || !at[0])
         return sl__fn_str(ctx, "null", 4, out);
-    /* sl_sql_value_print needs an sl_buf_t: print into it, then copy into
-     * ctx->al (one malloc per call, freed at once; there is no allocator-
-     * backed printer in value.h to avoid it). */
+    /* Printed into an sl_buf_t, then copied into ctx->al (one malloc per
+     * call, freed at once; there is no allocator-backed sink). */
     sl_buf_t b = SL_BUF_INIT;
-    sl_err_t err = sl_sql_value_print(at[0], &a[0], SL_SQL_PRINT_JSON, &b);
+    sl__sql_sink_t sink = {&b, NULL};
+    sl_err_t err = to_json(&sink, at[0], &a[0]);
     if (!err)
         err = sl__fn_str(ctx, b.data ? (const char *)b.data : "", b.len, out);
     sl_buf_free(&b);

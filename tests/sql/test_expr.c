@@ -437,6 +437,12 @@ static void test_cast(void **state)
     EQ("CAST(NULL AS INT)", "null");
     TY("CAST(NULL AS ARRAY<STRING>)", "ARRAY<STRING>");
     EQ("CAST(S AS INT)", "NULL (For input string: \"hello\")");
+    /* ksqlDB's CAST to BOOLEAN never fails: anything but a prefix of true/yes is false. */
+    EQ("CAST(' Yes ' AS BOOLEAN)", "true");
+    EQ("CAST('TRU' AS BOOLEAN)", "true");
+    EQ("CAST('no' AS BOOLEAN)", "false");
+    EQ("CAST('42' AS BOOLEAN)", "false");
+    EQ("CAST('' AS BOOLEAN)", "false");
     assert_non_null(strstr(show("CAST(BT AS INT)"), "ERR: Cast of BOOLEAN to INTEGER is not supported"));
     assert_string_equal(show("CAST(A AS MYTYPE)"), "ERR: Unknown type: MYTYPE");
 }

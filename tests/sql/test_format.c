@@ -367,6 +367,11 @@ static void test_kafka(void **state)
     sl_sql_schema_t bs = {1, bc};
     assert_int_equal(sl_sql_format_check(&f, &bs, eb, sizeof eb), SL_ERR_INVAL);
     assert_non_null(strstr(eb, "BOOLEAN"));
+    /* ksqlDB's message names the base type only */
+    sl_sql_column_t ac[] = {{"V", sl_sql_type_array(&al, P(SL_SQL_INT))}};
+    sl_sql_schema_t as = {1, ac};
+    assert_int_equal(sl_sql_format_check(&f, &as, eb, sizeof eb), SL_ERR_INVAL);
+    assert_string_equal(eb, "The 'KAFKA' format does not support type 'ARRAY', column: V");
     sl_sql_format_t w = {.kind = SL_SQL_FORMAT_KAFKA, .wrap = SL_SQL_WRAP_ON};
     assert_int_equal(sl_sql_format_check(&w, &s, eb, sizeof eb), SL_ERR_INVAL);
     done();

@@ -848,6 +848,13 @@ static void t_json(void **state)
     EQ("\"a\\\"b\"", CALL("TO_JSON_STRING", S("a\"b")));
     EQ("{\"k\":1.5}", CALL("TO_JSON_STRING", MAP(P(SL_SQL_STRING), P(SL_SQL_DOUBLE), S("k"), D(1.5))));
     EQ("null", CALL("TO_JSON_STRING", N(P(SL_SQL_INT))));
+    /* Dates and times are ISO-8601 strings, at any depth (ksqlDB's to_json_string tests). */
+    EQ("\"1972-09-27\"", CALL("TO_JSON_STRING", DT(1000)));
+    EQ("\"16:43:40\"", CALL("TO_JSON_STRING", TM(60220000)));
+    EQ("\"1971-11-28T23:46:40.000\"", CALL("TO_JSON_STRING", TS(60220000000LL)));
+    EQ("[\"1970-01-02\",null]", CALL("TO_JSON_STRING", ARRAY(P(SL_SQL_DATE), DT(1), N(P(SL_SQL_DATE)))));
+    EQ("{\"k\":\"1970-01-01T00:00:00.001\"}",
+       CALL("TO_JSON_STRING", MAP(P(SL_SQL_STRING), P(SL_SQL_TIMESTAMP), S("k"), TS(1))));
     done();
 }
 

@@ -1,0 +1,1 @@
+CREATE STREAM t AS SELECT * FROM nowhere;

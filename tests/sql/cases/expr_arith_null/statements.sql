@@ -1,0 +1,3 @@
+-- Arithmetic with NULL is NULL.
+CREATE STREAM s (a INT, b INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT a + b AS s, a * b AS p, a / b AS q FROM s;

@@ -1,0 +1,3 @@
+-- IN and NOT IN lists.
+CREATE STREAM s (a INT, s STRING) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT a, a IN (1, 2, 3) AS i, s NOT IN ('x', 'y') AS ni FROM s;

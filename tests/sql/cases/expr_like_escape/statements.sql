@@ -1,0 +1,3 @@
+-- LIKE … ESCAPE makes % and _ literal.
+CREATE STREAM s (s STRING) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT s LIKE '100!%' ESCAPE '!' AS pct, s LIKE '%!_%' ESCAPE '!' AS under FROM s;

@@ -1,0 +1,3 @@
+-- ARRAY_MAX, ARRAY_MIN, ARRAY_SORT: documented examples; NULLs are ignored, or sorted last.
+CREATE STREAM s (i ARRAY<INT>, b ARRAY<BOOLEAN>, s ARRAY<STRING>) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT ARRAY_MAX(i) AS imax, ARRAY_MIN(i) AS imin, ARRAY_SORT(i) AS isort, ARRAY_MAX(b) AS bmax, ARRAY_MIN(b) AS bmin, ARRAY_SORT(b) AS bsort, ARRAY_MAX(s) AS smax, ARRAY_MIN(s) AS smin, ARRAY_SORT(s) AS ssort, ARRAY_SORT(s, 'DESC') AS sdesc FROM s;

@@ -1,0 +1,3 @@
+-- TO_BYTES and FROM_BYTES with their encodings.
+CREATE STREAM s (x STRING) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT FROM_BYTES(TO_BYTES(x, 'utf8'), 'hex') AS h, FROM_BYTES(TO_BYTES('4b61', 'hex'), 'base64') AS b, LEN(TO_BYTES(x, 'ascii')) AS n FROM s;

@@ -1,0 +1,3 @@
+-- CONVERT_TZ with daylight saving time.
+CREATE STREAM s (ms BIGINT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT CONVERT_TZ(FROM_UNIXTIME(ms), 'UTC', 'America/Los_Angeles') AS a, CONVERT_TZ(FROM_UNIXTIME(ms), 'Europe/London', 'UTC') AS b FROM s;

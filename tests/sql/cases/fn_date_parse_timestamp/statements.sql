@@ -1,0 +1,3 @@
+-- PARSE_TIMESTAMP in UTC and in a given zone (PDT is UTC-7).
+CREATE STREAM s (x STRING) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT PARSE_TIMESTAMP(x, 'yyyy-MM-dd HH:mm:ss.SSS') AS a, PARSE_TIMESTAMP(x, 'yyyy-MM-dd HH:mm:ss.SSS', 'America/Los_Angeles') AS b FROM s;

@@ -1,0 +1,3 @@
+-- TRANSFORM, FILTER and REDUCE over arrays.
+CREATE STREAM s (a ARRAY<INT>) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT TRANSFORM(a, x => x * 10) AS t, FILTER(a, x => x % 2 = 0) AS f, REDUCE(a, 0, (s, x) => s + x) AS r FROM s;

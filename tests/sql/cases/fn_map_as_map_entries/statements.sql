@@ -1,0 +1,3 @@
+-- AS_MAP pairs keys and values; ENTRIES sorted by key.
+CREATE STREAM s (k ARRAY<STRING>, v ARRAY<INT>) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT AS_MAP(k, v) AS m, ENTRIES(AS_MAP(k, v), true) AS e FROM s;

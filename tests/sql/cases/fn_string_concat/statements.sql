@@ -1,0 +1,3 @@
+-- CONCAT replaces NULL with ''; CONCAT_WS skips NULL arguments.
+CREATE STREAM s (a STRING, b STRING) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT CONCAT(a, '-', b) AS c, CONCAT_WS(', ', a, b, 'date') AS ws FROM s;

@@ -1,0 +1,3 @@
+-- LEN counts characters, not bytes.
+CREATE STREAM s (x STRING) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT LEN(x) AS n FROM s;

@@ -1,0 +1,3 @@
+-- TRIM removes white space at both ends only.
+CREATE STREAM s (x STRING) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT TRIM(x) AS t, LEN(TRIM(x)) AS n FROM s;

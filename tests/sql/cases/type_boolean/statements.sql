@@ -1,0 +1,3 @@
+-- A BOOLEAN column as the WHERE condition; NULL does not pass.
+CREATE STREAM s (flag BOOLEAN, x INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT x, NOT flag AS nf FROM s WHERE flag;

@@ -1,0 +1,3 @@
+-- BYTES read from and written to JSON as base64.
+CREATE STREAM s (b BYTES) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT b, LEN(b) AS n FROM s;

@@ -1,0 +1,3 @@
+-- CAST from STRING: a string that is no number gives NULL; only 'true' (any case) is TRUE.
+CREATE STREAM s (s STRING) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT CAST(s AS INT) AS i, CAST(s AS BIGINT) AS b, CAST(s AS DOUBLE) AS d, CAST(s AS BOOLEAN) AS t FROM s;

@@ -1,0 +1,3 @@
+-- Numeric casts truncate toward zero; BIGINT to INT keeps the low 32 bits.
+CREATE STREAM s (d DOUBLE, i INT, b BIGINT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT CAST(d AS INT) AS di, CAST(d AS BIGINT) AS db, CAST(i AS DOUBLE) AS id, CAST(b AS INT) AS bi, CAST(i AS BIGINT) AS ib FROM s;

@@ -1,0 +1,3 @@
+-- CAST to STRING as Java prints values (DECIMAL keeps its scale; doubles use Double.toString).
+CREATE STREAM s (i INT, d DOUBLE, b BOOLEAN, m DECIMAL(5, 2)) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT CAST(i AS STRING) AS si, CAST(d AS STRING) AS sd, CAST(b AS STRING) AS sb, CAST(m AS STRING) AS sm, CAST(d * 1e10 AS STRING) AS big FROM s;

@@ -1,0 +1,3 @@
+-- CAST to DECIMAL rounds half up; a value too large for the precision is NULL.
+CREATE STREAM s (d DOUBLE, s STRING) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT CAST(d AS DECIMAL(5, 2)) AS a, CAST(s AS DECIMAL(6, 3)) AS b, CAST(d AS DECIMAL(2, 1)) AS o FROM s;

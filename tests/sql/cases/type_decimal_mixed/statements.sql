@@ -1,0 +1,3 @@
+-- DECIMAL with INT stays DECIMAL; with DOUBLE becomes DOUBLE; a literal 0.1 is DECIMAL.
+CREATE STREAM s (a DECIMAL(4, 2), i INT, d DOUBLE) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT a + i AS ai, a * d AS ad, a + 0.1 AS al FROM s;
