@@ -160,7 +160,9 @@ static sl_err_t sl__sqls_project(const query_t *q, sl_ctx_t *ctx, const void *ke
     }
     *k = (sl_sql_row_t){q->nkey_out, kv};
     *v = (sl_sql_row_t){q->nout, vv};
-    *okey = q->nkey_out ? k : NULL;
+    /* A single NULL key column is Kafka's null key (ksqlDB's rule), not an
+     * empty one. */
+    *okey = q->nkey_out && !(q->nkey_out == 1 && kv[0].is_null) ? k : NULL;
     *ovalue = v;
     return SL_OK;
 }
@@ -271,6 +273,57 @@ const char *sl__sqls_with_prop(const sl_sql_stmt_t *stmt, const char *name, char
     return NULL;
 }
 
+sl_err_t sl__sqls_sink_formats(const sl_sql_stmt_t *stmt, sl_sql_format_t *kfmt,
+                               sl_sql_format_t *vfmt, char *errbuf, size_t errlen)
+{
+    char b[4][64], m[256];
+    const char *fmt = sl__sqls_with_prop(stmt, "FORMAT", b[0], sizeof b[0]);
+    const char *kf = sl__sqls_with_prop(stmt, "KEY_FORMAT", b[1], sizeof b[1]);
+    const char *vf = sl__sqls_with_prop(stmt, "VALUE_FORMAT", b[2], sizeof b[2]);
+    const char *delim = sl__sqls_with_prop(stmt, "VALUE_DELIMITER", b[3], sizeof b[3]);
+    const char *wrap = sl__sqls_with_prop(stmt, "WRAP_SINGLE_VALUE", b[0], sizeof b[0]);
+    if (fmt && (kf || vf)) {
+        sl__sqls_fail(errbuf, errlen,
+                      "Cannot supply both '%s' and 'FORMAT' properties, as 'FORMAT' sets both "
+                      "key and value formats. Either use just 'FORMAT', or use 'KEY_FORMAT' and "
+                      "'VALUE_FORMAT'.",
+                      kf ? "KEY_FORMAT" : "VALUE_FORMAT");
+        return SL_ERR_INVAL;
+    }
+    if (fmt)
+        kf = vf = fmt;
+    sl_sql_format_kind_t k;
+    if (kf) {
+        if (sl_sql_format_kind_parse(kf, &k, m, sizeof m))
+            goto bad;
+        if (k != kfmt->kind)
+            *kfmt = (sl_sql_format_t){.kind = k};
+    }
+    if (vf) {
+        if (sl_sql_format_kind_parse(vf, &k, m, sizeof m))
+            goto bad;
+        if (k != vfmt->kind)
+            *vfmt = (sl_sql_format_t){.kind = k};
+    }
+    kfmt->is_key = 1;
+    vfmt->wrap = SL_SQL_WRAP_DEFAULT;
+    if (delim) {
+        if (vfmt->kind != SL_SQL_FORMAT_DELIMITED) {
+            sl__sqls_fail(errbuf, errlen,
+                          "VALUE_DELIMITER: only the DELIMITED format has a delimiter");
+            return SL_ERR_INVAL;
+        }
+        if (sl_sql_format_delimiter_parse(delim, &vfmt->delimiter, m, sizeof m))
+            goto bad;
+    }
+    if (wrap)
+        vfmt->wrap = !strcmp(wrap, "true") ? SL_SQL_WRAP_ON : SL_SQL_WRAP_OFF;
+    return SL_OK;
+bad:
+    sl__sqls_fail(errbuf, errlen, "%s", m);
+    return SL_ERR_INVAL;
+}
+
 static sl_err_t unsupported(const sl_sql_query_t *qa, char *errbuf, size_t errlen)
 {
     const char *what = qa->njoins > 1       ? "a JOIN of more than two sources"
@@ -359,9 +412,17 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
             return SL_ERR_INVAL;
         }
         if (t->base != SL_SQL_BOOLEAN) {
-            sl__sqls_fail(errbuf, errlen, "line %u:%u: Type error in WHERE expression: Should evaluate to "
-                                 "boolean but is %s instead.",
-                 qa->where->pos.line, qa->where->pos.col, "not BOOLEAN");
+            sl_buf_t eb = SL_BUF_INIT, tb = SL_BUF_INIT;
+            sl_sql_expr_print(qa->where, &eb);
+            sl_sql_type_format(t, SL_SQL_TYPE_SQL, &tb);
+            sl__sqls_fail(errbuf, errlen,
+                          "line %u:%u: Type error in WHERE expression: Should evaluate to "
+                          "boolean but is (%.*s) (%.*s) instead.",
+                          qa->where->pos.line, qa->where->pos.col, (int)eb.len,
+                          eb.data ? (const char *)eb.data : "", (int)tb.len,
+                          tb.data ? (const char *)tb.data : "");
+            sl_buf_free(&eb);
+            sl_buf_free(&tb);
             return SL_ERR_INVAL;
         }
     }
@@ -551,9 +612,6 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         }
         char b1[64];
         const char *topic = sl__sqls_with_prop(stmt, "KAFKA_TOPIC", b1, sizeof b1);
-        const char *fmt = sl__sqls_with_prop(stmt, "FORMAT", b1, sizeof b1);
-        const char *kf = sl__sqls_with_prop(stmt, "KEY_FORMAT", b1, sizeof b1);
-        const char *vf = sl__sqls_with_prop(stmt, "VALUE_FORMAT", b1, sizeof b1);
         made.name = stmt->create.name.s;
         made.table = stmt->create.table;
         made.cols = cols;
@@ -565,15 +623,9 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         if (npk && (made.key_format.kind == SL_SQL_FORMAT_NONE ||
                     (made.key_format.kind == SL_SQL_FORMAT_KAFKA && npk > 1)))
             made.key_format.kind = npk > 1 ? SL_SQL_FORMAT_JSON : SL_SQL_FORMAT_KAFKA;
-        made.key_format.is_key = 1;
-        char m[256];
-        if ((fmt && (sl_sql_format_kind_parse(fmt, &made.key_format.kind, m, sizeof m) ||
-                     sl_sql_format_kind_parse(fmt, &made.value_format.kind, m, sizeof m))) ||
-            (kf && sl_sql_format_kind_parse(kf, &made.key_format.kind, m, sizeof m)) ||
-            (vf && sl_sql_format_kind_parse(vf, &made.value_format.kind, m, sizeof m))) {
-            sl__sqls_fail(errbuf, errlen, "%s", m);
-            return SL_ERR_INVAL;
-        }
+        if ((err = sl__sqls_sink_formats(stmt, &made.key_format, &made.value_format, errbuf,
+                                         errlen)))
+            return err;
         made.sql = NULL;
         if (sl_sql_catalog_find(s->catalog, made.name) && !stmt->create.or_replace) {
             if (stmt->create.if_not_exists)
@@ -659,8 +711,22 @@ static sl_err_t insert_values(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
     /* The columns given: as listed, or every column in declaration order. */
     size_t n = stmt->insert.ncolumns ? stmt->insert.ncolumns : t->ncols;
     if (n != stmt->insert.nvalues) {
-        sl__sqls_fail(errbuf, errlen, "Expected number columns and values to match: %zu, %zu", n,
-             stmt->insert.nvalues);
+        /* ksqlDB: "…to match: [K, A], ['x']". */
+        sl_buf_t cb = SL_BUF_INIT, vb = SL_BUF_INIT;
+        for (size_t i = 0; i < n; i++) {
+            const char *c = stmt->insert.ncolumns ? stmt->insert.columns[i].s : t->cols[i].name;
+            sl_buf_append(&cb, i ? ", " : "", i ? 2 : 0);
+            sl_buf_append(&cb, c, strlen(c));
+        }
+        for (size_t i = 0; i < stmt->insert.nvalues; i++) {
+            sl_buf_append(&vb, i ? ", " : "", i ? 2 : 0);
+            sl_sql_expr_print(stmt->insert.values[i], &vb);
+        }
+        sl__sqls_fail(errbuf, errlen, "Expected number columns and values to match: [%.*s], [%.*s]",
+                      (int)cb.len, cb.data ? (const char *)cb.data : "", (int)vb.len,
+                      vb.data ? (const char *)vb.data : "");
+        sl_buf_free(&cb);
+        sl_buf_free(&vb);
         return SL_ERR_INVAL;
     }
     sl_arena_t *a = &s->arena;

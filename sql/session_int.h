@@ -113,6 +113,13 @@ sl_err_t sl__sqls_source_for(sl_sql_session_t *s, const sl_sql_datasource_t *src
 /** A WITH property of CREATE … AS SELECT as text (NULL when absent). */
 const char *sl__sqls_with_prop(const sl_sql_stmt_t *stmt, const char *name, char *buf, size_t len);
 
+/** The formats of a query's result: *kfmt and *vfmt come in as the
+ * defaults (the source's), and the WITH clause's FORMAT, KEY_FORMAT,
+ * VALUE_FORMAT, VALUE_DELIMITER and WRAP_SINGLE_VALUE apply over them
+ * (WRAP_SINGLE_VALUE is not inherited). Errors: SL_ERR_INVAL (errbuf). */
+sl_err_t sl__sqls_sink_formats(const sl_sql_stmt_t *stmt, sl_sql_format_t *kfmt,
+                               sl_sql_format_t *vfmt, char *errbuf, size_t errlen);
+
 /* ---- compile steps ---- */
 
 /** GROUP BY (session_agg.c): g holds the source layout and WHERE already. */

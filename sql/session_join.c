@@ -730,11 +730,8 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         jkf = key_format_for(left->key_format, jks);
 
     sl_sql_datasource_t made = {0};
-    char b1[64], b2[64], b3[64], b4[64];
+    char b1[64];
     const char *topic = sl__sqls_with_prop(stmt, "KAFKA_TOPIC", b1, sizeof b1);
-    const char *fmt = sl__sqls_with_prop(stmt, "FORMAT", b2, sizeof b2);
-    const char *kf = sl__sqls_with_prop(stmt, "KEY_FORMAT", b3, sizeof b3);
-    const char *vf = sl__sqls_with_prop(stmt, "VALUE_FORMAT", b4, sizeof b4);
     made.name = target_name;
     made.table = !stream_result;
     made.cols = cols;
@@ -744,13 +741,8 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     made.key_format = jkf;
     made.value_format = left->value_format;
     char m[512];
-    if ((fmt && (sl_sql_format_kind_parse(fmt, &made.key_format.kind, m, sizeof m) ||
-                 sl_sql_format_kind_parse(fmt, &made.value_format.kind, m, sizeof m))) ||
-        (kf && sl_sql_format_kind_parse(kf, &made.key_format.kind, m, sizeof m)) ||
-        (vf && sl_sql_format_kind_parse(vf, &made.value_format.kind, m, sizeof m))) {
-        sl__sqls_fail(errbuf, errlen, "%s", m);
+    if (sl__sqls_sink_formats(stmt, &made.key_format, &made.value_format, errbuf, errlen))
         return SL_ERR_INVAL;
-    }
     if (sl_sql_catalog_find(s->catalog, made.name) && !stmt->create.or_replace) {
         if (stmt->create.if_not_exists)
             return SL_OK;

@@ -1,0 +1,3 @@
+-- WRAP_SINGLE_VALUE=false on the result: a one-column value is written bare.
+CREATE STREAM s (k STRING KEY, a INT, b STRING) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t WITH (WRAP_SINGLE_VALUE=false) AS SELECT k, a FROM s;
