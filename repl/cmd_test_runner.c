@@ -26,6 +26,58 @@ static const sl_sql_datasource_t plog_source = {
     .value_format = {.kind = SL_SQL_FORMAT_JSON},
 };
 
+/* Standard base64 into out (room for 3/4 of n): the decoded length, or -1. */
+static long b64_decode(const char *in, size_t n, uint8_t *out)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint32_t acc = 0;
+    int bits = 0;
+    long len = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (in[i] == '=')
+            break;
+        const char *p = memchr(tbl, in[i], 64);
+        if (!p || !in[i])
+            return -1;
+        acc = (acc << 6) | (uint32_t)(p - tbl);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[len++] = (uint8_t)(acc >> bits);
+        }
+    }
+    return len;
+}
+
+/* An input record's "headers": [{"KEY": "k", "VALUE": "base64" | null}, …]
+ * into hs (names and values point into the JSON and into buf). */
+static int input_headers(const json_t *arr, sl_header_t *hs, size_t max, uint8_t *buf,
+                         size_t buflen)
+{
+    size_t n = 0, used = 0;
+    for (size_t i = 0; arr && i < json_array_size(arr) && n < max; i++) {
+        json_t *h = json_array_get(arr, i);
+        const char *k = json_string_value(json_object_get(h, "KEY"));
+        json_t *v = json_object_get(h, "VALUE");
+        if (!k)
+            return -1;
+        hs[n] = (sl_header_t){.key = k, .value_null = 1};
+        if (json_is_string(v)) {
+            size_t vl = json_string_length(v);
+            if (used + vl > buflen)
+                return -1;
+            long dl = b64_decode(json_string_value(v), vl, buf + used);
+            if (dl < 0)
+                return -1;
+            hs[n].value = (sl_bytes_t){buf + used, (size_t)dl};
+            hs[n].value_null = 0;
+            used += (size_t)dl;
+        }
+        n++;
+    }
+    return (int)n;
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: sluice test-runner -s STATEMENTS.sql -i INPUT.json -o OUTPUT.json\n");
@@ -195,8 +247,19 @@ int sl__cmd_test_runner(int argc, char **argv)
             goto done_bufs;
         }
         sl_bytes_t k = {kb.data, kb.len}, v = {vb.data, vb.len};
-        sl_err_t e = sl_test_driver_pipe(d, r->topic, knull ? NULL : &k, vnull ? NULL : &v,
-                                         r->has_timestamp ? r->timestamp : 0);
+        sl_header_t hs[64];
+        uint8_t hbuf[16384];
+        int nh = input_headers(r->headers, hs, 64, hbuf, sizeof hbuf);
+        if (nh < 0) {
+            fprintf(stderr, "sluice test-runner: input %zu: bad \"headers\" (a list of "
+                            "{\"KEY\": name, \"VALUE\": base64})\n",
+                    i);
+            goto done_bufs;
+        }
+        sl_err_t e = sl_test_driver_pipe_headers(d, r->topic, knull ? NULL : &k,
+                                                 vnull ? NULL : &v,
+                                                 r->has_timestamp ? r->timestamp : 0, hs,
+                                                 (size_t)nh);
         if (e == SL_ERR_UNKNOWN_TOPIC)
             continue; /* no query reads it */
         if (e) {

@@ -9,6 +9,7 @@
 
 #include "common/trace.h"
 #include "sql/expr.h"
+#include "sql/func.h"
 #include "sql/sql_parse.h"
 #include "sql/session_int.h"
 
@@ -63,10 +64,52 @@ int sl_sql_session_queries(const sl_sql_session_t *s) { return s->nqueries; }
 /* ---- the per-record work ---------------------------------------------------------------------- */
 
 /* The source row as one slot vector: key columns, then value columns. */
+/* The record's headers as the source's header columns: HEADER('k') is the
+ * last header named k (BYTES, NULL when absent); HEADERS all of them, as
+ * ARRAY<STRUCT<KEY STRING, VALUE BYTES>>. */
+static int header_slots(sl_ctx_t *ctx, const query_t *q, sl_sql_value_t *out)
+{
+    const sl_header_t *h;
+    size_t nh = sl_ctx_headers(ctx, &h);
+    sl_sql_alloc_t al = sl_sql_alloc_mem(sl_ctx_mem(ctx));
+    for (size_t i = 0; i < q->nheader; i++) {
+        const sl_sql_datasource_col_t *c = &q->hcols[i];
+        out[i] = sl_sql_value_null(c->type);
+        if (c->role == SL_SQL_ROLE_HEADER) {
+            for (size_t k = nh; k-- > 0;) {
+                if (strcmp(h[k].key, c->header_key))
+                    continue;
+                if (!h[k].value_null &&
+                    sl_sql_value_bytes_dup(&al, h[k].value.data ? h[k].value.data
+                                                                : (const uint8_t *)"",
+                                           h[k].value.len, &out[i]))
+                    return -1;
+                break;
+            }
+            continue;
+        }
+        if (sl_sql_value_container(&al, c->type, nh, &out[i]))
+            return -1;
+        const sl_sql_type_t *st = c->type->item;
+        for (size_t k = 0; k < nh; k++) {
+            sl_sql_value_t *e = &out[i].u.items[k];
+            if (sl_sql_value_container(&al, st, st->nfields, e) ||
+                sl_sql_value_string_dup(&al, h[k].key, strlen(h[k].key), &e->u.items[0]))
+                return -1;
+            if (!h[k].value_null &&
+                sl_sql_value_bytes_dup(&al, h[k].value.data ? h[k].value.data
+                                                            : (const uint8_t *)"",
+                                       h[k].value.len, &e->u.items[1]))
+                return -1;
+        }
+    }
+    return 0;
+}
+
 sl_sql_value_t *sl__sqls_slots(sl_ctx_t *ctx, const query_t *q, const sl_sql_row_t *key,
                              const sl_sql_row_t *value)
 {
-    size_t n = q->nkey + q->nvalue;
+    size_t n = q->nkey + q->nvalue + q->nheader;
     sl_sql_value_t *row = sl_ctx_alloc(ctx, (n ? n : 1) * sizeof *row);
     if (!row)
         return NULL;
@@ -75,6 +118,8 @@ sl_sql_value_t *sl__sqls_slots(sl_ctx_t *ctx, const query_t *q, const sl_sql_row
     for (size_t i = 0; i < q->nvalue; i++)
         row[q->nkey + i] =
             value && i < value->n ? value->values[i] : (sl_sql_value_t){.is_null = 1};
+    if (q->nheader && header_slots(ctx, q, row + q->nkey + q->nvalue))
+        return NULL;
     return row;
 }
 
@@ -196,7 +241,21 @@ int64_t sl__sqls_row_timestamp(void *arg, const void *key, const void *value, in
     size_t i = (size_t)q->ts_slot - q->nkey;
     if (!v || i >= v->n || v->values[i].is_null)
         return -1; /* no time: dropped and counted, as Kafka Streams does */
-    return v->values[i].u.i64;
+    if (!q->ts_parse)
+        return v->values[i].u.i64;
+    /* TIMESTAMP_FORMAT: PARSE_TIMESTAMP(column, format), UTC. */
+    sl_arena_t arena = SL_ARENA_INIT;
+    sl_sql_alloc_t al = sl_sql_alloc_arena(&arena);
+    sl_sql_value_t args[2], out;
+    args[0] = v->values[i];
+    int64_t t = -1;
+    char msg[256];
+    sl_sql_fn_ctx_t fc = {.al = &al, .errbuf = msg, .errlen = sizeof msg};
+    if (!sl_sql_value_string_dup(&al, q->ts_format, strlen(q->ts_format), &args[1]) &&
+        !sl_sql_func_call(&fc, q->ts_parse, args, &out) && !out.is_null)
+        t = out.u.i64;
+    sl_arena_free(&arena);
+    return t; /* -1 when it does not parse: dropped and counted */
 }
 
 /* ---- compiling ------------------------------------------------------------------------------------ */
@@ -356,10 +415,11 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
              qa->from.name.pos.col, qa->from.name.s);
         return SL_ERR_INVAL;
     }
-    for (size_t i = 0; i < src->ncols; i++) {
+    for (size_t i = 0; i < src->ncols && (qa->njoins || qa->ngroup_by); i++) {
         if (src->cols[i].role == SL_SQL_ROLE_HEADERS || src->cols[i].role == SL_SQL_ROLE_HEADER) {
-            sl__sqls_fail(errbuf, errlen, "%s: header columns are not supported in queries yet",
-                 src->name);
+            sl__sqls_fail(errbuf, errlen,
+                          "%s: header columns are not supported with JOIN or GROUP BY yet",
+                          src->name);
             return SL_ERR_UNSUPPORTED;
         }
     }
@@ -380,7 +440,10 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
     q->ts_slot = -1;
     /* The scope: key columns, then value columns. */
     const char *alias = qa->from.alias.s ? qa->from.alias.s : src->name;
-    size_t nc = q->nkey + q->nvalue;
+    size_t nhdr = 0;
+    for (size_t i = 0; i < src->ncols; i++)
+        nhdr += src->cols[i].role == SL_SQL_ROLE_HEADERS || src->cols[i].role == SL_SQL_ROLE_HEADER;
+    size_t nc = q->nkey + q->nvalue + nhdr;
     sl_sql_scope_col_t *sc = sl_arena_alloc(a, (nc ? nc : 1) * sizeof *sc);
     if (!sc)
         return SL_ERR_NOMEM;
@@ -398,9 +461,32 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         sl__sqls_fail(errbuf, errlen, "%s: the TIMESTAMP column must be a value column", src->name);
         return SL_ERR_UNSUPPORTED;
     }
+    if (nhdr) {
+        sl_sql_datasource_col_t *hc = sl_arena_alloc(a, nhdr * sizeof *hc);
+        if (!hc)
+            return SL_ERR_NOMEM;
+        for (size_t i = 0; i < src->ncols; i++) {
+            const sl_sql_datasource_col_t *c = &src->cols[i];
+            if (c->role != SL_SQL_ROLE_HEADERS && c->role != SL_SQL_ROLE_HEADER)
+                continue;
+            size_t slot = q->nkey + q->nvalue + q->nheader;
+            hc[q->nheader++] = *c;
+            sc[slot] = (sl_sql_scope_col_t){alias, c->name, c->type, (uint32_t)slot};
+        }
+        q->hcols = hc;
+    }
     if (src->timestamp_format) {
-        sl__sqls_fail(errbuf, errlen, "%s: TIMESTAMP_FORMAT is not supported in queries yet", src->name);
-        return SL_ERR_UNSUPPORTED;
+        sl_sql_alloc_t tal = sl_sql_alloc_arena(a);
+        const sl_sql_type_t *st = sl_sql_type_prim(SL_SQL_STRING);
+        const sl_sql_type_t *args[2] = {st, st};
+        const sl_sql_fn_call_t *call;
+        char m[256];
+        if (sl_sql_func_resolve("PARSE_TIMESTAMP", args, 2, 0, &tal, &call, m, sizeof m)) {
+            sl__sqls_fail(errbuf, errlen, "%s: TIMESTAMP_FORMAT: %s", src->name, m);
+            return SL_ERR_INVAL;
+        }
+        q->ts_parse = call;
+        q->ts_format = src->timestamp_format;
     }
     sl_sql_scope_t scope = {sc, nc, false};
     sl_sql_error_t e;

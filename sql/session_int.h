@@ -37,6 +37,10 @@ typedef struct query {
     const char *id;
     size_t nkey, nvalue;          /* the source's key and value columns (slots in that order) */
     int ts_slot;                  /* the source's TIMESTAMP column, or -1 */
+    const struct sl_sql_fn_call *ts_parse; /* TIMESTAMP_FORMAT: PARSE_TIMESTAMP, or NULL */
+    const char *ts_format;
+    size_t nheader;               /* header columns, slots after the value columns */
+    const sl_sql_datasource_col_t *hcols;
     const sl_sql_cexpr_t *where;  /* NULL: none */
     const sl_sql_cexpr_t **out;   /* the target's value columns */
     size_t nout;

@@ -1,0 +1,5 @@
+-- Header columns: one header's value (BYTES), and all of them.
+CREATE STREAM s (k STRING KEY, a INT, trace BYTES HEADER('trace')) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT k, a, FROM_BYTES(trace, 'utf8') AS trace_id FROM s;
+CREATE STREAM s2 (k STRING KEY, a INT, hs ARRAY<STRUCT<key STRING, value BYTES>> HEADERS) WITH (KAFKA_TOPIC='s2', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t2 AS SELECT k, ARRAY_LENGTH(hs) AS n, hs[1]->key AS first FROM s2;
