@@ -778,10 +778,11 @@ sl_err_t sl_sql_catalog_add(sl_sql_catalog_t *c, const sl_sql_datasource_t *src,
     s->cols = cols;
     s->name = dup_str(a, src->name);
     s->topic = dup_str(a, src->topic);
-    s->timestamp = NULL;
-    s->timestamp_format = NULL;
+    s->timestamp = dup_str(a, src->timestamp);
+    s->timestamp_format = dup_str(a, src->timestamp_format);
     s->sql = dup_str(a, src->sql);
-    if (bad || !s->name || !s->topic || (src->sql && !s->sql)) {
+    if (bad || !s->name || !s->topic || (src->sql && !s->sql) ||
+        (src->timestamp && !s->timestamp) || (src->timestamp_format && !s->timestamp_format)) {
         entry_free(e);
         return SL_ERR_NOMEM;
     }

@@ -103,8 +103,8 @@ sl_err_t sl_sql_catalog_resolve_type(const sl_sql_catalog_t *c, const sl_sql_ast
                                      char *errbuf, size_t errlen);
 
 /** Adds a stream or table made by a query (CREATE … AS SELECT): a deep copy
- * of *src (columns, schemas, formats, names, topic), with key_schema and
- * value_schema made from the columns' roles. The topic must exist or be made
+ * of *src (columns, schemas, formats, names, topic, timestamp column), with
+ * key_schema and value_schema made from the columns' roles. The topic must exist or be made
  * by the caller. Errors: SL_ERR_EXISTS ("Cannot add stream 'X': A stream
  * with the same name already exists") unless or_replace, SL_ERR_NOMEM. */
 sl_err_t sl_sql_catalog_add(sl_sql_catalog_t *c, const sl_sql_datasource_t *src, int or_replace,

@@ -258,6 +258,23 @@ int64_t sl__sqls_row_timestamp(void *arg, const void *key, const void *value, in
     return t; /* -1 when it does not parse: dropped and counted */
 }
 
+/* WITH (TIMESTAMP='col') on a result stream: each record takes its time from
+ * that value column (slot in the result's value row). */
+typedef struct restamp {
+    size_t slot;
+} restamp_t;
+
+static void restamp_process(void *state, sl_ctx_t *ctx, const void *key, const void *value)
+{
+    const restamp_t *r = state;
+    const sl_sql_row_t *v = value;
+    if (!v || r->slot >= v->n || v->values[r->slot].is_null) {
+        sl_ctx_log_error(ctx, "TIMESTAMP column is NULL: the record is dropped");
+        return;
+    }
+    sl_ctx_forward_ts(ctx, key, value, v->values[r->slot].u.i64);
+}
+
 /* ---- compiling ------------------------------------------------------------------------------------ */
 
 char *sl__sqls_arena_str(sl_arena_t *a, const char *s)
@@ -666,6 +683,7 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
     q->key_from = key_from;
 
     /* The target. */
+    restamp_t *restamp = NULL;
     const sl_sql_datasource_t *target = NULL;
     sl_sql_datasource_t made = {0};
     if (insert) {
@@ -712,6 +730,41 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         if ((err = sl__sqls_sink_formats(stmt, &made.key_format, &made.value_format, errbuf,
                                          errlen)))
             return err;
+        /* WITH (TIMESTAMP='col'): the result's records take their time from
+         * a BIGINT or TIMESTAMP value column (streams). */
+        char tsb[64];
+        const char *tsc = sl__sqls_with_prop(stmt, "TIMESTAMP", tsb, sizeof tsb);
+        if (tsc) {
+            char up[256];
+            snprintf(up, sizeof up, "%s", tsc);
+            size_t vi = 0, found = 0;
+            for (size_t pass = 0; pass < 2 && !found; pass++) {
+                vi = 0;
+                for (size_t c = 0; c < ncols && !found; c++) {
+                    if (cols[c].role != SL_SQL_ROLE_VALUE)
+                        continue;
+                    if (!strcmp(cols[c].name, up) &&
+                        (cols[c].type->base == SL_SQL_BIGINT ||
+                         cols[c].type->base == SL_SQL_TIMESTAMP))
+                        found = 1, made.timestamp = cols[c].name;
+                    else
+                        vi++;
+                }
+                for (char *u = up; *u; u++)
+                    *u = (char)toupper((unsigned char)*u);
+            }
+            if (!found || src->table) {
+                sl__sqls_fail(errbuf, errlen,
+                              "The TIMESTAMP column set in the WITH clause does not exist in "
+                              "the schema as a BIGINT or TIMESTAMP value column: '%s'%s",
+                              tsc, src->table ? " (or the result is a table)" : "");
+                return SL_ERR_INVAL;
+            }
+            restamp = sl_arena_alloc(a, sizeof *restamp);
+            if (!restamp)
+                return SL_ERR_NOMEM;
+            restamp->slot = vi;
+        }
         made.sql = NULL;
         if (sl_sql_catalog_find(s->catalog, made.name) && !stmt->create.or_replace) {
             if (stmt->create.if_not_exists)
@@ -756,6 +809,10 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         if (q->where)
             stream = sl_kstream_filter(stream, sl__sqls_where_pass, q);
         stream = sl_kstream_map(stream, sl__sqls_stream_project, q);
+        if (restamp) {
+            sl_processor_t rp = {.process = restamp_process, .arg = restamp};
+            stream = sl_kstream_process(stream, &rp, NULL, 0);
+        }
         /* The key is the source's (selected as it is): no repartition. */
         sl_kstream_to(stream, target->topic, &p);
     } else {
