@@ -440,6 +440,14 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
             return SL_ERR_UNSUPPORTED;
         }
     }
+    char tsw[64];
+    if (!insert && (qa->njoins || qa->ngroup_by) &&
+        sl__sqls_with_prop(stmt, "TIMESTAMP", tsw, sizeof tsw)) {
+        sl__sqls_fail(errbuf, errlen,
+                      "WITH (TIMESTAMP=...) on the result of a JOIN or GROUP BY is not supported "
+                      "yet");
+        return SL_ERR_UNSUPPORTED;
+    }
     if (qa->njoins)
         return sl__sqls_compile_join(s, stmt, src, qa, errbuf, errlen);
     sl_arena_t *a = &s->arena;
