@@ -233,6 +233,100 @@ const void *sl__sqls_table_project(void *arg, sl_ctx_t *ctx, const void *key, co
     return v;
 }
 
+/* CUBE_EXPLODE of n elements: at most 2^SQLS_CUBE_MAX rows per record. */
+#define SQLS_CUBE_MAX 20
+
+/* The r-th of CUBE_EXPLODE's combinations of a (n elements), in ksqlDB's
+ * order: masks 0 .. 2^n - 1 ascending, bit n-1-c keeping element c; a mask
+ * keeping a NULL element is left out (it equals the one without it). So the
+ * r-th mask is r's bits deposited, lowest first, on the bits of the non-NULL
+ * elements. */
+static sl_err_t cube_row(const sl_sql_alloc_t *al, const sl_sql_type_t *t,
+                         const sl_sql_value_t *a, size_t r, sl_sql_value_t *out)
+{
+    size_t n = a->len;
+    uint32_t mask = 0;
+    for (size_t bit = 0; bit < n && r; bit++) {
+        if (a->u.items[n - 1 - bit].is_null)
+            continue;
+        if (r & 1)
+            mask |= 1u << bit;
+        r >>= 1;
+    }
+    sl_err_t err = sl_sql_value_container(al, t, n, out);
+    if (err)
+        return err;
+    for (size_t c = 0; c < n; c++)
+        if (mask & (1u << (n - 1 - c)))
+            out->u.items[c] = a->u.items[c];
+    return SL_OK;
+}
+
+/* How many rows CUBE_EXPLODE gives for a (at most SQLS_CUBE_MAX elements). */
+static size_t cube_rows(const sl_sql_value_t *a)
+{
+    size_t n = 1;
+    for (size_t c = 0; c < a->len; c++)
+        n <<= !a->u.items[c].is_null;
+    return n;
+}
+
+void sl__sqls_stream_project_tf(void *arg, sl_ctx_t *ctx, const void *key, const void *value)
+{
+    const query_t *q = arg;
+    const sl_sql_row_t *k, *v;
+    if (sl__sqls_project(q, ctx, key, value, &k, &v)) {
+        sl_ctx_fail(ctx, SL_ERR_NOMEM, "out of memory");
+        return;
+    }
+    /* v: the scalar columns' values and the table functions' arguments. */
+    size_t rows = 0;
+    for (size_t i = 0; i < q->nout; i++) {
+        const sl_sql_value_t *a = &v->values[i];
+        if (!q->tf[i] || a->is_null)
+            continue;
+        size_t n = a->len;
+        if (q->tf[i] == SQLS_TF_CUBE_EXPLODE) {
+            if (a->len > SQLS_CUBE_MAX) {
+                sl__sqls_log_failure(q, ctx, "CUBE_EXPLODE",
+                                     "more than 20 elements: no rows for this record");
+                continue;
+            }
+            n = cube_rows(a);
+        }
+        if (n > rows)
+            rows = n;
+    }
+    sl_sql_alloc_t al = sl_sql_alloc_mem(sl_ctx_mem(ctx));
+    for (size_t r = 0; r < rows; r++) {
+        sl_sql_row_t *row = sl_ctx_alloc(ctx, sizeof *row);
+        sl_sql_value_t *vals = sl_ctx_alloc(ctx, q->nout * sizeof *vals);
+        if (!row || !vals) {
+            sl_ctx_fail(ctx, SL_ERR_NOMEM, "out of memory");
+            return;
+        }
+        for (size_t i = 0; i < q->nout; i++) {
+            const sl_sql_value_t *a = &v->values[i];
+            vals[i] = *a;
+            if (!q->tf[i])
+                continue;
+            vals[i] = sl_sql_value_null(q->tf_type[i]);
+            if (a->is_null)
+                continue;
+            if (q->tf[i] == SQLS_TF_EXPLODE) {
+                if (r < a->len)
+                    vals[i] = a->u.items[r];
+            } else if (a->len <= SQLS_CUBE_MAX && r < cube_rows(a) &&
+                       cube_row(&al, q->tf_type[i], a, r, &vals[i])) {
+                sl_ctx_fail(ctx, SL_ERR_NOMEM, "out of memory");
+                return;
+            }
+        }
+        *row = (sl_sql_row_t){q->nout, vals};
+        sl_ctx_forward(ctx, k, row);
+    }
+}
+
 int64_t sl__sqls_row_timestamp(void *arg, const void *key, const void *value, int64_t record_ts,
                              int64_t partition_time)
 {
@@ -417,6 +511,55 @@ static sl_err_t unsupported(const sl_sql_query_t *qa, char *errbuf, size_t errle
     return SL_ERR_UNSUPPORTED;
 }
 
+
+/* A table function in the projection (value column q->nout): its ARRAY
+ * argument compiled into *out, *t the column's type. cap: the projection's
+ * capacity, for q->tf and q->tf_type (made on the first one). */
+static sl_err_t table_function(query_t *q, const sl_sql_datasource_t *src,
+                               const sl_sql_expr_t *x, int kind, const sl_sql_scope_t *scope,
+                               const sl_sql_expr_opts_t *o, sl_arena_t *a, size_t cap,
+                               const sl_sql_cexpr_t **out, const sl_sql_type_t **t,
+                               char *errbuf, size_t errlen)
+{
+    const char *name = kind == SQLS_TF_EXPLODE ? "EXPLODE" : "CUBE_EXPLODE";
+    if (src->table) {
+        sl__sqls_fail(errbuf, errlen, "Table source is not supported with table functions");
+        return SL_ERR_INVAL;
+    }
+    if (x->call.star || x->call.nargs != 1) {
+        sl__sqls_fail(errbuf, errlen, "line %u:%u: Function '%s' takes one ARRAY argument.",
+                      x->pos.line, x->pos.col, name);
+        return SL_ERR_INVAL;
+    }
+    sl_sql_error_t e;
+    const sl_sql_type_t *at;
+    if (sl_sql_expr_compile(x->call.args[0], scope, o, a, out, &at, &e)) {
+        sl__sqls_fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
+        return SL_ERR_INVAL;
+    }
+    if (!at || at->base != SL_SQL_ARRAY) {
+        sl_buf_t tb = SL_BUF_INIT;
+        if (at)
+            sl_sql_type_format(at, SL_SQL_TYPE_SQL, &tb);
+        sl__sqls_fail(errbuf, errlen, "Function '%s' does not accept parameters (%.*s).", name,
+                      at ? (int)tb.len : 4, at && tb.data ? (const char *)tb.data : "NULL");
+        sl_buf_free(&tb);
+        return SL_ERR_INVAL;
+    }
+    if (!q->tf) {
+        uint8_t *tf = sl_arena_alloc(a, cap);
+        const sl_sql_type_t **tt = sl_arena_alloc(a, cap * sizeof *tt);
+        if (!tf || !tt)
+            return SL_ERR_NOMEM;
+        memset(tf, 0, cap);
+        memset(tt, 0, cap * sizeof *tt);
+        q->tf = tf, q->tf_type = tt;
+    }
+    ((uint8_t *)q->tf)[q->nout] = (uint8_t)kind;
+    *t = kind == SQLS_TF_EXPLODE ? at->item : at;
+    q->tf_type[q->nout] = *t;
+    return SL_OK;
+}
 
 static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, char *errbuf,
                               size_t errlen)
@@ -644,7 +787,15 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
             }
         }
         const sl_sql_type_t *t;
-        if (sl_sql_expr_compile(x, &scope, &o, a, &out[q->nout], &t, &e)) {
+        int tfk = x->kind != SL_SQL_EXPR_CALL               ? SQLS_TF_NONE
+                  : !strcasecmp(x->call.name.s, "EXPLODE")      ? SQLS_TF_EXPLODE
+                  : !strcasecmp(x->call.name.s, "CUBE_EXPLODE") ? SQLS_TF_CUBE_EXPLODE
+                                                                : SQLS_TF_NONE;
+        if (tfk) {
+            if ((err = table_function(q, src, x, tfk, &scope, &o, a, cap, &out[q->nout], &t,
+                                      errbuf, errlen)))
+                return err;
+        } else if (sl_sql_expr_compile(x, &scope, &o, a, &out[q->nout], &t, &e)) {
             sl__sqls_fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
             return SL_ERR_INVAL;
         }
@@ -816,7 +967,10 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
     if (stream) {
         if (q->where)
             stream = sl_kstream_filter(stream, sl__sqls_where_pass, q);
-        stream = sl_kstream_map(stream, sl__sqls_stream_project, q);
+        if (q->tf)
+            stream = sl_kstream_flat_map(stream, sl__sqls_stream_project_tf, q);
+        else
+            stream = sl_kstream_map(stream, sl__sqls_stream_project, q);
         if (restamp) {
             sl_processor_t rp = {.process = restamp_process, .arg = restamp};
             stream = sl_kstream_process(stream, &rp, NULL, 0);

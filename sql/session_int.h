@@ -47,7 +47,15 @@ typedef struct query {
     const int *key_from;          /* the target's key columns: source key slots */
     size_t nkey_out;
     const sl_sql_cexpr_t **key_exprs; /* PARTITION BY: the new key, instead of key_from */
+    /* Table functions (EXPLODE, CUBE_EXPLODE) in the projection: per value
+     * column, 0 or the function (out[i] is then its ARRAY argument) and the
+     * column's type; NULL when there are none. */
+    const uint8_t *tf;
+    const sl_sql_type_t **tf_type;
 } query_t;
+
+/* query_t.tf values. */
+enum { SQLS_TF_NONE, SQLS_TF_EXPLODE, SQLS_TF_CUBE_EXPLODE };
 
 typedef enum agg_kind {
     AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_LATEST, AGG_EARLIEST,
@@ -105,6 +113,9 @@ void sl__sqls_log_failure(const query_t *q, sl_ctx_t *ctx, const char *what, con
 int sl__sqls_where_pass(void *arg, sl_ctx_t *ctx, const void *key, const void *value);
 void sl__sqls_stream_project(void *arg, sl_ctx_t *ctx, const void *key, const void *value,
                              const void **out_key, const void **out_value);
+/** The projection of a stream whose SELECT has table functions: a flat-map
+ * giving one record per row the functions return (zipped, padded with NULLs). */
+void sl__sqls_stream_project_tf(void *arg, sl_ctx_t *ctx, const void *key, const void *value);
 const void *sl__sqls_table_project(void *arg, sl_ctx_t *ctx, const void *key, const void *value);
 int64_t sl__sqls_row_timestamp(void *arg, const void *key, const void *value, int64_t record_ts,
                                int64_t partition_time);
