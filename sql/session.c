@@ -496,8 +496,7 @@ bad:
 
 static sl_err_t unsupported(const sl_sql_query_t *qa, char *errbuf, size_t errlen)
 {
-    const char *what = qa->njoins > 1       ? "a JOIN of more than two sources"
-                       : qa->njoins && (qa->ngroup_by || qa->npartition_by) ? "JOIN with GROUP BY or PARTITION BY"
+    const char *what = qa->njoins && (qa->ngroup_by || qa->npartition_by) ? "JOIN with GROUP BY or PARTITION BY"
                        : qa->window && !qa->ngroup_by ? "WINDOW without GROUP BY"
                        : qa->npartition_by && qa->ngroup_by ? "PARTITION BY with GROUP BY"
                        : qa->having && !qa->ngroup_by ? "HAVING without GROUP BY"

@@ -27,34 +27,53 @@
 enum { JK_SS, JK_ST, JK_TT, JK_FK };
 
 typedef struct side {
-    const sl_sql_datasource_t *src;
-    const char *alias;
-    size_t nk, nv, at;            /* its key and value columns; first slot in the row */
-    const sl_sql_expr_t *on;      /* its operand of ON */
-    const sl_sql_cexpr_t *on_c;   /* compiled over its own row (keys, values) */
-    int on_key;                   /* ON is its (single) key column */
-    int rekey;                    /* a stream re-keyed through a repartition topic */
-    query_t q;                    /* its own layout */
+    const sl_sql_datasource_t *src; /* NULL: the joins before (an intermediate result) */
+    const char *alias;              /* a source's; for messages */
+    size_t nk, nv, at;              /* its key and value columns; first slot in the row */
+    const sl_sql_expr_t *on;        /* its operand of ON */
+    const char *on_alias;           /* the source of that operand when it is a column */
+    const sl_sql_cexpr_t *on_c;     /* compiled over its own row (keys, values) */
+    int on_key;                     /* ON is its (single) key column, or the intermediate's key */
+    int rekey;                      /* a stream re-keyed through a repartition topic */
+    int table;                      /* a table (a source table: key and value rows apart) */
+    sl_sql_format_t key_format;
+    query_t q;                      /* its own layout */
 } side_t;
 
+/* A column that holds the key of a join's result (ksqlDB's viable key). */
+typedef struct keycol {
+    const char *alias, *name;
+} keycol_t;
+
+#define MAX_KEYCOLS 8
+
+/* One join of the chain: (the sources or joins before) JOIN (source i). */
 typedef struct jquery {
-    query_t q;                    /* over the combined row: nkey 0, nvalue = all slots */
+    query_t q;                    /* the last join's: over its row, nkey 0, nvalue = all slots */
     side_t l, r;
+    const sl_sql_join_t *jn;
     int kind;
     int swapped;                  /* RIGHT JOIN: the engine joins (right, left) */
     int synth;                    /* the last slot is the synthetic key */
     size_t fk_slot;               /* JK_FK: the left row's slot of the foreign key */
-    size_t n;
+    size_t n;                     /* its row: slots [0, n); the join key in slot n - 1 */
     const sl_sql_type_t **types;  /* each slot's: a missing side is typed NULLs */
+    const sl_sql_type_t *key_type;
+    sl_sql_format_t jkf;          /* the join key's format */
+    const sl_sql_schema_t *jks;
+    int result_table;
+    keycol_t sure[MAX_KEYCOLS];   /* columns that hold its key on every row */
+    size_t nsure;
 } jquery_t;
 
-/* A side's value into the combined row. */
-static void put_side(const jquery_t *j, const side_t *s, int table, const sl_sql_row_t *k,
-                     const sl_sql_row_t *v, sl_sql_value_t *out)
+/* A side's value into the combined row: a source table's key and value rows,
+ * or an extended row (a stream's keys and values, or an intermediate's). */
+static void put_side(const side_t *s, const sl_sql_row_t *k, const sl_sql_row_t *v,
+                     sl_sql_value_t *out)
 {
     if (!v)
         return;
-    if (!table) { /* an extended row: keys and values */
+    if (!(s->src && s->src->table)) {
         for (size_t i = 0; i < s->nk + s->nv && i < v->n; i++)
             out[s->at + i] = v->values[i];
         return;
@@ -63,7 +82,6 @@ static void put_side(const jquery_t *j, const side_t *s, int table, const sl_sql
         out[s->at + i] = k->values[i];
     for (size_t i = 0; i < s->nv && i < v->n; i++)
         out[s->at + s->nk + i] = v->values[i];
-    (void)j;
 }
 
 static const void *join_rows(void *arg, sl_ctx_t *ctx, const void *key, const void *left,
@@ -83,7 +101,7 @@ static const void *join_rows(void *arg, sl_ctx_t *ctx, const void *key, const vo
     }
     for (size_t i = 0; i < j->n; i++)
         v[i] = sl_sql_value_null(j->types[i]);
-    put_side(j, &j->l, j->kind == JK_TT || j->kind == JK_FK, k, l, v);
+    put_side(&j->l, k, l, v);
     if (j->kind == JK_FK) {
         /* The right table's key is the left row's foreign key. */
         for (size_t i = 0; i < j->r.nv && r && i < r->n; i++)
@@ -91,7 +109,7 @@ static const void *join_rows(void *arg, sl_ctx_t *ctx, const void *key, const vo
         if (r && l)
             v[j->r.at] = v[j->fk_slot];
     } else {
-        put_side(j, &j->r, j->kind != JK_SS, k, r, v);
+        put_side(&j->r, k, r, v);
     }
     if (k && k->n)
         v[j->n - 1] = k->values[0]; /* the join key */
@@ -192,7 +210,8 @@ static void type_text(const sl_sql_type_t *t, char *buf, size_t len)
 static void expr_text(const side_t *s, char *buf, size_t len)
 {
     if (s->on->kind == SL_SQL_EXPR_COLUMN)
-        snprintf(buf, len, "%s.%s", s->alias, s->on->column.name.s);
+        snprintf(buf, len, "%s.%s", s->on_alias ? s->on_alias : s->alias,
+                 s->on->column.name.s);
     else
         snprintf(buf, len, "%s", "an expression");
 }
@@ -211,6 +230,7 @@ static sl_err_t side_init(sl_arena_t *a, side_t *s, const sl_sql_datasource_t *s
                           size_t errlen)
 {
     s->src = src, s->alias = alias, s->at = at;
+    s->table = src->table, s->key_format = src->key_format;
     s->nk = src->key_schema.ncols, s->nv = src->value_schema.ncols;
     s->q = (query_t){.id = id, .nkey = s->nk, .nvalue = s->nv, .ts_slot = -1};
     for (size_t i = 0; i < s->nk; i++)
@@ -256,17 +276,27 @@ static const sl_sql_schema_t *key_schema_of(sl_arena_t *a, const sl_sql_type_t *
     return s;
 }
 
-/* The JSON serde of a side's extended rows (its key and value columns). */
-static sl_err_t ext_serde(sl_arena_t *a, const side_t *s, const sl_sql_scope_col_t *all,
-                          const sl_serde_t **out, char *errbuf, size_t errlen)
+/* The JSON serde of a side's extended rows (its slots, named and typed as
+ * in the combined row). */
+static sl_err_t ext_serde(sl_arena_t *a, const side_t *s, const char *const *names,
+                          const sl_sql_type_t *const *types, const sl_serde_t **out,
+                          char *errbuf, size_t errlen)
 {
     size_t n = s->nk + s->nv;
     sl_sql_column_t *c = sl_arena_alloc(a, (n ? n : 1) * sizeof *c);
     sl_sql_schema_t *es = sl_arena_alloc(a, sizeof *es);
     if (!c || !es)
         return SL_ERR_NOMEM;
-    for (size_t i = 0; i < n; i++)
-        c[i] = (sl_sql_column_t){all[s->at + i].name, all[s->at + i].type};
+    /* A source's columns by name; an intermediate's by position (names may
+     * repeat across its sources). */
+    for (size_t i = 0; i < n; i++) {
+        char pn[32];
+        snprintf(pn, sizeof pn, "C%zu", s->at + i);
+        c[i] = (sl_sql_column_t){s->src ? names[s->at + i] : sl__sqls_arena_str(a, pn),
+                                 types[s->at + i]};
+        if (!c[i].name)
+            return SL_ERR_NOMEM;
+    }
     *es = (sl_sql_schema_t){n, c};
     sl_sql_format_t f = {.kind = SL_SQL_FORMAT_JSON};
     sl_sql_alloc_t al = sl_sql_alloc_arena(a);
@@ -311,57 +341,60 @@ static const char *item_name(sl_arena_t *a, const sl_sql_select_item_t *it, int 
     return sl__sqls_arena_str(a, nm);
 }
 
-sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
-                               const sl_sql_datasource_t *left, const sl_sql_query_t *qa,
-                               char *errbuf, size_t errlen)
+/* The source alias of a column operand in scope sc (NULL when e is not a
+ * plain column or its name is in several sources). */
+static const char *column_alias(const sl_sql_scope_t *sc, const sl_sql_expr_t *e)
 {
-    const sl_sql_join_t *jn = qa->joins[0];
-    const sl_sql_datasource_t *right = sl_sql_catalog_find(s->catalog, jn->source.name.s);
-    if (!right) {
-        sl__sqls_fail(errbuf, errlen, "line %u:%u: %s does not exist.", jn->source.name.pos.line,
-                      jn->source.name.pos.col, jn->source.name.s);
-        return SL_ERR_INVAL;
+    if (e->kind != SL_SQL_EXPR_COLUMN)
+        return NULL;
+    if (e->column.qualifier.s)
+        return e->column.qualifier.s;
+    const char *found = NULL;
+    for (size_t i = 0; i < sc->ncols; i++) {
+        if (!sc->cols[i].source || strcmp(sc->cols[i].name, e->column.name.s))
+            continue;
+        if (found && strcmp(found, sc->cols[i].source))
+            return NULL;
+        found = sc->cols[i].source;
     }
-    for (size_t i = 0; i < right->ncols; i++) {
-        if (right->cols[i].role == SL_SQL_ROLE_HEADERS || right->cols[i].role == SL_SQL_ROLE_HEADER) {
-            sl__sqls_fail(errbuf, errlen, "%s: header columns are not supported in queries yet",
-                          right->name);
-            return SL_ERR_UNSUPPORTED;
-        }
-    }
-    const char *la = qa->from.alias.s ? qa->from.alias.s : left->name;
-    const char *ra = jn->source.alias.s ? jn->source.alias.s : right->name;
-    if (!strcmp(la, ra)) {
-        sl__sqls_fail(errbuf, errlen,
-                      "line %u:%u: Can not join '%s' to '%s': self joins need distinct aliases "
-                      "for both sides.",
-                      jn->pos.line, jn->pos.col, left->name, right->name);
-        return SL_ERR_INVAL;
-    }
-    if (left->window || right->window) {
-        sl__sqls_fail(errbuf, errlen, "line %u:%u: joins of windowed tables are not supported by "
-                                      "Sluice's SQL compiler yet",
-                      jn->pos.line, jn->pos.col);
-        return SL_ERR_UNSUPPORTED;
-    }
-    if (left->value_format.kind == SL_SQL_FORMAT_KAFKA ||
-        right->value_format.kind == SL_SQL_FORMAT_KAFKA) {
-        int both = left->value_format.kind == right->value_format.kind;
-        sl__sqls_fail(errbuf, errlen,
-                      "Source(s) %s%s%s are using the 'KAFKA' value format. This format does not "
-                      "yet support JOIN.",
-                      left->value_format.kind == SL_SQL_FORMAT_KAFKA ? left->name : right->name,
-                      both ? ", " : "", both ? right->name : "");
-        return SL_ERR_INVAL;
-    }
-    if (left->table && !right->table) {
+    return found;
+}
+
+static int is_keycol(const keycol_t *k, size_t n, const sl_sql_expr_t *e, const char *alias)
+{
+    for (size_t i = 0; alias && e->kind == SL_SQL_EXPR_COLUMN && i < n; i++)
+        if (!strcmp(k[i].alias, alias) && !strcmp(k[i].name, e->column.name.s))
+            return 1;
+    return 0;
+}
+
+static void add_keycol(keycol_t *k, size_t *n, const char *alias, const char *name)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp(k[i].alias, alias) && !strcmp(k[i].name, name))
+            return;
+    if (*n < MAX_KEYCOLS)
+        k[(*n)++] = (keycol_t){alias, name};
+}
+
+/* One join of the chain: kinds, ON, the key. lscope: the left's columns
+ * (slots as in the combined row); prev: the join before (NULL for the
+ * first); rscope: the right source's own. */
+static sl_err_t analyze_join(sl_sql_session_t *s, jquery_t *j, const jquery_t *prev,
+                             const sl_sql_scope_t *lscope, const sl_sql_scope_t *rscope,
+                             const char *left_name, char *errbuf, size_t errlen)
+{
+    const sl_sql_join_t *jn = j->jn;
+    const sl_sql_datasource_t *right = j->r.src;
+    sl_arena_t *a = &s->arena;
+    if (j->l.table && !j->r.table) {
         sl__sqls_fail(errbuf, errlen,
                       "Invalid join order: table-stream joins are not supported; only "
                       "stream-table joins. Got %s %s JOIN %s.",
-                      left->name, kind_name(jn->kind), right->name);
+                      left_name, kind_name(jn->kind), right->name);
         return SL_ERR_INVAL;
     }
-    int kind = !left->table && !right->table ? JK_SS : !left->table ? JK_ST : JK_TT;
+    int kind = !j->l.table && !j->r.table ? JK_SS : !j->l.table ? JK_ST : JK_TT;
     if (kind == JK_ST && jn->kind != SL_SQL_JOIN_INNER && jn->kind != SL_SQL_JOIN_LEFT) {
         sl__sqls_fail(errbuf, errlen,
                       "Invalid join type: %s join not supported for stream-table join. Only INNER "
@@ -394,43 +427,8 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                       jn->pos.line, jn->pos.col, kind_name(jn->kind));
         return SL_ERR_UNSUPPORTED;
     }
-    int stream_result = kind == JK_SS || kind == JK_ST;
-    if (stmt->kind == SL_SQL_STMT_CREATE_AS && stmt->create.table == stream_result) {
-        sl__sqls_fail(errbuf, errlen,
-                      "Invalid result type. Your SELECT query produces a %s. Please use CREATE "
-                      "%s AS SELECT statement instead.",
-                      stream_result ? "STREAM" : "TABLE", stream_result ? "STREAM" : "TABLE");
-        return SL_ERR_INVAL;
-    }
-    if (stmt->kind == SL_SQL_STMT_INSERT_SELECT) {
-        sl__sqls_fail(errbuf, errlen,
-                      "INSERT INTO … JOIN is not supported by Sluice's SQL compiler yet");
-        return SL_ERR_UNSUPPORTED;
-    }
 
-    /* ---- the combined row ---- */
-    sl_arena_t *a = &s->arena;
-    jquery_t *j = sl_arena_alloc(a, sizeof *j);
-    if (!j)
-        return SL_ERR_NOMEM;
-    memset(j, 0, sizeof *j);
-    char idbuf[64];
-    snprintf(idbuf, sizeof idbuf, "%s_%d", stmt->create.table ? "CTAS" : "CSAS", s->nqueries);
-    const char *id = sl__sqls_arena_str(a, idbuf);
-    size_t nl = left->key_schema.ncols + left->value_schema.ncols;
-    size_t nr = right->key_schema.ncols + right->value_schema.ncols;
-    size_t n = nl + nr + 1; /* room for a synthetic key */
-    sl_sql_scope_col_t *sc = sl_arena_alloc(a, n * sizeof *sc);
-    if (!sc)
-        return SL_ERR_NOMEM;
-    sl_sql_scope_t lscope, rscope;
-    sl_err_t err;
-    if ((err = side_init(a, &j->l, left, la, 0, id, sc, &lscope, errbuf, errlen)) ||
-        (err = side_init(a, &j->r, right, ra, nl, id, sc, &rscope, errbuf, errlen)))
-        return err;
-    j->kind = kind;
-
-    /* ---- ON: <left operand> = <right operand>, either way round ---- */
+    /* ON: <left operand> = <right operand>, either way round. */
     const sl_sql_expr_t *on = jn->on;
     if (!on || on->kind != SL_SQL_EXPR_BINARY || on->op.op != SL_SQL_OP_EQ) {
         sl__sqls_fail(errbuf, errlen,
@@ -443,20 +441,22 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     sl_sql_expr_opts_t oo = {.clause = "JOIN ON", .catalog = s->catalog};
     const sl_sql_type_t *lt = NULL, *rt = NULL;
     const sl_sql_cexpr_t *lc, *rc;
-    if (!sl_sql_expr_compile(on->op.a, &lscope, &oo, a, &lc, &lt, &e) &&
-        !sl_sql_expr_compile(on->op.b, &rscope, &oo, a, &rc, &rt, &e2)) {
+    if (!sl_sql_expr_compile(on->op.a, lscope, &oo, a, &lc, &lt, &e) &&
+        !sl_sql_expr_compile(on->op.b, rscope, &oo, a, &rc, &rt, &e2)) {
         j->l.on = on->op.a, j->r.on = on->op.b;
-    } else if (!sl_sql_expr_compile(on->op.b, &lscope, &oo, a, &lc, &lt, &e2) &&
-               !sl_sql_expr_compile(on->op.a, &rscope, &oo, a, &rc, &rt, &e2)) {
+    } else if (!sl_sql_expr_compile(on->op.b, lscope, &oo, a, &lc, &lt, &e2) &&
+               !sl_sql_expr_compile(on->op.a, rscope, &oo, a, &rc, &rt, &e2)) {
         j->l.on = on->op.b, j->r.on = on->op.a;
     } else {
         sl__sqls_fail(errbuf, errlen,
                       "line %u:%u: Invalid comparison expression in join criteria: each side "
                       "of the equality must refer to exactly one of the sources (%s, %s)",
-                      on->pos.line, on->pos.col, la, ra);
+                      on->pos.line, on->pos.col, left_name, j->r.alias);
         return SL_ERR_INVAL;
     }
     j->l.on_c = lc, j->r.on_c = rc;
+    j->l.on_alias = column_alias(lscope, j->l.on);
+    j->r.on_alias = j->r.on->kind == SL_SQL_EXPR_COLUMN ? j->r.alias : NULL;
     char lx[300], rx[300];
     expr_text(&j->l, lx, sizeof lx);
     expr_text(&j->r, rx, sizeof rx);
@@ -470,8 +470,13 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                       on->pos.line, on->pos.col, lx, t1, rx, t2);
         return SL_ERR_INVAL;
     }
-    j->l.on_key = j->l.nk == 1 && refers_to(j->l.on, la, left->key_schema.cols[0].name);
-    j->r.on_key = j->r.nk == 1 && refers_to(j->r.on, ra, right->key_schema.cols[0].name);
+    j->key_type = lt;
+    if (!prev)
+        j->l.on_key = j->l.nk == 1 &&
+                      refers_to(j->l.on, j->l.alias, j->l.src->key_schema.cols[0].name);
+    else
+        j->l.on_key = is_keycol(prev->sure, prev->nsure, j->l.on, j->l.on_alias);
+    j->r.on_key = j->r.nk == 1 && refers_to(j->r.on, j->r.alias, right->key_schema.cols[0].name);
     if (kind == JK_ST && !j->r.on_key) {
         sl__sqls_fail(errbuf, errlen,
                       "line %u:%u: Invalid join condition: stream-table joins require to join on "
@@ -488,7 +493,7 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     }
     if (kind == JK_TT && !j->l.on_key) {
         /* A foreign-key join: a column of the left table = the right table's key. */
-        if (j->l.on->kind != SL_SQL_EXPR_COLUMN) {
+        if (j->l.on->kind != SL_SQL_EXPR_COLUMN || !j->l.on_alias) {
             sl__sqls_fail(errbuf, errlen,
                           "line %u:%u: Invalid join condition: foreign-key table-table joins "
                           "are only supported on a column of the left table. Got %s = %s.",
@@ -502,38 +507,294 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                           jn->kind == SL_SQL_JOIN_FULL ? "full-outer" : "right");
             return SL_ERR_INVAL;
         }
-        if (j->l.nk != 1) {
+        if (!prev && j->l.nk != 1) {
             sl__sqls_fail(errbuf, errlen, "%s: a table with %zu key columns cannot be joined yet",
-                          left->name, j->l.nk);
+                          left_name, j->l.nk);
             return SL_ERR_UNSUPPORTED;
         }
-        kind = j->kind = JK_FK;
-        for (size_t i = 0; i < lscope.ncols; i++)
-            if (!strcmp(lscope.cols[i].name, j->l.on->column.name.s))
-                j->fk_slot = i;
+        kind = JK_FK;
+        for (size_t i = 0; i < lscope->ncols; i++)
+            if (lscope->cols[i].source && !strcmp(lscope->cols[i].source, j->l.on_alias) &&
+                !strcmp(lscope->cols[i].name, j->l.on->column.name.s))
+                j->fk_slot = lscope->cols[i].slot;
     }
+    j->kind = kind;
     if (kind == JK_SS) {
         j->l.rekey = !j->l.on_key;
         j->r.rekey = !j->r.on_key;
-        if (!j->l.rekey && !j->r.rekey && left->key_format.kind != right->key_format.kind)
+        if (!j->l.rekey && !j->r.rekey && j->l.key_format.kind != j->r.key_format.kind)
             j->r.rekey = 1; /* one key format on both sides */
     } else if (kind == JK_ST) {
         j->l.rekey = !j->l.on_key;
     }
     j->swapped = jn->kind == SL_SQL_JOIN_RIGHT;
+    j->result_table = kind == JK_TT || kind == JK_FK;
 
-    /* ---- the key of the result ---- */
-    const side_t *viable[2];
-    const char *vcol[2];
-    size_t nviable = 0;
+    /* The join key's format. */
+    if (!(j->jks = key_schema_of(a, lt)))
+        return SL_ERR_NOMEM;
+    if (kind == JK_SS)
+        j->jkf = key_format_for(!j->l.rekey   ? j->l.key_format
+                                : !j->r.rekey ? j->r.key_format
+                                              : j->l.key_format,
+                                j->jks);
+    else if (kind == JK_ST)
+        j->jkf = key_format_for(j->r.key_format, j->jks);
+    else
+        j->jkf = key_format_for(j->l.key_format, j->jks);
+
+    /* The columns that hold the key on every row (for the next join). */
+    int lcol = j->l.on->kind == SL_SQL_EXPR_COLUMN && j->l.on_alias;
+    int rcol = j->r.on->kind == SL_SQL_EXPR_COLUMN;
     if (kind == JK_FK) {
-        viable[0] = &j->l, vcol[0] = left->key_schema.cols[0].name; /* the left table's key */
-        nviable = 1;
+        if (prev)
+            for (size_t i = 0; i < prev->nsure; i++)
+                add_keycol(j->sure, &j->nsure, prev->sure[i].alias, prev->sure[i].name);
+        else
+            add_keycol(j->sure, &j->nsure, j->l.alias, j->l.src->key_schema.cols[0].name);
     } else if (jn->kind != SL_SQL_JOIN_FULL) {
-        if (j->l.on->kind == SL_SQL_EXPR_COLUMN)
-            viable[nviable] = &j->l, vcol[nviable++] = j->l.on->column.name.s;
+        if (jn->kind != SL_SQL_JOIN_RIGHT) {
+            if (lcol)
+                add_keycol(j->sure, &j->nsure, j->l.on_alias, j->l.on->column.name.s);
+            for (size_t i = 0; prev && j->l.on_key && i < prev->nsure; i++)
+                add_keycol(j->sure, &j->nsure, prev->sure[i].alias, prev->sure[i].name);
+        }
+        if (rcol && jn->kind != SL_SQL_JOIN_LEFT)
+            add_keycol(j->sure, &j->nsure, j->r.alias, j->r.on->column.name.s);
+    }
+    return SL_OK;
+}
+
+/* The topology of one join: the left input (a source's or the join
+ * before's), the right source, the engine join. */
+static sl_err_t build_join(sl_sql_session_t *s, jquery_t *j, const char *const *names,
+                           sl_kstream_t **lstream, sl_ktable_t **ltable, char *errbuf,
+                           size_t errlen)
+{
+    sl_arena_t *a = &s->arena;
+    sl_sql_alloc_t al = sl_sql_alloc_arena(a);
+    const sl_serde_t *jk;
+    char m[512];
+    sl_err_t err;
+    if (sl_sql_serde_new(&al, &j->jkf, j->jks, &jk, m, sizeof m)) {
+        sl__sqls_fail(errbuf, errlen, "join key: %s", m);
+        return SL_ERR_INVAL;
+    }
+    sl_kstream_t *rstream = NULL;
+    sl_ktable_t *rtable = NULL;
+    if ((err = sl__sqls_source_for(s, j->r.src, &j->r.q, &rstream, &rtable, errbuf, errlen)))
+        return err;
+    const sl_sql_join_t *jn = j->jn;
+    if (!j->result_table) {
+        const sl_serde_t *lvs, *rvs = NULL;
+        if ((err = ext_serde(a, &j->l, names, j->types, &lvs, errbuf, errlen)) ||
+            (j->kind == JK_SS && (err = ext_serde(a, &j->r, names, j->types, &rvs, errbuf, errlen))))
+            return err;
+        sl_kstream_t *ls = *lstream;
+        if (j->l.rekey)
+            ls = sl_kstream_map(ls, side_rekey, &j->l);
+        else if (j->l.src)
+            ls = sl_kstream_map_values(ls, side_extend, &j->l);
+        sl_kstream_t *joined;
+        if (j->kind == JK_SS) {
+            rstream = j->r.rekey ? sl_kstream_map(rstream, side_rekey, &j->r)
+                                 : sl_kstream_map_values(rstream, side_extend, &j->r);
+            int64_t before = sl_sql_duration_ms(&jn->before), after = sl_sql_duration_ms(&jn->after);
+            int64_t grace = jn->grace.set ? sl_sql_duration_ms(&jn->grace) : 24 * 3600 * 1000LL;
+            sl_join_windows_t w = {before, after, grace};
+            sl_joined_t jd = {.key_serde = jk, .value_serde = lvs, .other_value_serde = rvs};
+            if (j->swapped) {
+                w = (sl_join_windows_t){after, before, grace};
+                jd = (sl_joined_t){.key_serde = jk, .value_serde = rvs, .other_value_serde = lvs};
+                joined = sl_kstream_left_join(rstream, ls, join_rows, j, &w, &jd);
+            } else if (jn->kind == SL_SQL_JOIN_LEFT) {
+                joined = sl_kstream_left_join(ls, rstream, join_rows, j, &w, &jd);
+            } else if (jn->kind == SL_SQL_JOIN_FULL) {
+                joined = sl_kstream_outer_join(ls, rstream, join_rows, j, &w, &jd);
+            } else {
+                joined = sl_kstream_join(ls, rstream, join_rows, j, &w, &jd);
+            }
+        } else {
+            sl_joined_t jd = {.key_serde = jk, .value_serde = lvs};
+            joined = jn->kind == SL_SQL_JOIN_LEFT
+                         ? sl_kstream_left_join_table(ls, rtable, join_rows, j, &jd)
+                         : sl_kstream_join_table(ls, rtable, join_rows, j, &jd);
+        }
+        *lstream = joined, *ltable = NULL;
+    } else {
+        /* The result's serdes: a later join (a foreign-key one) writes its
+         * keys and rows to internal topics. */
+        side_t res = {.nv = j->n};
+        const sl_serde_t *rvs;
+        if ((err = ext_serde(a, &res, names, j->types, &rvs, errbuf, errlen)))
+            return err;
+        sl_materialized_t mm = {.key_serde = j->kind == JK_FK ? NULL : jk, /* FK: the left's */
+                                .value_serde = rvs},
+                          *mp = &mm;
+        sl_ktable_t *lt = *ltable, *joined;
+        if (j->kind == JK_FK)
+            joined = jn->kind == SL_SQL_JOIN_LEFT
+                         ? sl_ktable_fk_left_join(lt, rtable, fk_of, j, join_rows, j, mp)
+                         : sl_ktable_fk_join(lt, rtable, fk_of, j, join_rows, j, mp);
+        else if (j->swapped)
+            joined = sl_ktable_left_join(rtable, lt, join_rows, j, mp);
+        else if (jn->kind == SL_SQL_JOIN_LEFT)
+            joined = sl_ktable_left_join(lt, rtable, join_rows, j, mp);
+        else if (jn->kind == SL_SQL_JOIN_FULL)
+            joined = sl_ktable_outer_join(lt, rtable, join_rows, j, mp);
+        else
+            joined = sl_ktable_join(lt, rtable, join_rows, j, mp);
+        *ltable = joined, *lstream = NULL;
+    }
+    return SL_OK;
+}
+
+sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
+                               const sl_sql_datasource_t *first, const sl_sql_query_t *qa,
+                               char *errbuf, size_t errlen)
+{
+    if (stmt->kind == SL_SQL_STMT_INSERT_SELECT) {
+        sl__sqls_fail(errbuf, errlen,
+                      "INSERT INTO … JOIN is not supported by Sluice's SQL compiler yet");
+        return SL_ERR_UNSUPPORTED;
+    }
+    sl_arena_t *a = &s->arena;
+    size_t nj = qa->njoins, nsrc = nj + 1;
+    const sl_sql_datasource_t **srcs = sl_arena_alloc(a, nsrc * sizeof *srcs);
+    const char **aliases = sl_arena_alloc(a, nsrc * sizeof *aliases);
+    jquery_t *steps = sl_arena_alloc(a, nj * sizeof *steps);
+    if (!srcs || !aliases || !steps)
+        return SL_ERR_NOMEM;
+    memset(steps, 0, nj * sizeof *steps);
+
+    /* ---- the sources ---- */
+    srcs[0] = first;
+    aliases[0] = qa->from.alias.s ? qa->from.alias.s : first->name;
+    size_t total = first->key_schema.ncols + first->value_schema.ncols;
+    for (size_t i = 1; i < nsrc; i++) {
+        const sl_sql_join_t *jn = qa->joins[i - 1];
+        const sl_sql_datasource_t *src = sl_sql_catalog_find(s->catalog, jn->source.name.s);
+        if (!src) {
+            sl__sqls_fail(errbuf, errlen, "line %u:%u: %s does not exist.",
+                          jn->source.name.pos.line, jn->source.name.pos.col, jn->source.name.s);
+            return SL_ERR_INVAL;
+        }
+        for (size_t c = 0; c < src->ncols; c++) {
+            if (src->cols[c].role == SL_SQL_ROLE_HEADERS || src->cols[c].role == SL_SQL_ROLE_HEADER) {
+                sl__sqls_fail(errbuf, errlen, "%s: header columns are not supported in queries yet",
+                              src->name);
+                return SL_ERR_UNSUPPORTED;
+            }
+        }
+        srcs[i] = src;
+        aliases[i] = jn->source.alias.s ? jn->source.alias.s : src->name;
+        for (size_t k = 0; k < i; k++) {
+            if (!strcmp(aliases[k], aliases[i])) {
+                sl__sqls_fail(errbuf, errlen,
+                              "line %u:%u: Can not join '%s' to '%s': self joins need distinct "
+                              "aliases for both sides.",
+                              jn->pos.line, jn->pos.col, srcs[k]->name, src->name);
+                return SL_ERR_INVAL;
+            }
+        }
+        total += src->key_schema.ncols + src->value_schema.ncols + 1;
+    }
+    sl_buf_t kafka = SL_BUF_INIT;
+    for (size_t i = 0; i < nsrc; i++) {
+        if (srcs[i]->window) {
+            sl_buf_free(&kafka);
+            sl__sqls_fail(errbuf, errlen, "joins of windowed tables are not supported by "
+                                          "Sluice's SQL compiler yet");
+            return SL_ERR_UNSUPPORTED;
+        }
+        if (srcs[i]->value_format.kind == SL_SQL_FORMAT_KAFKA) {
+            sl_buf_append(&kafka, kafka.len ? ", " : "", kafka.len ? 2 : 0);
+            sl_buf_append(&kafka, srcs[i]->name, strlen(srcs[i]->name));
+        }
+    }
+    if (kafka.len) {
+        sl__sqls_fail(errbuf, errlen,
+                      "Source(s) %.*s are using the 'KAFKA' value format. This format does not "
+                      "yet support JOIN.",
+                      (int)kafka.len, (const char *)kafka.data);
+        sl_buf_free(&kafka);
+        return SL_ERR_INVAL;
+    }
+
+    /* ---- the combined row: each source's key and value columns, each join's key after its
+     * right source ---- */
+    char idbuf[64];
+    snprintf(idbuf, sizeof idbuf, "%s_%d", stmt->create.table ? "CTAS" : "CSAS", s->nqueries);
+    const char *id = sl__sqls_arena_str(a, idbuf);
+    sl_sql_scope_col_t *byslot = sl_arena_alloc(a, total * sizeof *byslot);
+    sl_sql_scope_col_t *named = sl_arena_alloc(a, (total + 1) * sizeof *named);
+    const char **names = sl_arena_alloc(a, total * sizeof *names);
+    const sl_sql_type_t **types = sl_arena_alloc(a, total * sizeof *types);
+    if (!id || !byslot || !named || !names || !types)
+        return SL_ERR_NOMEM;
+    sl_sql_scope_t own;
+    sl_err_t err;
+    if ((err = side_init(a, &steps[0].l, first, aliases[0], 0, id, byslot, &own, errbuf, errlen)))
+        return err;
+    size_t at = steps[0].l.nk + steps[0].l.nv, nnamed = 0;
+    for (size_t i = 0; i < at; i++)
+        named[nnamed++] = byslot[i];
+    for (size_t i = 1; i < nsrc; i++) {
+        jquery_t *j = &steps[i - 1];
+        const jquery_t *prev = i > 1 ? &steps[i - 2] : NULL;
+        j->jn = qa->joins[i - 1];
+        j->types = types;
+        if (prev) { /* the left: the joins before, their rows as extended rows */
+            j->l = (side_t){.alias = aliases[0], .nv = prev->n, .table = prev->result_table,
+                            .key_format = prev->jkf};
+            j->l.q = (query_t){.id = id, .nkey = 0, .nvalue = prev->n, .ts_slot = -1};
+        }
+        sl_sql_scope_t lscope = {named, nnamed, false}, rscope;
+        if ((err = side_init(a, &j->r, srcs[i], aliases[i], at, id, byslot, &rscope, errbuf,
+                             errlen)))
+            return err;
+        size_t nr = j->r.nk + j->r.nv;
+        if ((err = analyze_join(s, j, prev, prev ? &lscope : &own, &rscope,
+                                prev ? aliases[0] : first->name, errbuf, errlen)))
+            return err;
+        for (size_t c = 0; c < nr; c++)
+            named[nnamed++] = byslot[at + c];
+        char kn[48];
+        snprintf(kn, sizeof kn, "KSQL_JOINKEY_%zu", i);
+        byslot[at + nr] = (sl_sql_scope_col_t){NULL, sl__sqls_arena_str(a, kn), j->key_type,
+                                               (uint32_t)(at + nr)};
+        at += nr + 1;
+        j->n = at;
+    }
+    for (size_t i = 0; i < total; i++) {
+        names[i] = byslot[i].name;
+        types[i] = byslot[i].type;
+        if (!names[i])
+            return SL_ERR_NOMEM;
+    }
+    jquery_t *j = &steps[nj - 1];
+    const sl_sql_join_t *jn = j->jn;
+    const sl_sql_type_t *lt = j->key_type;
+    int stream_result = !j->result_table;
+    if (stmt->kind == SL_SQL_STMT_CREATE_AS && stmt->create.table == stream_result) {
+        sl__sqls_fail(errbuf, errlen,
+                      "Invalid result type. Your SELECT query produces a %s. Please use CREATE "
+                      "%s AS SELECT statement instead.",
+                      stream_result ? "STREAM" : "TABLE", stream_result ? "STREAM" : "TABLE");
+        return SL_ERR_INVAL;
+    }
+
+    /* ---- the key of the result: the last join's ---- */
+    keycol_t viable[MAX_KEYCOLS];
+    size_t nviable = 0;
+    if (j->kind == JK_FK) {
+        for (size_t i = 0; i < j->nsure; i++)
+            viable[nviable++] = j->sure[i]; /* the left table's key */
+    } else if (jn->kind != SL_SQL_JOIN_FULL) {
+        if (j->l.on->kind == SL_SQL_EXPR_COLUMN && j->l.on_alias)
+            add_keycol(viable, &nviable, j->l.on_alias, j->l.on->column.name.s);
         if (j->r.on->kind == SL_SQL_EXPR_COLUMN)
-            viable[nviable] = &j->r, vcol[nviable++] = j->r.on->column.name.s;
+            add_keycol(viable, &nviable, j->r.alias, j->r.on->column.name.s);
     }
     const char *synth_name = NULL;
     char synth_buf[32] = "ROWKEY";
@@ -542,35 +803,29 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
             if (k)
                 snprintf(synth_buf, sizeof synth_buf, "ROWKEY_%d", k);
             size_t i = 0;
-            while (i < nl + nr && strcmp(sc[i].name, synth_buf))
+            while (i < nnamed && strcmp(named[i].name, synth_buf))
                 i++;
-            if (i == nl + nr)
+            if (i == nnamed)
                 break;
         }
         synth_name = sl__sqls_arena_str(a, synth_buf);
         j->synth = 1;
-        sc[nl + nr] = (sl_sql_scope_col_t){NULL, synth_name, lt, (uint32_t)(nl + nr)};
+        named[nnamed] = (sl_sql_scope_col_t){NULL, synth_name, lt, (uint32_t)(j->n - 1)};
     }
     /* The last slot holds the join key: the synthetic key, or what a join
      * column selected as the key reads (the key even where its side is
      * missing). */
-    j->n = nl + nr + 1;
-    sl_sql_scope_t all = {sc, nl + nr + (j->synth ? 1 : 0), false};
-    sl_sql_scope_col_t keycol = {NULL, "ROWKEY", lt, (uint32_t)(nl + nr)};
+    sl_sql_scope_t all = {named, nnamed + (j->synth ? 1 : 0), false};
+    sl_sql_scope_col_t keycol = {NULL, "ROWKEY", lt, (uint32_t)(j->n - 1)};
     sl_sql_scope_t keyscope = {&keycol, 1, false};
     sl_sql_expr_t keyref = {.kind = SL_SQL_EXPR_COLUMN, .height = 1};
     keyref.column.name.s = "ROWKEY";
-    j->types = sl_arena_alloc(a, j->n * sizeof *j->types);
-    if (!j->types)
-        return SL_ERR_NOMEM;
-    for (size_t i = 0; i < nl + nr; i++)
-        j->types[i] = sc[i].type;
-    j->types[nl + nr] = lt;
 
     /* ---- WHERE and the projection over the combined row ---- */
     query_t *q = &j->q;
     q->id = id;
     q->nkey = 0, q->nvalue = j->n, q->ts_slot = -1;
+    sl_sql_error_t e;
     if (qa->where) {
         sl_sql_expr_opts_t ow = {.clause = "WHERE", .catalog = s->catalog};
         const sl_sql_type_t *t;
@@ -601,7 +856,10 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
             return SL_ERR_UNSUPPORTED;
         }
         const char *only = it->kind == SL_SQL_SELECT_SOURCE_STAR ? it->qualifier.s : NULL;
-        if (only && strcmp(only, la) && strcmp(only, ra)) {
+        size_t known = 0;
+        for (size_t k = 0; only && k < nsrc; k++)
+            known += !strcmp(only, aliases[k]);
+        if (only && !known) {
             sl__sqls_fail(errbuf, errlen, "line %u:%u: Source '%s' not found.", it->pos.line,
                           it->pos.col, only);
             return SL_ERR_INVAL;
@@ -609,12 +867,12 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         /* ksqlDB lists the synthetic key first; A.* has only A's columns. */
         for (size_t c0 = 0; c0 < all.ncols; c0++) {
             size_t c = j->synth ? (c0 + all.ncols - 1) % all.ncols : c0;
-            if (only ? !sc[c].source || strcmp(sc[c].source, only) : 0)
+            if (only ? !named[c].source || strcmp(named[c].source, only) : 0)
                 continue;
             sl_sql_expr_t *ref = &refs[nitems];
             *ref = (sl_sql_expr_t){.kind = SL_SQL_EXPR_COLUMN, .pos = it->pos, .height = 1};
-            ref->column.qualifier.s = sc[c].source;
-            ref->column.name.s = sc[c].name;
+            ref->column.qualifier.s = named[c].source;
+            ref->column.name.s = named[c].name;
             items[nitems++] = (sl_sql_select_item_t){.kind = SL_SQL_SELECT_EXPR,
                                                      .pos = it->pos, .expr = ref};
         }
@@ -622,7 +880,7 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     sl_sql_expr_opts_t os = {.clause = "SELECT", .catalog = s->catalog};
     size_t ncols = 0;
     int anon = 0;
-    const side_t *key_side = NULL; /* the viable key selected, or synthetic */
+    const keycol_t *key_is = NULL; /* the viable key selected */
     int have_key = 0;
     const char *key_name = NULL;
     for (size_t i = 0; i < nitems; i++) {
@@ -632,25 +890,25 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         if (!name)
             return SL_ERR_NOMEM;
         /* Is it the key: a viable join column, or the synthetic key? */
-        const side_t *is = NULL;
+        const keycol_t *is = NULL;
         int is_synth = 0;
         for (size_t v = 0; v < nviable && !is; v++) {
-            if (x->kind == SL_SQL_EXPR_COLUMN && refers_to(x, viable[v]->alias, vcol[v])) {
-                /* An unqualified name must belong to that side only. */
+            if (x->kind == SL_SQL_EXPR_COLUMN && refers_to(x, viable[v].alias, viable[v].name)) {
+                /* An unqualified name must belong to that source only. */
                 if (!x->column.qualifier.s) {
                     int hits = 0;
-                    for (size_t c = 0; c < nl + nr; c++)
-                        hits += !strcmp(sc[c].name, x->column.name.s);
+                    for (size_t c = 0; c < nnamed; c++)
+                        hits += !strcmp(named[c].name, x->column.name.s);
                     if (hits != 1)
                         continue;
                 }
-                is = viable[v];
+                is = &viable[v];
             }
         }
         if (j->synth && x->kind == SL_SQL_EXPR_COLUMN && !x->column.qualifier.s &&
             !strcmp(x->column.name.s, synth_name))
             is_synth = 1;
-        if ((is || is_synth) && have_key && (is_synth || is == key_side)) {
+        if ((is || is_synth) && have_key && (is_synth || is == key_is)) {
             const char *n1 = key_name, *n2 = name;
             if (strcmp(n1, n2) > 0)
                 n1 = name, n2 = key_name;
@@ -663,7 +921,7 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         int as_key = (is || is_synth) && !have_key;
         const sl_sql_type_t *t;
         if (sl_sql_expr_compile(x, &all, &os, a, as_key ? &ke[0] : &out[q->nout], &t, &e) ||
-            (as_key && kind != JK_FK &&
+            (as_key && j->kind != JK_FK &&
              sl_sql_expr_compile(&keyref, &keyscope, &os, a, &ke[0], &t, &e))) {
             sl__sqls_fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
             return SL_ERR_INVAL;
@@ -677,11 +935,10 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                 return SL_ERR_INVAL;
             }
         }
-        if (as_key) {
-            have_key = 1, key_side = is, key_name = name;
-        } else {
+        if (as_key)
+            have_key = 1, key_is = is, key_name = name;
+        else
             q->nout++;
-        }
         cols[ncols++] = (sl_sql_datasource_col_t){name, t,
                                                   as_key ? SL_SQL_ROLE_KEY : SL_SQL_ROLE_VALUE,
                                                   NULL};
@@ -697,16 +954,21 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                           "be included in the projection and may be aliased.",
                           target_name, synth_name, synth_name, synth_name);
         } else {
-            char v0[300], v1[300] = "";
-            snprintf(v0, sizeof v0, "%s.%s", viable[0]->alias, vcol[0]);
-            if (nviable > 1)
-                snprintf(v1, sizeof v1, "%s.%s", viable[1]->alias, vcol[1]);
+            sl_buf_t vb = SL_BUF_INIT;
+            for (size_t v = 0; v < nviable; v++) {
+                char one[300];
+                int k = snprintf(one, sizeof one, "%s%s.%s",
+                                 v == 0 ? "" : v + 1 == nviable ? " or " : ", ",
+                                 viable[v].alias, viable[v].name);
+                sl_buf_append(&vb, one, k > 0 ? (size_t)k : 0);
+            }
             sl__sqls_fail(errbuf, errlen,
                           "Key missing from projection (ie, SELECT). The query used to build "
-                          "`%s` must include the join expression%s %s%s%s in its projection "
-                          "(eg, SELECT %s...).",
-                          target_name, nviable > 1 ? "s" : "", v0, nviable > 1 ? " or " : "",
-                          nviable > 1 ? v1 : "", v0);
+                          "`%s` must include the join expression%s %.*s in its projection "
+                          "(eg, SELECT %s.%s...).",
+                          target_name, nviable > 1 ? "s" : "", (int)vb.len,
+                          vb.data ? (const char *)vb.data : "", viable[0].alias, viable[0].name);
+            sl_buf_free(&vb);
         }
         return SL_ERR_INVAL;
     }
@@ -714,21 +976,7 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     q->key_exprs = ke;
     q->nkey_out = 1;
 
-    /* ---- the formats: the join key's, the result's ---- */
-    const sl_sql_schema_t *jks = key_schema_of(a, lt);
-    if (!jks)
-        return SL_ERR_NOMEM;
-    sl_sql_format_t jkf;
-    if (kind == JK_SS)
-        jkf = key_format_for(!j->l.rekey ? left->key_format
-                             : !j->r.rekey ? right->key_format
-                                           : left->key_format,
-                             jks);
-    else if (kind == JK_ST)
-        jkf = key_format_for(right->key_format, jks);
-    else
-        jkf = key_format_for(left->key_format, jks);
-
+    /* ---- the result ---- */
     sl_sql_datasource_t made = {0};
     char b1[64];
     const char *topic = sl__sqls_with_prop(stmt, "KAFKA_TOPIC", b1, sizeof b1);
@@ -737,9 +985,9 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     made.cols = cols;
     made.ncols = ncols;
     made.topic = topic ? topic : target_name;
-    made.partitions = left->partitions;
-    made.key_format = jkf;
-    made.value_format = left->value_format;
+    made.partitions = first->partitions;
+    made.key_format = j->jkf;
+    made.value_format = first->value_format;
     char m[512];
     if (sl__sqls_sink_formats(stmt, &made.key_format, &made.value_format, errbuf, errlen))
         return SL_ERR_INVAL;
@@ -769,73 +1017,31 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
 
     /* ---- the topology ---- */
     sl_sql_alloc_t al = sl_sql_alloc_arena(a);
-    const sl_serde_t *ks, *vs, *jk;
+    const sl_serde_t *ks, *vs;
     if (sl_sql_serde_new(&al, &target->key_format, &target->key_schema, &ks, m, sizeof m) ||
-        sl_sql_serde_new(&al, &target->value_format, &target->value_schema, &vs, m, sizeof m) ||
-        sl_sql_serde_new(&al, &jkf, jks, &jk, m, sizeof m)) {
+        sl_sql_serde_new(&al, &target->value_format, &target->value_schema, &vs, m, sizeof m)) {
         sl__sqls_fail(errbuf, errlen, "%s: %s", target->name, m);
         return SL_ERR_INVAL;
     }
-    sl_kstream_t *lstream = NULL, *rstream = NULL;
-    sl_ktable_t *ltable = NULL, *rtable = NULL;
-    if ((err = sl__sqls_source_for(s, left, &j->l.q, &lstream, &ltable, errbuf, errlen)) ||
-        (err = sl__sqls_source_for(s, right, &j->r.q, &rstream, &rtable, errbuf, errlen)))
+    sl_kstream_t *cur = NULL;
+    sl_ktable_t *curt = NULL;
+    if ((err = sl__sqls_source_for(s, first, &steps[0].l.q, &cur, &curt, errbuf, errlen)))
         return err;
+    for (size_t i = 0; i < nj; i++) {
+        if ((err = build_join(s, &steps[i], names, &cur, &curt, errbuf, errlen)))
+            return err;
+    }
     sl_produced_t p = {.key_serde = ks, .value_serde = vs};
     if (stream_result) {
-        const sl_serde_t *lvs, *rvs = NULL;
-        if ((err = ext_serde(a, &j->l, sc, &lvs, errbuf, errlen)) ||
-            (kind == JK_SS && (err = ext_serde(a, &j->r, sc, &rvs, errbuf, errlen))))
-            return err;
-        lstream = j->l.rekey ? sl_kstream_map(lstream, side_rekey, &j->l)
-                             : sl_kstream_map_values(lstream, side_extend, &j->l);
-        sl_kstream_t *joined;
-        if (kind == JK_SS) {
-            rstream = j->r.rekey ? sl_kstream_map(rstream, side_rekey, &j->r)
-                                 : sl_kstream_map_values(rstream, side_extend, &j->r);
-            int64_t before = sl_sql_duration_ms(&jn->before), after = sl_sql_duration_ms(&jn->after);
-            int64_t grace = jn->grace.set ? sl_sql_duration_ms(&jn->grace) : 24 * 3600 * 1000LL;
-            sl_join_windows_t w = {before, after, grace};
-            sl_joined_t jd = {.key_serde = jk, .value_serde = lvs, .other_value_serde = rvs};
-            if (j->swapped) {
-                w = (sl_join_windows_t){after, before, grace};
-                jd = (sl_joined_t){.key_serde = jk, .value_serde = rvs, .other_value_serde = lvs};
-                joined = sl_kstream_left_join(rstream, lstream, join_rows, j, &w, &jd);
-            } else if (jn->kind == SL_SQL_JOIN_LEFT) {
-                joined = sl_kstream_left_join(lstream, rstream, join_rows, j, &w, &jd);
-            } else if (jn->kind == SL_SQL_JOIN_FULL) {
-                joined = sl_kstream_outer_join(lstream, rstream, join_rows, j, &w, &jd);
-            } else {
-                joined = sl_kstream_join(lstream, rstream, join_rows, j, &w, &jd);
-            }
-        } else {
-            sl_joined_t jd = {.key_serde = jk, .value_serde = lvs};
-            joined = jn->kind == SL_SQL_JOIN_LEFT
-                         ? sl_kstream_left_join_table(lstream, rtable, join_rows, j, &jd)
-                         : sl_kstream_join_table(lstream, rtable, join_rows, j, &jd);
-        }
         if (q->where)
-            joined = sl_kstream_filter(joined, sl__sqls_where_pass, q);
-        joined = sl_kstream_map(joined, sl__sqls_stream_project, q);
-        sl_kstream_to(joined, target->topic, &p);
+            cur = sl_kstream_filter(cur, sl__sqls_where_pass, q);
+        cur = sl_kstream_map(cur, sl__sqls_stream_project, q);
+        sl_kstream_to(cur, target->topic, &p);
     } else {
-        sl_ktable_t *joined;
-        if (kind == JK_FK)
-            joined = jn->kind == SL_SQL_JOIN_LEFT
-                         ? sl_ktable_fk_left_join(ltable, rtable, fk_of, j, join_rows, j, NULL)
-                         : sl_ktable_fk_join(ltable, rtable, fk_of, j, join_rows, j, NULL);
-        else if (j->swapped)
-            joined = sl_ktable_left_join(rtable, ltable, join_rows, j, NULL);
-        else if (jn->kind == SL_SQL_JOIN_LEFT)
-            joined = sl_ktable_left_join(ltable, rtable, join_rows, j, NULL);
-        else if (jn->kind == SL_SQL_JOIN_FULL)
-            joined = sl_ktable_outer_join(ltable, rtable, join_rows, j, NULL);
-        else
-            joined = sl_ktable_join(ltable, rtable, join_rows, j, NULL);
         if (q->where)
-            joined = sl_ktable_filter(joined, sl__sqls_where_pass, q, NULL);
-        joined = sl_ktable_map_values(joined, sl__sqls_table_project, q, NULL);
-        sl_kstream_to(sl_ktable_to_stream(joined), target->topic, &p);
+            curt = sl_ktable_filter(curt, sl__sqls_where_pass, q, NULL);
+        curt = sl_ktable_map_values(curt, sl__sqls_table_project, q, NULL);
+        sl_kstream_to(sl_ktable_to_stream(curt), target->topic, &p);
     }
     if (sl_topology_error(s->topo)) {
         sl__sqls_fail(errbuf, errlen, "%s", sl_topology_error(s->topo));
