@@ -560,6 +560,35 @@ static sl_err_t table_function(query_t *q, const sl_sql_datasource_t *src,
     return SL_OK;
 }
 
+sl_err_t sl__sqls_insert_target(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, int table,
+                                const sl_sql_datasource_col_t *cols, size_t ncols, size_t nvalue,
+                                size_t nkey, const sl_sql_datasource_t **target, char *errbuf,
+                                size_t errlen)
+{
+    const sl_sql_datasource_t *t = sl_sql_catalog_find(s->catalog, stmt->insert.target.s);
+    if (!t) {
+        sl__sqls_fail(errbuf, errlen, "%s does not exist.", stmt->insert.target.s);
+        return SL_ERR_INVAL;
+    }
+    if (t->table || table) {
+        sl__sqls_fail(errbuf, errlen,
+                      "INSERT INTO can only be used to insert into a stream from a stream");
+        return SL_ERR_INVAL;
+    }
+    int same = t->value_schema.ncols == nvalue && t->key_schema.ncols == nkey;
+    for (size_t i = 0, v = 0, k = 0; same && i < ncols; i++) {
+        const sl_sql_column_t *tc = cols[i].role == SL_SQL_ROLE_KEY ? &t->key_schema.cols[k++]
+                                                                    : &t->value_schema.cols[v++];
+        same = !strcmp(tc->name, cols[i].name) && sl_sql_type_equal(tc->type, cols[i].type);
+    }
+    if (!same) {
+        sl__sqls_fail(errbuf, errlen, "Incompatible schema between results and sink.");
+        return SL_ERR_INVAL;
+    }
+    *target = t;
+    return SL_OK;
+}
+
 static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, char *errbuf,
                               size_t errlen)
 {
@@ -845,26 +874,9 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
     const sl_sql_datasource_t *target = NULL;
     sl_sql_datasource_t made = {0};
     if (insert) {
-        target = sl_sql_catalog_find(s->catalog, stmt->insert.target.s);
-        if (!target) {
-            sl__sqls_fail(errbuf, errlen, "%s does not exist.", stmt->insert.target.s);
-            return SL_ERR_INVAL;
-        }
-        if (target->table || src->table) {
-            sl__sqls_fail(errbuf, errlen, "INSERT INTO can only be used to insert into a stream from a stream");
-            return SL_ERR_INVAL;
-        }
-        int same = target->value_schema.ncols == q->nout && target->key_schema.ncols == q->nkey_out;
-        for (size_t i = 0, v = 0, k = 0; same && i < ncols; i++) {
-            const sl_sql_column_t *tc = cols[i].role == SL_SQL_ROLE_KEY
-                                            ? &target->key_schema.cols[k++]
-                                            : &target->value_schema.cols[v++];
-            same = !strcmp(tc->name, cols[i].name) && sl_sql_type_equal(tc->type, cols[i].type);
-        }
-        if (!same) {
-            sl__sqls_fail(errbuf, errlen, "Incompatible schema between results and sink.");
-            return SL_ERR_INVAL;
-        }
+        if ((err = sl__sqls_insert_target(s, stmt, src->table, cols, ncols, q->nout, q->nkey_out,
+                                          &target, errbuf, errlen)))
+            return err;
     } else {
         if (src->table != stmt->create.table) {
             sl__sqls_fail(errbuf, errlen, "Invalid result type. Your SELECT query produces a %s. Please "

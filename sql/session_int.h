@@ -135,6 +135,15 @@ const char *sl__sqls_with_prop(const sl_sql_stmt_t *stmt, const char *name, char
 sl_err_t sl__sqls_sink_formats(const sl_sql_stmt_t *stmt, sl_sql_format_t *kfmt,
                                sl_sql_format_t *vfmt, char *errbuf, size_t errlen);
 
+/** The stream an INSERT INTO … SELECT writes to: it must exist, be a
+ * stream (and so must the query's result: table says it is not), and have
+ * the result's columns (cols, nvalue value and nkey key columns) with the
+ * same names and types. Errors: SL_ERR_INVAL with ksqlDB's message. */
+sl_err_t sl__sqls_insert_target(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, int table,
+                                const sl_sql_datasource_col_t *cols, size_t ncols, size_t nvalue,
+                                size_t nkey, const sl_sql_datasource_t **target, char *errbuf,
+                                size_t errlen);
+
 /* ---- compile steps ---- */
 
 /** GROUP BY (session_agg.c): g holds the source layout and WHERE already. */

@@ -653,11 +653,7 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                                const sl_sql_datasource_t *first, const sl_sql_query_t *qa,
                                char *errbuf, size_t errlen)
 {
-    if (stmt->kind == SL_SQL_STMT_INSERT_SELECT) {
-        sl__sqls_fail(errbuf, errlen,
-                      "INSERT INTO … JOIN is not supported by Sluice's SQL compiler yet");
-        return SL_ERR_UNSUPPORTED;
-    }
+    int insert = stmt->kind == SL_SQL_STMT_INSERT_SELECT;
     sl_arena_t *a = &s->arena;
     size_t nj = qa->njoins, nsrc = nj + 1;
     const sl_sql_datasource_t **srcs = sl_arena_alloc(a, nsrc * sizeof *srcs);
@@ -724,7 +720,8 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     /* ---- the combined row: each source's key and value columns, each join's key after its
      * right source ---- */
     char idbuf[64];
-    snprintf(idbuf, sizeof idbuf, "%s_%d", stmt->create.table ? "CTAS" : "CSAS", s->nqueries);
+    snprintf(idbuf, sizeof idbuf, "%s_%d",
+             insert ? "INSERTQUERY" : stmt->create.table ? "CTAS" : "CSAS", s->nqueries);
     const char *id = sl__sqls_arena_str(a, idbuf);
     sl_sql_scope_col_t *byslot = sl_arena_alloc(a, total * sizeof *byslot);
     sl_sql_scope_col_t *named = sl_arena_alloc(a, (total + 1) * sizeof *named);
@@ -943,7 +940,7 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                                                   as_key ? SL_SQL_ROLE_KEY : SL_SQL_ROLE_VALUE,
                                                   NULL};
     }
-    const char *target_name = stmt->create.name.s;
+    const char *target_name = insert ? stmt->insert.target.s : stmt->create.name.s;
     if (!have_key) {
         if (j->synth) {
             sl__sqls_fail(errbuf, errlen,
@@ -977,42 +974,51 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     q->nkey_out = 1;
 
     /* ---- the result ---- */
-    sl_sql_datasource_t made = {0};
-    char b1[64];
-    const char *topic = sl__sqls_with_prop(stmt, "KAFKA_TOPIC", b1, sizeof b1);
-    made.name = target_name;
-    made.table = !stream_result;
-    made.cols = cols;
-    made.ncols = ncols;
-    made.topic = topic ? topic : target_name;
-    made.partitions = first->partitions;
-    made.key_format = j->jkf;
-    made.value_format = first->value_format;
+    const sl_sql_datasource_t *target;
     char m[512];
-    if (sl__sqls_sink_formats(stmt, &made.key_format, &made.value_format, errbuf, errlen))
-        return SL_ERR_INVAL;
-    if (sl_sql_catalog_find(s->catalog, made.name) && !stmt->create.or_replace) {
-        if (stmt->create.if_not_exists)
-            return SL_OK;
-        sl__sqls_fail(errbuf, errlen,
-                      "Cannot add %s '%s': A %s with the same name already exists",
-                      made.table ? "table" : "stream", made.name, made.table ? "table" : "stream");
-        return SL_ERR_EXISTS;
-    }
-    if (sl_sql_catalog_topic_partitions(s->catalog, made.topic) < 0) {
-        char tb[256] = "";
-        if (sl_sql_catalog_topic_create(s->catalog, made.topic, made.partitions, tb, sizeof tb)) {
-            sl__sqls_fail(errbuf, errlen, "Could not create topic '%s': %s", made.topic, tb);
-            return SL_ERR_IO;
+    if (insert) {
+        if ((err = sl__sqls_insert_target(s, stmt, !stream_result, cols, ncols, q->nout, 1,
+                                          &target, errbuf, errlen)))
+            return err;
+    } else {
+        sl_sql_datasource_t made = {0};
+        char b1[64];
+        const char *topic = sl__sqls_with_prop(stmt, "KAFKA_TOPIC", b1, sizeof b1);
+        made.name = target_name;
+        made.table = !stream_result;
+        made.cols = cols;
+        made.ncols = ncols;
+        made.topic = topic ? topic : target_name;
+        made.partitions = first->partitions;
+        made.key_format = j->jkf;
+        made.value_format = first->value_format;
+        if (sl__sqls_sink_formats(stmt, &made.key_format, &made.value_format, errbuf, errlen))
+            return SL_ERR_INVAL;
+        if (sl_sql_catalog_find(s->catalog, made.name) && !stmt->create.or_replace) {
+            if (stmt->create.if_not_exists)
+                return SL_OK;
+            sl__sqls_fail(errbuf, errlen,
+                          "Cannot add %s '%s': A %s with the same name already exists",
+                          made.table ? "table" : "stream", made.name,
+                          made.table ? "table" : "stream");
+            return SL_ERR_EXISTS;
         }
-    }
-    if ((err = sl_sql_catalog_add(s->catalog, &made, stmt->create.or_replace, errbuf, errlen)))
-        return err;
-    const sl_sql_datasource_t *target = sl_sql_catalog_find(s->catalog, made.name);
-    if (sl_sql_format_check(&target->key_format, &target->key_schema, m, sizeof m) ||
-        sl_sql_format_check(&target->value_format, &target->value_schema, m, sizeof m)) {
-        sl__sqls_fail(errbuf, errlen, "%s", m);
-        return SL_ERR_INVAL;
+        if (sl_sql_catalog_topic_partitions(s->catalog, made.topic) < 0) {
+            char tb[256] = "";
+            if (sl_sql_catalog_topic_create(s->catalog, made.topic, made.partitions, tb,
+                                            sizeof tb)) {
+                sl__sqls_fail(errbuf, errlen, "Could not create topic '%s': %s", made.topic, tb);
+                return SL_ERR_IO;
+            }
+        }
+        if ((err = sl_sql_catalog_add(s->catalog, &made, stmt->create.or_replace, errbuf, errlen)))
+            return err;
+        target = sl_sql_catalog_find(s->catalog, made.name);
+        if (sl_sql_format_check(&target->key_format, &target->key_schema, m, sizeof m) ||
+            sl_sql_format_check(&target->value_format, &target->value_schema, m, sizeof m)) {
+            sl__sqls_fail(errbuf, errlen, "%s", m);
+            return SL_ERR_INVAL;
+        }
     }
 
     /* ---- the topology ---- */

@@ -1,0 +1,4 @@
+CREATE STREAM clicks (uid INT KEY, page STRING) WITH (KAFKA_TOPIC='clicks', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE TABLE users (id INT PRIMARY KEY, name STRING) WITH (KAFKA_TOPIC='users', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM activity (uid INT KEY, what STRING) WITH (KAFKA_TOPIC='activity', VALUE_FORMAT='JSON', PARTITIONS=1);
+INSERT INTO activity SELECT c.uid AS uid, u.name, c.page FROM clicks c JOIN users u ON c.uid = u.id;
