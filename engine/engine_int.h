@@ -152,6 +152,7 @@ struct sl_topology {
     sl_store_t **stores;
     int nstores, stores_cap;
     int counter; /* Kafka Streams' node-name index */
+    char name_prefix[80]; /* "<scope>-" before generated names (sl_topology_name_scope), or "" */
     const sl_serde_t *default_key_serde, *default_value_serde;
     char *error; /* first latched error */
     void **allocs; /* handles and strings the topology owns */

@@ -732,11 +732,13 @@ static sl_ktable_t *fk_join(sl_ktable_t *lt, sl_ktable_t *rt, sl_value_mapper_fn
                     .out_store = -1};
     char reg_topic[160], resp_topic[160], name[160];
     int idx = t->counter;
-    snprintf(reg_topic, sizeof reg_topic, "%c-KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-%010d-topic",
-             SL_INTERNAL_TOPIC_MARK, idx);
-    snprintf(resp_topic, sizeof resp_topic, "%c-KTABLE-FK-JOIN-SUBSCRIPTION-RESPONSE-%010d-topic",
-             SL_INTERNAL_TOPIC_MARK, idx);
-    snprintf(name, sizeof name, "KTABLE-FK-JOIN-SUBSCRIPTION-STATE-STORE-%010d", idx);
+    snprintf(reg_topic, sizeof reg_topic,
+             "%c-%sKTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-%010d-topic", SL_INTERNAL_TOPIC_MARK,
+             t->name_prefix, idx);
+    snprintf(resp_topic, sizeof resp_topic, "%c-%sKTABLE-FK-JOIN-SUBSCRIPTION-RESPONSE-%010d-topic",
+             SL_INTERNAL_TOPIC_MARK, t->name_prefix, idx);
+    snprintf(name, sizeof name, "%sKTABLE-FK-JOIN-SUBSCRIPTION-STATE-STORE-%010d", t->name_prefix,
+             idx);
     sl_materialized_t internal = {.disable_caching = 1};
     d->sub_store = sl__store_add(t, name, NULL, SL_STORE_KV, &sl_serde_bytes, &sl_serde_bytes,
                                  &internal);

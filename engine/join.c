@@ -672,12 +672,12 @@ static sl_kstream_t *kstream_join(sl_kstream_t *s, sl_kstream_t *o, sl_value_joi
         snprintf(mn, sizeof mn, "%s-merge", name);
         snprintf(os, sizeof os, "%s-%s-shared-join-store", name, right_outer ? "outer" : "left");
     } else {
-        snprintf(ln, sizeof ln, "KSTREAM-%sTHIS-%010d", right_outer ? "OUTER" : "JOIN",
-                 t->counter);
-        snprintf(rn, sizeof rn, "KSTREAM-%sOTHER-%010d", left_outer ? "OUTER" : "JOIN",
-                 t->counter + 1);
-        snprintf(mn, sizeof mn, "KSTREAM-MERGE-%010d", t->counter + 2);
-        snprintf(os, sizeof os, "KSTREAM-OUTERSHARED-%010d-store", t->counter);
+        snprintf(ln, sizeof ln, "%sKSTREAM-%sTHIS-%010d", t->name_prefix,
+                 right_outer ? "OUTER" : "JOIN", t->counter);
+        snprintf(rn, sizeof rn, "%sKSTREAM-%sOTHER-%010d", t->name_prefix,
+                 left_outer ? "OUTER" : "JOIN", t->counter + 1);
+        snprintf(mn, sizeof mn, "%sKSTREAM-MERGE-%010d", t->name_prefix, t->counter + 2);
+        snprintf(os, sizeof os, "%sKSTREAM-OUTERSHARED-%010d-store", t->name_prefix, t->counter);
     }
     snprintf(ls, sizeof ls, "%s-store", ln);
     snprintf(rs, sizeof rs, "%s-store", rn);
@@ -1166,9 +1166,10 @@ static sl_ktable_t *ktable_join(sl_ktable_t *a, sl_ktable_t *b, sl_value_joiner_
                       .other = a->node};
     *md = (ttm_def_t){
         .type = type, .fn = fn, .arg = arg, .left = a->node, .right = b->node, .store = store};
-    char an[64], bn[64];
-    snprintf(an, sizeof an, "KTABLE-%sTHIS-%010d", kinds[type], t->counter);
-    snprintf(bn, sizeof bn, "KTABLE-%sOTHER-%010d", kinds[type], t->counter + 1);
+    char an[160], bn[160];
+    snprintf(an, sizeof an, "%sKTABLE-%sTHIS-%010d", t->name_prefix, kinds[type], t->counter);
+    snprintf(bn, sizeof bn, "%sKTABLE-%sOTHER-%010d", t->name_prefix, kinds[type],
+             t->counter + 1);
     sl_node_t *aj = sl__node_add(t, &ttj_vt, ad, an, &a->node, 1);
     sl_node_t *bj = aj ? sl__node_add(t, &ttj_vt, bd, bn, &b->node, 1) : NULL;
     if (!bj) {

@@ -138,9 +138,9 @@ sl_node_t *sl__repartition(sl_topology_t *t, sl_node_t *parent, const char *name
 {
     if (!parent || t->error)
         return NULL;
-    char topic[300], gen[64];
+    char topic[300], gen[128];
     if (!name) {
-        snprintf(gen, sizeof gen, "KSTREAM-REPARTITION-%010d", t->counter++);
+        snprintf(gen, sizeof gen, "%sKSTREAM-REPARTITION-%010d", t->name_prefix, t->counter++);
         name = gen;
     }
     snprintf(topic, sizeof topic, "%c-%s-repartition", SL_INTERNAL_TOPIC_MARK, name);

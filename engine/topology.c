@@ -1,6 +1,7 @@
 /* topology.c — the topology graph the DSL builds: nodes, edges, stores,
  * latched build errors, sub-topologies, the text description; and the
  * engine's configuration. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,7 +306,7 @@ sl_node_t *sl__node_add(sl_topology_t *t, const sl_node_vt_t *vt, void *def, con
             goto fail;
     char gen[128];
     if (!name) {
-        snprintf(gen, sizeof gen, "%s-%010d", vt->kind, t->counter);
+        snprintf(gen, sizeof gen, "%s%s-%010d", t->name_prefix, vt->kind, t->counter);
         name = gen;
     } else {
         for (int i = 0; i < t->nnodes; i++) {
@@ -381,7 +382,7 @@ int sl__store_add(sl_topology_t *t, const char *name, const char *prefix, sl_sto
     char gen[160];
     int queryable = name != NULL;
     if (!name) {
-        snprintf(gen, sizeof gen, "%s-STATE-STORE-%010d", prefix, t->counter++);
+        snprintf(gen, sizeof gen, "%s%s-STATE-STORE-%010d", t->name_prefix, prefix, t->counter++);
         name = gen;
     }
     if (!valid_store_name(name)) {
@@ -613,6 +614,28 @@ static void app(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 static const char *shown_topic(const char *topic)
 {
     return topic[0] == SL_INTERNAL_TOPIC_MARK ? topic + 1 : topic;
+}
+
+sl_err_t sl_topology_name_scope(sl_topology_t *t, const char *scope)
+{
+    if (!t)
+        return SL_ERR_INVAL;
+    if (!scope || !*scope) {
+        t->name_prefix[0] = 0;
+        return SL_OK;
+    }
+    size_t n = strlen(scope);
+    int ok = n <= 64;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isalnum((unsigned char)scope[i]) || scope[i] == '_' || scope[i] == '.' ||
+             scope[i] == '-';
+    if (!ok) {
+        sl__topo_fail(t, "name scope '%.64s': 1..64 of [A-Za-z0-9_.-]", scope);
+        return SL_ERR_INVAL;
+    }
+    snprintf(t->name_prefix, sizeof t->name_prefix, "%s-", scope);
+    t->counter = 0;
+    return SL_OK;
 }
 
 char *sl_topology_describe(const sl_topology_t *t)

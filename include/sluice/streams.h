@@ -297,6 +297,16 @@ void sl_topology_set_default_serdes(sl_topology_t *t, const sl_serde_t *key_serd
  * destroyed. */
 const char *sl_topology_error(const sl_topology_t *t);
 
+/** Names the nodes, stores and internal topics added from now on whose
+ * names are generated "<scope>-<Kafka Streams' generated name>", with the
+ * index counted from 0 again: each part of a topology (a SQL query) keeps
+ * the same names whatever was added before it, as a Kafka Streams
+ * application of its own would. NULL or "" goes back to plain names (the
+ * index keeps counting). Errors: SL_ERR_INVAL when scope is longer than 64
+ * characters or has a character outside [A-Za-z0-9_.-] (the topology is
+ * then failed, as sl_topology_error says). */
+sl_err_t sl_topology_name_scope(sl_topology_t *t, const char *scope);
+
 /** A text description of the topology (sub-topologies, nodes, stores,
  * topics), like Kafka Streams' TopologyDescription. The string is malloc'd:
  * the caller frees it. NULL when memory runs out. */

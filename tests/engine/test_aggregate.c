@@ -823,7 +823,55 @@ static void test_bad_repartition_record(void **state)
     sl_topology_destroy(t);
 }
 
-SL_TEST_GROUP(aggregate, cmocka_unit_test(test_word_count), cmocka_unit_test(test_word_count_nocache),
+/* A word count in name scope "scope" (counting from the topic in_<scope>). */
+static void scoped_count(sl_topology_t *t, const char *scope)
+{
+    char in[64], out[64];
+    snprintf(in, sizeof in, "in_%s", scope);
+    snprintf(out, sizeof out, "out_%s", scope);
+    assert_int_equal(sl_topology_name_scope(t, scope), SL_OK);
+    sl_kstream_t *s = sl_stream(t, (const char *[]){in}, 1, NULL);
+    sl_ktable_t *c = sl_kgroupedstream_count(sl_kstream_group_by(s, value_as_key, NULL, NULL), NULL);
+    assert_int_equal(sl_kstream_to(sl_ktable_to_stream(c), out, NULL), 0);
+}
+
+/* Name scopes: a part's generated names (nodes, stores, repartition topics)
+ * do not depend on what the topology held before it. */
+static void test_name_scope(void **state)
+{
+    (void)state;
+    sl_topology_t *t1 = sl_topology_new(), *t2 = sl_topology_new();
+    sl_topology_set_default_serdes(t1, &sl_serde_string, &sl_serde_string);
+    sl_topology_set_default_serdes(t2, &sl_serde_string, &sl_serde_string);
+    scoped_count(t1, "Q_A");
+    scoped_count(t1, "Q_B");
+    scoped_count(t2, "Q_B");
+    assert_null(sl_topology_error(t1));
+    assert_null(sl_topology_error(t2));
+    assert_int_equal(sl_topology_name_scope(t1, "bad scope"), SL_ERR_INVAL);
+    assert_non_null(sl_topology_error(t1));
+    char *d1 = sl_topology_describe(t1), *d2 = sl_topology_describe(t2);
+    assert_non_null(strstr(d1, "Q_A-KSTREAM-SOURCE-0000000000"));
+    assert_non_null(strstr(d1, "Q_B-KSTREAM-SOURCE-0000000000"));
+    assert_non_null(strstr(d1, "Q_B-KSTREAM-AGGREGATE-STATE-STORE-"));
+    assert_non_null(strstr(d1, "Q_B-KSTREAM-REPARTITION-"));
+    /* Every line naming Q_B's parts in t2 is in t1 as it is. */
+    int lines = 0;
+    for (char *save, *l = strtok_r(d2, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        if (!strstr(l, "Q_B-"))
+            continue;
+        if (!strstr(d1, l))
+            fail_msg("not in the larger topology: %s", l);
+        lines++;
+    }
+    assert_true(lines >= 4);
+    free(d1);
+    free(d2);
+    sl_topology_destroy(t1);
+    sl_topology_destroy(t2);
+}
+
+SL_TEST_GROUP(aggregate, cmocka_unit_test(test_name_scope), cmocka_unit_test(test_word_count), cmocka_unit_test(test_word_count_nocache),
               cmocka_unit_test(test_updates_within_one_record),
               cmocka_unit_test(test_group_by_key), cmocka_unit_test(test_store_options),
               cmocka_unit_test(test_build_errors), cmocka_unit_test(test_table_regroup),
