@@ -763,6 +763,28 @@ static int accepts(agg_kind_t kind, sl_sql_base_t b)
     }
 }
 
+/* ksqlDB's words for an aggregate call where none is allowed: the compiler's
+ * "Aggregate functions are not allowed in CLAUSE: NAME" said as ksqlDB says
+ * it for a nested call (in: the outer aggregate) or one in GROUP BY (in:
+ * NULL). Other messages are copied as they are. */
+static void agg_misplaced(char *errbuf, size_t errlen, const char *in, const sl_sql_error_t *e)
+{
+    static const char pre[] = "Aggregate functions are not allowed in ";
+    const char *name = !strncmp(e->message, pre, sizeof pre - 1)
+                           ? strstr(e->message + sizeof pre - 1, ": ")
+                           : NULL;
+    if (!name)
+        sl__sqls_fail(errbuf, errlen, "line %u:%u: %s", e->line, e->col, e->message);
+    else if (in)
+        sl__sqls_fail(errbuf, errlen, "Aggregate functions can not be nested: %s(%s())", in,
+                      name + 2);
+    else
+        sl__sqls_fail(errbuf, errlen,
+                      "GROUP BY does not support aggregate functions: %s is an aggregate "
+                      "function.",
+                      name + 2);
+}
+
 /* An aggregate call met in SELECT or HAVING: its slot in the result scope. */
 static int on_aggregate(void *arg, const sl_sql_expr_t *call, uint32_t *slot,
                         const sl_sql_type_t **type, char *errbuf, size_t errlen)
@@ -799,13 +821,13 @@ static int on_aggregate(void *arg, const sl_sql_expr_t *call, uint32_t *slot,
         sl_sql_error_t e;
         if (sl_sql_expr_compile(call->call.args[0], g->value_scope, &o, g->arena, &a.arg, &t,
                                 &e)) {
-            sl__sqls_fail(errbuf, errlen, "%s", e.message);
+            agg_misplaced(errbuf, errlen, name, &e);
             return -1;
         }
         if (kind == AGG_CORRELATION &&
             sl_sql_expr_compile(call->call.args[1], g->value_scope, &o, g->arena, &a.arg2, &t2,
                                 &e)) {
-            sl__sqls_fail(errbuf, errlen, "%s", e.message);
+            agg_misplaced(errbuf, errlen, name, &e);
             return -1;
         }
         if (!t) {
@@ -952,6 +974,18 @@ static int table_refusal(const gquery_t *g, char *errbuf, size_t errlen)
                   n == 1 ? "" : "s", list);
     return -1;
 }
+/* Do a and b print as the same SQL (a SELECT item that repeats a GROUP BY
+ * expression)? */
+static int same_expr(const sl_sql_expr_t *a, const sl_sql_expr_t *b)
+{
+    sl_buf_t x = SL_BUF_INIT, y = SL_BUF_INIT;
+    int same = !sl_sql_expr_print(a, &x) && !sl_sql_expr_print(b, &y) && x.len == y.len &&
+               (!x.len || !memcmp(x.data, y.data, x.len));
+    sl_buf_free(&x);
+    sl_buf_free(&y);
+    return same;
+}
+
 /* HAVING, the projection, the sink. */
 static sl_err_t finish(sl_sql_session_t *s, gquery_t *g, const sl_sql_query_t *qa,
                        sl_ktable_t *table, const sl_serde_t *sink_ks, const sl_serde_t *vs,
@@ -999,7 +1033,8 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
     g->group = sl_arena_alloc(a, g->ngroup * sizeof *g->group);
     sl_sql_scope_col_t *rc = sl_arena_alloc(a, g->ngroup * sizeof *rc);
     sl_sql_datasource_col_t *cols = sl_arena_alloc(a, (g->ngroup + qa->nitems + 1) * sizeof *cols);
-    if (!g->group || !rc || !cols)
+    const char **keyname = sl_arena_alloc(a, (g->ngroup ? g->ngroup : 1) * sizeof *keyname);
+    if (!g->group || !rc || !cols || !keyname)
         return SL_ERR_NOMEM;
     sl_sql_expr_opts_t og = {.clause = "GROUP BY", .catalog = s->catalog};
     int anon = 0;
@@ -1007,7 +1042,7 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
         const sl_sql_type_t *t;
         const sl_sql_expr_t *x = qa->group_by[i];
         if (sl_sql_expr_compile(x, scope, &og, a, &g->group[i], &t, &e)) {
-            sl__sqls_fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
+            agg_misplaced(errbuf, errlen, NULL, &e);
             return SL_ERR_INVAL;
         }
         char nm[32];
@@ -1017,6 +1052,7 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
             name = nm;
         }
         rc[i] = (sl_sql_scope_col_t){NULL, sl__sqls_arena_str(a, name), t, (uint32_t)i};
+        keyname[i] = rc[i].name;
     }
     /* What the aggregator's records carry: the source's key and value
      * columns, in the source scope's slots. */
@@ -1043,24 +1079,43 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
             return SL_ERR_INVAL;
         }
         const sl_sql_expr_t *x = it->expr;
-        if (x->kind == SL_SQL_EXPR_COLUMN && !it->alias.s) {
-            size_t j = 0;
-            for (; j < g->ngroup; j++)
-                if (!strcmp(rc[j].name, x->column.name.s))
-                    break;
-            if (j < g->ngroup) {
-                if (seen[j]++) {
-                    sl__sqls_fail(errbuf, errlen, "line %u:%u: Duplicate column names: %s", it->pos.line,
-                         it->pos.col, rc[j].name);
-                    return SL_ERR_INVAL;
-                }
-                nkeycols++;
-                continue;
+        /* A grouping column or expression selected as it is: the key column
+         * (named by its alias, as ksqlDB names it). */
+        size_t j = 0;
+        for (; j < g->ngroup; j++)
+            if (x->kind == SL_SQL_EXPR_COLUMN && !it->alias.s
+                    ? !strcmp(rc[j].name, x->column.name.s)
+                    : same_expr(x, qa->group_by[j]))
+                break;
+        if (j < g->ngroup) {
+            if (seen[j]++) {
+                sl__sqls_fail(errbuf, errlen, "line %u:%u: Duplicate column names: %s", it->pos.line,
+                     it->pos.col, rc[j].name);
+                return SL_ERR_INVAL;
             }
+            if (it->alias.s && !(keyname[j] = sl__sqls_arena_str(a, it->alias.s)))
+                return SL_ERR_NOMEM;
+            nkeycols++;
+            continue;
         }
         const sl_sql_type_t *t;
         if (sl_sql_expr_compile(x, &result, &os, a, &g->out[g->nout], &t, &e)) {
-            sl__sqls_fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
+            /* Without aggregates and over the source's columns, it compiles:
+             * a column the GROUP BY does not have, in ksqlDB's words. */
+            sl_sql_expr_opts_t on = {.clause = "SELECT", .catalog = s->catalog};
+            const sl_sql_cexpr_t *cx;
+            const sl_sql_type_t *ct;
+            sl_sql_error_t e2;
+            sl_buf_t b = SL_BUF_INIT;
+            if (!sl_sql_expr_compile(x, scope, &on, a, &cx, &ct, &e2) && !sl_sql_expr_print(x, &b))
+                sl__sqls_fail(errbuf, errlen,
+                              "Non-aggregate SELECT expression(s) not part of GROUP BY: %.*s\n"
+                              "Either add the column(s) to the GROUP BY or remove them from the "
+                              "SELECT.",
+                              (int)b.len, b.data ? (const char *)b.data : "");
+            else
+                sl__sqls_fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
+            sl_buf_free(&b);
             return SL_ERR_INVAL;
         }
         g->nout++;
@@ -1089,7 +1144,25 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
         oh.clause = "HAVING";
         const sl_sql_type_t *t;
         if (sl_sql_expr_compile(qa->having, &result, &oh, a, &g->having, &t, &e)) {
-            sl__sqls_fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
+            /* "HAVING column 'X' cannot be resolved." for a column of the
+             * source: ksqlDB's words for a column the GROUP BY does not have. */
+            static const char pre[] = "HAVING column '";
+            const char *col = !strncmp(e.message, pre, sizeof pre - 1) ? e.message + sizeof pre - 1
+                                                                        : NULL;
+            const char *end = col ? strchr(col, '\'') : NULL;
+            size_t k = 0;
+            while (end && k < scope->ncols &&
+                   (strlen(scope->cols[k].name) != (size_t)(end - col) ||
+                    strncmp(scope->cols[k].name, col, (size_t)(end - col))))
+                k++;
+            if (end && k < scope->ncols)
+                sl__sqls_fail(errbuf, errlen,
+                              "Non-aggregate HAVING expression not part of GROUP BY: %.*s\n"
+                              "Consider switching the HAVING clause to a WHERE clause before "
+                              "the GROUP BY.",
+                              (int)(end - col), col);
+            else
+                sl__sqls_fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
             return SL_ERR_INVAL;
         }
         if (t->base != SL_SQL_BOOLEAN) {
@@ -1108,7 +1181,7 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
         return SL_ERR_INVAL;
     /* The table: key = the GROUP BY columns, then the value columns. */
     for (size_t i = 0; i < g->ngroup; i++)
-        cols[i] = (sl_sql_datasource_col_t){rc[i].name, rc[i].type, SL_SQL_ROLE_KEY, NULL};
+        cols[i] = (sl_sql_datasource_col_t){keyname[i], rc[i].type, SL_SQL_ROLE_KEY, NULL};
     memcpy(cols + g->ngroup, vcols, ncols * sizeof *cols);
     sl_sql_datasource_t made = {0};
     char b1[64];

@@ -1,0 +1,3 @@
+-- COLLECT_LIST keeps every value in arrival order, NULLs and repeats included.
+CREATE STREAM s (id INT KEY, g STRING, v STRING, d DOUBLE) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE TABLE t AS SELECT g, COLLECT_LIST(v) AS vs, COLLECT_LIST(d) AS ds FROM s GROUP BY g;

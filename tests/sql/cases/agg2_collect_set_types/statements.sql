@@ -1,0 +1,3 @@
+-- COLLECT_SET: each distinct value once, in first-arrival order (BIGINT and BOOLEAN).
+CREATE STREAM s (id INT KEY, g STRING, n BIGINT, flag BOOLEAN) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE TABLE t AS SELECT g, COLLECT_SET(n) AS ns, COLLECT_SET(flag) AS flags FROM s GROUP BY g;

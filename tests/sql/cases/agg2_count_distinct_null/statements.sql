@@ -1,0 +1,3 @@
+-- COUNT_DISTINCT counts the distinct non-NULL values (a NULL changes nothing).
+CREATE STREAM s (id INT KEY, g STRING, name STRING, n BIGINT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE TABLE t AS SELECT g, COUNT_DISTINCT(name) AS names, COUNT_DISTINCT(n) AS nums FROM s GROUP BY g;

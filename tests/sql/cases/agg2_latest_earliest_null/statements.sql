@@ -1,0 +1,4 @@
+-- LATEST_BY_OFFSET and EARLIEST_BY_OFFSET ignore NULLs by default: the latest
+-- (earliest) non-NULL value; NULL until one arrives.
+CREATE STREAM s (id INT KEY, g STRING, v STRING, n INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE TABLE t AS SELECT g, LATEST_BY_OFFSET(v) AS last_v, EARLIEST_BY_OFFSET(v) AS first_v, LATEST_BY_OFFSET(n) AS last_n, EARLIEST_BY_OFFSET(n) AS first_n FROM s GROUP BY g;

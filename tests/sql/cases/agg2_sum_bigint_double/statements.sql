@@ -1,0 +1,4 @@
+-- SUM of BIGINT is a BIGINT (past the INT range), SUM of DOUBLE a DOUBLE;
+-- NULLs skipped.
+CREATE STREAM s (id INT KEY, g STRING, big BIGINT, d DOUBLE) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE TABLE t AS SELECT g, SUM(big) AS big_total, SUM(d) AS d_total FROM s GROUP BY g;
