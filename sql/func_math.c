@@ -1,6 +1,6 @@
 /* func_math.c — the numeric functions: ABS, CEIL, FLOOR, ROUND, SIGN, the
  * exponentials, logarithms and trigonometry (DOUBLE, as Java's Math), RANDOM,
- * GREATEST/LEAST and GEO_DISTANCE. */
+ * GREATEST/LEAST, GEO_DISTANCE and TRUNC. */
 #include <math.h>
 #include <strings.h>
 
@@ -180,6 +180,103 @@ static sl_err_t fn_round(SL_FN_ARGS)
     return SL_OK;
 }
 
+/* ---- TRUNC ---------------------------------------------------------------------------- */
+
+/* TRUNC(DECIMAL(p, s)) is DECIMAL(p - s, 0); with places it keeps DECIMAL(p, s). */
+static const sl_sql_type_t *ret_trunc_dec(const sl_sql_alloc_t *al, const sl_sql_type_t *const *t, size_t n)
+{
+    const sl_sql_type_t *d = NULL, *x = t[0];
+    if (!x)
+        sl_sql_type_decimal(al, 38, 0, &d, NULL, 0);
+    else if (n == 1)
+        sl_sql_type_decimal(al, x->precision - x->scale < 1 ? 1 : x->precision - x->scale, 0, &d, NULL, 0);
+    else
+        sl_sql_type_decimal(al, x->precision, x->scale, &d, NULL, 0);
+    return d;
+}
+
+/* Division of a decimal's unscaled value by 10^drop toward zero (RoundingMode.DOWN). */
+static sl_sql_i128_t trunc_div(sl_sql_i128_t v, int drop)
+{
+    if (drop <= 0)
+        return v;
+    if (drop > 38)
+        return 0;
+    return v / sl_sql_pow10(drop);
+}
+
+/* TRUNC(DOUBLE, places) through the double's shortest decimal form, as Java's
+ * BigDecimal.valueOf(x).setScale(places, DOWN).doubleValue(). */
+static double trunc_double(double x, int places)
+{
+    if (fabs(x) >= 1e17 || places > 17)
+        return places >= 0 ? x : trunc(x / pow(10, -places)) * pow(10, -places);
+    char buf[48];
+    size_t len = sl_sql_double_text(x, buf);
+    int scale = 20;
+    sl_sql_i128_t u;
+    if (sl_sql_decimal_parse(buf, len, 38, scale, 0, &u, NULL, 0))
+        return x;
+    if (places < -17)
+        return 0.0 * x;
+    sl_sql_i128_t q = trunc_div(u, scale - places);
+    double r = (double)q;
+    return places >= 0 ? r / pow(10, places) : r * pow(10, -places);
+}
+
+static sl_err_t fn_trunc(SL_FN_ARGS)
+{
+    SL_FN_UNUSED;
+    const sl_sql_value_t *v = &a[0];
+    int places = n > 1 ? a[1].u.i32 : 0;
+    switch (v->base) {
+    case SL_SQL_INT:
+        *out = sl_sql_value_bigint(v->u.i32);
+        return SL_OK;
+    case SL_SQL_BIGINT:
+        *out = *v;
+        return SL_OK;
+    case SL_SQL_DOUBLE:
+        if (n == 1) {
+            /* Java's Double.longValue(): toward zero, NaN is 0, saturating. */
+            double d = v->u.d;
+            if (isnan(d))
+                *out = sl_sql_value_bigint(0);
+            else if (d >= 9.2233720368547758e18)
+                *out = sl_sql_value_bigint(INT64_MAX);
+            else if (d <= -9.2233720368547758e18)
+                *out = sl_sql_value_bigint(INT64_MIN);
+            else
+                *out = sl_sql_value_bigint((int64_t)d);
+        } else {
+            if (!isfinite(v->u.d))
+                return sl__fn_err(ctx, SL_ERR_INVAL, "Infinite or NaN");
+            *out = sl_sql_value_double(trunc_double(v->u.d, places));
+        }
+        return SL_OK;
+    case SL_SQL_DECIMAL: {
+        int drop = v->scale - places;
+        sl_sql_i128_t q = trunc_div(v->u.dec, drop);
+        if (n == 1) {
+            *out = sl_sql_value_decimal(q, rt->precision, 0);
+        } else {
+            if (drop > 38)
+                q = 0;
+            else if (drop > 0)
+                q = q * sl_sql_pow10(drop);
+            else
+                q = v->u.dec;
+            *out = sl_sql_value_decimal(q, rt->precision, rt->scale);
+        }
+        if (!sl_sql_decimal_fits(out->u.dec, out->precision))
+            return sl__fn_err(ctx, SL_ERR_RANGE, "Numeric field overflow");
+        return SL_OK;
+    }
+    }
+    *out = sl__fn_null(rt);
+    return SL_OK;
+}
+
 /* ---- DOUBLE functions ----------------------------------------------------------------- */
 
 /* glibc's cbrt is not correctly rounded (cbrt(27) is 3.0000000000000004);
@@ -327,6 +424,14 @@ static const sl_sql_overload_t ov_round[] = {
     {"DECIMAL", NULL, ret_round_dec, fn_round, S},
     {"DECIMAL, INT", NULL, ret_round_dec, fn_round, S},
 };
+static const sl_sql_overload_t ov_trunc[] = {
+    {"INT", "BIGINT", NULL, fn_trunc, S},
+    {"BIGINT", "BIGINT", NULL, fn_trunc, S},
+    {"DOUBLE", "BIGINT", NULL, fn_trunc, S},
+    {"DOUBLE, INT", "DOUBLE", NULL, fn_trunc, S},
+    {"DECIMAL", NULL, ret_trunc_dec, fn_trunc, S},
+    {"DECIMAL, INT", NULL, ret_trunc_dec, fn_trunc, S},
+};
 #define OVD1(name, fn) static const sl_sql_overload_t name[] = {{"DOUBLE", "DOUBLE", NULL, fn, S}}
 OVD1(ov_sqrt, fn_sqrt);
 OVD1(ov_cbrt, fn_cbrt);
@@ -388,5 +493,6 @@ const sl_sql_function_t sl__sql_fn_math[] = {
     SL_FN("SQRT", M, "Returns the square root of a value.", ov_sqrt),
     SL_FN("TAN", M, "Returns the tangent of an angle in radians.", ov_tan),
     SL_FN("TANH", M, "Returns the hyperbolic tangent of a value.", ov_tanh),
+    SL_FN("TRUNC", M, "Truncates toward zero to the given number of decimal places (default 0).", ov_trunc),
 };
 const size_t sl__sql_fn_math_n = SL_FN_COUNT(sl__sql_fn_math);

@@ -348,27 +348,32 @@ static sl_err_t fn_instr(SL_FN_ARGS)
 
 /* ---- INITCAP ------------------------------------------------------------------------------- */
 
-/* Upper-cases the first letter of every word (words split by white space)
- * and lower-cases the rest. */
+/* As ksqlDB's: the lower-cased text is read as words, each a run of
+ * non-white-space characters with the white space after it; each word's first
+ * character is upper-cased. White space before the first word belongs to no
+ * word and is dropped, so INITCAP('  a b') is 'A b'. */
 static sl_err_t fn_initcap(SL_FN_ARGS)
 {
     SL_FN_UNUSED;
     char *p = sl_sql_alloc(ctx->al, a[0].len + 1);
     if (!p)
         return SL_ERR_NOMEM;
+    size_t i = 0, o = 0;
+    while (i < a[0].len && isspace((unsigned char)a[0].u.str[i]))
+        i++;
     int start = 1;
-    for (size_t i = 0; i < a[0].len; i++) {
+    for (; i < a[0].len; i++) {
         unsigned char c = (unsigned char)a[0].u.str[i];
         if (isspace(c)) {
-            p[i] = (char)c, start = 1;
+            p[o++] = (char)c, start = 1;
             continue;
         }
-        p[i] = c < 0x80 ? (char)(start ? toupper(c) : tolower(c)) : (char)c;
+        p[o++] = c < 0x80 ? (char)(start ? toupper(c) : tolower(c)) : (char)c;
         if ((c & 0xC0) != 0x80)
             start = 0;
     }
-    p[a[0].len] = 0;
-    *out = sl_sql_value_string(p, a[0].len);
+    p[o] = 0;
+    *out = sl_sql_value_string(p, o);
     return SL_OK;
 }
 

@@ -2,7 +2,8 @@
  * URLEncoder / URLDecoder in UTF-8) and the URL_EXTRACT_* family, which
  * splits a URL as java.net.URI does: scheme ":" ["//" authority] path
  * ["?" query] ["#" fragment], with path, query and fragment percent-decoded
- * (URI's getPath/getQuery/getFragment), parameters decoded as form data.
+ * (URI's getPath/getQuery/getFragment); parameters are split from the decoded
+ * query, as ksqlDB's URL_EXTRACT_PARAMETER does.
  *
  * Errors. Text that java.net.URI refuses (a space or a character such as
  * '<', '|', '{', a bad %-escape, an empty or malformed scheme or port)
@@ -207,8 +208,10 @@ EXTRACT_FN(fn_url_extract_path, U_PATH)
 EXTRACT_FN(fn_url_extract_query, U_QUERY)
 EXTRACT_FN(fn_url_extract_fragment, U_FRAGMENT)
 
-/* URL_EXTRACT_PARAMETER(url, name): the first value of the query parameter
- * (form-decoded); "" for a parameter without '='; NULL when absent. */
+/* URL_EXTRACT_PARAMETER(url, name): as ksqlDB's, the decoded query
+ * (URI.getQuery: %-escapes decoded, '+' kept) split on '&' and then on the
+ * first '='; the first parameter named so gives its value, "" when it has no
+ * '=', NULL when there is none. An escaped '&' or '=' splits like a plain one. */
 static sl_err_t fn_url_extract_parameter(SL_FN_ARGS)
 {
     SL_FN_UNUSED;
@@ -218,18 +221,18 @@ static sl_err_t fn_url_extract_parameter(SL_FN_ARGS)
     *out = sl__fn_null(rt);
     if (!u.has_query)
         return SL_OK;
-    const char *q = u.query, *end = u.query + u.query_n;
-    while (q <= end) {
+    sl_sql_value_t dq;
+    sl_err_t err = decode(ctx, u.query, u.query_n, 0, &dq);
+    if (err)
+        return err;
+    const char *q = dq.u.str, *end = dq.u.str + dq.len;
+    for (;;) {
         const char *amp = memchr(q, '&', (size_t)(end - q));
         const char *e = amp ? amp : end;
         const char *eq = memchr(q, '=', (size_t)(e - q));
         const char *ke = eq ? eq : e;
-        sl_sql_value_t key;
-        sl_err_t err = decode(ctx, q, (size_t)(ke - q), 1, &key);
-        if (err)
-            return err;
-        if (key.len == a[1].len && !memcmp(key.u.str, a[1].u.str, key.len))
-            return eq ? decode(ctx, eq + 1, (size_t)(e - eq - 1), 1, out) : sl__fn_str(ctx, "", 0, out);
+        if ((size_t)(ke - q) == a[1].len && !memcmp(q, a[1].u.str, a[1].len))
+            return eq ? sl__fn_str(ctx, eq + 1, (size_t)(e - eq - 1), out) : sl__fn_str(ctx, "", 0, out);
         if (!amp)
             break;
         q = amp + 1;
@@ -255,7 +258,7 @@ const sl_sql_function_t sl__sql_fn_url[] = {
     SL_FN("URL_ENCODE_PARAM", C, "Encodes a string as application/x-www-form-urlencoded.", ov_encode),
     SL_FN("URL_EXTRACT_FRAGMENT", C, "Returns the (decoded) fragment of a URL.", ov_fragment),
     SL_FN("URL_EXTRACT_HOST", C, "Returns the host of a URL.", ov_host),
-    SL_FN("URL_EXTRACT_PARAMETER", C, "Returns the (decoded) value of a query parameter of a URL.", ov_parameter),
+    SL_FN("URL_EXTRACT_PARAMETER", C, "Returns the value of a query parameter of a URL, from its decoded query.", ov_parameter),
     SL_FN("URL_EXTRACT_PATH", C, "Returns the (decoded) path of a URL.", ov_path),
     SL_FN("URL_EXTRACT_PORT", C, "Returns the port of a URL, NULL if it has none.", ov_port),
     SL_FN("URL_EXTRACT_PROTOCOL", C, "Returns the scheme of a URL.", ov_protocol),

@@ -1,0 +1,3 @@
+-- FORMAT_DATE takes a DATE: a STRING is rejected (no implicit cast).
+CREATE STREAM s (s STRING) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT FORMAT_DATE(s, 'yyyy') AS f FROM s;

@@ -1,0 +1,3 @@
+-- SQRT takes a number: a STRING argument is rejected.
+CREATE STREAM s (s STRING) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT SQRT(s) AS r FROM s;

@@ -1,0 +1,4 @@
+-- REGEXP_EXTRACT with a group, REGEXP_EXTRACT_ALL, REGEXP_REPLACE and
+-- REGEXP_SPLIT_TO_ARRAY (trailing empty pieces kept); no match and NULL input.
+CREATE STREAM s (s STRING) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT REGEXP_EXTRACT('([a-z]+)([0-9]+)', s, 2) AS g2, REGEXP_EXTRACT_ALL('[0-9]+', s) AS nums, REGEXP_REPLACE(s, '[0-9]', '#') AS rep, REGEXP_SPLIT_TO_ARRAY(s, '[0-9]+') AS parts FROM s;

@@ -1,0 +1,3 @@
+-- URL functions take a STRING: an INT argument is rejected.
+CREATE STREAM s (i INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT URL_EXTRACT_HOST(i) AS h FROM s;
