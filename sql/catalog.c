@@ -504,14 +504,16 @@ static sl_err_t create_source(sl_sql_catalog_t *c, const sl_sql_stmt_t *stmt, co
     }
     if (!s->key_schema.ncols)
         s->key_format.kind = SL_SQL_FORMAT_NONE; /* ksqlDB: no key columns, no key */
-    if (w.delimiter) {
-        if (s->value_format.kind != SL_SQL_FORMAT_DELIMITED) {
-            fail(errbuf, errlen, "VALUE_DELIMITER: only the DELIMITED format has a delimiter");
-            goto out;
-        }
+    if (w.delimiter) { /* the property's value first, then whether the format takes it */
         if (sl_sql_format_delimiter_parse(w.delimiter, &s->value_format.delimiter, fb,
                                           sizeof fb)) {
-            fail(errbuf, errlen, "%s", fb);
+            fail(errbuf, errlen, "Configuration VALUE_DELIMITER is invalid: %s\nExample valid "
+                                 "value: ';'", fb);
+            goto out;
+        }
+        if (s->value_format.kind != SL_SQL_FORMAT_DELIMITED) {
+            fail(errbuf, errlen, "%s does not support the following configs: [delimiter]",
+                 sl_sql_format_kind_name(s->value_format.kind));
             goto out;
         }
     }

@@ -33,16 +33,21 @@ sl_err_t sl_sql_format_kind_parse(const char *name, sl_sql_format_kind_t *out, c
 
 sl_err_t sl_sql_format_delimiter_parse(const char *s, char *out, char *errbuf, size_t errlen)
 {
+    size_t blank = strspn(s, " \t\n\r\f\v");
+    if (!s[blank]) /* ksqlDB's Delimiter.parse: empty once trimmed */
+        return sl__sql_err(errbuf, errlen, SL_ERR_INVAL,
+                           "Delimiter cannot be empty, if you meant to have a tab or space for "
+                           "delimiter, please use the special values 'TAB' or 'SPACE'");
     if (strcasecmp(s, "SPACE") == 0)
         *out = ' ';
     else if (strcasecmp(s, "TAB") == 0)
         *out = '\t';
-    else if (strlen(s) == 1 && s[0] != ' ' && s[0] != '\t' && s[0] != '"' && s[0] != '\n' && s[0] != '\r')
+    else if (strlen(s) == 1 && s[0] != '"')
         *out = s[0];
     else /* ksqlDB's wording */
         return sl__sql_err(errbuf, errlen, SL_ERR_INVAL,
                            "Invalid delimiter value: '%s'. Delimiter must be a single character "
-                           "or TAB or SPACE",
+                           "or TAB,SPACE",
                            s);
     return SL_OK;
 }

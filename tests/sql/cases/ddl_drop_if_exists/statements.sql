@@ -1,0 +1,7 @@
+-- DROP IF EXISTS of nothing is fine; a dropped stream's topic can be read by a new one.
+DROP STREAM IF EXISTS nothing;
+DROP TABLE IF EXISTS nothing DELETE TOPIC;
+CREATE STREAM old (data STRING) WITH (KAFKA_TOPIC='input', VALUE_FORMAT='DELIMITED', PARTITIONS=1);
+DROP STREAM old;
+CREATE STREAM input (k STRING KEY, data STRING) WITH (KAFKA_TOPIC='input', VALUE_FORMAT='DELIMITED', PARTITIONS=1);
+CREATE STREAM output AS SELECT * FROM input;

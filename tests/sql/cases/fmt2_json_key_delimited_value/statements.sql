@@ -1,0 +1,3 @@
+-- A JSON key with a DELIMITED value; the result keeps both formats.
+CREATE STREAM s (k INT KEY, a STRING, b INT) WITH (KAFKA_TOPIC='s', KEY_FORMAT='JSON', VALUE_FORMAT='DELIMITED', PARTITIONS=1);
+CREATE STREAM t AS SELECT k, a, b + 1 AS b FROM s;

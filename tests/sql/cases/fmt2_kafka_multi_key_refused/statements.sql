@@ -1,0 +1,2 @@
+-- The default KEY_FORMAT, KAFKA, takes one key column only.
+CREATE STREAM s (k1 STRING KEY, k2 INT KEY, v INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);

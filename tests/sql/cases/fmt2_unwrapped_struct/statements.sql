@@ -1,0 +1,3 @@
+-- An unwrapped STRUCT value: the record's JSON object is the struct itself.
+CREATE STREAM s (k STRING KEY, st STRUCT<A INT, B STRING>) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', WRAP_SINGLE_VALUE=false, PARTITIONS=1);
+CREATE STREAM t WITH (WRAP_SINGLE_VALUE=true) AS SELECT k, st FROM s;

@@ -1,0 +1,5 @@
+-- INSERT VALUES with a column list: columns left out are NULL; ROWTIME sets the time.
+CREATE STREAM s (k STRING KEY, a INT, b STRING, c DOUBLE) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT * FROM s;
+INSERT INTO s (c, k, ROWTIME) VALUES (1, 'x', 42);
+INSERT INTO s (b) VALUES ('no key');

@@ -1,0 +1,5 @@
+-- INSERT VALUES into a stream with a two-column JSON key.
+CREATE STREAM s (k1 STRING KEY, k2 INT KEY, v INT) WITH (KAFKA_TOPIC='s', FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT k1, k2, v FROM s;
+INSERT INTO s (k2, v, k1, ROWTIME) VALUES (2, 10, 'a', 5);
+INSERT INTO s VALUES ('b', 3, 20);

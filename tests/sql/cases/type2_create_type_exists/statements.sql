@@ -1,0 +1,2 @@
+CREATE TYPE address AS STRUCT<number INTEGER, street VARCHAR>;
+CREATE TYPE address AS STRUCT<zip INTEGER>;

@@ -1,0 +1,3 @@
+-- CAST of integers and strings to DECIMAL: NULL when the digits do not fit.
+CREATE STREAM s (i INT, b BIGINT, s STRING) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT CAST(i AS DECIMAL(3, 1)) AS di, CAST(b AS DECIMAL(20, 0)) AS db, CAST(s AS DECIMAL(4, 2)) AS ds FROM s;
