@@ -619,6 +619,22 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
                       "yet");
         return SL_ERR_UNSUPPORTED;
     }
+    /* The query id, as ksqlDB makes it (CSAS_<SINK>_<n>, CTAS_…,
+     * INSERTQUERY_<n>), names the query's internal topics and stores. */
+    char idbuf[200];
+    if (insert)
+        snprintf(idbuf, sizeof idbuf, "INSERTQUERY_%d", s->nqueries);
+    else
+        snprintf(idbuf, sizeof idbuf, "%s_%s_%d", stmt->create.table ? "CTAS" : "CSAS",
+                 stmt->create.name.s, s->nqueries);
+    if (!(s->query_id = sl__sqls_arena_str(&s->arena, idbuf)))
+        return SL_ERR_NOMEM;
+    char names[65];
+    size_t nn = 0;
+    for (const char *c = idbuf; *c && nn < 64; c++)
+        names[nn++] = isalnum((unsigned char)*c) || *c == '.' || *c == '-' ? *c : '_';
+    names[nn] = 0;
+    sl_topology_name_scope(s->topo, names);
     if (qa->njoins)
         return sl__sqls_compile_join(s, stmt, src, qa, errbuf, errlen);
     sl_arena_t *a = &s->arena;
@@ -627,10 +643,7 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         return SL_ERR_NOMEM;
     memset(g, 0, sizeof *g);
     query_t *q = &g->q;
-    char idbuf[64];
-    snprintf(idbuf, sizeof idbuf, "%s_%d", insert ? "INSERTQUERY" : stmt->create.table ? "CTAS" : "CSAS",
-             s->nqueries);
-    q->id = sl__sqls_arena_str(a, idbuf);
+    q->id = s->query_id;
     q->nkey = src->key_schema.ncols;
     q->nvalue = src->value_schema.ncols;
     q->ts_slot = -1;

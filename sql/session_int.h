@@ -27,6 +27,7 @@ struct sl_sql_session {
     source_handle_t *sources;
     size_t nsources;
     int nqueries;
+    const char *query_id; /* the query being compiled (in the arena) */
     char message[256];
     sl_sql_insert_t *inserts; /* from INSERT … VALUES, bytes in the arena */
     size_t ninserts, inserts_cap;

@@ -719,10 +719,7 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
 
     /* ---- the combined row: each source's key and value columns, each join's key after its
      * right source ---- */
-    char idbuf[64];
-    snprintf(idbuf, sizeof idbuf, "%s_%d",
-             insert ? "INSERTQUERY" : stmt->create.table ? "CTAS" : "CSAS", s->nqueries);
-    const char *id = sl__sqls_arena_str(a, idbuf);
+    const char *id = s->query_id;
     sl_sql_scope_col_t *byslot = sl_arena_alloc(a, total * sizeof *byslot);
     sl_sql_scope_col_t *named = sl_arena_alloc(a, (total + 1) * sizeof *named);
     const char **names = sl_arena_alloc(a, total * sizeof *names);
