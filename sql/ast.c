@@ -619,8 +619,10 @@ static sl_sql_time_unit_t unit_of(int code)
 sl_sql_expr_t *sl__sql_expr_unit(sl__sql_parse_t *p, const sl__sql_token_t *t)
 {
     sl_sql_expr_t *e = new_expr(p, SL_SQL_EXPR_TIME_UNIT, t->pos);
-    if (e)
+    if (e) {
         e->unit = unit_of(t->code);
+        e->unit_word = sl__sql_name(p, t);
+    }
     return e;
 }
 

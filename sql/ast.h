@@ -156,7 +156,10 @@ struct sl_sql_expr {
         struct { sl_sql_expr_t **items; size_t n; } list;
         struct { sl_sql_expr_t **keys, **values; size_t n; } map;
         struct { sl_sql_name_t *names; sl_sql_expr_t **values; size_t n; } struct_;
-        sl_sql_time_unit_t unit;
+        struct {
+            sl_sql_time_unit_t unit;
+            sl_sql_name_t unit_word; /* as written (DAY, DAYS …): a column of that name wins */
+        };
     };
 };
 

@@ -220,7 +220,7 @@ void sl__sqls_stream_project(void *arg, sl_ctx_t *ctx, const void *key, const vo
         sl_ctx_fail(ctx, SL_ERR_NOMEM, "out of memory");
         return;
     }
-    *out_key = k, *out_value = v;
+    *out_key = k, *out_value = value ? v : NULL; /* a null value stays null, as in ksqlDB */
 }
 
 const void *sl__sqls_table_project(void *arg, sl_ctx_t *ctx, const void *key, const void *value)
@@ -496,12 +496,15 @@ bad:
 
 static sl_err_t unsupported(const sl_sql_query_t *qa, char *errbuf, size_t errlen)
 {
+    if (qa->emit == SL_SQL_EMIT_FINAL && !qa->window) {
+        sl__sqls_fail(errbuf, errlen, "EMIT FINAL is only supported for windowed aggregations.");
+        return SL_ERR_INVAL;
+    }
     const char *what = qa->njoins && (qa->ngroup_by || qa->npartition_by) ? "JOIN with GROUP BY or PARTITION BY"
                        : qa->window && !qa->ngroup_by ? "WINDOW without GROUP BY"
                        : qa->npartition_by && qa->ngroup_by ? "PARTITION BY with GROUP BY"
                        : qa->having && !qa->ngroup_by ? "HAVING without GROUP BY"
                        : qa->has_limit      ? "LIMIT"
-                       : qa->emit == SL_SQL_EMIT_FINAL && !qa->window ? "EMIT FINAL without WINDOW"
                                                        : NULL;
     if (!what)
         return SL_OK;
