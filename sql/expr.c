@@ -854,16 +854,16 @@ static sl_err_t comp(cc_t *c, const sl_sql_expr_t *e, node_t **out)
     case SL_SQL_EXPR_BIGINT:
     case SL_SQL_EXPR_DECIMAL:
     case SL_SQL_EXPR_DOUBLE:
-    case SL_SQL_EXPR_STRING:
+    case SL_SQL_EXPR_STRING: return comp_literal(c, e, out);
     case SL_SQL_EXPR_TIME_UNIT: {
         /* A call argument written DAY, HOURS …: a column of that name when
          * there is one (MIN(day)), else the time unit (TIMESTAMPADD(DAYS, …)). */
         const char *w = e->unit_word.s;
         int col = 0;
         for (uint32_t i = 0; w && i < c->nlv && !col; i++)
-            col = !strcmp(c->lv[i].name, w);
+            col = c->lv[i].name && !strcmp(c->lv[i].name, w);
         for (size_t i = 0; w && c->scope && i < c->scope->ncols && !col; i++)
-            col = !strcmp(c->scope->cols[i].name, w);
+            col = c->scope->cols[i].name && !strcmp(c->scope->cols[i].name, w);
         if (!col)
             return comp_literal(c, e, out);
         sl_sql_expr_t ref = {.kind = SL_SQL_EXPR_COLUMN, .pos = e->pos, .height = 1};
