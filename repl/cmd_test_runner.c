@@ -154,6 +154,91 @@ static void print_record(FILE *out, const char *label, const json_t *key, const 
     fputc('\n', out);
 }
 
+/* Sets (value non-NULL) or removes a ${name} variable; names compare
+ * case-insensitively. The strings live in arena. */
+static sl_err_t set_var(sl_sql_var_t **vars, size_t *n, size_t *cap, const char *name,
+                        const char *value, sl_arena_t *arena)
+{
+    size_t i = 0;
+    while (i < *n && strcasecmp((*vars)[i].name, name))
+        i++;
+    if (!value) {
+        if (i < *n)
+            (*vars)[i] = (*vars)[--*n];
+        return SL_OK;
+    }
+    char *v = sl_arena_alloc(arena, strlen(value) + 1), *nm = sl_arena_alloc(arena, strlen(name) + 1);
+    if (!v || !nm)
+        return SL_ERR_NOMEM;
+    strcpy(v, value), strcpy(nm, name);
+    if (i == *n) {
+        if (*n == *cap) {
+            size_t nc = *cap ? *cap * 2 : 8;
+            sl_sql_var_t *g = realloc(*vars, nc * sizeof *g);
+            if (!g)
+                return SL_ERR_NOMEM;
+            *vars = g, *cap = nc;
+        }
+        (*n)++;
+    }
+    (*vars)[i] = (sl_sql_var_t){nm, v};
+    return SL_OK;
+}
+
+/* Runs the statements of text one by one, as ksqlDB's runner does: each is
+ * parsed after ${var} substitution with the variables DEFINE set before it
+ * (the text before it blanked out, so that errors keep their line and
+ * column). Prints why and returns non-zero when one is rejected. */
+static int run_statements(sl_sql_session_t *sess, const char *text, sl_arena_t *arena, char *err,
+                          size_t errlen)
+{
+    sl_sql_var_t *vars = NULL;
+    size_t nvars = 0, cap = 0, len = strlen(text);
+    int rc = 1;
+    for (size_t off = 0; off < len;) {
+        size_t end = off + sl_sql_statement_end(text + off, len - off, NULL);
+        char *sub;
+        size_t sublen;
+        if (sl_sql_substitute(text + off, end - off, vars, nvars, arena, &sub, &sublen))
+            goto out;
+        char *full = sl_arena_alloc(arena, off + sublen + 1);
+        if (!full)
+            goto out;
+        for (size_t i = 0; i < off; i++)
+            full[i] = text[i] == '\n' ? '\n' : ' ';
+        memcpy(full + off, sub, sublen);
+        full[off + sublen] = 0;
+        off = end;
+        sl_sql_stmt_list_t *list;
+        sl_sql_error_t perr;
+        if (sl_sql_parse(full, arena, &list, &perr)) {
+            char *m = sl_sql_error_format(&perr, full);
+            fprintf(stderr, "sluice test-runner: %s\n", m ? m : perr.message);
+            free(m);
+            goto out;
+        }
+        for (size_t i = 0; i < list->n; i++) {
+            const sl_sql_stmt_t *st = list->items[i];
+            const char *msg;
+            if (st->kind == SL_SQL_STMT_DEFINE || st->kind == SL_SQL_STMT_UNDEFINE) {
+                if (set_var(&vars, &nvars, &cap, st->define.name.s,
+                            st->kind == SL_SQL_STMT_DEFINE ? st->define.value : NULL, arena))
+                    goto out;
+                continue;
+            }
+            if (sl_sql_session_execute(sess, st, &msg, err, errlen)) {
+                fprintf(stderr, "sluice test-runner: statement rejected:\n%.*s;\n%s\n",
+                        (int)st->text_len, st->text, err);
+                goto out;
+            }
+        }
+    }
+    rc = 0;
+out:
+    free(vars);
+    return rc;
+}
+
 int sl__cmd_test_runner(int argc, char **argv)
 {
     const char *stmts_path = NULL, *in_path = NULL, *out_path = NULL;
@@ -189,23 +274,8 @@ int sl__cmd_test_runner(int argc, char **argv)
         fprintf(stderr, "sluice test-runner: %s\n", err);
         goto done;
     }
-    sl_sql_stmt_list_t *list;
-    sl_sql_error_t perr;
-    if (sl_sql_parse(text, &arena, &list, &perr)) {
-        char *m = sl_sql_error_format(&perr, text);
-        fprintf(stderr, "sluice test-runner: %s\n", m ? m : perr.message);
-        free(m);
+    if (run_statements(sess, text, &arena, err, sizeof err))
         goto done;
-    }
-    for (size_t i = 0; i < list->n; i++) {
-        const sl_sql_stmt_t *st = list->items[i];
-        const char *msg;
-        if (sl_sql_session_execute(sess, st, &msg, err, sizeof err)) {
-            fprintf(stderr, "sluice test-runner: statement rejected:\n%.*s;\n%s\n",
-                    (int)st->text_len, st->text, err);
-            goto done;
-        }
-    }
     sl_config_set(cfg, "cache.max.bytes.buffering", "0", NULL, 0);
     sl_config_set(cfg, "application.id", "test-runner", NULL, 0);
     sl_config_set(cfg, "processing.log.topic", PLOG_TOPIC, NULL, 0);
