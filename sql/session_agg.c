@@ -1045,10 +1045,12 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
             agg_misplaced(errbuf, errlen, NULL, &e);
             return SL_ERR_INVAL;
         }
+        /* An expression's key column is named when the projection selects
+         * it (its alias, or KSQL_COL_n in the projection's order). */
         char nm[32];
         const char *name = x->kind == SL_SQL_EXPR_COLUMN ? x->column.name.s : NULL;
         if (!name) {
-            snprintf(nm, sizeof nm, "KSQL_COL_%d", anon++);
+            snprintf(nm, sizeof nm, "KSQL_GROUP_%zu", i);
             name = nm;
         }
         rc[i] = (sl_sql_scope_col_t){NULL, sl__sqls_arena_str(a, name), t, (uint32_t)i};
@@ -1093,7 +1095,11 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
                      it->pos.col, rc[j].name);
                 return SL_ERR_INVAL;
             }
-            if (it->alias.s && !(keyname[j] = sl__sqls_arena_str(a, it->alias.s)))
+            char kn[32];
+            if (!it->alias.s && x->kind != SL_SQL_EXPR_COLUMN)
+                snprintf(kn, sizeof kn, "KSQL_COL_%d", anon++);
+            if ((it->alias.s || x->kind != SL_SQL_EXPR_COLUMN) &&
+                !(keyname[j] = sl__sqls_arena_str(a, it->alias.s ? it->alias.s : kn)))
                 return SL_ERR_NOMEM;
             nkeycols++;
             continue;
@@ -1133,10 +1139,15 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
         size_t j = 0;
         while (j < g->ngroup && seen[j])
             j++;
+        sl_buf_t gb = SL_BUF_INIT;
+        sl_sql_expr_print(qa->group_by[j], &gb);
+        int gl = (int)gb.len;
+        const char *gt = gb.data ? (const char *)gb.data : "";
         sl__sqls_fail(errbuf, errlen,
              "Key missing from projection (ie, SELECT). The query used to build `%s` must "
-             "include the grouping expressions %s in its projection (eg, SELECT %s...).",
-             stmt->create.name.s, rc[j].name, rc[j].name);
+             "include the grouping expressions %.*s in its projection (eg, SELECT %.*s...).",
+             stmt->create.name.s, gl, gt, gl, gt);
+        sl_buf_free(&gb);
         return SL_ERR_INVAL;
     }
     if (qa->having) {
