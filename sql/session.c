@@ -500,7 +500,7 @@ static sl_err_t unsupported(const sl_sql_query_t *qa, char *errbuf, size_t errle
         sl__sqls_fail(errbuf, errlen, "EMIT FINAL is only supported for windowed aggregations.");
         return SL_ERR_INVAL;
     }
-    const char *what = qa->njoins && (qa->ngroup_by || qa->npartition_by) ? "JOIN with GROUP BY or PARTITION BY"
+    const char *what = qa->njoins && qa->npartition_by ? "JOIN with PARTITION BY"
                        : qa->window && !qa->ngroup_by ? "WINDOW without GROUP BY"
                        : qa->npartition_by && qa->ngroup_by ? "PARTITION BY with GROUP BY"
                        : qa->having && !qa->ngroup_by ? "HAVING without GROUP BY"
@@ -638,7 +638,7 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         names[nn++] = isalnum((unsigned char)*c) || *c == '.' || *c == '-' ? *c : '_';
     names[nn] = 0;
     sl_topology_name_scope(s->topo, names);
-    if (qa->njoins)
+    if (qa->njoins && !qa->ngroup_by)
         return sl__sqls_compile_join(s, stmt, src, qa, errbuf, errlen);
     sl_arena_t *a = &s->arena;
     gquery_t *g = sl_arena_alloc(a, sizeof *g);
@@ -647,60 +647,73 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
     memset(g, 0, sizeof *g);
     query_t *q = &g->q;
     q->id = s->query_id;
-    q->nkey = src->key_schema.ncols;
-    q->nvalue = src->value_schema.ncols;
-    q->ts_slot = -1;
-    /* The scope: key columns, then value columns. */
-    const char *alias = qa->from.alias.s ? qa->from.alias.s : src->name;
-    size_t nhdr = 0;
-    for (size_t i = 0; i < src->ncols; i++)
-        nhdr += src->cols[i].role == SL_SQL_ROLE_HEADERS || src->cols[i].role == SL_SQL_ROLE_HEADER;
-    size_t nc = q->nkey + q->nvalue + nhdr;
-    sl_sql_scope_col_t *sc = sl_arena_alloc(a, (nc ? nc : 1) * sizeof *sc);
-    if (!sc)
-        return SL_ERR_NOMEM;
-    for (size_t i = 0; i < q->nkey; i++)
-        sc[i] = (sl_sql_scope_col_t){alias, src->key_schema.cols[i].name,
-                                     src->key_schema.cols[i].type, (uint32_t)i};
-    for (size_t i = 0; i < q->nvalue; i++) {
-        sc[q->nkey + i] = (sl_sql_scope_col_t){alias, src->value_schema.cols[i].name,
-                                               src->value_schema.cols[i].type,
-                                               (uint32_t)(q->nkey + i)};
-        if (src->timestamp && !strcmp(src->timestamp, src->value_schema.cols[i].name))
-            q->ts_slot = (int)(q->nkey + i);
-    }
-    if (src->timestamp && q->ts_slot < 0) {
-        sl__sqls_fail(errbuf, errlen, "%s: the TIMESTAMP column must be a value column", src->name);
-        return SL_ERR_UNSUPPORTED;
-    }
-    if (nhdr) {
-        sl_sql_datasource_col_t *hc = sl_arena_alloc(a, nhdr * sizeof *hc);
-        if (!hc)
+    sl_sql_scope_t scope;
+    join_input_t jin, *join = NULL;
+    sl_sql_scope_col_t *sc = NULL; /* without joins: the source's columns */
+    size_t nc = 0;
+    if (qa->njoins) {
+        /* JOIN … GROUP BY: the aggregation reads the combined rows. */
+        if ((err = sl__sqls_join_input(s, src, qa, &jin, errbuf, errlen)))
+            return err;
+        join = &jin;
+        q->nkey = 0, q->nvalue = jin.nslots, q->ts_slot = -1;
+        scope = jin.scope;
+    } else {
+        q->nkey = src->key_schema.ncols;
+        q->nvalue = src->value_schema.ncols;
+        q->ts_slot = -1;
+        /* The scope: key columns, then value columns. */
+        const char *alias = qa->from.alias.s ? qa->from.alias.s : src->name;
+        size_t nhdr = 0;
+        for (size_t i = 0; i < src->ncols; i++)
+            nhdr += src->cols[i].role == SL_SQL_ROLE_HEADERS || src->cols[i].role == SL_SQL_ROLE_HEADER;
+        nc = q->nkey + q->nvalue + nhdr;
+        sc = sl_arena_alloc(a, (nc ? nc : 1) * sizeof *sc);
+        if (!sc)
             return SL_ERR_NOMEM;
-        for (size_t i = 0; i < src->ncols; i++) {
-            const sl_sql_datasource_col_t *c = &src->cols[i];
-            if (c->role != SL_SQL_ROLE_HEADERS && c->role != SL_SQL_ROLE_HEADER)
-                continue;
-            size_t slot = q->nkey + q->nvalue + q->nheader;
-            hc[q->nheader++] = *c;
-            sc[slot] = (sl_sql_scope_col_t){alias, c->name, c->type, (uint32_t)slot};
+        for (size_t i = 0; i < q->nkey; i++)
+            sc[i] = (sl_sql_scope_col_t){alias, src->key_schema.cols[i].name,
+                                         src->key_schema.cols[i].type, (uint32_t)i};
+        for (size_t i = 0; i < q->nvalue; i++) {
+            sc[q->nkey + i] = (sl_sql_scope_col_t){alias, src->value_schema.cols[i].name,
+                                                   src->value_schema.cols[i].type,
+                                                   (uint32_t)(q->nkey + i)};
+            if (src->timestamp && !strcmp(src->timestamp, src->value_schema.cols[i].name))
+                q->ts_slot = (int)(q->nkey + i);
         }
-        q->hcols = hc;
-    }
-    if (src->timestamp_format) {
-        sl_sql_alloc_t tal = sl_sql_alloc_arena(a);
-        const sl_sql_type_t *st = sl_sql_type_prim(SL_SQL_STRING);
-        const sl_sql_type_t *args[2] = {st, st};
-        const sl_sql_fn_call_t *call;
-        char m[256];
-        if (sl_sql_func_resolve("PARSE_TIMESTAMP", args, 2, 0, &tal, &call, m, sizeof m)) {
-            sl__sqls_fail(errbuf, errlen, "%s: TIMESTAMP_FORMAT: %s", src->name, m);
-            return SL_ERR_INVAL;
+        if (src->timestamp && q->ts_slot < 0) {
+            sl__sqls_fail(errbuf, errlen, "%s: the TIMESTAMP column must be a value column", src->name);
+            return SL_ERR_UNSUPPORTED;
         }
-        q->ts_parse = call;
-        q->ts_format = src->timestamp_format;
+        if (nhdr) {
+            sl_sql_datasource_col_t *hc = sl_arena_alloc(a, nhdr * sizeof *hc);
+            if (!hc)
+                return SL_ERR_NOMEM;
+            for (size_t i = 0; i < src->ncols; i++) {
+                const sl_sql_datasource_col_t *c = &src->cols[i];
+                if (c->role != SL_SQL_ROLE_HEADERS && c->role != SL_SQL_ROLE_HEADER)
+                    continue;
+                size_t slot = q->nkey + q->nvalue + q->nheader;
+                hc[q->nheader++] = *c;
+                sc[slot] = (sl_sql_scope_col_t){alias, c->name, c->type, (uint32_t)slot};
+            }
+            q->hcols = hc;
+        }
+        if (src->timestamp_format) {
+            sl_sql_alloc_t tal = sl_sql_alloc_arena(a);
+            const sl_sql_type_t *st = sl_sql_type_prim(SL_SQL_STRING);
+            const sl_sql_type_t *args[2] = {st, st};
+            const sl_sql_fn_call_t *call;
+            char m[256];
+            if (sl_sql_func_resolve("PARSE_TIMESTAMP", args, 2, 0, &tal, &call, m, sizeof m)) {
+                sl__sqls_fail(errbuf, errlen, "%s: TIMESTAMP_FORMAT: %s", src->name, m);
+                return SL_ERR_INVAL;
+            }
+            q->ts_parse = call;
+            q->ts_format = src->timestamp_format;
+        }
+        scope = (sl_sql_scope_t){sc, nc, false};
     }
-    sl_sql_scope_t scope = {sc, nc, false};
     sl_sql_error_t e;
     if (qa->where) {
         sl_sql_expr_opts_t o = {.clause = "WHERE", .catalog = s->catalog};
@@ -725,7 +738,7 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         }
     }
     if (qa->ngroup_by)
-        return sl__sqls_compile_aggregate(s, stmt, src, qa, g, &scope, errbuf, errlen);
+        return sl__sqls_compile_aggregate(s, stmt, src, qa, g, &scope, join, errbuf, errlen);
     /* PARTITION BY: the new key's columns, in their order. */
     size_t npk = qa->npartition_by;
     const char **pk_name = NULL;

@@ -1007,11 +1007,12 @@ static sl_err_t finish(sl_sql_session_t *s, gquery_t *g, const sl_sql_query_t *q
 
 sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                                   const sl_sql_datasource_t *src, const sl_sql_query_t *qa,
-                                  gquery_t *g, const sl_sql_scope_t *scope, char *errbuf,
-                                  size_t errlen)
+                                  gquery_t *g, const sl_sql_scope_t *scope,
+                                  const join_input_t *join, char *errbuf, size_t errlen)
 {
     sl_arena_t *a = &s->arena;
     query_t *q = &g->q;
+    int in_table = join ? join->table : src->table; /* what the aggregation reads */
     if (stmt->kind != SL_SQL_STMT_CREATE_AS) {
         sl__sqls_fail(errbuf, errlen, "INSERT INTO … GROUP BY is not supported by Sluice's SQL compiler yet");
         return SL_ERR_UNSUPPORTED;
@@ -1021,7 +1022,7 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
                              "CREATE TABLE AS SELECT statement instead.");
         return SL_ERR_INVAL;
     }
-    if (src->table && qa->window) {
+    if (in_table && qa->window) {
         sl__sqls_fail(errbuf, errlen, "Windowing not supported for table aggregations.");
         return SL_ERR_INVAL;
     }
@@ -1055,6 +1056,14 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
         }
         rc[i] = (sl_sql_scope_col_t){NULL, sl__sqls_arena_str(a, name), t, (uint32_t)i};
         keyname[i] = rc[i].name;
+        if (join && x->kind == SL_SQL_EXPR_COLUMN && x->column.qualifier.s) {
+            /* Over a join, A.X is the key column A_X (ksqlDB's naming). */
+            char qn[300];
+            snprintf(qn, sizeof qn, "%s_%s", x->column.qualifier.s, x->column.name.s);
+            keyname[i] = sl__sqls_arena_str(a, qn);
+        }
+        if (!rc[i].name || !keyname[i])
+            return SL_ERR_NOMEM;
     }
     /* What the aggregator's records carry: the source's key and value
      * columns, in the source scope's slots. */
@@ -1188,7 +1197,7 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
                              "HAVING clause.");
         return SL_ERR_INVAL;
     }
-    if (src->table && table_refusal(g, errbuf, errlen))
+    if (in_table && table_refusal(g, errbuf, errlen))
         return SL_ERR_INVAL;
     /* The table: key = the GROUP BY columns, then the value columns. */
     for (size_t i = 0; i < g->ngroup; i++)
@@ -1242,8 +1251,15 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
     const sl_serde_t *ks, *vs, *ss, *cs;
     if (!sschema.cols || !ext || !es)
         return SL_ERR_NOMEM;
-    for (size_t i = 0; i < nall; i++)
-        ext[i] = (sl_sql_column_t){scope->cols[i].name, scope->cols[i].type};
+    for (size_t i = 0; i < nall; i++) {
+        /* Joined rows by position (their names repeat across sources). */
+        char pn[32];
+        snprintf(pn, sizeof pn, "C%zu", i);
+        ext[i] = join ? (sl_sql_column_t){sl__sqls_arena_str(a, pn), join->types[i]}
+                      : (sl_sql_column_t){scope->cols[i].name, scope->cols[i].type};
+        if (!ext[i].name)
+            return SL_ERR_NOMEM;
+    }
     *es = (sl_sql_schema_t){nall, ext};
     if (sl_sql_serde_new(&al, &target->key_format, &target->key_schema, &ks, m, sizeof m) ||
         sl_sql_serde_new(&al, &target->value_format, &target->value_schema, &vs, m, sizeof m) ||
@@ -1254,7 +1270,8 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
     }
     sl_kstream_t *stream;
     sl_ktable_t *table;
-    if ((err = sl__sqls_source_for(s, src, q, &stream, &table, errbuf, errlen)))
+    if ((err = join ? sl__sqls_join_build(s, join, &stream, &table, errbuf, errlen)
+                    : sl__sqls_source_for(s, src, q, &stream, &table, errbuf, errlen)))
         return err;
     sl_grouped_t gr = {.key_serde = ks, .value_serde = cs};
     sl_materialized_t mat = {.key_serde = ks, .value_serde = ss};
@@ -1271,7 +1288,7 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
         stream = sl_kstream_filter(stream, sl__sqls_where_pass, q);
     /* Grouping by the source's key columns, in order, in the same key format:
      * the records are keyed already — no repartition (ksqlDB does the same). */
-    int by_key = g->ngroup == q->nkey && src->key_format.kind == target->key_format.kind;
+    int by_key = !join && g->ngroup == q->nkey && src->key_format.kind == target->key_format.kind;
     for (size_t i = 0; by_key && i < g->ngroup; i++) {
         const sl_sql_expr_t *x = qa->group_by[i];
         by_key = x->kind == SL_SQL_EXPR_COLUMN &&

@@ -145,13 +145,39 @@ sl_err_t sl__sqls_insert_target(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, 
                                 size_t nkey, const sl_sql_datasource_t **target, char *errbuf,
                                 size_t errlen);
 
+/** The joins of a query, analyzed (session_join.c): the combined row they
+ * give (every source's key and value columns, each join's key), for the
+ * steps that follow them (a projection, or GROUP BY). In the arena. */
+typedef struct jplan jplan_t;
+typedef struct join_input {
+    jplan_t *plan;
+    sl_sql_scope_t scope;                /* the sources' columns; slots in the combined row */
+    size_t nslots;                       /* the combined row's length */
+    const sl_sql_type_t *const *types;   /* each slot's type */
+    int table;                           /* the joins give a table (else a stream) */
+} join_input_t;
+
 /* ---- compile steps ---- */
 
-/** GROUP BY (session_agg.c): g holds the source layout and WHERE already. */
+/** GROUP BY (session_agg.c): g holds the source layout and WHERE already;
+ * join (NULL without one) the joins whose combined rows it reads instead of
+ * src's records (src is then the FROM source). */
 sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                                     const sl_sql_datasource_t *src, const sl_sql_query_t *qa,
-                                    gquery_t *g, const sl_sql_scope_t *scope, char *errbuf,
-                                    size_t errlen);
+                                    gquery_t *g, const sl_sql_scope_t *scope,
+                                    const join_input_t *join, char *errbuf, size_t errlen);
+
+/** Analyzes the FROM … JOIN … of qa (first: the FROM source): checks, ON,
+ * keys, formats. Errors: SL_ERR_INVAL / SL_ERR_UNSUPPORTED with ksqlDB's
+ * message in errbuf, SL_ERR_NOMEM. */
+sl_err_t sl__sqls_join_input(sl_sql_session_t *s, const sl_sql_datasource_t *first,
+                             const sl_sql_query_t *qa, join_input_t *in, char *errbuf,
+                             size_t errlen);
+
+/** Builds the joins into the session's topology: *stream or *table (the
+ * other NULL) gives the combined rows as values. */
+sl_err_t sl__sqls_join_build(sl_sql_session_t *s, const join_input_t *in, sl_kstream_t **stream,
+                             sl_ktable_t **table, char *errbuf, size_t errlen);
 
 /** A query with a JOIN (session_join.c). */
 sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,

@@ -649,11 +649,21 @@ static sl_err_t build_join(sl_sql_session_t *s, jquery_t *j, const char *const *
     return SL_OK;
 }
 
-sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
-                               const sl_sql_datasource_t *first, const sl_sql_query_t *qa,
-                               char *errbuf, size_t errlen)
+/* What sl__sqls_join_input analyzed, for the compile steps after it. */
+struct jplan {
+    const sl_sql_datasource_t *first;
+    size_t nj, total, nnamed;
+    const char **aliases; /* of the nj + 1 sources */
+    jquery_t *steps;
+    sl_sql_scope_col_t *named; /* room for one more: the synthetic key */
+    const char **names;
+    const sl_sql_type_t **types;
+};
+
+sl_err_t sl__sqls_join_input(sl_sql_session_t *s, const sl_sql_datasource_t *first,
+                             const sl_sql_query_t *qa, join_input_t *in, char *errbuf,
+                             size_t errlen)
 {
-    int insert = stmt->kind == SL_SQL_STMT_INSERT_SELECT;
     sl_arena_t *a = &s->arena;
     size_t nj = qa->njoins, nsrc = nj + 1;
     const sl_sql_datasource_t **srcs = sl_arena_alloc(a, nsrc * sizeof *srcs);
@@ -766,6 +776,50 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         if (!names[i])
             return SL_ERR_NOMEM;
     }
+    jplan_t *plan = sl_arena_alloc(a, sizeof *plan);
+    if (!plan)
+        return SL_ERR_NOMEM;
+    *plan = (jplan_t){first, nj, total, nnamed, aliases, steps, named, names, types};
+    *in = (join_input_t){.plan = plan,
+                         .scope = {named, nnamed, false},
+                         .nslots = steps[nj - 1].n,
+                         .types = types,
+                         .table = steps[nj - 1].result_table};
+    return SL_OK;
+}
+
+sl_err_t sl__sqls_join_build(sl_sql_session_t *s, const join_input_t *in, sl_kstream_t **stream,
+                             sl_ktable_t **table, char *errbuf, size_t errlen)
+{
+    const jplan_t *pl = in->plan;
+    sl_kstream_t *cur = NULL;
+    sl_ktable_t *curt = NULL;
+    sl_err_t err;
+    if ((err = sl__sqls_source_for(s, pl->first, &pl->steps[0].l.q, &cur, &curt, errbuf, errlen)))
+        return err;
+    for (size_t i = 0; i < pl->nj; i++)
+        if ((err = build_join(s, &pl->steps[i], pl->names, &cur, &curt, errbuf, errlen)))
+            return err;
+    *stream = cur, *table = curt;
+    return SL_OK;
+}
+
+sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
+                               const sl_sql_datasource_t *first, const sl_sql_query_t *qa,
+                               char *errbuf, size_t errlen)
+{
+    int insert = stmt->kind == SL_SQL_STMT_INSERT_SELECT;
+    sl_arena_t *a = &s->arena;
+    join_input_t in;
+    sl_err_t err;
+    if ((err = sl__sqls_join_input(s, first, qa, &in, errbuf, errlen)))
+        return err;
+    const jplan_t *pl = in.plan;
+    size_t nj = pl->nj, nnamed = pl->nnamed, nsrc = nj + 1;
+    const char *const *aliases = pl->aliases;
+    const char *id = s->query_id;
+    jquery_t *steps = pl->steps;
+    sl_sql_scope_col_t *named = pl->named;
     jquery_t *j = &steps[nj - 1];
     const sl_sql_join_t *jn = j->jn;
     const sl_sql_type_t *lt = j->key_type;
@@ -1026,14 +1080,10 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         sl__sqls_fail(errbuf, errlen, "%s: %s", target->name, m);
         return SL_ERR_INVAL;
     }
-    sl_kstream_t *cur = NULL;
-    sl_ktable_t *curt = NULL;
-    if ((err = sl__sqls_source_for(s, first, &steps[0].l.q, &cur, &curt, errbuf, errlen)))
+    sl_kstream_t *cur;
+    sl_ktable_t *curt;
+    if ((err = sl__sqls_join_build(s, &in, &cur, &curt, errbuf, errlen)))
         return err;
-    for (size_t i = 0; i < nj; i++) {
-        if ((err = build_join(s, &steps[i], names, &cur, &curt, errbuf, errlen)))
-            return err;
-    }
     sl_produced_t p = {.key_serde = ks, .value_serde = vs};
     if (stream_result) {
         if (q->where)
