@@ -606,10 +606,11 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
              qa->from.name.pos.col, qa->from.name.s);
         return SL_ERR_INVAL;
     }
-    for (size_t i = 0; i < src->ncols && (qa->njoins || qa->ngroup_by); i++) {
+    for (size_t i = 0; i < src->ncols && (qa->njoins || (qa->ngroup_by && src->table)); i++) {
         if (src->cols[i].role == SL_SQL_ROLE_HEADERS || src->cols[i].role == SL_SQL_ROLE_HEADER) {
             sl__sqls_fail(errbuf, errlen,
-                          "%s: header columns are not supported with JOIN or GROUP BY yet",
+                          "%s: header columns are not supported with JOIN, or GROUP BY over a "
+                          "table, yet",
                           src->name);
             return SL_ERR_UNSUPPORTED;
         }

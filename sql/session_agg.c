@@ -57,7 +57,8 @@ static size_t state_slots(agg_kind_t kind)
     }
 }
 
-/* The record as the aggregator sees it: the source's key and value columns. */
+/* The record as the aggregator sees it: the source's key, value and header
+ * columns. */
 static const void *carry_row(sl_ctx_t *ctx, const gquery_t *g, const void *key, const void *value)
 {
     sl_sql_value_t *row = sl__sqls_slots(ctx, &g->q, key, value);
@@ -66,7 +67,7 @@ static const void *carry_row(sl_ctx_t *ctx, const gquery_t *g, const void *key, 
         sl_ctx_fail(ctx, SL_ERR_NOMEM, "out of memory");
         return NULL;
     }
-    *r = (sl_sql_row_t){g->q.nkey + g->q.nvalue, row};
+    *r = (sl_sql_row_t){g->q.nkey + g->q.nvalue + g->q.nheader, row};
     return r;
 }
 
@@ -1245,7 +1246,7 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
     sl_sql_format_t state_fmt = {.kind = SL_SQL_FORMAT_JSON};
     sl_sql_schema_t sschema = state_schema(g);
     /* The carried rows (repartition values): the source's columns as JSON. */
-    size_t nall = q->nkey + q->nvalue;
+    size_t nall = q->nkey + q->nvalue + q->nheader;
     sl_sql_column_t *ext = sl_arena_alloc(a, (nall ? nall : 1) * sizeof *ext);
     sl_sql_schema_t *es = sl_arena_alloc(a, sizeof *es);
     const sl_serde_t *ks, *vs, *ss, *cs;
