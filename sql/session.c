@@ -1036,6 +1036,36 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
 
 /* ---- INSERT INTO … VALUES ----------------------------------------------------------------------------- */
 
+/* May INSERT … VALUES put a value of type from into a column of type to?
+ * ksqlDB's strict coercion: numbers widen (INT → BIGINT → DECIMAL → DOUBLE),
+ * strings become DATE, TIME and TIMESTAMP when they parse, containers
+ * element by element; nothing else changes type. */
+static int insert_coerces(const sl_sql_type_t *from, const sl_sql_type_t *to)
+{
+    if (sl_sql_type_equal(from, to))
+        return 1;
+    switch (from->base) {
+    case SL_SQL_INT:
+        return to->base == SL_SQL_BIGINT || to->base == SL_SQL_DECIMAL ||
+               to->base == SL_SQL_DOUBLE;
+    case SL_SQL_BIGINT:
+        return to->base == SL_SQL_DECIMAL || to->base == SL_SQL_DOUBLE;
+    case SL_SQL_DECIMAL:
+        return to->base == SL_SQL_DECIMAL || to->base == SL_SQL_DOUBLE;
+    case SL_SQL_STRING:
+        return to->base == SL_SQL_TIMESTAMP || to->base == SL_SQL_DATE ||
+               to->base == SL_SQL_TIME;
+    case SL_SQL_ARRAY:
+        return to->base == SL_SQL_ARRAY && (!from->item || insert_coerces(from->item, to->item));
+    case SL_SQL_MAP:
+        return to->base == SL_SQL_MAP && (!from->item || insert_coerces(from->item, to->item));
+    case SL_SQL_STRUCT:
+        return to->base == SL_SQL_STRUCT;
+    default:
+        return 0;
+    }
+}
+
 static sl_err_t insert_values(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, char *errbuf,
                               size_t errlen)
 {
@@ -1105,6 +1135,10 @@ static sl_err_t insert_values(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
             sl__sqls_fail(errbuf, errlen, "line %u:%u: %s", x->pos.line, x->pos.col, msg);
             return SL_ERR_INVAL;
         }
+        if (!strcmp(name, "ROWPARTITION") || !strcmp(name, "ROWOFFSET")) {
+            sl__sqls_fail(errbuf, errlen, "Inserting into column %s is not allowed.", name);
+            return SL_ERR_INVAL;
+        }
         if (!strcmp(name, "ROWTIME")) {
             const sl_sql_type_t *bt = sl_sql_type_prim(SL_SQL_BIGINT);
             sl_sql_value_t tv;
@@ -1131,9 +1165,45 @@ static sl_err_t insert_values(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
             *dst = sl_sql_value_null(to);
         } else if (sl_sql_type_equal(from, to)) {
             *dst = v;
-        } else if (sl_sql_cast(&al, from, &v, to, dst, msg, sizeof msg)) {
-            sl__sqls_fail(errbuf, errlen, "Expected type %s for field %s but got %s", "the column's",
-                 name, msg);
+        } else if (!insert_coerces(from, to) ||
+                   sl_sql_cast(&al, from, &v, to, dst, msg, sizeof msg)) {
+            /* ksqlDB: "Expected type INTEGER for field A but got STRING(seven)". */
+            sl_buf_t tt = SL_BUF_INIT, ft = SL_BUF_INIT;
+            sl_sql_type_format(to, SL_SQL_TYPE_SQL, &tt);
+            sl_sql_type_format(from, SL_SQL_TYPE_SQL, &ft);
+            sl_sql_value_t text;
+            const sl_sql_type_t *st = sl_sql_type_prim(SL_SQL_STRING);
+            char vm[64];
+            int shown = !sl_sql_cast(&al, from, &v, st, &text, vm, sizeof vm);
+            const char *hint = from->base != SL_SQL_STRING ? ""
+                               : to->base == SL_SQL_TIMESTAMP
+                                   ? ". Timestamp format must be yyyy-mm-ddThh:mm:ss[.S]"
+                               : to->base == SL_SQL_DATE ? ". Date format must be yyyy-mm-dd"
+                               : to->base == SL_SQL_TIME ? ". Time format must be hh:mm:ss[.S]"
+                                                          : "";
+            sl__sqls_fail(errbuf, errlen, "Expected type %.*s for field %s but got %.*s(%.*s)%s",
+                          (int)tt.len, tt.data ? (const char *)tt.data : "", name, (int)ft.len,
+                          ft.data ? (const char *)ft.data : "", shown ? (int)text.len : 0,
+                          shown ? text.u.str : "", hint);
+            sl_buf_free(&tt);
+            sl_buf_free(&ft);
+            return SL_ERR_INVAL;
+        }
+    }
+    /* A table's row needs its key. */
+    if (t->table) {
+        sl_buf_t miss = SL_BUF_INIT;
+        for (size_t k = 0; k < t->key_schema.ncols; k++) {
+            if (!kv[k].is_null)
+                continue;
+            sl_buf_append(&miss, miss.len ? ", " : "", miss.len ? 2 : 0);
+            sl_buf_append(&miss, t->key_schema.cols[k].name, strlen(t->key_schema.cols[k].name));
+        }
+        if (miss.len) {
+            sl__sqls_fail(errbuf, errlen,
+                          "Value for primary key column(s) %.*s is required for tables",
+                          (int)miss.len, (const char *)miss.data);
+            sl_buf_free(&miss);
             return SL_ERR_INVAL;
         }
     }

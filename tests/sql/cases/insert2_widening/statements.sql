@@ -1,0 +1,4 @@
+-- INSERT VALUES widens numbers (INT → BIGINT, DECIMAL, DOUBLE) and reads temporal strings.
+CREATE STREAM s (k STRING KEY, b BIGINT, d DECIMAL(6, 2), x DOUBLE, day DATE) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t AS SELECT * FROM s;
+INSERT INTO s (k, b, d, x, day) VALUES ('a', 1, 2, 3, '1970-01-11');
