@@ -46,6 +46,7 @@ void sl_sql_session_destroy(sl_sql_session_t *s)
         free(s->sources[i].topic);
     free(s->sources);
     free(s->inserts);
+    free(s->queries);
     sl_arena_free(&s->arena);
     free(s);
 }
@@ -1247,6 +1248,68 @@ static sl_err_t insert_values(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
     return err;
 }
 
+/* Remembers the query just compiled: its id, its sink, its sources. */
+static sl_err_t record_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt)
+{
+    const sl_sql_query_t *qa =
+        stmt->kind == SL_SQL_STMT_INSERT_SELECT ? stmt->insert.query : stmt->create.query;
+    if (s->nqueries_rec == s->queries_cap) {
+        size_t nc = s->queries_cap ? s->queries_cap * 2 : 8;
+        struct session_query *g = realloc(s->queries, nc * sizeof *g);
+        if (!g)
+            return SL_ERR_NOMEM;
+        s->queries = g, s->queries_cap = nc;
+    }
+    struct session_query *q = &s->queries[s->nqueries_rec];
+    q->id = s->query_id;
+    q->sink = sl__sqls_arena_str(&s->arena, stmt->kind == SL_SQL_STMT_INSERT_SELECT
+                                                ? stmt->insert.target.s
+                                                : stmt->create.name.s);
+    q->nsources = qa->njoins + 1;
+    q->sources = sl_arena_alloc(&s->arena, q->nsources * sizeof *q->sources);
+    if (!q->sink || !q->sources)
+        return SL_ERR_NOMEM;
+    q->sources[0] = sl__sqls_arena_str(&s->arena, qa->from.name.s);
+    for (size_t i = 0; i < qa->njoins; i++)
+        q->sources[i + 1] = sl__sqls_arena_str(&s->arena, qa->joins[i]->source.name.s);
+    for (size_t i = 0; i < q->nsources; i++)
+        if (!q->sources[i])
+            return SL_ERR_NOMEM;
+    s->nqueries_rec++;
+    return SL_OK;
+}
+
+/* DROP of a stream or table that queries read or write: refused, in
+ * ksqlDB's words (they would have to be terminated first). */
+static sl_err_t drop_check(sl_sql_session_t *s, const char *name, char *errbuf, size_t errlen)
+{
+    sl_buf_t rd = SL_BUF_INIT, wr = SL_BUF_INIT;
+    for (size_t i = 0; i < s->nqueries_rec; i++) {
+        const struct session_query *q = &s->queries[i];
+        int reads = 0;
+        for (size_t k = 0; k < q->nsources; k++)
+            reads |= !strcmp(q->sources[k], name);
+        sl_buf_t *b = reads ? &rd : !strcmp(q->sink, name) ? &wr : NULL;
+        if (!b)
+            continue;
+        sl_buf_append(b, b->len ? ", " : "", b->len ? 2 : 0);
+        sl_buf_append(b, q->id, strlen(q->id));
+    }
+    sl_err_t err = SL_OK;
+    if (rd.len || wr.len) {
+        sl__sqls_fail(errbuf, errlen,
+                      "Cannot drop %s.\nThe following queries read from this source: [%.*s].\n"
+                      "The following queries write into this source: [%.*s].\n"
+                      "You need to terminate them before dropping %s.",
+                      name, (int)rd.len, rd.data ? (const char *)rd.data : "", (int)wr.len,
+                      wr.data ? (const char *)wr.data : "", name);
+        err = SL_ERR_INVAL;
+    }
+    sl_buf_free(&rd);
+    sl_buf_free(&wr);
+    return err;
+}
+
 sl_err_t sl_sql_session_execute(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                                 const char **message, char *errbuf, size_t errlen)
 {
@@ -1262,21 +1325,25 @@ sl_err_t sl_sql_session_execute(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     switch (stmt->kind) {
     case SL_SQL_STMT_CREATE_SOURCE:
     case SL_SQL_STMT_DROP_SOURCE:
+        if ((err = drop_check(s, stmt->drop.name.s, errbuf, errlen)))
+            return err;
+        return sl_sql_catalog_apply(s->catalog, stmt, message, errbuf, errlen);
     case SL_SQL_STMT_CREATE_TYPE:
     case SL_SQL_STMT_DROP_TYPE:
         return sl_sql_catalog_apply(s->catalog, stmt, message, errbuf, errlen);
     case SL_SQL_STMT_CREATE_AS:
     case SL_SQL_STMT_INSERT_SELECT:
+    {
+        int before = s->nqueries;
         err = compile_query(s, stmt, errbuf, errlen);
-        if (!err) {
-            snprintf(s->message, sizeof s->message, "Created query with ID %s_%d",
-                     stmt->kind == SL_SQL_STMT_INSERT_SELECT ? "INSERTQUERY"
-                     : stmt->create.table                     ? "CTAS"
-                                                              : "CSAS",
-                     s->nqueries - 1);
+        if (!err && s->nqueries > before) {
+            if ((err = record_query(s, stmt)))
+                return err;
+            snprintf(s->message, sizeof s->message, "Created query with ID %s", s->query_id);
             *message = s->message;
         }
         return err;
+    }
     case SL_SQL_STMT_INSERT_VALUES:
         err = insert_values(s, stmt, errbuf, errlen);
         if (!err)

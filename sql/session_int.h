@@ -28,6 +28,12 @@ struct sl_sql_session {
     size_t nsources;
     int nqueries;
     const char *query_id; /* the query being compiled (in the arena) */
+    struct session_query {  /* the queries compiled: what DROP must not pull from under them */
+        const char *id, *sink;
+        const char **sources;
+        size_t nsources;
+    } *queries;
+    size_t nqueries_rec, queries_cap;
     char message[256];
     sl_sql_insert_t *inserts; /* from INSERT … VALUES, bytes in the arena */
     size_t ninserts, inserts_cap;
