@@ -7,10 +7,16 @@
 int sl__cmd_dump_log(int argc, char **argv);
 int sl__cmd_broker(int argc, char **argv);
 int sl__cmd_test_runner(int argc, char **argv);
+int sl__cmd_shell(int argc, char **argv);
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: sluice <command> [options]\n"
+    fprintf(f, "usage: sluice [--data-dir DIR] [--listen HOST:PORT|none] [--output table|json]\n"
+               "              [-e \"SQL; SQL;\"] [-f FILE]\n"
+               "                     the SQL shell on an embedded broker and engine (data in\n"
+               "                     ./sluice-data, Kafka clients at 127.0.0.1:9092); -e, -f and\n"
+               "                     statements on stdin run a script and exit\n"
+               "       sluice <command> [options]\n"
                "\n"
                "commands available in this build:\n"
                "  broker [--config FILE] [--node-id N] [--listen HOST:PORT] [--data-dir DIR]\n"
@@ -43,15 +49,14 @@ static void usage(FILE *f)
                "else " SL_CLIENT_DEFAULT_BOOTSTRAP "), --property KEY=VALUE (a librdkafka setting)\n"
                "and --debug (librdkafka's log on stderr).\n"
                "\n"
-               "The SQL shell and the REST server are not built yet.\n");
+               "The REST server is not built yet.\n");
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stdout);
-        return 0;
-    }
+    /* No command, or the shell's options: the SQL shell. */
+    if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "-h") && strcmp(argv[1], "--help")))
+        return sl__cmd_shell(argc, argv);
     const char *cmd = argv[1];
     if (strcmp(cmd, "dump-log") == 0)
         return sl__cmd_dump_log(argc - 1, argv + 1);

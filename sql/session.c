@@ -60,7 +60,52 @@ const sl_sql_insert_t *sl_sql_session_inserts(sl_sql_session_t *s, size_t *n)
 void sl_sql_session_clear_inserts(sl_sql_session_t *s) { s->ninserts = 0; }
 
 sl_topology_t *sl_sql_session_topology(sl_sql_session_t *s) { return s->topo; }
-int sl_sql_session_queries(const sl_sql_session_t *s) { return s->nqueries; }
+int sl_sql_session_queries(const sl_sql_session_t *s) { return s->topo_queries; }
+
+sl_topology_t *sl_sql_session_take_topology(sl_sql_session_t *s)
+{
+    sl_topology_t *t = s->topo, *fresh = sl_topology_new();
+    if (!fresh)
+        return NULL;
+    s->topo = fresh;
+    for (size_t i = 0; i < s->nsources; i++)
+        free(s->sources[i].topic);
+    s->nsources = 0; /* the sources were the old topology's */
+    s->topo_queries = 0;
+    return t;
+}
+
+const char *sl_sql_session_last_query(const sl_sql_session_t *s)
+{
+    return s->nqueries_rec ? s->queries[s->nqueries_rec - 1].id : NULL;
+}
+
+int sl_sql_session_forget_query(sl_sql_session_t *s, const char *id)
+{
+    for (size_t i = 0; i < s->nqueries_rec; i++) {
+        if (strcmp(s->queries[i].id, id))
+            continue;
+        memmove(&s->queries[i], &s->queries[i + 1],
+                (s->nqueries_rec - i - 1) * sizeof *s->queries);
+        s->nqueries_rec--;
+        return 0;
+    }
+    return -1;
+}
+
+void sl_sql_session_foreach_query(const sl_sql_session_t *s,
+                                  void (*fn)(void *arg, const char *id, const char *sink,
+                                             const char *const *sources, size_t nsources),
+                                  void *arg)
+{
+    for (size_t i = 0; i < s->nqueries_rec; i++)
+        fn(arg, s->queries[i].id, s->queries[i].sink, s->queries[i].sources,
+           s->queries[i].nsources);
+}
+
+void sl_sql_session_set_query_seq(sl_sql_session_t *s, int n) { s->nqueries = n; }
+
+void sl_sql_session_set_transient(sl_sql_session_t *s, int on) { s->transient = on; }
 
 /* ---- the per-record work ---------------------------------------------------------------------- */
 
@@ -495,7 +540,8 @@ bad:
     return SL_ERR_INVAL;
 }
 
-static sl_err_t unsupported(const sl_sql_query_t *qa, char *errbuf, size_t errlen)
+static sl_err_t unsupported(const sl_sql_query_t *qa, int transient, char *errbuf,
+                            size_t errlen)
 {
     if (qa->emit == SL_SQL_EMIT_FINAL && !qa->window) {
         sl__sqls_fail(errbuf, errlen, "EMIT FINAL is only supported for windowed aggregations.");
@@ -505,7 +551,7 @@ static sl_err_t unsupported(const sl_sql_query_t *qa, char *errbuf, size_t errle
                        : qa->window && !qa->ngroup_by ? "WINDOW without GROUP BY"
                        : qa->npartition_by && qa->ngroup_by ? "PARTITION BY with GROUP BY"
                        : qa->having && !qa->ngroup_by ? "HAVING without GROUP BY"
-                       : qa->has_limit      ? "LIMIT"
+                       : qa->has_limit && !transient ? "LIMIT in a persistent query"
                                                        : NULL;
     if (!what)
         return SL_OK;
@@ -598,7 +644,7 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
 {
     int insert = stmt->kind == SL_SQL_STMT_INSERT_SELECT;
     const sl_sql_query_t *qa = insert ? stmt->insert.query : stmt->create.query;
-    sl_err_t err = unsupported(qa, errbuf, errlen);
+    sl_err_t err = unsupported(qa, s->transient, errbuf, errlen);
     if (err)
         return err;
     const sl_sql_datasource_t *src = sl_sql_catalog_find(s->catalog, qa->from.name.s);
@@ -1029,7 +1075,7 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         sl__sqls_fail(errbuf, errlen, "%s", sl_topology_error(s->topo));
         return SL_ERR_INVAL;
     }
-    s->nqueries++;
+    s->nqueries++, s->topo_queries++;
     return SL_OK;
 }
 

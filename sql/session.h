@@ -37,6 +37,36 @@ sl_topology_t *sl_sql_session_topology(sl_sql_session_t *s);
 /** How many persistent queries the topology holds. */
 int sl_sql_session_queries(const sl_sql_session_t *s);
 
+/** Hands over the topology the queries compiled since the last call went
+ * into, and starts a new one: the shell runs each persistent query as an
+ * application of its own. The caller owns it (sl_topology_destroy) but its
+ * callbacks read the session's memory: the session must outlive it. NULL
+ * when memory runs out (the session keeps its topology then). */
+sl_topology_t *sl_sql_session_take_topology(sl_sql_session_t *s);
+
+/** The id of the query the last CREATE … AS SELECT or INSERT INTO … SELECT
+ * made (CSAS_<SINK>_<n> …; the session's memory), or NULL. */
+const char *sl_sql_session_last_query(const sl_sql_session_t *s);
+
+/** Forgets query id (it was terminated): DROP no longer counts it. Returns 0,
+ * or -1 when the session has no such query. */
+int sl_sql_session_forget_query(sl_sql_session_t *s, const char *id);
+
+/** Calls fn with each query the session compiled and has not forgotten: its
+ * id, the stream or table it writes, and the sources it reads. */
+void sl_sql_session_foreach_query(const sl_sql_session_t *s,
+                                  void (*fn)(void *arg, const char *id, const char *sink,
+                                             const char *const *sources, size_t nsources),
+                                  void *arg);
+
+/** Numbers the next queries from n on (a shell resuming its queries keeps
+ * their ids). */
+void sl_sql_session_set_query_seq(sl_sql_session_t *s, int n);
+
+/** Transient mode (on != 0): queries may have LIMIT (the caller applies it:
+ * the shell's push queries). */
+void sl_sql_session_set_transient(sl_sql_session_t *s, int on);
+
 /** Runs one statement: DDL through the catalog, CREATE … AS SELECT and
  * INSERT INTO … SELECT into the topology. *message gets ksqlDB's answer
  * (static or the session's). Errors: SL_ERR_INVAL (errbuf says why, in

@@ -1002,7 +1002,7 @@ static sl_err_t finish(sl_sql_session_t *s, gquery_t *g, const sl_sql_query_t *q
         sl__sqls_fail(errbuf, errlen, "%s", sl_topology_error(s->topo));
         return SL_ERR_INVAL;
     }
-    s->nqueries++;
+    s->nqueries++, s->topo_queries++;
     return SL_OK;
 }
 

@@ -26,7 +26,9 @@ struct sl_sql_session {
     sl_arena_t arena; /* what the topology's callbacks read: lives as long as it */
     source_handle_t *sources;
     size_t nsources;
-    int nqueries;
+    int nqueries;         /* queries compiled: numbers the query ids */
+    int topo_queries;     /* of them, in the current topology */
+    int transient;        /* sl_sql_session_set_transient */
     const char *query_id; /* the query being compiled (in the arena) */
     struct session_query {  /* the queries compiled: what DROP must not pull from under them */
         const char *id, *sink;

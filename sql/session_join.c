@@ -1100,6 +1100,6 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         sl__sqls_fail(errbuf, errlen, "%s", sl_topology_error(s->topo));
         return SL_ERR_INVAL;
     }
-    s->nqueries++;
+    s->nqueries++, s->topo_queries++;
     return SL_OK;
 }

@@ -1,0 +1,1109 @@
+/* shell.c — the SQL shell: `sluice` with no command opens it on an embedded
+ * broker and engine, the way a ksqlDB user works at the ksql CLI but in one
+ * process; `-e SQL`, `-f FILE` and statements on a non-terminal stdin run a
+ * script and exit (status 1 when a statement fails).
+ *
+ * Each persistent query (CREATE … AS SELECT, INSERT INTO … SELECT) runs as
+ * an engine application of its own (application.id
+ * _confluent-ksql-default_query_<ID>, as ksqlDB names them), so TERMINATE
+ * stops one without touching the others. A push query (SELECT … EMIT
+ * CHANGES) runs the same way into a hidden stream or table whose topic the
+ * shell reads and prints until LIMIT rows or Ctrl-C, then it is terminated
+ * and its topic deleted. PRINT reads a topic with a librdkafka consumer of
+ * the embedded broker.
+ *
+ * Not yet (issue 7): the SQLite catalog (streams, tables and queries last as
+ * long as the process), pull queries, DESCRIBE EXTENDED figures, EXPLAIN,
+ * tab completion. */
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <readline.h> /* libedit's (pkg-config libedit: -I.../editline) */
+#include <librdkafka/rdkafka.h>
+
+#include <sluice/sluice.h>
+
+#include "sql/catalog.h"
+#include "sql/format.h"
+#include "sql/func.h"
+#include "sql/session.h"
+#include "sql/sql_parse.h"
+
+#define ENGINE_APP_PREFIX "_confluent-ksql-default_query_"
+#define PLOG_TOPIC "default_ksql_processing_log"
+
+/* ---- the shell's state -------------------------------------------------------------------------- */
+
+typedef struct running {
+    char *id;
+    char *sql;
+    sl_topology_t *topo;
+    sl_streams_t *app;
+} running_t;
+
+typedef struct prop {
+    char *key, *value;
+} prop_t;
+
+typedef struct shell {
+    char *data_dir;
+    int json;         /* --output json */
+    int interactive;  /* a terminal: errors do not end the run */
+    sl_embedded_broker_t *eb;
+    sl_client_t *client;
+    sl_sql_catalog_t *cat;
+    sl_sql_session_t *sess;
+    sl_arena_t arena; /* statements (the session may point into their trees) */
+    sl_sql_var_t *vars;
+    size_t nvars, vars_cap;
+    prop_t *props;
+    size_t nprops, props_cap;
+    running_t *runs;
+    size_t nruns, runs_cap;
+    int transient_seq;
+} shell_t;
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void err_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void err_line(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* ---- results: aligned tables (as the ksql CLI prints them) or JSON lines ------------------------ */
+
+typedef struct result {
+    size_t ncols;
+    char **names;
+    char **cells; /* row-major, ncols per row: the text shown */
+    char **json;  /* the same cells as JSON values (strings quoted) */
+    size_t nrows, cap;
+} result_t;
+
+static char *xstrdup(const char *s)
+{
+    char *d = strdup(s ? s : "");
+    if (!d) {
+        err_line("sluice: out of memory");
+        exit(1); /* the shell's own process, not library code */
+    }
+    return d;
+}
+
+static char *json_string(const char *s)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    sl_buf_append(&b, "\"", 1);
+    for (const char *p = s; *p; p++) {
+        char e[8];
+        unsigned char c = (unsigned char)*p;
+        if (c == '"' || c == '\\')
+            snprintf(e, sizeof e, "\\%c", c);
+        else if (c < 0x20)
+            snprintf(e, sizeof e, "\\u%04x", c);
+        else
+            e[0] = (char)c, e[1] = 0;
+        sl_buf_append(&b, e, strlen(e));
+    }
+    sl_buf_append(&b, "\"", 2);
+    char *r = xstrdup(b.data ? (const char *)b.data : "\"\"");
+    sl_buf_free(&b);
+    return r;
+}
+
+static void result_init(result_t *r, size_t ncols, const char *const *names)
+{
+    memset(r, 0, sizeof *r);
+    r->ncols = ncols;
+    r->names = calloc(ncols ? ncols : 1, sizeof *r->names);
+    if (!r->names)
+        exit(1);
+    for (size_t i = 0; i < ncols; i++)
+        r->names[i] = xstrdup(names[i]);
+}
+
+/* Adds a row: text cells, and their JSON (NULL: the text as a JSON string). */
+static void result_add(result_t *r, const char *const *text, const char *const *json)
+{
+    if (r->nrows == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 16;
+        r->cells = realloc(r->cells, r->cap * r->ncols * sizeof *r->cells);
+        r->json = realloc(r->json, r->cap * r->ncols * sizeof *r->json);
+        if (!r->cells || !r->json)
+            exit(1);
+    }
+    for (size_t i = 0; i < r->ncols; i++) {
+        r->cells[r->nrows * r->ncols + i] = xstrdup(text[i]);
+        r->json[r->nrows * r->ncols + i] =
+            json && json[i] ? xstrdup(json[i]) : json_string(text[i]);
+    }
+    r->nrows++;
+}
+
+static void result_free(result_t *r)
+{
+    for (size_t i = 0; i < r->ncols; i++)
+        free(r->names[i]);
+    for (size_t i = 0; i < r->nrows * r->ncols; i++)
+        free(r->cells[i]), free(r->json[i]);
+    free(r->names), free(r->cells), free(r->json);
+}
+
+static void print_json_row(const result_t *r, size_t row)
+{
+    putchar('{');
+    for (size_t c = 0; c < r->ncols; c++) {
+        char *k = json_string(r->names[c]);
+        printf("%s%s:%s", c ? "," : "", k, r->json[row * r->ncols + c]);
+        free(k);
+    }
+    puts("}");
+}
+
+static void result_print(const shell_t *sh, const result_t *r)
+{
+    if (sh->json) {
+        for (size_t i = 0; i < r->nrows; i++)
+            print_json_row(r, i);
+        fflush(stdout);
+        return;
+    }
+    size_t *w = calloc(r->ncols ? r->ncols : 1, sizeof *w), total = 0;
+    if (!w)
+        exit(1);
+    for (size_t c = 0; c < r->ncols; c++) {
+        w[c] = strlen(r->names[c]);
+        for (size_t i = 0; i < r->nrows; i++) {
+            size_t l = strlen(r->cells[i * r->ncols + c]);
+            w[c] = l > w[c] ? l : w[c];
+        }
+        total += w[c] + 3;
+    }
+    for (size_t c = 0; c < r->ncols; c++)
+        printf(" %-*s %s", (int)w[c], r->names[c], c + 1 < r->ncols ? "|" : "\n");
+    for (size_t i = 0; i < total; i++)
+        putchar('-');
+    putchar('\n');
+    for (size_t i = 0; i < r->nrows; i++)
+        for (size_t c = 0; c < r->ncols; c++)
+            printf(" %-*s %s", (int)w[c], r->cells[i * r->ncols + c], c + 1 < r->ncols ? "|" : "\n");
+    for (size_t i = 0; i < total; i++)
+        putchar('-');
+    putchar('\n');
+    fflush(stdout);
+    free(w);
+}
+
+/* A one-column message ("Stream created"), as ksql prints it. */
+static void print_message(const shell_t *sh, const char *msg)
+{
+    if (!msg || !*msg)
+        return;
+    const char *names[] = {"message"};
+    result_t r;
+    result_init(&r, 1, names);
+    result_add(&r, &msg, NULL);
+    if (sh->json) {
+        result_print(sh, &r);
+    } else {
+        printf(" Message\n");
+        size_t l = strlen(msg) + 2;
+        for (size_t i = 0; i < l; i++)
+            putchar('-');
+        printf("\n %s\n", msg);
+        for (size_t i = 0; i < l; i++)
+            putchar('-');
+        putchar('\n');
+        fflush(stdout);
+    }
+    result_free(&r);
+}
+
+/* ---- running queries --------------------------------------------------------------------------- */
+
+static const char *prop_get(const shell_t *sh, const char *key)
+{
+    for (size_t i = 0; i < sh->nprops; i++)
+        if (!strcasecmp(sh->props[i].key, key))
+            return sh->props[i].value;
+    return NULL;
+}
+
+/* Starts the topology the session compiled last as the application of query
+ * id. from_beginning: read the inputs from their start (push queries, and
+ * SET 'auto.offset.reset'='earliest'). */
+static int start_query(shell_t *sh, const char *id, const char *sql, int from_beginning)
+{
+    sl_topology_t *t = sl_sql_session_take_topology(sh->sess);
+    if (!t) {
+        err_line("out of memory");
+        return -1;
+    }
+    char app_id[300], state_dir[4096], err[1024];
+    snprintf(app_id, sizeof app_id, ENGINE_APP_PREFIX "%s", id);
+    snprintf(state_dir, sizeof state_dir, "%s/streams", sh->data_dir);
+    sl_config_t *cfg = sl_config_new();
+    if (!cfg) {
+        sl_topology_destroy(t);
+        return -1;
+    }
+    /* The engine settings SET gave (unknown keys are ignored with a note). */
+    for (size_t i = 0; i < sh->nprops; i++) {
+        const char *k = sh->props[i].key;
+        if (!strncmp(k, "ksql.streams.", 13))
+            k += 13;
+        if (!strcmp(k, "auto.offset.reset") || !strcmp(k, "num.stream.threads") ||
+            !strcmp(k, "cache.max.bytes.buffering") || !strcmp(k, "commit.interval.ms"))
+            sl_config_set(cfg, k, sh->props[i].value, NULL, 0);
+    }
+    const char *reset = prop_get(sh, "auto.offset.reset");
+    if (from_beginning || !reset)
+        sl_config_set(cfg, "auto.offset.reset", from_beginning ? "earliest" : "latest", NULL, 0);
+    sl_config_set(cfg, "application.id", app_id, NULL, 0);
+    sl_config_set(cfg, "state.dir", state_dir, NULL, 0);
+    sl_config_set(cfg, "processing.log.topic", PLOG_TOPIC, NULL, 0);
+    if (from_beginning) /* a push query shows its rows as they come */
+        sl_config_set(cfg, "commit.interval.ms", "100", NULL, 0),
+            sl_config_set(cfg, "cache.max.bytes.buffering", "0", NULL, 0);
+    sl_streams_t *app = NULL;
+    sl_err_t rc = sl_streams_new(t, cfg, sh->eb, &app, err, sizeof err);
+    sl_config_destroy(cfg);
+    if (!rc)
+        rc = sl_streams_start(app, err, sizeof err);
+    if (rc) {
+        err_line("Could not start query %s: %s", id, err);
+        sl_streams_close(app);
+        sl_topology_destroy(t);
+        return -1;
+    }
+    if (sh->nruns == sh->runs_cap) {
+        sh->runs_cap = sh->runs_cap ? sh->runs_cap * 2 : 8;
+        sh->runs = realloc(sh->runs, sh->runs_cap * sizeof *sh->runs);
+        if (!sh->runs)
+            exit(1);
+    }
+    sh->runs[sh->nruns++] = (running_t){xstrdup(id), xstrdup(sql), t, app};
+    return 0;
+}
+
+static void stop_run(shell_t *sh, size_t i)
+{
+    running_t *r = &sh->runs[i];
+    sl_streams_close(r->app);
+    sl_topology_destroy(r->topo);
+    sl_sql_session_forget_query(sh->sess, r->id);
+    free(r->id), free(r->sql);
+    sh->runs[i] = sh->runs[--sh->nruns];
+}
+
+/* ---- reading topics (PRINT, push queries) ------------------------------------------------------ */
+
+/* A consumer of the embedded broker assigned every partition of topic from
+ * the beginning (or the end). NULL with the reason printed. */
+static rd_kafka_t *topic_reader(shell_t *sh, const char *topic, int from_beginning)
+{
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    const char *settings[][2] = {{"bootstrap.servers", sl_embedded_broker_bootstrap(sh->eb)},
+                                 {"group.id", "sluice-shell"},
+                                 {"enable.auto.commit", "false"},
+                                 {"log_level", "0"},
+                                 {"fetch.wait.max.ms", "50"}};
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+        if (rd_kafka_conf_set(conf, settings[i][0], settings[i][1], err, sizeof err)) {
+            err_line("consumer: %s", err);
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    if (!rk) {
+        err_line("consumer: %s", err);
+        return NULL;
+    }
+    int32_t n = 0;
+    if (sl_client_partitions(sh->client, topic, &n) || n <= 0) {
+        err_line("Could not find topic '%s'", topic);
+        rd_kafka_destroy(rk);
+        return NULL;
+    }
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
+    for (int32_t p = 0; p < n; p++)
+        rd_kafka_topic_partition_list_add(l, topic, p)->offset =
+            from_beginning ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
+    rd_kafka_assign(rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    return rk;
+}
+
+static void reader_close(rd_kafka_t *rk)
+{
+    if (!rk)
+        return;
+    rd_kafka_assign(rk, NULL);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+}
+
+/* Bytes as ksqlDB's PRINT shows them: text when printable, else hex. */
+static void print_bytes(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    if (!b) {
+        fputs("<null>", stdout);
+        return;
+    }
+    int text = 1;
+    for (size_t i = 0; i < n && text; i++)
+        text = b[i] >= 0x20 && b[i] < 0x7f;
+    if (text)
+        printf("%.*s", (int)n, (const char *)b);
+    else
+        for (size_t i = 0; i < n; i++)
+            printf("%02x", b[i]);
+}
+
+static int do_print(shell_t *sh, const sl_sql_stmt_t *st)
+{
+    const char *topic = st->print.topic.s;
+    /* An unquoted name is upper-cased by the parser: the topic as written
+     * when it exists, else its lower case (ksqlDB tries both too). */
+    char lower[512];
+    int32_t n;
+    if (!st->print.quoted && sl_client_partitions(sh->client, topic, &n)) {
+        snprintf(lower, sizeof lower, "%s", topic);
+        for (char *c = lower; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        topic = lower;
+    }
+    rd_kafka_t *rk = topic_reader(sh, topic, st->print.from_beginning);
+    if (!rk)
+        return -1;
+    int64_t limit = st->print.limit, shown = 0, seen = 0;
+    int64_t every = st->print.interval > 0 ? st->print.interval : 1;
+    if (!sh->json)
+        printf("Key format: KAFKA_STRING\nValue format: JSON or KAFKA_STRING\n");
+    interrupted = 0;
+    while (!interrupted && (limit < 0 || shown < limit)) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        if (!m)
+            continue;
+        if (m->err) {
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        if (seen++ % every) {
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        rd_kafka_timestamp_type_t tt;
+        int64_t ts = rd_kafka_message_timestamp(m, &tt);
+        time_t secs = (time_t)(ts / 1000);
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        char when[64];
+        strftime(when, sizeof when, "%Y/%m/%d %H:%M:%S", &tm);
+        printf("rowtime: %s.%03d Z, key: ", when, (int)(ts % 1000));
+        print_bytes(m->key, m->key_len);
+        fputs(", value: ", stdout);
+        print_bytes(m->payload, m->len);
+        printf(", partition: %d\n", (int)m->partition);
+        fflush(stdout);
+        rd_kafka_message_destroy(m);
+        shown++;
+    }
+    reader_close(rk);
+    if (interrupted && sh->interactive)
+        printf("Topic printing ceased\n");
+    interrupted = 0;
+    return 0;
+}
+
+/* ---- push queries ------------------------------------------------------------------------------- */
+
+#define COLW 19 /* a push query's column width */
+
+static void border(size_t ncols)
+{
+    for (size_t i = 0; i < ncols; i++) {
+        putchar('+');
+        for (int k = 0; k < COLW; k++)
+            putchar('-');
+    }
+    puts("+");
+}
+
+/* Prints one record of the hidden result as a row of its columns. */
+static int print_row(shell_t *sh, const sl_sql_datasource_t *d, const rd_kafka_message_t *m,
+                     int *header)
+{
+    if (!m->payload)
+        return 0; /* a table's deleted row */
+    sl_arena_t a = SL_ARENA_INIT;
+    sl_sql_alloc_t al = sl_sql_alloc_arena(&a);
+    sl_sql_row_t k = {0}, v = {0};
+    char err[256];
+    int rc = 0, knull = 0, vnull = 0;
+    if ((d->key_schema.ncols && m->key &&
+         sl_sql_row_deserialize(&d->key_format, &d->key_schema, m->key, m->key_len, &al, &k,
+                                &knull, err, sizeof err)) ||
+        sl_sql_row_deserialize(&d->value_format, &d->value_schema, m->payload, m->len, &al, &v,
+                               &vnull, err, sizeof err) ||
+        vnull) {
+        sl_arena_free(&a);
+        return 0; /* not a row of this schema: skipped */
+    }
+    size_t n = d->ncols;
+    const char **names = calloc(n ? n : 1, sizeof *names);
+    char **text = calloc(n ? n : 1, sizeof *text), **json = calloc(n ? n : 1, sizeof *json);
+    if (!names || !text || !json)
+        exit(1);
+    for (size_t i = 0, ki = 0, vi = 0; i < n; i++) {
+        const sl_sql_datasource_col_t *c = &d->cols[i];
+        const sl_sql_value_t *val = c->role == SL_SQL_ROLE_KEY
+                                        ? (ki < k.n ? &k.values[ki++] : NULL)
+                                        : (vi < v.n ? &v.values[vi++] : NULL);
+        sl_buf_t tb = SL_BUF_INIT, jb = SL_BUF_INIT;
+        sl_sql_value_t nul = sl_sql_value_null(c->type);
+        if (!val)
+            val = &nul;
+        sl_sql_value_print(c->type, val, SL_SQL_PRINT_DISPLAY, &tb);
+        sl_sql_value_print(c->type, val, SL_SQL_PRINT_JSON, &jb);
+        sl_buf_append(&tb, "", 1);
+        sl_buf_append(&jb, "", 1);
+        names[i] = c->name;
+        text[i] = xstrdup(val->is_null ? "null" : tb.data ? (const char *)tb.data : "");
+        json[i] = xstrdup(jb.data ? (const char *)jb.data : "null");
+        sl_buf_free(&tb), sl_buf_free(&jb);
+    }
+    if (sh->json) {
+        result_t r;
+        result_init(&r, n, names);
+        result_add(&r, (const char *const *)text, (const char *const *)json);
+        print_json_row(&r, 0);
+        result_free(&r);
+    } else {
+        /* As the ksql CLI: columns of one width, the header framed. */
+        if (!*header) {
+            border(n);
+            for (size_t i = 0; i < n; i++)
+                printf("|%-*.*s", COLW, COLW, names[i]);
+            printf("|\n");
+            border(n);
+            *header = 1;
+        }
+        for (size_t i = 0; i < n; i++)
+            printf("|%-*.*s", COLW, COLW, text[i]);
+        printf("|\n");
+    }
+    fflush(stdout);
+    for (size_t i = 0; i < n; i++)
+        free(text[i]), free(json[i]);
+    free(names), free(text), free(json);
+    sl_arena_free(&a);
+    return rc;
+}
+
+static int push_query(shell_t *sh, const sl_sql_stmt_t *st)
+{
+    const sl_sql_query_t *qa = st->query;
+    if (qa->emit == SL_SQL_EMIT_NONE) {
+        err_line("Pull queries are not supported by Sluice's shell yet: add EMIT CHANGES to run "
+                 "a push query.");
+        return -1;
+    }
+    /* The query into a hidden stream (or table, when it gives one). */
+    char name[64], topic[64];
+    int seq = sh->transient_seq++;
+    snprintf(name, sizeof name, "_SL_TRANSIENT_%d", seq);
+    snprintf(topic, sizeof topic, "_sl_transient_%d_%ld", seq, (long)getpid());
+    sl_err_t rc = SL_ERR_INVAL;
+    char err[2048] = "";
+    size_t headlen = 0;
+    const sl_sql_datasource_t *d = NULL;
+    sl_sql_session_set_transient(sh->sess, 1);
+    for (int table = 0; table < 2 && rc; table++) {
+        sl_buf_t b = SL_BUF_INIT;
+        char head[256];
+        snprintf(head, sizeof head,
+                 "CREATE %s %s WITH (KAFKA_TOPIC='%s', PARTITIONS=1, VALUE_FORMAT='JSON') AS ",
+                 table ? "TABLE" : "STREAM", name, topic);
+        headlen = strlen(head);
+        sl_buf_append(&b, head, headlen);
+        sl_buf_append(&b, st->text, st->text_len);
+        sl_buf_append(&b, "", 1);
+        sl_sql_stmt_list_t *list;
+        sl_sql_error_t perr;
+        if (sl_sql_parse((const char *)b.data, &sh->arena, &list, &perr) || list->n != 1) {
+            snprintf(err, sizeof err, "%s", perr.message);
+            sl_buf_free(&b);
+            break;
+        }
+        sl_buf_free(&b);
+        const char *msg;
+        rc = sl_sql_session_execute(sh->sess, list->items[0], &msg, err, sizeof err);
+        if (rc && !strstr(err, "Invalid result type"))
+            break;
+    }
+    sl_sql_session_set_transient(sh->sess, 0);
+    if (rc) {
+        /* Positions on the statement's first line count from the hidden
+         * CREATE … AS put before it: take its length off. */
+        unsigned line, col;
+        int used = 0;
+        if (sscanf(err, "line %u:%u:%n", &line, &col, &used) == 2 && used && line == 1 &&
+            col > headlen)
+            err_line("line 1:%u:%s", col - (unsigned)headlen, err + used);
+        else
+            err_line("%s", err);
+        return -1;
+    }
+    d = sl_sql_catalog_find(sh->cat, name);
+    const char *id = sl_sql_session_last_query(sh->sess);
+    char *qid = xstrdup(id);
+    int ok = d && !start_query(sh, qid, "", 1);
+    rd_kafka_t *rk = ok ? topic_reader(sh, topic, 1) : NULL;
+    int64_t limit = qa->has_limit ? qa->limit : -1, shown = 0;
+    int header = 0;
+    interrupted = 0;
+    while (rk && !interrupted && (limit < 0 || shown < limit)) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        if (!m)
+            continue;
+        if (!m->err && m->payload) {
+            print_row(sh, d, m, &header);
+            shown++;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    reader_close(rk);
+    if (header && !sh->json)
+        border(d->ncols);
+    if (limit >= 0 && shown >= limit && !sh->json)
+        printf("Limit Reached\n");
+    else if (interrupted && !sh->json)
+        printf("Query terminated\n");
+    interrupted = 0;
+    /* Terminate it and leave nothing behind. */
+    for (size_t i = 0; i < sh->nruns; i++)
+        if (!strcmp(sh->runs[i].id, qid)) {
+            stop_run(sh, i);
+            break;
+        }
+    free(qid);
+    sl_sql_stmt_t drop = {.kind = SL_SQL_STMT_DROP_SOURCE};
+    drop.drop.table = d && d->table;
+    drop.drop.delete_topic = true;
+    drop.drop.name.s = name;
+    const char *msg;
+    sl_sql_session_execute(sh->sess, &drop, &msg, err, sizeof err);
+    return ok ? 0 : -1;
+}
+
+/* ---- SHOW, DESCRIBE ------------------------------------------------------------------------------ */
+
+static const char *format_name(int k)
+{
+    switch (k) {
+    case SL_SQL_FORMAT_JSON: return "JSON";
+    case SL_SQL_FORMAT_DELIMITED: return "DELIMITED";
+    case SL_SQL_FORMAT_KAFKA: return "KAFKA";
+    case SL_SQL_FORMAT_NONE: return "NONE";
+    default: return "?";
+    }
+}
+
+typedef struct show_ctx {
+    result_t *r;
+    int tables;
+} show_ctx_t;
+
+static int show_source(void *arg, const sl_sql_datasource_t *d)
+{
+    show_ctx_t *c = arg;
+    if (d->table != c->tables || !strncmp(d->name, "_SL_TRANSIENT_", 14))
+        return 0;
+    const char *cells[] = {d->name, d->topic, format_name(d->key_format.kind),
+                           format_name(d->value_format.kind), d->window ? "true" : "false"};
+    const char *json[] = {NULL, NULL, NULL, NULL, d->window ? "true" : "false"};
+    result_add(c->r, cells, json);
+    return 0;
+}
+
+static void show_query(void *arg, const char *id, const char *sink, const char *const *sources,
+                       size_t nsources)
+{
+    (void)sources, (void)nsources;
+    result_t *r = arg;
+    if (!strncmp(sink, "_SL_TRANSIENT_", 14))
+        return;
+    const char *cells[] = {id, "RUNNING", sink};
+    result_add(r, cells, NULL);
+}
+
+static int show_function(void *arg, const sl_sql_function_t *fn)
+{
+    const char *cells[] = {fn->name, fn->category};
+    result_add(arg, cells, NULL);
+    return 0;
+}
+
+static int do_show(shell_t *sh, const sl_sql_stmt_t *st)
+{
+    result_t r;
+    switch (st->show.what) {
+    case SL_SQL_SHOW_STREAMS:
+    case SL_SQL_SHOW_TABLES: {
+        int tables = st->show.what == SL_SQL_SHOW_TABLES;
+        const char *names[] = {tables ? "Table Name" : "Stream Name", "Kafka Topic", "Key Format",
+                               "Value Format", "Windowed"};
+        result_init(&r, 5, names);
+        show_ctx_t c = {&r, tables};
+        sl_sql_catalog_foreach(sh->cat, show_source, &c);
+        break;
+    }
+    case SL_SQL_SHOW_QUERIES: {
+        const char *names[] = {"Query ID", "Status", "Sink Name"};
+        result_init(&r, 3, names);
+        sl_sql_session_foreach_query(sh->sess, show_query, &r);
+        break;
+    }
+    case SL_SQL_SHOW_PROPERTIES: {
+        const char *names[] = {"Property", "Value"};
+        result_init(&r, 2, names);
+        for (size_t i = 0; i < sh->nprops; i++) {
+            const char *cells[] = {sh->props[i].key, sh->props[i].value};
+            result_add(&r, cells, NULL);
+        }
+        break;
+    }
+    case SL_SQL_SHOW_VARIABLES: {
+        const char *names[] = {"Variable Name", "Value"};
+        result_init(&r, 2, names);
+        for (size_t i = 0; i < sh->nvars; i++) {
+            const char *cells[] = {sh->vars[i].name, sh->vars[i].value};
+            result_add(&r, cells, NULL);
+        }
+        break;
+    }
+    case SL_SQL_SHOW_FUNCTIONS: {
+        const char *names[] = {"Function Name", "Category"};
+        result_init(&r, 2, names);
+        sl_sql_func_list(show_function, &r);
+        break;
+    }
+    default:
+        err_line("SHOW %s is not supported by Sluice's shell yet",
+                 st->show.what == SL_SQL_SHOW_TOPICS ? "TOPICS" : "TYPES");
+        return -1;
+    }
+    result_print(sh, &r);
+    result_free(&r);
+    return 0;
+}
+
+static int do_describe(shell_t *sh, const sl_sql_stmt_t *st)
+{
+    if (!st->describe.name.s) {
+        sl_sql_stmt_t show = {.kind = SL_SQL_STMT_SHOW};
+        show.show.what = st->describe.tables ? SL_SQL_SHOW_TABLES : SL_SQL_SHOW_STREAMS;
+        return do_show(sh, &show);
+    }
+    const sl_sql_datasource_t *d = sl_sql_catalog_find(sh->cat, st->describe.name.s);
+    if (!d) {
+        err_line("Could not find STREAM/TABLE '%s' in the Metastore", st->describe.name.s);
+        return -1;
+    }
+    const char *names[] = {"Field", "Type"};
+    result_t r;
+    result_init(&r, 2, names);
+    for (size_t i = 0; i < d->ncols; i++) {
+        const sl_sql_datasource_col_t *c = &d->cols[i];
+        sl_buf_t b = SL_BUF_INIT;
+        sl_sql_type_format(c->type, SL_SQL_TYPE_SQL, &b);
+        const char *role = c->role == SL_SQL_ROLE_KEY ? (d->table ? " (primary key)" : " (key)")
+                           : c->role == SL_SQL_ROLE_HEADERS ? " (headers)"
+                           : c->role == SL_SQL_ROLE_HEADER  ? " (header)"
+                                                            : "";
+        sl_buf_append(&b, role, strlen(role) + 1);
+        const char *cells[] = {c->name, (const char *)b.data};
+        result_add(&r, cells, NULL);
+        sl_buf_free(&b);
+    }
+    if (!sh->json)
+        printf("\nName                 : %s\n", d->name);
+    result_print(sh, &r);
+    result_free(&r);
+    return 0;
+}
+
+/* ---- statements --------------------------------------------------------------------------------- */
+
+static int set_var(shell_t *sh, const char *name, const char *value)
+{
+    size_t i = 0;
+    while (i < sh->nvars && strcasecmp(sh->vars[i].name, name))
+        i++;
+    if (i < sh->nvars) {
+        free((char *)sh->vars[i].name), free((char *)sh->vars[i].value);
+        sh->vars[i] = sh->vars[--sh->nvars];
+    }
+    if (!value)
+        return 0;
+    if (sh->nvars == sh->vars_cap) {
+        sh->vars_cap = sh->vars_cap ? sh->vars_cap * 2 : 8;
+        sh->vars = realloc(sh->vars, sh->vars_cap * sizeof *sh->vars);
+        if (!sh->vars)
+            exit(1);
+    }
+    sh->vars[sh->nvars++] = (sl_sql_var_t){xstrdup(name), xstrdup(value)};
+    return 0;
+}
+
+static void set_prop(shell_t *sh, const char *key, const char *value)
+{
+    for (size_t i = 0; i < sh->nprops; i++) {
+        if (strcasecmp(sh->props[i].key, key))
+            continue;
+        free(sh->props[i].key), free(sh->props[i].value);
+        sh->props[i] = sh->props[--sh->nprops];
+        break;
+    }
+    if (!value)
+        return;
+    if (sh->nprops == sh->props_cap) {
+        sh->props_cap = sh->props_cap ? sh->props_cap * 2 : 8;
+        sh->props = realloc(sh->props, sh->props_cap * sizeof *sh->props);
+        if (!sh->props)
+            exit(1);
+    }
+    sh->props[sh->nprops++] = (prop_t){xstrdup(key), xstrdup(value)};
+}
+
+static int run_text(shell_t *sh, const char *text, size_t len);
+
+static int run_script(shell_t *sh, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        err_line("Could not read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    sl_buf_t b = SL_BUF_INIT;
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        sl_buf_append(&b, chunk, n);
+    fclose(f);
+    int rc = run_text(sh, b.data ? (const char *)b.data : "", b.len);
+    sl_buf_free(&b);
+    return rc;
+}
+
+/* Writes the records INSERT … VALUES made to their topics. */
+static int flush_inserts(shell_t *sh)
+{
+    size_t n;
+    const sl_sql_insert_t *ins = sl_sql_session_inserts(sh->sess, &n);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = sl_client_produce(sh->client, ins[i].topic, ins[i].key.data, ins[i].key.len,
+                               ins[i].value.data, ins[i].value.len, ins[i].timestamp) != SL_OK;
+    sl_sql_session_clear_inserts(sh->sess);
+    if (!rc)
+        rc = sl_client_flush(sh->client, 10000) != SL_OK;
+    if (rc)
+        err_line("Failed to insert values into the topic");
+    return rc ? -1 : 0;
+}
+
+static const char HELP[] =
+    "Statements end with ';' and may span lines. ksqlDB's SQL: docs/sql/README.md.\n"
+    "  CREATE STREAM|TABLE … WITH (…);  CREATE STREAM|TABLE … AS SELECT …;\n"
+    "  INSERT INTO … VALUES (…);  INSERT INTO … SELECT …;  DROP STREAM|TABLE … [DELETE TOPIC];\n"
+    "  SELECT … EMIT CHANGES [LIMIT n];   a push query: Ctrl-C ends it\n"
+    "  SHOW STREAMS|TABLES|QUERIES|PROPERTIES|VARIABLES|FUNCTIONS;  DESCRIBE name;\n"
+    "  PRINT topic [FROM BEGINNING] [INTERVAL n] [LIMIT n];  TERMINATE id|ALL;\n"
+    "  SET 'key'='value';  UNSET 'key';  DEFINE name = 'value';  UNDEFINE name;\n"
+    "  RUN SCRIPT 'file';  HELP;  EXIT;\n";
+
+static int run_stmt(shell_t *sh, const sl_sql_stmt_t *st)
+{
+    const char *msg = "";
+    char err[4096] = "";
+    switch (st->kind) {
+    case SL_SQL_STMT_SELECT:
+        return push_query(sh, st);
+    case SL_SQL_STMT_DEFINE:
+    case SL_SQL_STMT_UNDEFINE:
+        return set_var(sh, st->define.name.s,
+                       st->kind == SL_SQL_STMT_DEFINE ? st->define.value : NULL);
+    case SL_SQL_STMT_SET:
+    case SL_SQL_STMT_UNSET:
+        set_prop(sh, st->set.name, st->kind == SL_SQL_STMT_SET ? st->set.value : NULL);
+        print_message(sh, st->kind == SL_SQL_STMT_SET ? "Successfully changed local property."
+                                                      : "Successfully unset local property.");
+        return 0;
+    case SL_SQL_STMT_SHOW:
+        return do_show(sh, st);
+    case SL_SQL_STMT_DESCRIBE:
+        return do_describe(sh, st);
+    case SL_SQL_STMT_PRINT:
+        return do_print(sh, st);
+    case SL_SQL_STMT_RUN_SCRIPT:
+        return run_script(sh, st->run_script.path);
+    case SL_SQL_STMT_TERMINATE: {
+        int found = 0;
+        for (size_t i = sh->nruns; i-- > 0;) {
+            if (st->terminate.all || !strcasecmp(sh->runs[i].id, st->terminate.query_id.s)) {
+                stop_run(sh, i);
+                found = 1;
+            }
+        }
+        if (!found && !st->terminate.all) {
+            err_line("Unknown queryId: %s", st->terminate.query_id.s);
+            return -1;
+        }
+        print_message(sh, "Query terminated.");
+        return 0;
+    }
+    case SL_SQL_STMT_DESCRIBE_FUNCTION:
+    case SL_SQL_STMT_EXPLAIN:
+        err_line("%s is not supported by Sluice's shell yet",
+                 st->kind == SL_SQL_STMT_EXPLAIN ? "EXPLAIN" : "DESCRIBE FUNCTION");
+        return -1;
+    default:
+        break;
+    }
+    if (sl_sql_session_execute(sh->sess, st, &msg, err, sizeof err)) {
+        err_line("%s", err);
+        return -1;
+    }
+    if (st->kind == SL_SQL_STMT_INSERT_VALUES)
+        return flush_inserts(sh);
+    if (st->kind == SL_SQL_STMT_CREATE_AS || st->kind == SL_SQL_STMT_INSERT_SELECT) {
+        const char *id = sl_sql_session_last_query(sh->sess);
+        if (sl_sql_session_queries(sh->sess) && id) {
+            char *qid = xstrdup(id);
+            const char *reset = prop_get(sh, "auto.offset.reset");
+            int rc = start_query(sh, qid, "", reset && !strcasecmp(reset, "earliest"));
+            free(qid);
+            if (rc)
+                return -1;
+        }
+    }
+    print_message(sh, msg);
+    return 0;
+}
+
+/* Runs the statements of text[0..len) one by one, each after ${var}
+ * substitution with the variables defined before it. Returns 0, or -1 when
+ * one failed (the rest still run in interactive mode, not in scripts). */
+static int run_text(shell_t *sh, const char *text, size_t len)
+{
+    int rc = 0;
+    for (size_t off = 0; off < len;) {
+        size_t end = off + sl_sql_statement_end(text + off, len - off, NULL);
+        char *sub;
+        size_t sublen;
+        if (sl_sql_substitute(text + off, end - off, sh->vars, sh->nvars, &sh->arena, &sub,
+                              &sublen)) {
+            err_line("out of memory");
+            return -1;
+        }
+        off = end;
+        sl_sql_stmt_list_t *list;
+        sl_sql_error_t perr;
+        if (sl_sql_parse(sub, &sh->arena, &list, &perr)) {
+            char *m = sl_sql_error_format(&perr, sub);
+            err_line("%s", m ? m : perr.message);
+            free(m);
+            rc = -1;
+        } else {
+            for (size_t i = 0; i < list->n && (rc == 0 || sh->interactive); i++)
+                if (run_stmt(sh, list->items[i]))
+                    rc = -1;
+        }
+        if (rc && !sh->interactive)
+            return rc;
+    }
+    return rc;
+}
+
+/* ---- the command -------------------------------------------------------------------------------- */
+
+static int usage(void)
+{
+    err_line("usage: sluice [--data-dir DIR] [--listen HOST:PORT|none] [--output table|json]\n"
+             "              [-e \"SQL; SQL;\"] [-f FILE]");
+    return 2;
+}
+
+static void shell_close(shell_t *sh)
+{
+    while (sh->nruns)
+        stop_run(sh, sh->nruns - 1);
+    free(sh->runs);
+    sl_sql_session_destroy(sh->sess);
+    sl_sql_catalog_destroy(sh->cat);
+    if (sh->client)
+        sl_client_flush(sh->client, 5000);
+    sl_client_destroy(sh->client);
+    sl_embedded_broker_stop(sh->eb);
+    for (size_t i = 0; i < sh->nvars; i++)
+        free((char *)sh->vars[i].name), free((char *)sh->vars[i].value);
+    free(sh->vars);
+    for (size_t i = 0; i < sh->nprops; i++)
+        free(sh->props[i].key), free(sh->props[i].value);
+    free(sh->props);
+    sl_arena_free(&sh->arena);
+    free(sh->data_dir);
+}
+
+/* The interactive loop: libedit, history in ~/.sluice_history, statements
+ * that span lines until their ';'. */
+static void interactive(shell_t *sh)
+{
+    char hist[4096] = "";
+    const char *home = getenv("HOME");
+    if (home)
+        snprintf(hist, sizeof hist, "%s/.sluice_history", home);
+    using_history();
+    if (hist[0])
+        read_history(hist);
+    sl_buf_t pending = SL_BUF_INIT;
+    for (;;) {
+        interrupted = 0;
+        char *line = readline(pending.len ? ">" : "sluice> ");
+        if (!line)
+            break;
+        if (!pending.len && (!strcasecmp(line, "exit") || !strcasecmp(line, "quit") ||
+                             !strcasecmp(line, "exit;") || !strcasecmp(line, "quit;"))) {
+            free(line);
+            break;
+        }
+        if (!pending.len && (!strcasecmp(line, "help") || !strcasecmp(line, "help;"))) {
+            fputs(HELP, stdout);
+            free(line);
+            continue;
+        }
+        if (*line)
+            add_history(line);
+        sl_buf_append(&pending, line, strlen(line));
+        sl_buf_append(&pending, "\n", 1);
+        free(line);
+        bool complete = false;
+        size_t end = sl_sql_statement_end((const char *)pending.data, pending.len, &complete);
+        if (!complete)
+            continue;
+        run_text(sh, (const char *)pending.data, end);
+        pending.len = 0;
+    }
+    sl_buf_free(&pending);
+    if (hist[0])
+        write_history(hist);
+}
+
+int sl__cmd_shell(int argc, char **argv)
+{
+    const char *data_dir = "./sluice-data", *listen = "127.0.0.1:9092", *exec = NULL,
+               *file = NULL, *output = "table";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **dst = !strcmp(a, "--data-dir") ? &data_dir
+                           : !strcmp(a, "--listen") ? &listen
+                           : !strcmp(a, "--output") ? &output
+                           : !strcmp(a, "-e")       ? &exec
+                           : !strcmp(a, "-f")       ? &file
+                                                    : NULL;
+        if (!dst || i + 1 >= argc)
+            return usage();
+        *dst = argv[++i];
+    }
+    if (strcmp(output, "table") && strcmp(output, "json"))
+        return usage();
+    shell_t sh = {.json = !strcmp(output, "json")};
+    sh.interactive = !exec && !file && isatty(STDIN_FILENO);
+    sh.data_dir = xstrdup(data_dir);
+    char err[1024];
+    int rc = 1;
+    if (strcmp(listen, "none") == 0)
+        listen = NULL;
+    if (sl_embedded_broker_start(data_dir, listen, &sh.eb, err, sizeof err)) {
+        err_line("sluice: cannot start the broker: %s%s", err,
+                 listen && strstr(err, "in use") ? " (choose another address with --listen "
+                                                  "HOST:PORT, or --listen none)"
+                                                : "");
+        free(sh.data_dir);
+        return 1;
+    }
+    if (sl_client_new(NULL, sh.eb, &sh.client, err, sizeof err)) {
+        err_line("sluice: %s", err);
+        goto out;
+    }
+    sl_sql_topics_t topics = sl_sql_topics_of_client(sh.client);
+    if (!(sh.cat = sl_sql_catalog_new(&topics)) || !(sh.sess = sl_sql_session_new(sh.cat))) {
+        err_line("sluice: out of memory");
+        goto out;
+    }
+    struct sigaction sa = {.sa_handler = on_sigint};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    if (exec) {
+        rc = run_text(&sh, exec, strlen(exec)) ? 1 : 0;
+    } else if (file) {
+        rc = run_script(&sh, file) ? 1 : 0;
+    } else if (!sh.interactive) {
+        /* Statements on stdin run as each one is complete (a pipe may stay
+         * open while a program feeds it). */
+        sl_buf_t b = SL_BUF_INIT;
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t n;
+        rc = 0;
+        while (!rc && (n = getline(&line, &cap, stdin)) > 0) {
+            sl_buf_append(&b, line, (size_t)n);
+            bool complete = false;
+            size_t end = sl_sql_statement_end((const char *)b.data, b.len, &complete);
+            if (!complete)
+                continue;
+            rc = run_text(&sh, (const char *)b.data, end) ? 1 : 0;
+            memmove(b.data, b.data + end, b.len - end);
+            b.len -= end;
+        }
+        if (!rc && b.len)
+            rc = run_text(&sh, (const char *)b.data, b.len) ? 1 : 0;
+        free(line);
+        sl_buf_free(&b);
+    } else {
+        printf("Sluice SQL shell — ksqlDB's SQL on an embedded broker and engine.\n"
+               "Data: %s   Kafka clients: bootstrap.servers=%s\n"
+               "Type HELP for the statements, EXIT (or Ctrl-D) to leave.\n\n",
+               data_dir, sl_embedded_broker_bootstrap(sh.eb));
+        interactive(&sh);
+        rc = 0;
+    }
+out:
+    shell_close(&sh);
+    return rc;
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# shell.sh — the SQL shell as scripts run it: `sluice -e`, `-f` and statements
+# on stdin, in table and JSON output, on an embedded broker (its own data dir,
+# a free port). Persistent queries, push queries with LIMIT, PRINT, SHOW,
+# DESCRIBE, TERMINATE, DROP; errors end a script with status 1; and a real
+# Kafka client (kcat) reads what the shell's queries wrote, over the port the
+# shell's banner-less run listens on.
+set -euo pipefail
+source "$(dirname "$0")/lib.bash"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# 1. A script: DDL, INSERT VALUES, a persistent query, push queries, PRINT.
+cat > "$SL_TMP/setup.sql" <<'EOF'
+-- pageviews per user
+CREATE STREAM pageviews (id INT KEY, user STRING, page STRING)
+  WITH (KAFKA_TOPIC='pageviews', VALUE_FORMAT='JSON', PARTITIONS=2);
+INSERT INTO pageviews (id, user, page) VALUES (1, 'alice', 'home');
+INSERT INTO pageviews (id, user, page) VALUES (2, 'bob', 'faq');
+INSERT INTO pageviews (id, user, page) VALUES (3, 'alice', 'faq');
+SET 'auto.offset.reset'='earliest';
+DEFINE min = '1';
+CREATE TABLE per_user AS SELECT user, COUNT(*) AS n FROM pageviews WHERE id >= ${min} GROUP BY user;
+SHOW STREAMS;
+SHOW TABLES;
+SHOW QUERIES;
+DESCRIBE per_user;
+SELECT id, UCASE(user) AS who FROM pageviews WHERE page = 'faq' EMIT CHANGES LIMIT 2;
+EOF
+out=$(sl_run "$SLUICE" --data-dir "$SL_TMP/d1" --listen none -f "$SL_TMP/setup.sql") ||
+    fail "the script failed: $out"
+for want in "Stream created" "Created query with ID CTAS_PER_USER_0" " PAGEVIEWS " " PER_USER " \
+            "CTAS_PER_USER_0 | RUNNING | PER_USER" "USER  | STRING (primary key)" "Limit Reached"; do
+    grep -qF -- "$want" <<<"$out" || fail "the output lacks '$want':"$'\n'"$out"
+done
+rows=$(grep -cE '^\|(2|3) +\|(BOB|ALICE) +\|$' <<<"$out" || true)
+[ "$rows" -eq 2 ] || fail "the push query did not give its 2 rows:"$'\n'"$out"
+step "script: DDL, INSERT VALUES, CTAS, SHOW, DESCRIBE, a push query with LIMIT"
+
+# 2. JSON output, one object per row; statements on stdin.
+json=$(printf '%s\n' \
+    "CREATE STREAM s (k STRING KEY, v INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);" \
+    "INSERT INTO s (k, v) VALUES ('a', 1);" "INSERT INTO s (k, v) VALUES ('b', 2);" \
+    "SELECT k, v * 10 AS w FROM s EMIT CHANGES LIMIT 2;" |
+    sl_run "$SLUICE" --data-dir "$SL_TMP/d2" --listen none --output json) || fail "json run: $json"
+grep -qxF '{"K":"a","W":10}' <<<"$json" || fail "no JSON row for a:"$'\n'"$json"
+grep -qxF '{"K":"b","W":20}' <<<"$json" || fail "no JSON row for b:"$'\n'"$json"
+grep -qxF '{"message":"Stream created"}' <<<"$json" || fail "no JSON message:"$'\n'"$json"
+step "JSON output from statements on stdin"
+
+# 3. A failing statement: its error on stderr, status 1, the rest not run.
+rc=0
+sl_run "$SLUICE" --data-dir "$SL_TMP/d3" --listen none -e \
+    "CREATE STREAM s (k STRING KEY, v INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+     SELECT nope FROM s EMIT CHANGES; SHOW STREAMS;" >"$SL_TMP/e.out" 2>"$SL_TMP/e.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "a failing statement gave status $rc"
+grep -qF "line 1:8: SELECT column 'NOPE' cannot be resolved." "$SL_TMP/e.err" ||
+    fail "the error is not ksqlDB's:"$'\n'"$(cat "$SL_TMP/e.err")"
+! grep -q "Stream Name" "$SL_TMP/e.out" || fail "statements after the failing one ran"
+rc=0
+sl_run "$SLUICE" --data-dir "$SL_TMP/d3" --listen none -e "CREATE STREAM oops (;" \
+    >/dev/null 2>"$SL_TMP/p.err" || rc=$?
+[ "$rc" -eq 1 ] && grep -q "line 1:21" "$SL_TMP/p.err" ||
+    fail "a parse error gave status $rc:"$'\n'"$(cat "$SL_TMP/p.err")"
+step "errors: ksqlDB's message, exit status 1, the script stops"
+
+# 4. A busy port is a clear error that suggests --listen.
+port=$(free_port)
+python3 -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',$port)); s.listen(); time.sleep(30)" &
+holder=$!
+SL_PIDS+=("$holder")
+for _ in $(seq 50); do ss -ltn | grep -q ":$port " && break; sleep 0.1; done
+rc=0
+sl_run "$SLUICE" --data-dir "$SL_TMP/d4" --listen "127.0.0.1:$port" -e "SHOW STREAMS;" \
+    >/dev/null 2>"$SL_TMP/busy.err" || rc=$?
+[ "$rc" -ne 0 ] && grep -q -- "--listen" "$SL_TMP/busy.err" ||
+    fail "a busy port: status $rc:"$'\n'"$(cat "$SL_TMP/busy.err")"
+kill "$holder"; wait "$holder" 2>/dev/null || true; sl_forget_pid "$holder"
+step "a busy port: an error naming --listen"
+
+# 5. TERMINATE, DROP … DELETE TOPIC, PRINT; a real client reads the shell's topics.
+port=$(free_port)
+cat > "$SL_TMP/life.sql" <<'EOF'
+CREATE STREAM src (id INT KEY, v INT) WITH (KAFKA_TOPIC='src', VALUE_FORMAT='JSON', PARTITIONS=1);
+SET 'auto.offset.reset'='earliest';
+CREATE STREAM doubled AS SELECT id, v * 2 AS v2 FROM src;
+INSERT INTO src (id, v) VALUES (7, 21);
+SELECT * FROM doubled EMIT CHANGES LIMIT 1;
+PRINT doubled FROM BEGINNING LIMIT 1;
+DROP STREAM src;
+TERMINATE CSAS_DOUBLED_0;
+SHOW QUERIES;
+DROP STREAM doubled DELETE TOPIC;
+SHOW STREAMS;
+EOF
+out=$(sl_run "$SLUICE" --data-dir "$SL_TMP/d5" --listen "127.0.0.1:$port" -f "$SL_TMP/life.sql" 2>&1) &&
+    fail "DROP of a stream a query reads must fail the script:"$'\n'"$out"
+grep -qF "Cannot drop SRC." <<<"$out" || fail "no DROP refusal:"$'\n'"$out"
+grep -qF '"V2":42' <<<"$out" || fail "PRINT did not show the record:"$'\n'"$out"
+sed -i '/^DROP STREAM src;/d' "$SL_TMP/life.sql"
+out=$(sl_run "$SLUICE" --data-dir "$SL_TMP/d6" --listen "127.0.0.1:$port" -f "$SL_TMP/life.sql") ||
+    fail "the query's life: $out"
+grep -qF "Query terminated." <<<"$out" || fail "no TERMINATE answer:"$'\n'"$out"
+grep -qF "Stream dropped." <<<"$out" || fail "no DROP answer:"$'\n'"$out"
+! grep -qF " DOUBLED " <<<"$(sed -n '/Stream Name/,$p' <<<"$out")" || fail "DOUBLED still listed:"$'\n'"$out"
+step "TERMINATE, then DROP … DELETE TOPIC; PRINT shows the query's record"
+
+# kcat, a real Kafka client, on the port of a shell that keeps running (stdin open).
+port=$(free_port)
+mkfifo "$SL_TMP/in"
+"$SLUICE" --data-dir "$SL_TMP/d7" --listen "127.0.0.1:$port" <"$SL_TMP/in" >"$SL_TMP/live.out" 2>&1 &
+shell_pid=$!
+SL_PIDS+=("$shell_pid")
+exec 7>"$SL_TMP/in"
+cat >&7 <<'EOF'
+CREATE STREAM src (id INT KEY, v INT) WITH (KAFKA_TOPIC='src', VALUE_FORMAT='JSON', PARTITIONS=1);
+SET 'auto.offset.reset'='earliest';
+CREATE STREAM doubled WITH (KAFKA_TOPIC='doubled') AS SELECT id, v * 2 AS v2 FROM src;
+EOF
+for _ in $(seq 100); do grep -q "Created query" "$SL_TMP/live.out" && break; sleep 0.1; done
+printf '{"V":5}\n' | sl_run kcat -b "127.0.0.1:$port" -P -t src ||
+    fail "kcat could not produce to the shell's broker"
+got=$(sl_run kcat -b "127.0.0.1:$port" -C -t doubled -o beginning -c 1 -e -f '%s\n' 2>/dev/null) ||
+    fail "kcat could not consume"
+[ "$got" = '{"V2":10}' ] || fail "kcat read '$got' from the query's topic"
+exec 7>&-
+wait "$shell_pid" || fail "the shell ended with $?:"$'\n'"$(cat "$SL_TMP/live.out")"
+sl_forget_pid "$shell_pid"
+step "kcat produces to a shell's stream and reads its query's topic"
