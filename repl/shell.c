@@ -995,6 +995,11 @@ static void interactive(shell_t *sh)
     for (;;) {
         interrupted = 0;
         char *line = readline(pending.len ? ">" : "sluice> ");
+        if (!line && interrupted) { /* Ctrl-C at the prompt: drop the statement, go on */
+            pending.len = 0;
+            putchar('\n');
+            continue;
+        }
         if (!line)
             break;
         if (!pending.len && (!strcasecmp(line, "exit") || !strcasecmp(line, "quit") ||

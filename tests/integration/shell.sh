@@ -127,3 +127,37 @@ exec 7>&-
 wait "$shell_pid" || fail "the shell ended with $?:"$'\n'"$(cat "$SL_TMP/live.out")"
 sl_forget_pid "$shell_pid"
 step "kcat produces to a shell's stream and reads its query's topic"
+
+# 6. The interactive shell in a terminal (tmux): a statement over two lines,
+# its answer as a table, a push query ended by Ctrl-C, the shell still
+# answering, Ctrl-C at the prompt dropping a half-typed statement, EXIT.
+T="tmux -L sluice-test-$$"
+$T new-session -d -s sh -x 160 -y 60 \
+    "$SLUICE --data-dir $SL_TMP/d8 --listen none; echo SHELL-EXIT=\$?; sleep 60"
+SL_PIDS+=("$($T display-message -p '#{pid}')") # the tmux server: stopped on exit
+# type LINE [noend] — types a line (with its ';' unless noend) and Enter. A ';'
+# is sent on its own: tmux would read a trailing one as its command separator.
+type() { $T send-keys -t sh -l "$1"; [ -n "${2:-}" ] || $T send-keys -t sh '\;'; $T send-keys -t sh Enter; }
+screen() { $T capture-pane -t sh -p -S -200; }
+# until_screen TEXT — waits (up to 30 s) for TEXT on the screen.
+until_screen() {
+    for _ in $(seq 300); do screen | grep -qF -- "$1" && return 0; sleep 0.1; done
+    fail "the screen never showed '$1':"$'\n'"$(screen)"
+}
+until_screen "sluice>"
+type "CREATE STREAM s (k STRING KEY, v INT)" noend
+type "  WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1)"
+until_screen "Stream created"
+type "INSERT INTO s (k, v) VALUES ('a', 1)"
+type "SELECT * FROM s EMIT CHANGES"
+until_screen "|a                  |1                  |"
+$T send-keys -t sh C-c
+until_screen "Query terminated"
+$T send-keys -t sh -l "SHOW STRE"
+$T send-keys -t sh C-c
+type "SHOW STREAMS"
+until_screen " S           | s           | KAFKA      | JSON         | false"
+type "EXIT" noend
+until_screen "SHELL-EXIT=0"
+grep -q "SHOW STRE$" <<<"$(screen | grep -v '^$')" && fail "Ctrl-C at the prompt did not drop the line"
+step "interactive: two-line statement, table, Ctrl-C ends a push query, not the shell"
