@@ -159,5 +159,6 @@ type "SHOW STREAMS"
 until_screen " S           | s           | KAFKA      | JSON         | false"
 type "EXIT" noend
 until_screen "SHELL-EXIT=0"
-grep -q "SHOW STRE$" <<<"$(screen | grep -v '^$')" && fail "Ctrl-C at the prompt did not drop the line"
+# Had Ctrl-C kept "SHOW STRE", the next line would have read "SHOW STRESHOW STREAMS;".
+! screen | grep -qE "STRESHOW|mismatched input" || fail "Ctrl-C at the prompt kept the line:"$'\n'"$(screen)"
 step "interactive: two-line statement, table, Ctrl-C ends a push query, not the shell"
