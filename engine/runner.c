@@ -218,6 +218,28 @@ static const char *real_topic(const sl_streams_t *app, const char *t, char *buf,
     return sl__topic_name(app->app_id, t, buf, len);
 }
 
+void sl_streams_internal_topics(const sl_streams_t *app, void (*fn)(void *arg, const char *topic),
+                                void *arg)
+{
+    const sl_topology_t *t = app->topo;
+    char real[512];
+    for (int i = 0; i < t->nnodes; i++) {
+        const sl_node_t *n = t->nodes[i];
+        for (int k = 0; k < n->ntopics; k++)
+            if (n->topics[k][0] == SL_INTERNAL_TOPIC_MARK)
+                fn(arg, real_topic(app, n->topics[k], real, sizeof real));
+    }
+    for (int i = 0; i < t->nstores; i++) {
+        const sl_store_t *st = t->stores[i];
+        if (!st->logging || st->subtopology < 0)
+            continue;
+        snprintf(real, sizeof real, "%s-%s-changelog", app->app_id, st->name);
+        fn(arg, real);
+    }
+}
+
+const char *sl_streams_state_dir(const sl_streams_t *app) { return app->state_dir; }
+
 /* The sub-topology whose sink writes topic (graph name), or -1. */
 static int writer_sub(const sl_topology_t *t, const char *topic)
 {

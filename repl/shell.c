@@ -17,6 +17,7 @@
  * tab completion. */
 #include <ctype.h>
 #include <errno.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 
 #include <sluice/sluice.h>
 
+#include "repl/shell_db.h"
 #include "sql/catalog.h"
 #include "sql/format.h"
 #include "sql/func.h"
@@ -45,7 +47,7 @@
 
 typedef struct running {
     char *id;
-    char *sql;
+    char *props; /* the SET properties it started with */
     sl_topology_t *topo;
     sl_streams_t *app;
 } running_t;
@@ -70,6 +72,7 @@ typedef struct shell {
     running_t *runs;
     size_t nruns, runs_cap;
     int transient_seq;
+    sl_shell_db_t *db; /* the catalog: statements replayed on start */
 } shell_t;
 
 static volatile sig_atomic_t interrupted;
@@ -241,18 +244,55 @@ static void print_message(const shell_t *sh, const char *msg)
 
 /* ---- running queries --------------------------------------------------------------------------- */
 
-static const char *prop_get(const shell_t *sh, const char *key)
+/* The SET properties as "key=value" lines (malloc'd), as the catalog keeps
+ * them with each query. */
+static char *props_text(const shell_t *sh)
 {
-    for (size_t i = 0; i < sh->nprops; i++)
-        if (!strcasecmp(sh->props[i].key, key))
-            return sh->props[i].value;
-    return NULL;
+    sl_buf_t b = SL_BUF_INIT;
+    for (size_t i = 0; i < sh->nprops; i++) {
+        sl_buf_append(&b, sh->props[i].key, strlen(sh->props[i].key));
+        sl_buf_append(&b, "=", 1);
+        sl_buf_append(&b, sh->props[i].value, strlen(sh->props[i].value));
+        sl_buf_append(&b, "\n", 1);
+    }
+    sl_buf_append(&b, "", 1);
+    char *r = xstrdup((const char *)b.data);
+    sl_buf_free(&b);
+    return r;
+}
+
+/* Sets the engine settings among props ("key=value" lines, ksqlDB's names,
+ * with or without "ksql.streams."); returns whether auto.offset.reset is
+ * earliest. */
+static int apply_props(sl_config_t *cfg, const char *props)
+{
+    int earliest = 0;
+    for (const char *p = props; p && *p;) {
+        const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
+        const char *eq = memchr(p, '=', (size_t)(end - p));
+        if (eq) {
+            char k[256], v[256];
+            snprintf(k, sizeof k, "%.*s", (int)(eq - p), p);
+            snprintf(v, sizeof v, "%.*s", (int)(end - eq - 1), eq + 1);
+            const char *key = !strncasecmp(k, "ksql.streams.", 13) ? k + 13 : k;
+            if (!strcasecmp(key, "auto.offset.reset") || !strcasecmp(key, "num.stream.threads") ||
+                !strcasecmp(key, "cache.max.bytes.buffering") ||
+                !strcasecmp(key, "commit.interval.ms")) {
+                for (char *c = k; *c; c++)
+                    *c = (char)tolower((unsigned char)*c);
+                sl_config_set(cfg, !strncmp(k, "ksql.streams.", 13) ? k + 13 : k, v, NULL, 0);
+            }
+            earliest |= !strcasecmp(key, "auto.offset.reset") && !strcasecmp(v, "earliest");
+        }
+        p = nl ? nl + 1 : end;
+    }
+    return earliest;
 }
 
 /* Starts the topology the session compiled last as the application of query
- * id. from_beginning: read the inputs from their start (push queries, and
- * SET 'auto.offset.reset'='earliest'). */
-static int start_query(shell_t *sh, const char *id, const char *sql, int from_beginning)
+ * id, with the properties props ("key=value" lines). push: a push query —
+ * from the beginning of its inputs, every update at once. */
+static int start_query(shell_t *sh, const char *id, const char *props, int push)
 {
     sl_topology_t *t = sl_sql_session_take_topology(sh->sess);
     if (!t) {
@@ -260,30 +300,31 @@ static int start_query(shell_t *sh, const char *id, const char *sql, int from_be
         return -1;
     }
     char app_id[300], state_dir[4096], err[1024];
-    snprintf(app_id, sizeof app_id, ENGINE_APP_PREFIX "%s", id);
+    /* A push query's application is new each time (ksqlDB's transient_…):
+     * no offsets or state of an earlier one. */
+    static unsigned transient_no;
+    if (push)
+        snprintf(app_id, sizeof app_id, ENGINE_APP_PREFIX "transient_%s_%ld_%lld_%u", id,
+                 (long)getpid(), (long long)time(NULL), transient_no++);
+    else
+        snprintf(app_id, sizeof app_id, ENGINE_APP_PREFIX "%s", id);
     snprintf(state_dir, sizeof state_dir, "%s/streams", sh->data_dir);
     sl_config_t *cfg = sl_config_new();
     if (!cfg) {
         sl_topology_destroy(t);
         return -1;
     }
-    /* The engine settings SET gave (unknown keys are ignored with a note). */
-    for (size_t i = 0; i < sh->nprops; i++) {
-        const char *k = sh->props[i].key;
-        if (!strncmp(k, "ksql.streams.", 13))
-            k += 13;
-        if (!strcmp(k, "auto.offset.reset") || !strcmp(k, "num.stream.threads") ||
-            !strcmp(k, "cache.max.bytes.buffering") || !strcmp(k, "commit.interval.ms"))
-            sl_config_set(cfg, k, sh->props[i].value, NULL, 0);
-    }
-    const char *reset = prop_get(sh, "auto.offset.reset");
-    if (from_beginning || !reset)
-        sl_config_set(cfg, "auto.offset.reset", from_beginning ? "earliest" : "latest", NULL, 0);
+    /* ksqlDB's defaults: from the end of the inputs, commits every 2 s;
+     * then the SET properties the query was made with. */
+    sl_config_set(cfg, "auto.offset.reset", "latest", NULL, 0);
+    sl_config_set(cfg, "commit.interval.ms", "2000", NULL, 0);
+    apply_props(cfg, props);
     sl_config_set(cfg, "application.id", app_id, NULL, 0);
     sl_config_set(cfg, "state.dir", state_dir, NULL, 0);
     sl_config_set(cfg, "processing.log.topic", PLOG_TOPIC, NULL, 0);
-    if (from_beginning) /* a push query shows its rows as they come */
-        sl_config_set(cfg, "commit.interval.ms", "100", NULL, 0),
+    if (push) /* a push query shows its rows as they come */
+        sl_config_set(cfg, "auto.offset.reset", "earliest", NULL, 0),
+            sl_config_set(cfg, "commit.interval.ms", "100", NULL, 0),
             sl_config_set(cfg, "cache.max.bytes.buffering", "0", NULL, 0);
     sl_streams_t *app = NULL;
     sl_err_t rc = sl_streams_new(t, cfg, sh->eb, &app, err, sizeof err);
@@ -302,17 +343,45 @@ static int start_query(shell_t *sh, const char *id, const char *sql, int from_be
         if (!sh->runs)
             exit(1);
     }
-    sh->runs[sh->nruns++] = (running_t){xstrdup(id), xstrdup(sql), t, app};
+    sh->runs[sh->nruns++] = (running_t){xstrdup(id), xstrdup(props ? props : ""), t, app};
     return 0;
 }
 
-static void stop_run(shell_t *sh, size_t i)
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void add_topic(void *arg, const char *topic)
+{
+    sl_buf_t *b = arg;
+    sl_buf_append(b, topic, strlen(topic) + 1);
+}
+
+/* Stops query i. retire (TERMINATE, and a push query's end): it will not
+ * run again, so its internal topics and its state go too (no orphans);
+ * otherwise (the shell exits) they stay for the restart to resume from. */
+static void stop_run(shell_t *sh, size_t i, int retire)
 {
     running_t *r = &sh->runs[i];
+    sl_buf_t topics = SL_BUF_INIT;
+    char *state = NULL;
+    if (retire) {
+        sl_streams_internal_topics(r->app, add_topic, &topics);
+        state = xstrdup(sl_streams_state_dir(r->app));
+    }
     sl_streams_close(r->app);
     sl_topology_destroy(r->topo);
     sl_sql_session_forget_query(sh->sess, r->id);
-    free(r->id), free(r->sql);
+    for (size_t off = 0; off < topics.len; off += strlen((const char *)topics.data + off) + 1)
+        sl_client_delete_topic(sh->client, (const char *)topics.data + off);
+    if (state)
+        nftw(state, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    sl_buf_free(&topics);
+    free(state);
+    free(r->id), free(r->props);
     sh->runs[i] = sh->runs[--sh->nruns];
 }
 
@@ -582,6 +651,7 @@ static int push_query(shell_t *sh, const sl_sql_stmt_t *st)
     const char *id = sl_sql_session_last_query(sh->sess);
     char *qid = xstrdup(id);
     int ok = d && !start_query(sh, qid, "", 1);
+    /* (not in the catalog: a push query ends with the shell) */
     rd_kafka_t *rk = ok ? topic_reader(sh, topic, 1) : NULL;
     int64_t limit = qa->has_limit ? qa->limit : -1, shown = 0;
     int header = 0;
@@ -607,7 +677,7 @@ static int push_query(shell_t *sh, const sl_sql_stmt_t *st)
     /* Terminate it and leave nothing behind. */
     for (size_t i = 0; i < sh->nruns; i++)
         if (!strcmp(sh->runs[i].id, qid)) {
-            stop_run(sh, i);
+            stop_run(sh, i, 1);
             break;
         }
     free(qid);
@@ -876,7 +946,10 @@ static int run_stmt(shell_t *sh, const sl_sql_stmt_t *st)
         int found = 0;
         for (size_t i = sh->nruns; i-- > 0;) {
             if (st->terminate.all || !strcasecmp(sh->runs[i].id, st->terminate.query_id.s)) {
-                stop_run(sh, i);
+                char dberr[512];
+                if (sh->db && sl__shell_db_terminate(sh->db, sh->runs[i].id, dberr, sizeof dberr))
+                    err_line("%s", dberr);
+                stop_run(sh, i, 1);
                 found = 1;
             }
         }
@@ -901,17 +974,25 @@ static int run_stmt(shell_t *sh, const sl_sql_stmt_t *st)
     }
     if (st->kind == SL_SQL_STMT_INSERT_VALUES)
         return flush_inserts(sh);
+    const char *qid = NULL;
+    char *props = props_text(sh);
+    int rc = 0;
     if (st->kind == SL_SQL_STMT_CREATE_AS || st->kind == SL_SQL_STMT_INSERT_SELECT) {
         const char *id = sl_sql_session_last_query(sh->sess);
         if (sl_sql_session_queries(sh->sess) && id) {
-            char *qid = xstrdup(id);
-            const char *reset = prop_get(sh, "auto.offset.reset");
-            int rc = start_query(sh, qid, "", reset && !strcasecmp(reset, "earliest"));
-            free(qid);
-            if (rc)
-                return -1;
+            qid = id;
+            rc = start_query(sh, id, props, 0);
         }
     }
+    /* What made a stream, table, type or query goes to the catalog. */
+    if (!rc && sh->db && st->kind != SL_SQL_STMT_INSERT_VALUES &&
+        sl__shell_db_append(sh->db, st->text, st->text_len, qid, props, err, sizeof err)) {
+        err_line("The catalog could not record the statement: %s", err);
+        rc = -1;
+    }
+    free(props);
+    if (rc)
+        return -1;
     print_message(sh, msg);
     return 0;
 }
@@ -950,6 +1031,64 @@ static int run_text(shell_t *sh, const char *text, size_t len)
     return rc;
 }
 
+/* ---- the catalog's replay ---------------------------------------------------------------------- */
+
+typedef struct replay_ctx {
+    shell_t *sh;
+    int next_seq;
+} replay_ctx_t;
+
+static void replay_one(void *arg, const char *sql, const char *query_id, const char *props,
+                       int terminated)
+{
+    replay_ctx_t *rc = arg;
+    shell_t *sh = rc->sh;
+    sl_sql_stmt_list_t *list;
+    sl_sql_error_t perr;
+    char err[2048];
+    if (sl_sql_parse(sql, &sh->arena, &list, &perr) || list->n != 1) {
+        err_line("catalog: cannot read back '%s'", sql);
+        return;
+    }
+    sl_sql_stmt_t *st = list->items[0];
+    if (query_id) { /* the same id again: its state and offsets are under it */
+        const char *u = strrchr(query_id, '_');
+        int n = u ? atoi(u + 1) : 0;
+        sl_sql_session_set_query_seq(sh->sess, n);
+        if (n + 1 > rc->next_seq)
+            rc->next_seq = n + 1;
+    }
+    int delete_topic = st->kind == SL_SQL_STMT_DROP_SOURCE && st->drop.delete_topic;
+    if (delete_topic)
+        st->drop.delete_topic = false; /* deleted already */
+    const char *msg;
+    if (sl_sql_session_execute(sh->sess, st, &msg, err, sizeof err)) {
+        err_line("catalog: cannot replay '%s': %s", sql, err);
+        return;
+    }
+    const char *id = sl_sql_session_last_query(sh->sess);
+    if (!query_id || !id || strcmp(id, query_id) || !sl_sql_session_queries(sh->sess))
+        return;
+    if (terminated) {
+        sl_topology_destroy(sl_sql_session_take_topology(sh->sess));
+        sl_sql_session_forget_query(sh->sess, id);
+        return;
+    }
+    char *qid = xstrdup(id);
+    start_query(sh, qid, props, 0);
+    free(qid);
+}
+
+/* Brings back the streams, tables, types and queries of the catalog. */
+static void replay(shell_t *sh)
+{
+    replay_ctx_t rc = {sh, 0};
+    char err[512];
+    if (sl__shell_db_foreach(sh->db, replay_one, &rc, err, sizeof err))
+        err_line("catalog: %s", err);
+    sl_sql_session_set_query_seq(sh->sess, rc.next_seq);
+}
+
 /* ---- the command -------------------------------------------------------------------------------- */
 
 static int usage(void)
@@ -962,10 +1101,11 @@ static int usage(void)
 static void shell_close(shell_t *sh)
 {
     while (sh->nruns)
-        stop_run(sh, sh->nruns - 1);
+        stop_run(sh, sh->nruns - 1, 0);
     free(sh->runs);
     sl_sql_session_destroy(sh->sess);
     sl_sql_catalog_destroy(sh->cat);
+    sl__shell_db_close(sh->db);
     if (sh->client)
         sl_client_flush(sh->client, 5000);
     sl_client_destroy(sh->client);
@@ -1071,6 +1211,11 @@ int sl__cmd_shell(int argc, char **argv)
         err_line("sluice: out of memory");
         goto out;
     }
+    if (sl__shell_db_open(data_dir, &sh.db, err, sizeof err)) {
+        err_line("sluice: the catalog: %s", err);
+        goto out;
+    }
+    replay(&sh);
     struct sigaction sa = {.sa_handler = on_sigint};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);

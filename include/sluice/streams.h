@@ -572,6 +572,17 @@ sl_err_t sl_streams_start(sl_streams_t *s, char *errbuf, size_t errlen);
  * the stores and frees s. NULL is a no-op. */
 void sl_streams_close(sl_streams_t *s);
 
+/** Calls fn with the name of each internal topic of the application
+ * (repartition, foreign-key subscription and changelog topics, all named
+ * "<application.id>-…"), e.g. to delete them when it is retired for good,
+ * as ksqlDB does on TERMINATE. */
+void sl_streams_internal_topics(const sl_streams_t *s, void (*fn)(void *arg, const char *topic),
+                                void *arg);
+
+/** The application's local state directory (<state.dir>/<application.id>);
+ * valid until s is closed. */
+const char *sl_streams_state_dir(const sl_streams_t *s);
+
 /** The application's state, and (in SL_STREAMS_ERROR) the reason — valid
  * until s is closed. */
 sl_streams_state_t sl_streams_state(const sl_streams_t *s);
