@@ -35,6 +35,7 @@
 
 #include "repl/shell_db.h"
 #include "sql/catalog.h"
+#include "sql/expr.h"
 #include "sql/format.h"
 #include "sql/func.h"
 #include "sql/session.h"
@@ -508,6 +509,8 @@ static int do_print(shell_t *sh, const sl_sql_stmt_t *st)
     return 0;
 }
 
+static int pull_query(shell_t *sh, const sl_sql_stmt_t *st);
+
 /* ---- push queries ------------------------------------------------------------------------------- */
 
 #define COLW 19 /* a push query's column width */
@@ -596,11 +599,8 @@ static int print_row(shell_t *sh, const sl_sql_datasource_t *d, const rd_kafka_m
 static int push_query(shell_t *sh, const sl_sql_stmt_t *st)
 {
     const sl_sql_query_t *qa = st->query;
-    if (qa->emit == SL_SQL_EMIT_NONE) {
-        err_line("Pull queries are not supported by Sluice's shell yet: add EMIT CHANGES to run "
-                 "a push query.");
-        return -1;
-    }
+    if (qa->emit == SL_SQL_EMIT_NONE)
+        return pull_query(sh, st);
     /* The query into a hidden stream (or table, when it gives one). */
     char name[64], topic[64];
     int seq = sh->transient_seq++;
@@ -611,6 +611,7 @@ static int push_query(shell_t *sh, const sl_sql_stmt_t *st)
     size_t headlen = 0;
     const sl_sql_datasource_t *d = NULL;
     sl_sql_session_set_transient(sh->sess, 1);
+    sl_sql_session_set_materialize(sh->sess, 0); /* nobody pulls from it */
     for (int table = 0; table < 2 && rc; table++) {
         sl_buf_t b = SL_BUF_INIT;
         char head[256];
@@ -635,6 +636,7 @@ static int push_query(shell_t *sh, const sl_sql_stmt_t *st)
             break;
     }
     sl_sql_session_set_transient(sh->sess, 0);
+    sl_sql_session_set_materialize(sh->sess, 1);
     if (rc) {
         /* Positions on the statement's first line count from the hidden
          * CREATE … AS put before it: take its length off. */
@@ -688,6 +690,248 @@ static int push_query(shell_t *sh, const sl_sql_stmt_t *st)
     const char *msg;
     sl_sql_session_execute(sh->sess, &drop, &msg, err, sizeof err);
     return ok ? 0 : -1;
+}
+
+/* ---- pull queries ------------------------------------------------------------------------------- */
+
+typedef struct pull {
+    shell_t *sh;
+    const sl_sql_datasource_t *d;
+    const sl_sql_cexpr_t *where; /* NULL: every row */
+    const sl_sql_cexpr_t **out;
+    const sl_sql_type_t **types;
+    size_t nout;
+    result_t r;
+    const sl_sql_row_t *key; /* a key lookup's key */
+} pull_t;
+
+typedef struct find_sink {
+    const char *sink;
+    const char *id;
+} find_sink_t;
+
+static void find_writer(void *arg, const char *id, const char *sink, const char *const *sources,
+                        size_t nsources)
+{
+    (void)sources, (void)nsources;
+    find_sink_t *f = arg;
+    if (!f->id && !strcmp(sink, f->sink))
+        f->id = id;
+}
+
+/* One row of the table's store: WHERE, then the projection into the result. */
+static int pull_row(void *arg, const void *key, const void *value)
+{
+    pull_t *p = arg;
+    const sl_sql_row_t *k = key, *v = value;
+    if (!v)
+        return 0;
+    size_t nk = p->d->key_schema.ncols, nv = p->d->value_schema.ncols;
+    sl_arena_t a = SL_ARENA_INIT;
+    sl_sql_alloc_t al = sl_sql_alloc_arena(&a);
+    sl_sql_value_t *row = sl_arena_alloc(&a, (nk + nv + 1) * sizeof *row);
+    sl_sql_value_t pseudo[SL_SQL_PSEUDO_COUNT];
+    char **text = calloc(p->nout ? p->nout : 1, sizeof *text);
+    char **json = calloc(p->nout ? p->nout : 1, sizeof *json);
+    if (!row || !text || !json)
+        exit(1);
+    for (size_t i = 0; i < nk; i++)
+        row[i] = k && i < k->n ? k->values[i] : sl_sql_value_null(p->d->key_schema.cols[i].type);
+    for (size_t i = 0; i < nv; i++)
+        row[nk + i] = i < v->n ? v->values[i] : sl_sql_value_null(p->d->value_schema.cols[i].type);
+    for (int i = 0; i < SL_SQL_PSEUDO_COUNT; i++)
+        pseudo[i] = (sl_sql_value_t){.is_null = 1};
+    char msg[256] = "";
+    sl_sql_fn_ctx_t fc = {.al = &al, .errbuf = msg, .errlen = sizeof msg};
+    sl_sql_tristate_t pass = SL_SQL_TRUE;
+    if (p->where && sl_sql_expr_predicate(p->where, row, pseudo, &fc, &pass))
+        pass = SL_SQL_FALSE;
+    if (pass == SL_SQL_TRUE) {
+        for (size_t i = 0; i < p->nout; i++) {
+            sl_sql_value_t out;
+            if (sl_sql_expr_eval(p->out[i], row, pseudo, &fc, &out))
+                out = sl_sql_value_null(p->types[i]);
+            sl_buf_t tb = SL_BUF_INIT, jb = SL_BUF_INIT;
+            sl_sql_value_print(p->types[i], &out, SL_SQL_PRINT_DISPLAY, &tb);
+            sl_sql_value_print(p->types[i], &out, SL_SQL_PRINT_JSON, &jb);
+            sl_buf_append(&tb, "", 1);
+            sl_buf_append(&jb, "", 1);
+            text[i] = xstrdup(out.is_null ? "null" : (const char *)tb.data);
+            json[i] = xstrdup((const char *)jb.data);
+            sl_buf_free(&tb), sl_buf_free(&jb);
+        }
+        result_add(&p->r, (const char *const *)text, (const char *const *)json);
+        for (size_t i = 0; i < p->nout; i++)
+            free(text[i]), free(json[i]);
+    }
+    free(text), free(json);
+    sl_arena_free(&a);
+    return 0;
+}
+
+/* WHERE key = constant on a one-column key: the key row to look up, else NULL. */
+static const sl_sql_row_t *key_lookup(const sl_sql_datasource_t *d, const sl_sql_expr_t *w,
+                                      sl_arena_t *a)
+{
+    if (!w || d->key_schema.ncols != 1 || w->kind != SL_SQL_EXPR_BINARY ||
+        w->op.op != SL_SQL_OP_EQ)
+        return NULL;
+    const sl_sql_expr_t *col = w->op.a, *val = w->op.b;
+    if (col->kind != SL_SQL_EXPR_COLUMN)
+        col = w->op.b, val = w->op.a;
+    if (col->kind != SL_SQL_EXPR_COLUMN || strcmp(col->column.name.s, d->key_schema.cols[0].name))
+        return NULL;
+    sl_sql_scope_t none = {NULL, 0, false};
+    sl_sql_expr_opts_t o = {.clause = "WHERE"};
+    const sl_sql_cexpr_t *ce;
+    const sl_sql_type_t *t;
+    sl_sql_error_t e;
+    if (sl_sql_expr_compile(val, &none, &o, a, &ce, &t, &e))
+        return NULL; /* not a constant: a scan */
+    sl_sql_alloc_t al = sl_sql_alloc_arena(a);
+    char msg[256];
+    sl_sql_fn_ctx_t fc = {.al = &al, .errbuf = msg, .errlen = sizeof msg};
+    sl_sql_value_t v, kv;
+    if (sl_sql_expr_eval(ce, NULL, NULL, &fc, &v) || v.is_null ||
+        sl_sql_cast(&al, t, &v, d->key_schema.cols[0].type, &kv, msg, sizeof msg))
+        return NULL;
+    sl_sql_row_t *r = sl_arena_alloc(a, sizeof *r);
+    sl_sql_value_t *vals = sl_arena_alloc(a, sizeof *vals);
+    if (!r || !vals)
+        return NULL;
+    vals[0] = kv;
+    *r = (sl_sql_row_t){1, vals};
+    return r;
+}
+
+static void pull_found(void *arg, const void *value)
+{
+    pull_t *p = arg;
+    pull_row(p, p->key, value);
+}
+
+static int pull_query(shell_t *sh, const sl_sql_stmt_t *st)
+{
+    const sl_sql_query_t *qa = st->query;
+    if (qa->njoins || qa->ngroup_by || qa->window || qa->npartition_by || qa->having) {
+        err_line("Pull queries do not take JOIN, WINDOW, GROUP BY, PARTITION BY or HAVING; "
+                 "add EMIT CHANGES for a push query.");
+        return -1;
+    }
+    const sl_sql_datasource_t *d = sl_sql_catalog_find(sh->cat, qa->from.name.s);
+    if (!d) {
+        err_line("%s does not exist.", qa->from.name.s);
+        return -1;
+    }
+    if (!d->table || d->window) {
+        err_line("Pull queries on %s are not supported by Sluice yet: %s (add EMIT CHANGES for "
+                 "a push query).",
+                 d->window ? "windowed tables" : "streams", d->name);
+        return -1;
+    }
+    find_sink_t f = {d->name, NULL};
+    sl_sql_session_foreach_query(sh->sess, find_writer, &f);
+    sl_streams_t *app = NULL;
+    for (size_t i = 0; f.id && i < sh->nruns && !app; i++)
+        if (!strcmp(sh->runs[i].id, f.id))
+            app = sh->runs[i].app;
+    if (!app) {
+        err_line("The table %s is not materialized: pull queries read the tables that "
+                 "CREATE TABLE … AS SELECT makes.",
+                 d->name);
+        return -1;
+    }
+    /* The table's columns: key then value, as its store rows give them. */
+    sl_arena_t *a = &sh->arena;
+    size_t nk = d->key_schema.ncols, nv = d->value_schema.ncols;
+    sl_sql_scope_col_t *sc = sl_arena_alloc(a, (nk + nv + 1) * sizeof *sc);
+    if (!sc)
+        return -1;
+    const char *alias = qa->from.alias.s ? qa->from.alias.s : d->name;
+    for (size_t i = 0; i < nk; i++)
+        sc[i] = (sl_sql_scope_col_t){alias, d->key_schema.cols[i].name, d->key_schema.cols[i].type,
+                                     (uint32_t)i};
+    for (size_t i = 0; i < nv; i++)
+        sc[nk + i] = (sl_sql_scope_col_t){alias, d->value_schema.cols[i].name,
+                                          d->value_schema.cols[i].type, (uint32_t)(nk + i)};
+    sl_sql_scope_t scope = {sc, nk + nv, false};
+    pull_t p = {.sh = sh, .d = d};
+    sl_sql_error_t e;
+    const sl_sql_type_t *t;
+    if (qa->where) {
+        sl_sql_expr_opts_t ow = {.clause = "WHERE", .catalog = sh->cat};
+        if (sl_sql_expr_compile(qa->where, &scope, &ow, a, &p.where, &t, &e)) {
+            err_line("line %u:%u: %s", e.line, e.col, e.message);
+            return -1;
+        }
+    }
+    /* The projection: * is every column in declaration order. */
+    size_t cap = qa->nitems + d->ncols + 1;
+    p.out = sl_arena_alloc(a, cap * sizeof *p.out);
+    p.types = sl_arena_alloc(a, cap * sizeof *p.types);
+    const char **names = calloc(cap, sizeof *names);
+    char **owned = calloc(cap, sizeof *owned);
+    if (!p.out || !p.types || !names || !owned)
+        exit(1);
+    sl_sql_expr_opts_t os = {.clause = "SELECT", .catalog = sh->cat};
+    int anon = 0, rc = 0;
+    for (size_t i = 0; i < qa->nitems && !rc; i++) {
+        const sl_sql_select_item_t *it = qa->items[i];
+        if (it->kind != SL_SQL_SELECT_EXPR) {
+            for (size_t c = 0; c < d->ncols; c++) {
+                sl_sql_expr_t *ref = sl_arena_alloc(a, sizeof *ref);
+                if (!ref)
+                    exit(1);
+                *ref = (sl_sql_expr_t){.kind = SL_SQL_EXPR_COLUMN, .pos = it->pos, .height = 1};
+                ref->column.name.s = d->cols[c].name;
+                if (sl_sql_expr_compile(ref, &scope, &os, a, &p.out[p.nout], &p.types[p.nout], &e))
+                    continue; /* a header column: not in the table's rows */
+                names[p.nout++] = d->cols[c].name;
+            }
+            continue;
+        }
+        if (sl_sql_expr_compile(it->expr, &scope, &os, a, &p.out[p.nout], &p.types[p.nout], &e)) {
+            err_line("line %u:%u: %s", e.line, e.col, e.message);
+            rc = -1;
+            break;
+        }
+        const char *nm = it->alias.s ? it->alias.s
+                         : it->expr->kind == SL_SQL_EXPR_COLUMN ? it->expr->column.name.s
+                                                                : NULL;
+        if (!nm) {
+            char b[32];
+            snprintf(b, sizeof b, "KSQL_COL_%d", anon++);
+            nm = owned[p.nout] = xstrdup(b);
+        }
+        names[p.nout++] = nm;
+    }
+    if (!rc) {
+        result_init(&p.r, p.nout, names);
+        char store[128];
+        sl_sql_session_pull_store(f.id, store, sizeof store);
+        const sl_sql_row_t *key = key_lookup(d, qa->where, a);
+        sl_err_t err = SL_OK;
+        if (key) {
+            p.key = key;
+            int found = sl_streams_kv_get(app, store, key, pull_found, &p);
+            err = found < 0 ? (sl_err_t)found : SL_OK;
+        } else {
+            err = sl_streams_kv_all(app, store, pull_row, &p);
+        }
+        if (err) {
+            err_line("The pull query could not read %s: %s", d->name, sl_err_str(err));
+            rc = -1;
+        } else {
+            if (qa->has_limit && (int64_t)p.r.nrows > qa->limit)
+                p.r.nrows = (size_t)qa->limit; /* the rest are freed with the result */
+            result_print(sh, &p.r);
+        }
+        result_free(&p.r);
+    }
+    for (size_t i = 0; i < cap; i++)
+        free(owned[i]);
+    free(owned), free(names);
+    return rc;
 }
 
 /* ---- SHOW, DESCRIBE ------------------------------------------------------------------------------ */
@@ -1211,6 +1455,7 @@ int sl__cmd_shell(int argc, char **argv)
         err_line("sluice: out of memory");
         goto out;
     }
+    sl_sql_session_set_materialize(sh.sess, 1); /* tables answer pull queries */
     if (sl__shell_db_open(data_dir, &sh.db, err, sizeof err)) {
         err_line("sluice: the catalog: %s", err);
         goto out;

@@ -107,6 +107,31 @@ void sl_sql_session_set_query_seq(sl_sql_session_t *s, int n) { s->nqueries = n;
 
 void sl_sql_session_set_transient(sl_sql_session_t *s, int on) { s->transient = on; }
 
+void sl_sql_session_set_materialize(sl_sql_session_t *s, int on) { s->materialize = on; }
+
+void sl_sql_session_pull_store(const char *query_id, char *buf, size_t len)
+{
+    char nm[65];
+    size_t n = 0;
+    for (const char *c = query_id; *c && n < 64; c++)
+        nm[n++] = isalnum((unsigned char)*c) || *c == '.' || *c == '-' ? *c : '_';
+    nm[n] = 0;
+    snprintf(buf, len, "%s-PULL-STORE", nm);
+}
+
+const sl_materialized_t *sl__sqls_result_store(sl_sql_session_t *s, sl_materialized_t *m,
+                                               const sl_serde_t *ks, const sl_serde_t *vs)
+{
+    if (!s->materialize)
+        return NULL;
+    char name[128];
+    sl_sql_session_pull_store(s->query_id, name, sizeof name);
+    *m = (sl_materialized_t){.store_name = sl__sqls_arena_str(&s->arena, name),
+                             .key_serde = ks,
+                             .value_serde = vs};
+    return m->store_name ? m : NULL;
+}
+
 /* ---- the per-record work ---------------------------------------------------------------------- */
 
 /* The source row as one slot vector: key columns, then value columns. */
@@ -1068,7 +1093,9 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
     } else {
         if (q->where)
             table = sl_ktable_filter(table, sl__sqls_where_pass, q, NULL);
-        table = sl_ktable_map_values(table, sl__sqls_table_project, q, NULL);
+        sl_materialized_t rm;
+        table = sl_ktable_map_values(table, sl__sqls_table_project, q,
+                                     target->window ? NULL : sl__sqls_result_store(s, &rm, ks, vs));
         sl_kstream_to(sl_ktable_to_stream(table), target->topic, &p);
     }
     if (sl_topology_error(s->topo)) {

@@ -63,6 +63,16 @@ void sl_sql_session_foreach_query(const sl_sql_session_t *s,
  * their ids). */
 void sl_sql_session_set_query_seq(sl_sql_session_t *s, int n);
 
+/** Materialized results (on != 0): a table a query makes from now on is
+ * also kept, row by row as it writes it, in a key-value store named by
+ * sl_sql_session_pull_store — what pull queries read (the shell's). Windowed
+ * tables are not. */
+void sl_sql_session_set_materialize(sl_sql_session_t *s, int on);
+
+/** The name of the store of query_id's result (see
+ * sl_sql_session_set_materialize) into buf. */
+void sl_sql_session_pull_store(const char *query_id, char *buf, size_t len);
+
 /** Transient mode (on != 0): queries may have LIMIT (the caller applies it:
  * the shell's push queries). */
 void sl_sql_session_set_transient(sl_sql_session_t *s, int on);

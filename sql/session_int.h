@@ -29,6 +29,7 @@ struct sl_sql_session {
     int nqueries;         /* queries compiled: numbers the query ids */
     int topo_queries;     /* of them, in the current topology */
     int transient;        /* sl_sql_session_set_transient */
+    int materialize;      /* sl_sql_session_set_materialize */
     const char *query_id; /* the query being compiled (in the arena) */
     struct session_query {  /* the queries compiled: what DROP must not pull from under them */
         const char *id, *sink;
@@ -164,6 +165,12 @@ typedef struct join_input {
     const sl_sql_type_t *const *types;   /* each slot's type */
     int table;                           /* the joins give a table (else a stream) */
 } join_input_t;
+
+/** A materialization of the current query's result table for pull queries
+ * into *m (store named after the query id, the target's serdes) and m, or
+ * NULL when the session does not materialize. */
+const sl_materialized_t *sl__sqls_result_store(sl_sql_session_t *s, sl_materialized_t *m,
+                                               const sl_serde_t *ks, const sl_serde_t *vs);
 
 /* ---- compile steps ---- */
 

@@ -1093,7 +1093,9 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     } else {
         if (q->where)
             curt = sl_ktable_filter(curt, sl__sqls_where_pass, q, NULL);
-        curt = sl_ktable_map_values(curt, sl__sqls_table_project, q, NULL);
+        sl_materialized_t rm;
+        curt = sl_ktable_map_values(curt, sl__sqls_table_project, q,
+                                    sl__sqls_result_store(s, &rm, ks, vs));
         sl_kstream_to(sl_ktable_to_stream(curt), target->topic, &p);
     }
     if (sl_topology_error(s->topo)) {

@@ -26,6 +26,10 @@ SHOW TABLES;
 SHOW QUERIES;
 DESCRIBE per_user;
 SELECT id, UCASE(user) AS who FROM pageviews WHERE page = 'faq' EMIT CHANGES LIMIT 2;
+SELECT * FROM per_user WHERE n = 2 EMIT CHANGES LIMIT 1;
+SELECT * FROM per_user WHERE user = 'alice';
+SELECT user, n * 10 AS tens FROM per_user WHERE n < 5;
+SELECT * FROM per_user WHERE user = 'nobody';
 EOF
 out=$(sl_run "$SLUICE" --data-dir "$SL_TMP/d1" --listen none -f "$SL_TMP/setup.sql") ||
     fail "the script failed: $out"
@@ -36,6 +40,12 @@ done
 rows=$(grep -cE '^\|(2|3) +\|(BOB|ALICE) +\|$' <<<"$out" || true)
 [ "$rows" -eq 2 ] || fail "the push query did not give its 2 rows:"$'\n'"$out"
 step "script: DDL, INSERT VALUES, CTAS, SHOW, DESCRIBE, a push query with LIMIT"
+# Pull queries: a key lookup, a scan with a projection, a missing key.
+grep -qE '^ alice +\| 2 +$' <<<"$out" || fail "no pull lookup of alice:"$'\n'"$out"
+grep -qE '^ bob +\| 10 +$' <<<"$out" && grep -qE '^ alice +\| 20 +$' <<<"$out" ||
+    fail "no pull scan:"$'\n'"$out"
+[ "$(grep -cE '^ USER +\| (N|TENS) +$' <<<"$out")" -eq 3 ] || fail "not three pull results:"$'\n'"$out"
+step "pull queries: key lookup, scan with WHERE and projection, no row"
 
 # 2. JSON output, one object per row; statements on stdin.
 json=$(printf '%s\n' \

@@ -79,6 +79,8 @@ done
 # The count goes on from the committed 3 to 4 (not 1), and nothing was
 # counted twice; the stream query writes the new click once.
 until_record per_user 'alice={"N":4}'
+send "SELECT * FROM per_user WHERE user = 'alice';" # a pull query on the restored state
+until_out '^ alice +\| 4 +$'
 [ "$(table per_user | grep -c '^alice=')" -le 4 ] || fail "per_user: $(table per_user)"
 for _ in $(seq 300); do [ "$(values faq_clicks | wc -l)" -eq 4 ] && break; sleep 0.2; done
 [ "$(values faq_clicks | wc -l)" -eq 4 ] || fail "faq_clicks after the restart: $(values faq_clicks)"
