@@ -51,7 +51,15 @@ typedef struct running {
     char *props; /* the SET properties it started with */
     sl_topology_t *topo;
     sl_streams_t *app;
+    int64_t started_ms;
 } running_t;
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 typedef struct prop {
     char *key, *value;
@@ -344,7 +352,8 @@ static int start_query(shell_t *sh, const char *id, const char *props, int push)
         if (!sh->runs)
             exit(1);
     }
-    sh->runs[sh->nruns++] = (running_t){xstrdup(id), xstrdup(props ? props : ""), t, app};
+    sh->runs[sh->nruns++] =
+        (running_t){xstrdup(id), xstrdup(props ? props : ""), t, app, now_ms()};
     return 0;
 }
 
@@ -510,6 +519,7 @@ static int do_print(shell_t *sh, const sl_sql_stmt_t *st)
 }
 
 static int pull_query(shell_t *sh, const sl_sql_stmt_t *st);
+static int show_topics(shell_t *sh, int all);
 
 /* ---- push queries ------------------------------------------------------------------------------- */
 
@@ -1026,11 +1036,209 @@ static int do_show(shell_t *sh, const sl_sql_stmt_t *st)
         sl_sql_func_list(show_function, &r);
         break;
     }
+    case SL_SQL_SHOW_TOPICS:
+        return show_topics(sh, st->show.all);
     default:
-        err_line("SHOW %s is not supported by Sluice's shell yet",
-                 st->show.what == SL_SQL_SHOW_TOPICS ? "TOPICS" : "TYPES");
+        err_line("SHOW TYPES is not supported by Sluice's shell yet");
         return -1;
     }
+    result_print(sh, &r);
+    result_free(&r);
+    return 0;
+}
+
+/* ---- DESCRIBE EXTENDED, DESCRIBE FUNCTION, SHOW TOPICS ---------------------------------------- */
+
+/* A librdkafka handle on the embedded broker (group.id: group, for the
+ * committed offsets of a query's application), or NULL. */
+static rd_kafka_t *admin_handle(shell_t *sh, const char *group)
+{
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", sl_embedded_broker_bootstrap(sh->eb), err,
+                          sizeof err) ||
+        rd_kafka_conf_set(conf, "group.id", group, err, sizeof err) ||
+        rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    return rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+}
+
+static int file_bytes(const char *path, const struct stat *st, int flag, struct FTW *ftw);
+static int64_t tree_bytes;
+static int file_bytes(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)path, (void)ftw;
+    if (flag == FTW_F)
+        tree_bytes += st->st_size;
+    return 0;
+}
+
+typedef struct users {
+    const char *name;
+    char reads[1024], writes[1024];
+    const char *ids[64];
+    size_t nids;
+} users_t;
+
+static void find_users(void *arg, const char *id, const char *sink, const char *const *sources,
+                       size_t nsources)
+{
+    users_t *u = arg;
+    int reads = 0;
+    for (size_t i = 0; i < nsources; i++)
+        reads |= !strcmp(sources[i], u->name);
+    int writes = !strcmp(sink, u->name);
+    if (!reads && !writes)
+        return;
+    char *b = reads ? u->reads : u->writes;
+    size_t l = strlen(b);
+    snprintf(b + l, sizeof u->reads - l, "%s%s", l ? ", " : "", id);
+    if (u->nids < 64)
+        u->ids[u->nids++] = id;
+}
+
+typedef struct query_sources {
+    const char *id;
+    const char *const *sources;
+    size_t n;
+} query_sources_t;
+
+static void find_sources(void *arg, const char *id, const char *sink,
+                         const char *const *sources, size_t nsources)
+{
+    (void)sink;
+    query_sources_t *q = arg;
+    if (!strcmp(q->id, id))
+        q->sources = sources, q->n = nsources;
+}
+
+/* The runtime figures of a running query: records, rate, errors, state
+ * size, and the lag of its application on each input partition. */
+static void query_figures(shell_t *sh, const running_t *r)
+{
+    int64_t processed = sl_streams_metric(r->app, "process-total");
+    int64_t errors = sl_streams_metric(r->app, "deserialization-errors") +
+                     sl_streams_metric(r->app, "dropped-records") +
+                     sl_streams_metric(r->app, "skipped-records");
+    int64_t up = now_ms() - r->started_ms;
+    tree_bytes = 0;
+    nftw(sl_streams_state_dir(r->app), file_bytes, 16, FTW_PHYS);
+    printf("\n%s (%s):\n  records processed: %lld (%.1f/s since it started %.1f s ago)\n"
+           "  errors (unreadable, dropped, skipped records): %lld\n"
+           "  state stores: %lld bytes in %s\n",
+           r->id, sl_streams_state(r->app) == SL_STREAMS_ERROR ? "ERROR" : "RUNNING",
+           (long long)processed, up > 0 ? processed * 1000.0 / (double)up : 0.0, up / 1000.0,
+           (long long)errors, (long long)tree_bytes, sl_streams_state_dir(r->app));
+    if (sl_streams_state(r->app) == SL_STREAMS_ERROR)
+        printf("  error: %s\n", sl_streams_error(r->app));
+    query_sources_t q = {r->id, NULL, 0};
+    sl_sql_session_foreach_query(sh->sess, find_sources, &q);
+    char group[300];
+    snprintf(group, sizeof group, ENGINE_APP_PREFIX "%s", r->id);
+    rd_kafka_t *rk = admin_handle(sh, group);
+    for (size_t i = 0; rk && i < q.n; i++) {
+        const sl_sql_datasource_t *src = sl_sql_catalog_find(sh->cat, q.sources[i]);
+        int32_t n = 0;
+        if (!src || sl_client_partitions(sh->client, src->topic, &n) || n <= 0)
+            continue;
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
+        for (int32_t p = 0; p < n; p++)
+            rd_kafka_topic_partition_list_add(l, src->topic, p);
+        rd_kafka_committed(rk, l, 5000);
+        for (int32_t p = 0; p < n; p++) {
+            int64_t lo = 0, hi = 0, at = l->elems[p].offset;
+            rd_kafka_query_watermark_offsets(rk, src->topic, p, &lo, &hi, 5000);
+            if (at < 0)
+                printf("  lag on %s-%d: %lld (nothing committed yet; end %lld)\n", src->topic,
+                       (int)p, (long long)(hi - lo), (long long)hi);
+            else
+                printf("  lag on %s-%d: %lld (committed %lld, end %lld)\n", src->topic, (int)p,
+                       (long long)(hi > at ? hi - at : 0), (long long)at, (long long)hi);
+        }
+        rd_kafka_topic_partition_list_destroy(l);
+    }
+    if (rk)
+        rd_kafka_destroy(rk);
+}
+
+static void describe_extended(shell_t *sh, const sl_sql_datasource_t *d)
+{
+    int32_t parts = 0;
+    sl_client_partitions(sh->client, d->topic, &parts);
+    users_t u = {.name = d->name};
+    sl_sql_session_foreach_query(sh->sess, find_users, &u);
+    printf("Type                 : %s\nKafka topic          : %s (partitions: %d)\n"
+           "Key format           : %s\nValue format         : %s\n",
+           d->table ? "TABLE" : "STREAM", d->topic, (int)parts, format_name(d->key_format.kind),
+           format_name(d->value_format.kind));
+    if (d->timestamp)
+        printf("Timestamp field      : %s\n", d->timestamp);
+    if (d->sql)
+        printf("Statement            : %s\n", d->sql);
+    printf("\nQueries that read from this %s : [%s]\nQueries that write into this %s: [%s]\n",
+           d->table ? "TABLE" : "STREAM", u.reads, d->table ? "TABLE" : "STREAM", u.writes);
+    for (size_t i = 0; i < u.nids; i++)
+        for (size_t k = 0; k < sh->nruns; k++)
+            if (!strcmp(sh->runs[k].id, u.ids[i]))
+                query_figures(sh, &sh->runs[k]);
+    fflush(stdout);
+}
+
+static int describe_function(shell_t *sh, const char *name)
+{
+    const sl_sql_function_t *fn = sl_sql_func_find(name);
+    if (!fn) {
+        err_line("Can't find any functions with the name '%s'", name);
+        return -1;
+    }
+    if (!sh->json)
+        printf("\nName        : %s\nType        : SCALAR\nCategory    : %s\n"
+               "Description : %s\n\n",
+               fn->name, fn->category, fn->description ? fn->description : "");
+    const char *names[] = {"Variation", "Returns"};
+    result_t r;
+    result_init(&r, 2, names);
+    for (size_t i = 0; i < fn->noverloads; i++) {
+        char v[512];
+        snprintf(v, sizeof v, "%s(%s)", fn->name, fn->overloads[i].params);
+        const char *cells[] = {v, fn->overloads[i].ret ? fn->overloads[i].ret : "(depends on the "
+                                                                                 "arguments)"};
+        result_add(&r, cells, NULL);
+    }
+    result_print(sh, &r);
+    result_free(&r);
+    return 0;
+}
+
+static int show_topics(shell_t *sh, int all)
+{
+    rd_kafka_t *rk = admin_handle(sh, "sluice-shell");
+    const struct rd_kafka_metadata *md = NULL;
+    if (!rk || rd_kafka_metadata(rk, 1, NULL, &md, 10000)) {
+        err_line("Could not list the topics");
+        if (rk)
+            rd_kafka_destroy(rk);
+        return -1;
+    }
+    const char *names[] = {"Kafka Topic", "Partitions", "Partition Replicas"};
+    result_t r;
+    result_init(&r, 3, names);
+    for (int i = 0; i < md->topic_cnt; i++) {
+        const char *t = md->topics[i].topic;
+        if (!all && (t[0] == '_' || !strncmp(t, ENGINE_APP_PREFIX, strlen(ENGINE_APP_PREFIX))))
+            continue; /* internal topics: SHOW ALL TOPICS */
+        char np[32], nr[32];
+        snprintf(np, sizeof np, "%d", md->topics[i].partition_cnt);
+        snprintf(nr, sizeof nr, "%d",
+                 md->topics[i].partition_cnt ? md->topics[i].partitions[0].replica_cnt : 0);
+        const char *cells[] = {t, np, nr};
+        const char *json[] = {NULL, np, nr};
+        result_add(&r, cells, json);
+    }
+    rd_kafka_metadata_destroy(md);
+    rd_kafka_destroy(rk);
     result_print(sh, &r);
     result_free(&r);
     return 0;
@@ -1068,6 +1276,8 @@ static int do_describe(shell_t *sh, const sl_sql_stmt_t *st)
         printf("\nName                 : %s\n", d->name);
     result_print(sh, &r);
     result_free(&r);
+    if (st->describe.extended && !sh->json)
+        describe_extended(sh, d);
     return 0;
 }
 
@@ -1205,9 +1415,9 @@ static int run_stmt(shell_t *sh, const sl_sql_stmt_t *st)
         return 0;
     }
     case SL_SQL_STMT_DESCRIBE_FUNCTION:
+        return describe_function(sh, st->describe.name.s);
     case SL_SQL_STMT_EXPLAIN:
-        err_line("%s is not supported by Sluice's shell yet",
-                 st->kind == SL_SQL_STMT_EXPLAIN ? "EXPLAIN" : "DESCRIBE FUNCTION");
+        err_line("EXPLAIN is not supported by Sluice's shell yet");
         return -1;
     default:
         break;

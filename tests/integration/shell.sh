@@ -30,6 +30,9 @@ SELECT * FROM per_user WHERE n = 2 EMIT CHANGES LIMIT 1;
 SELECT * FROM per_user WHERE user = 'alice';
 SELECT user, n * 10 AS tens FROM per_user WHERE n < 5;
 SELECT * FROM per_user WHERE user = 'nobody';
+DESCRIBE EXTENDED pageviews;
+DESCRIBE FUNCTION UCASE;
+SHOW TOPICS;
 EOF
 out=$(sl_run "$SLUICE" --data-dir "$SL_TMP/d1" --listen none -f "$SL_TMP/setup.sql") ||
     fail "the script failed: $out"
@@ -46,6 +49,13 @@ grep -qE '^ bob +\| 10 +$' <<<"$out" && grep -qE '^ alice +\| 20 +$' <<<"$out" |
     fail "no pull scan:"$'\n'"$out"
 [ "$(grep -cE '^ USER +\| (N|TENS) +$' <<<"$out")" -eq 3 ] || fail "not three pull results:"$'\n'"$out"
 step "pull queries: key lookup, scan with WHERE and projection, no row"
+for want in "Queries that read from this STREAM : [CTAS_PER_USER_0]" "CTAS_PER_USER_0 (RUNNING):" \
+            "lag on pageviews-0: " "lag on pageviews-1: " \
+            "UCASE(STRING)" " pageviews  "; do
+    grep -qF -- "$want" <<<"$out" || fail "the output lacks '$want':"$'\n'"$out"
+done
+grep -qE "records processed: [1-9]" <<<"$out" || fail "no records processed:"$'\n'"$out"
+step "DESCRIBE EXTENDED (queries, records, lag per partition), DESCRIBE FUNCTION, SHOW TOPICS"
 
 # 2. JSON output, one object per row; statements on stdin.
 json=$(printf '%s\n' \
