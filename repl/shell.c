@@ -1574,8 +1574,83 @@ static void shell_close(shell_t *sh)
     free(sh->data_dir);
 }
 
+/* ---- tab completion: keywords, streams and tables, their columns, functions ---------------------- */
+
+static shell_t *completing; /* the interactive shell (one per process) */
+
+typedef struct cands {
+    char **v;
+    size_t n, cap;
+    const char *prefix;
+    size_t plen;
+} cands_t;
+
+static void cand_add(cands_t *c, const char *w)
+{
+    if (!w || strncasecmp(w, c->prefix, c->plen))
+        return;
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp(c->v[i], w))
+            return;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 64;
+        c->v = realloc(c->v, c->cap * sizeof *c->v);
+        if (!c->v)
+            exit(1);
+    }
+    c->v[c->n++] = xstrdup(w);
+}
+
+static int cand_source(void *arg, const sl_sql_datasource_t *d)
+{
+    cand_add(arg, d->name);
+    for (size_t i = 0; i < d->ncols; i++)
+        cand_add(arg, d->cols[i].name);
+    return 0;
+}
+
+static int cand_function(void *arg, const sl_sql_function_t *fn)
+{
+    cand_add(arg, fn->name);
+    return 0;
+}
+
+static const char *const KEYWORDS[] = {
+    "SELECT", "FROM", "WHERE", "GROUP", "BY", "HAVING", "PARTITION", "EMIT", "CHANGES", "FINAL",
+    "LIMIT", "CREATE", "STREAM", "TABLE", "AS", "WITH", "INSERT", "INTO", "VALUES", "DROP",
+    "DELETE", "TOPIC", "SOURCE", "OR", "REPLACE", "IF", "EXISTS", "NOT", "AND", "NULL", "IS",
+    "JOIN", "LEFT", "RIGHT", "FULL", "OUTER", "INNER", "ON", "WITHIN", "WINDOW", "TUMBLING",
+    "HOPPING", "SESSION", "SIZE", "ADVANCE", "GRACE", "PERIOD", "RETENTION", "KEY", "PRIMARY",
+    "HEADERS", "HEADER", "CAST", "CASE", "WHEN", "THEN", "ELSE", "END", "BETWEEN", "IN", "LIKE",
+    "SHOW", "LIST", "STREAMS", "TABLES", "QUERIES", "TOPICS", "FUNCTIONS", "PROPERTIES",
+    "VARIABLES", "DESCRIBE", "EXTENDED", "FUNCTION", "PRINT", "BEGINNING", "INTERVAL",
+    "TERMINATE", "ALL", "SET", "UNSET", "DEFINE", "UNDEFINE", "RUN", "SCRIPT", "EXPLAIN", "TYPE",
+    "KAFKA_TOPIC", "VALUE_FORMAT", "KEY_FORMAT", "FORMAT", "PARTITIONS", "TIMESTAMP",
+    "TIMESTAMP_FORMAT", "WRAP_SINGLE_VALUE", "VALUE_DELIMITER", "BOOLEAN", "INT", "INTEGER",
+    "BIGINT", "DOUBLE", "DECIMAL", "STRING", "VARCHAR", "BYTES", "DATE", "TIME", "ARRAY", "MAP",
+    "STRUCT", "HELP", "EXIT", "QUIT", NULL};
+
+static char *complete_word(const char *text, int state)
+{
+    static cands_t c;
+    static size_t next;
+    if (!state) {
+        for (size_t i = 0; i < c.n; i++)
+            free(c.v[i]);
+        c.n = 0, next = 0;
+        c.prefix = text, c.plen = strlen(text);
+        for (size_t i = 0; KEYWORDS[i]; i++)
+            cand_add(&c, KEYWORDS[i]);
+        if (completing) {
+            sl_sql_catalog_foreach(completing->cat, cand_source, &c);
+            sl_sql_func_list(cand_function, &c);
+        }
+    }
+    return next < c.n ? xstrdup(c.v[next++]) : NULL;
+}
+
 /* The interactive loop: libedit, history in ~/.sluice_history, statements
- * that span lines until their ';'. */
+ * that span lines until their ';', Tab completion. */
 static void interactive(shell_t *sh)
 {
     char hist[4096] = "";
@@ -1585,6 +1660,8 @@ static void interactive(shell_t *sh)
     using_history();
     if (hist[0])
         read_history(hist);
+    completing = sh;
+    rl_completion_entry_function = complete_word;
     sl_buf_t pending = SL_BUF_INIT;
     for (;;) {
         interrupted = 0;

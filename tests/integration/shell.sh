@@ -177,8 +177,12 @@ $T send-keys -t sh -l "SHOW STRE"
 $T send-keys -t sh C-c
 type "SHOW STREAMS"
 until_screen " S           | s           | KAFKA      | JSON         | false"
+$T send-keys -t sh -l "SHOW QUERI"
+$T send-keys -t sh Tab # completes QUERIES
+type ""
+until_screen " Query ID | Status | Sink Name"
 type "EXIT" noend
 until_screen "SHELL-EXIT=0"
 # Had Ctrl-C kept "SHOW STRE", the next line would have read "SHOW STRESHOW STREAMS;".
 ! screen | grep -qE "STRESHOW|mismatched input" || fail "Ctrl-C at the prompt kept the line:"$'\n'"$(screen)"
-step "interactive: two-line statement, table, Ctrl-C ends a push query, not the shell"
+step "interactive: two-line statement, table, Ctrl-C ends a push query, not the shell, Tab completes"
