@@ -48,6 +48,7 @@
 
 typedef struct running {
     char *id;
+    char *sql;   /* the statement that made it */
     char *props; /* the SET properties it started with */
     sl_topology_t *topo;
     sl_streams_t *app;
@@ -301,7 +302,8 @@ static int apply_props(sl_config_t *cfg, const char *props)
 /* Starts the topology the session compiled last as the application of query
  * id, with the properties props ("key=value" lines). push: a push query —
  * from the beginning of its inputs, every update at once. */
-static int start_query(shell_t *sh, const char *id, const char *props, int push)
+static int start_query(shell_t *sh, const char *id, const char *props, int push, const char *sql,
+                       size_t sql_len)
 {
     sl_topology_t *t = sl_sql_session_take_topology(sh->sess);
     if (!t) {
@@ -353,7 +355,12 @@ static int start_query(shell_t *sh, const char *id, const char *props, int push)
             exit(1);
     }
     sh->runs[sh->nruns++] =
-        (running_t){xstrdup(id), xstrdup(props ? props : ""), t, app, now_ms()};
+        (running_t){xstrdup(id), NULL, xstrdup(props ? props : ""), t, app, now_ms()};
+    running_t *r = &sh->runs[sh->nruns - 1];
+    if (!(r->sql = malloc(sql_len + 1)))
+        exit(1);
+    memcpy(r->sql, sql, sql_len);
+    r->sql[sql_len] = 0;
     return 0;
 }
 
@@ -391,7 +398,7 @@ static void stop_run(shell_t *sh, size_t i, int retire)
         nftw(state, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     sl_buf_free(&topics);
     free(state);
-    free(r->id), free(r->props);
+    free(r->id), free(r->sql), free(r->props);
     sh->runs[i] = sh->runs[--sh->nruns];
 }
 
@@ -519,6 +526,7 @@ static int do_print(shell_t *sh, const sl_sql_stmt_t *st)
 }
 
 static int pull_query(shell_t *sh, const sl_sql_stmt_t *st);
+static const char *format_name(int k);
 static int show_topics(shell_t *sh, int all);
 
 /* ---- push queries ------------------------------------------------------------------------------- */
@@ -606,20 +614,15 @@ static int print_row(shell_t *sh, const sl_sql_datasource_t *d, const rd_kafka_m
     return rc;
 }
 
-static int push_query(shell_t *sh, const sl_sql_stmt_t *st)
+/* Compiles the query sel[0..len) into a hidden stream (or table, when it
+ * gives one) named name on topic (created), without starting it: the
+ * session's last query is it. Prints why and returns -1 when it is refused. */
+static int compile_hidden(shell_t *sh, const char *sel, size_t len, const char *name,
+                          const char *topic)
 {
-    const sl_sql_query_t *qa = st->query;
-    if (qa->emit == SL_SQL_EMIT_NONE)
-        return pull_query(sh, st);
-    /* The query into a hidden stream (or table, when it gives one). */
-    char name[64], topic[64];
-    int seq = sh->transient_seq++;
-    snprintf(name, sizeof name, "_SL_TRANSIENT_%d", seq);
-    snprintf(topic, sizeof topic, "_sl_transient_%d_%ld", seq, (long)getpid());
     sl_err_t rc = SL_ERR_INVAL;
     char err[2048] = "";
     size_t headlen = 0;
-    const sl_sql_datasource_t *d = NULL;
     sl_sql_session_set_transient(sh->sess, 1);
     sl_sql_session_set_materialize(sh->sess, 0); /* nobody pulls from it */
     for (int table = 0; table < 2 && rc; table++) {
@@ -630,7 +633,7 @@ static int push_query(shell_t *sh, const sl_sql_stmt_t *st)
                  table ? "TABLE" : "STREAM", name, topic);
         headlen = strlen(head);
         sl_buf_append(&b, head, headlen);
-        sl_buf_append(&b, st->text, st->text_len);
+        sl_buf_append(&b, sel, len);
         sl_buf_append(&b, "", 1);
         sl_sql_stmt_list_t *list;
         sl_sql_error_t perr;
@@ -659,10 +662,37 @@ static int push_query(shell_t *sh, const sl_sql_stmt_t *st)
             err_line("%s", err);
         return -1;
     }
-    d = sl_sql_catalog_find(sh->cat, name);
+    return 0;
+}
+
+/* Drops a hidden stream or table and deletes its topic. */
+static void drop_hidden(shell_t *sh, const char *name)
+{
+    const sl_sql_datasource_t *d = sl_sql_catalog_find(sh->cat, name);
+    sl_sql_stmt_t drop = {.kind = SL_SQL_STMT_DROP_SOURCE};
+    drop.drop.table = d && d->table;
+    drop.drop.delete_topic = true;
+    drop.drop.name.s = name;
+    const char *msg;
+    char err[512];
+    sl_sql_session_execute(sh->sess, &drop, &msg, err, sizeof err);
+}
+
+static int push_query(shell_t *sh, const sl_sql_stmt_t *st)
+{
+    const sl_sql_query_t *qa = st->query;
+    if (qa->emit == SL_SQL_EMIT_NONE)
+        return pull_query(sh, st);
+    char name[64], topic[64];
+    int seq = sh->transient_seq++;
+    snprintf(name, sizeof name, "_SL_TRANSIENT_%d", seq);
+    snprintf(topic, sizeof topic, "_sl_transient_%d_%ld", seq, (long)getpid());
+    if (compile_hidden(sh, st->text, st->text_len, name, topic))
+        return -1;
+    const sl_sql_datasource_t *d = sl_sql_catalog_find(sh->cat, name);
     const char *id = sl_sql_session_last_query(sh->sess);
     char *qid = xstrdup(id);
-    int ok = d && !start_query(sh, qid, "", 1);
+    int ok = d && !start_query(sh, qid, "", 1, st->text, st->text_len);
     /* (not in the catalog: a push query ends with the shell) */
     rd_kafka_t *rk = ok ? topic_reader(sh, topic, 1) : NULL;
     int64_t limit = qa->has_limit ? qa->limit : -1, shown = 0;
@@ -693,12 +723,7 @@ static int push_query(shell_t *sh, const sl_sql_stmt_t *st)
             break;
         }
     free(qid);
-    sl_sql_stmt_t drop = {.kind = SL_SQL_STMT_DROP_SOURCE};
-    drop.drop.table = d && d->table;
-    drop.drop.delete_topic = true;
-    drop.drop.name.s = name;
-    const char *msg;
-    sl_sql_session_execute(sh->sess, &drop, &msg, err, sizeof err);
+    drop_hidden(sh, name);
     return ok ? 0 : -1;
 }
 
@@ -942,6 +967,164 @@ static int pull_query(shell_t *sh, const sl_sql_stmt_t *st)
         free(owned[i]);
     free(owned), free(names);
     return rc;
+}
+
+/* ---- EXPLAIN ------------------------------------------------------------------------------------ */
+
+/* The plan of query qa, outermost step first, as ksqlDB's EXPLAIN draws it;
+ * then the topology the engine runs (operators, stores, internal topics). */
+static void print_plan(shell_t *sh, const sl_sql_query_t *qa, const sl_sql_datasource_t *sink,
+                       const sl_topology_t *t)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    if (sink) {
+        printf("\n Field | Type\n");
+        for (size_t i = 0; i < sink->ncols; i++) {
+            sl_buf_t tb = SL_BUF_INIT;
+            sl_sql_type_format(sink->cols[i].type, SL_SQL_TYPE_SQL, &tb);
+            printf(" %s | %.*s%s\n", sink->cols[i].name, (int)tb.len,
+                   tb.data ? (const char *)tb.data : "",
+                   sink->cols[i].role == SL_SQL_ROLE_KEY ? (sink->table ? " (primary key)" : " (key)")
+                                                         : "");
+            sl_buf_free(&tb);
+        }
+    }
+    printf("\nExecution plan\n--------------\n");
+    int depth = 0;
+#define STEP(...)                                                                                  \
+    do {                                                                                           \
+        printf("%*s > [ ", depth * 4, "");                                                         \
+        printf(__VA_ARGS__);                                                                       \
+        putchar('\n');                                                                             \
+        depth++;                                                                                   \
+    } while (0)
+    if (sink)
+        STEP("SINK ] | %s %s | topic: %s | formats: %s / %s", sink->table ? "TABLE" : "STREAM",
+             sink->name, sink->topic, format_name(sink->key_format.kind),
+             format_name(sink->value_format.kind));
+    if (qa->having) {
+        sl_sql_expr_print(qa->having, &b), sl_buf_append(&b, "", 1);
+        STEP("HAVING ] | %s", (const char *)b.data);
+        b.len = 0;
+    }
+    STEP("PROJECT ] | %zu column%s", qa->nitems, qa->nitems == 1 ? "" : "s");
+    if (qa->ngroup_by) {
+        for (size_t i = 0; i < qa->ngroup_by; i++) {
+            if (i)
+                sl_buf_append(&b, ", ", 2);
+            sl_sql_expr_print(qa->group_by[i], &b);
+        }
+        sl_buf_append(&b, "", 1);
+        STEP("AGGREGATE ] | GROUP BY %s%s", (const char *)b.data,
+             qa->window ? " | windowed" : "");
+        b.len = 0;
+    }
+    if (qa->npartition_by)
+        STEP("REPARTITION ] | PARTITION BY (%zu expression%s)", qa->npartition_by,
+             qa->npartition_by == 1 ? "" : "s");
+    if (qa->where) {
+        sl_sql_expr_print(qa->where, &b), sl_buf_append(&b, "", 1);
+        STEP("FILTER ] | WHERE %s", (const char *)b.data);
+        b.len = 0;
+    }
+    for (size_t i = qa->njoins; i-- > 0;) {
+        const sl_sql_join_t *j = qa->joins[i];
+        sl_sql_expr_print(j->on, &b), sl_buf_append(&b, "", 1);
+        STEP("JOIN ] | %s | ON %s", j->source.name.s, (const char *)b.data);
+        b.len = 0;
+    }
+    STEP("SOURCE ] | %s", qa->from.name.s);
+#undef STEP
+    sl_buf_free(&b);
+    char *desc = sl_topology_describe(t);
+    printf("\nProcessing topology\n-------------------\n%s\n", desc ? desc : "");
+    free(desc);
+    (void)sh;
+    fflush(stdout);
+}
+
+typedef struct query_of {
+    const char *id;
+    const char *sink;
+} query_of_t;
+
+static void find_query(void *arg, const char *id, const char *sink, const char *const *sources,
+                       size_t nsources)
+{
+    (void)sources, (void)nsources;
+    query_of_t *q = arg;
+    if (!strcasecmp(q->id, id))
+        q->sink = sink, q->id = id;
+}
+
+static int do_explain(shell_t *sh, const sl_sql_stmt_t *st)
+{
+    const sl_sql_stmt_t *in = st->explain.stmt;
+    if (!in) { /* EXPLAIN <query id>: a running query */
+        query_of_t q = {st->explain.query_id.s, NULL};
+        sl_sql_session_foreach_query(sh->sess, find_query, &q);
+        const running_t *r = NULL;
+        for (size_t i = 0; q.sink && i < sh->nruns && !r; i++)
+            if (!strcmp(sh->runs[i].id, q.id))
+                r = &sh->runs[i];
+        if (!r) {
+            err_line("Query with id:%s does not exist, use SHOW QUERIES to view the full set of "
+                     "queries.",
+                     st->explain.query_id.s);
+            return -1;
+        }
+        const sl_sql_datasource_t *sink = sl_sql_catalog_find(sh->cat, q.sink);
+        printf("\nID                   : %s\nQuery Type           : PERSISTENT\n"
+               "SQL                  : %s\nHost Query Status    : %s\n",
+               r->id, r->sql, sl_streams_state(r->app) == SL_STREAMS_ERROR ? "ERROR" : "RUNNING");
+        /* The statement, read back, gives the plan. */
+        sl_sql_stmt_list_t *list = NULL;
+        sl_sql_error_t perr;
+        const sl_sql_query_t *qa = NULL;
+        if (!sl_sql_parse(r->sql, &sh->arena, &list, &perr) && list->n == 1)
+            qa = list->items[0]->kind == SL_SQL_STMT_CREATE_AS      ? list->items[0]->create.query
+                 : list->items[0]->kind == SL_SQL_STMT_INSERT_SELECT ? list->items[0]->insert.query
+                                                                      : NULL;
+        if (qa)
+            print_plan(sh, qa, sink, r->topo);
+        else {
+            char *desc = sl_topology_describe(r->topo);
+            printf("\nProcessing topology\n-------------------\n%s\n", desc ? desc : "");
+            free(desc);
+        }
+        return 0;
+    }
+    /* EXPLAIN <statement>: compiled aside (a hidden sink), described, dropped. */
+    const sl_sql_query_t *qa = in->kind == SL_SQL_STMT_SELECT         ? in->query
+                               : in->kind == SL_SQL_STMT_CREATE_AS    ? in->create.query
+                               : in->kind == SL_SQL_STMT_INSERT_SELECT ? in->insert.query
+                                                                       : NULL;
+    if (!qa) {
+        err_line("EXPLAIN takes a query id or a query (SELECT, CREATE … AS SELECT, INSERT INTO "
+                 "… SELECT)");
+        return -1;
+    }
+    size_t off = qa->pos.off >= in->pos.off ? qa->pos.off - in->pos.off : 0;
+    if (off > in->text_len)
+        off = 0;
+    char name[64], topic[64];
+    int seq = sh->transient_seq++;
+    snprintf(name, sizeof name, "_SL_TRANSIENT_%d", seq);
+    snprintf(topic, sizeof topic, "_sl_transient_%d_%ld", seq, (long)getpid());
+    if (compile_hidden(sh, in->text + off, in->text_len - off, name, topic))
+        return -1;
+    const char *id = sl_sql_session_last_query(sh->sess);
+    char *qid = xstrdup(id ? id : "");
+    sl_topology_t *t = sl_sql_session_take_topology(sh->sess);
+    printf("\nQuery Type           : %s\nSQL                  : %.*s\n",
+           in->kind == SL_SQL_STMT_SELECT ? "PUSH" : "PERSISTENT", (int)in->text_len, in->text);
+    if (t)
+        print_plan(sh, qa, NULL, t);
+    sl_topology_destroy(t);
+    sl_sql_session_forget_query(sh->sess, qid);
+    free(qid);
+    drop_hidden(sh, name);
+    return 0;
 }
 
 /* ---- SHOW, DESCRIBE ------------------------------------------------------------------------------ */
@@ -1417,8 +1600,7 @@ static int run_stmt(shell_t *sh, const sl_sql_stmt_t *st)
     case SL_SQL_STMT_DESCRIBE_FUNCTION:
         return describe_function(sh, st->describe.name.s);
     case SL_SQL_STMT_EXPLAIN:
-        err_line("EXPLAIN is not supported by Sluice's shell yet");
-        return -1;
+        return do_explain(sh, st);
     default:
         break;
     }
@@ -1435,7 +1617,7 @@ static int run_stmt(shell_t *sh, const sl_sql_stmt_t *st)
         const char *id = sl_sql_session_last_query(sh->sess);
         if (sl_sql_session_queries(sh->sess) && id) {
             qid = id;
-            rc = start_query(sh, id, props, 0);
+            rc = start_query(sh, id, props, 0, st->text, st->text_len);
         }
     }
     /* What made a stream, table, type or query goes to the catalog. */
@@ -1529,7 +1711,7 @@ static void replay_one(void *arg, const char *sql, const char *query_id, const c
         return;
     }
     char *qid = xstrdup(id);
-    start_query(sh, qid, props, 0);
+    start_query(sh, qid, props, 0, sql, strlen(sql));
     free(qid);
 }
 

@@ -33,6 +33,8 @@ SELECT * FROM per_user WHERE user = 'nobody';
 DESCRIBE EXTENDED pageviews;
 DESCRIBE FUNCTION UCASE;
 SHOW TOPICS;
+EXPLAIN CTAS_PER_USER_0;
+EXPLAIN SELECT id, page FROM pageviews WHERE user = 'bob' EMIT CHANGES;
 EOF
 out=$(sl_run "$SLUICE" --data-dir "$SL_TMP/d1" --listen none -f "$SL_TMP/setup.sql") ||
     fail "the script failed: $out"
@@ -56,6 +58,12 @@ for want in "Queries that read from this STREAM : [CTAS_PER_USER_0]" "CTAS_PER_U
 done
 grep -qE "records processed: [1-9]" <<<"$out" || fail "no records processed:"$'\n'"$out"
 step "DESCRIBE EXTENDED (queries, records, lag per partition), DESCRIBE FUNCTION, SHOW TOPICS"
+for want in "Execution plan" "> [ AGGREGATE ] | GROUP BY USER" "> [ SOURCE ] | PAGEVIEWS" \
+            "CTAS_PER_USER_0-KSTREAM-AGGREGATE-STATE-STORE-" "-repartition" \
+            "Query Type           : PUSH" "> [ FILTER ] | WHERE USER = 'bob'"; do
+    grep -qF -- "$want" <<<"$out" || fail "EXPLAIN: no '$want':"$'\n'"$out"
+done
+step "EXPLAIN a query id and a statement: plan and topology (operators, stores, topics)"
 
 # 2. JSON output, one object per row; statements on stdin.
 json=$(printf '%s\n' \
