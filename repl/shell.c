@@ -1544,6 +1544,19 @@ static int flush_inserts(shell_t *sh)
     return rc ? -1 : 0;
 }
 
+/* Takes back a CREATE … AS SELECT that failed after its sink was added
+ * (the topic it may have made stays: it may hold nothing but is a topic). */
+static void undo_create(shell_t *sh, const char *name)
+{
+    const sl_sql_datasource_t *d = sl_sql_catalog_find(sh->cat, name);
+    sl_sql_stmt_t drop = {.kind = SL_SQL_STMT_DROP_SOURCE};
+    drop.drop.table = d && d->table;
+    drop.drop.name.s = name;
+    const char *msg;
+    char err[512];
+    sl_sql_session_execute(sh->sess, &drop, &msg, err, sizeof err);
+}
+
 static const char HELP[] =
     "Statements end with ';' and may span lines. ksqlDB's SQL: docs/sql/README.md.\n"
     "  CREATE STREAM|TABLE … WITH (…);  CREATE STREAM|TABLE … AS SELECT …;\n"
@@ -1604,8 +1617,16 @@ static int run_stmt(shell_t *sh, const sl_sql_stmt_t *st)
     default:
         break;
     }
+    /* A failed statement leaves the catalog and the queries as they were. */
+    int query = st->kind == SL_SQL_STMT_CREATE_AS || st->kind == SL_SQL_STMT_INSERT_SELECT;
+    const char *target = st->kind == SL_SQL_STMT_CREATE_AS ? st->create.name.s : NULL;
+    int existed = target && sl_sql_catalog_find(sh->cat, target);
     if (sl_sql_session_execute(sh->sess, st, &msg, err, sizeof err)) {
         err_line("%s", err);
+        if (query) /* whatever the compiler had built of it */
+            sl_topology_destroy(sl_sql_session_take_topology(sh->sess));
+        if (target && !existed && sl_sql_catalog_find(sh->cat, target))
+            undo_create(sh, target);
         return -1;
     }
     if (st->kind == SL_SQL_STMT_INSERT_VALUES)
@@ -1613,11 +1634,16 @@ static int run_stmt(shell_t *sh, const sl_sql_stmt_t *st)
     const char *qid = NULL;
     char *props = props_text(sh);
     int rc = 0;
-    if (st->kind == SL_SQL_STMT_CREATE_AS || st->kind == SL_SQL_STMT_INSERT_SELECT) {
+    if (query) {
         const char *id = sl_sql_session_last_query(sh->sess);
         if (sl_sql_session_queries(sh->sess) && id) {
             qid = id;
             rc = start_query(sh, id, props, 0, st->text, st->text_len);
+            if (rc) { /* it cannot run: as if the statement had not been */
+                sl_sql_session_forget_query(sh->sess, id);
+                if (target && !existed)
+                    undo_create(sh, target);
+            }
         }
     }
     /* What made a stream, table, type or query goes to the catalog. */
