@@ -1168,6 +1168,17 @@ static void show_query(void *arg, const char *id, const char *sink, const char *
     result_add(r, cells, NULL);
 }
 
+static int show_type(void *arg, const char *name, const sl_sql_type_t *t)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    sl_sql_type_format(t, SL_SQL_TYPE_SQL, &b);
+    sl_buf_append(&b, "", 1);
+    const char *cells[] = {name, (const char *)b.data};
+    result_add(arg, cells, NULL);
+    sl_buf_free(&b);
+    return 0;
+}
+
 static int show_function(void *arg, const sl_sql_function_t *fn)
 {
     const char *cells[] = {fn->name, fn->category};
@@ -1221,9 +1232,12 @@ static int do_show(shell_t *sh, const sl_sql_stmt_t *st)
     }
     case SL_SQL_SHOW_TOPICS:
         return show_topics(sh, st->show.all);
-    default:
-        err_line("SHOW TYPES is not supported by Sluice's shell yet");
-        return -1;
+    case SL_SQL_SHOW_TYPES: {
+        const char *names[] = {"Type Name", "Schema"};
+        result_init(&r, 2, names);
+        sl_sql_catalog_foreach_type(sh->cat, show_type, &r);
+        break;
+    }
     }
     result_print(sh, &r);
     result_free(&r);

@@ -111,6 +111,15 @@ void sl_sql_catalog_foreach(const sl_sql_catalog_t *c,
             return;
 }
 
+void sl_sql_catalog_foreach_type(const sl_sql_catalog_t *c,
+                                 int (*fn)(void *arg, const char *name, const sl_sql_type_t *t),
+                                 void *arg)
+{
+    for (centry_t *e = c ? c->head : NULL; e; e = e->next)
+        if (e->is_type && fn(arg, e->type_name, e->type))
+            return;
+}
+
 const sl_sql_type_t *sl_sql_catalog_type(const sl_sql_catalog_t *c, const char *name)
 {
     centry_t *e = c && name ? find_entry(c, name, 1) : NULL;

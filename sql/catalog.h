@@ -91,6 +91,12 @@ const sl_sql_datasource_t *sl_sql_catalog_find(const sl_sql_catalog_t *c, const 
 void sl_sql_catalog_foreach(const sl_sql_catalog_t *c,
                             int (*fn)(void *arg, const sl_sql_datasource_t *s), void *arg);
 
+/** Calls fn for each custom type (CREATE TYPE) in creation order until fn
+ * returns non-zero. */
+void sl_sql_catalog_foreach_type(const sl_sql_catalog_t *c,
+                                 int (*fn)(void *arg, const char *name, const sl_sql_type_t *t),
+                                 void *arg);
+
 /** The custom type named name (CREATE TYPE), or NULL. */
 const sl_sql_type_t *sl_sql_catalog_type(const sl_sql_catalog_t *c, const char *name);
 

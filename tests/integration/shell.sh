@@ -35,6 +35,8 @@ DESCRIBE FUNCTION UCASE;
 SHOW TOPICS;
 EXPLAIN CTAS_PER_USER_0;
 EXPLAIN SELECT id, page FROM pageviews WHERE user = 'bob' EMIT CHANGES;
+CREATE TYPE address AS STRUCT<street STRING, zip INT>;
+SHOW TYPES;
 EOF
 out=$(sl_run "$SLUICE" --data-dir "$SL_TMP/d1" --listen none -f "$SL_TMP/setup.sql") ||
     fail "the script failed: $out"
@@ -64,6 +66,7 @@ for want in "Execution plan" "> [ AGGREGATE ] | GROUP BY USER" "> [ SOURCE ] | P
     grep -qF -- "$want" <<<"$out" || fail "EXPLAIN: no '$want':"$'\n'"$out"
 done
 step "EXPLAIN a query id and a statement: plan and topology (operators, stores, topics)"
+grep -qE '^ ADDRESS +\| STRUCT<`STREET` STRING, `ZIP` INTEGER> +$' <<<"$out" || fail "SHOW TYPES:"$'\n'"$out"
 
 # 2. JSON output, one object per row; statements on stdin.
 json=$(printf '%s\n' \
