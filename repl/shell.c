@@ -683,6 +683,13 @@ static int push_query(shell_t *sh, const sl_sql_stmt_t *st)
     const sl_sql_query_t *qa = st->query;
     if (qa->emit == SL_SQL_EMIT_NONE)
         return pull_query(sh, st);
+    const sl_sql_datasource_t *from = sl_sql_catalog_find(sh->cat, qa->from.name.s);
+    if (from && from->window) {
+        err_line("Push queries on windowed tables are not supported by Sluice yet: %s (a pull "
+                 "query, without EMIT CHANGES, reads its windows)",
+                 from->name);
+        return -1;
+    }
     char name[64], topic[64];
     int seq = sh->transient_seq++;
     snprintf(name, sizeof name, "_SL_TRANSIENT_%d", seq);
@@ -759,6 +766,9 @@ static int pull_row(void *arg, const void *key, const void *value)
 {
     pull_t *p = arg;
     const sl_sql_row_t *k = key, *v = value;
+    const sl_windowed_t *w = p->d->window ? key : NULL;
+    if (w)
+        k = w->key;
     if (!v)
         return 0;
     size_t nk = p->d->key_schema.ncols, nv = p->d->value_schema.ncols;
@@ -776,6 +786,10 @@ static int pull_row(void *arg, const void *key, const void *value)
         row[nk + i] = i < v->n ? v->values[i] : sl_sql_value_null(p->d->value_schema.cols[i].type);
     for (int i = 0; i < SL_SQL_PSEUDO_COUNT; i++)
         pseudo[i] = (sl_sql_value_t){.is_null = 1};
+    if (w) {
+        pseudo[SL_SQL_PSEUDO_WINDOWSTART] = sl_sql_value_bigint(w->start);
+        pseudo[SL_SQL_PSEUDO_WINDOWEND] = sl_sql_value_bigint(w->end);
+    }
     char msg[256] = "";
     sl_sql_fn_ctx_t fc = {.al = &al, .errbuf = msg, .errlen = sizeof msg};
     sl_sql_tristate_t pass = SL_SQL_TRUE;
@@ -858,10 +872,10 @@ static int pull_query(shell_t *sh, const sl_sql_stmt_t *st)
         err_line("%s does not exist.", qa->from.name.s);
         return -1;
     }
-    if (!d->table || d->window) {
-        err_line("Pull queries on %s are not supported by Sluice yet: %s (add EMIT CHANGES for "
-                 "a push query).",
-                 d->window ? "windowed tables" : "streams", d->name);
+    if (!d->table) {
+        err_line("Pull queries on streams are not supported by Sluice yet: %s (add EMIT CHANGES "
+                 "for a push query).",
+                 d->name);
         return -1;
     }
     find_sink_t f = {d->name, NULL};
@@ -889,7 +903,7 @@ static int pull_query(shell_t *sh, const sl_sql_stmt_t *st)
     for (size_t i = 0; i < nv; i++)
         sc[nk + i] = (sl_sql_scope_col_t){alias, d->value_schema.cols[i].name,
                                           d->value_schema.cols[i].type, (uint32_t)(nk + i)};
-    sl_sql_scope_t scope = {sc, nk + nv, false};
+    sl_sql_scope_t scope = {sc, nk + nv, d->window != 0}; /* WINDOWSTART, WINDOWEND */
     pull_t p = {.sh = sh, .d = d};
     sl_sql_error_t e;
     const sl_sql_type_t *t;
@@ -913,15 +927,22 @@ static int pull_query(shell_t *sh, const sl_sql_stmt_t *st)
     for (size_t i = 0; i < qa->nitems && !rc; i++) {
         const sl_sql_select_item_t *it = qa->items[i];
         if (it->kind != SL_SQL_SELECT_EXPR) {
-            for (size_t c = 0; c < d->ncols; c++) {
+            /* A windowed table's rows show their window after the key. */
+            size_t nstar = d->ncols + (d->window ? 2 : 0);
+            for (size_t c = 0; c < nstar; c++) {
                 sl_sql_expr_t *ref = sl_arena_alloc(a, sizeof *ref);
                 if (!ref)
                     exit(1);
                 *ref = (sl_sql_expr_t){.kind = SL_SQL_EXPR_COLUMN, .pos = it->pos, .height = 1};
-                ref->column.name.s = d->cols[c].name;
+                size_t at = c;
+                if (d->window && c >= nk)
+                    at = c < nk + 2 ? (size_t)-1 : c - 2;
+                ref->column.name.s = at != (size_t)-1    ? d->cols[at].name
+                                     : c == nk           ? "WINDOWSTART"
+                                                         : "WINDOWEND";
                 if (sl_sql_expr_compile(ref, &scope, &os, a, &p.out[p.nout], &p.types[p.nout], &e))
                     continue; /* a header column: not in the table's rows */
-                names[p.nout++] = d->cols[c].name;
+                names[p.nout++] = ref->column.name.s;
             }
             continue;
         }
@@ -944,7 +965,7 @@ static int pull_query(shell_t *sh, const sl_sql_stmt_t *st)
         result_init(&p.r, p.nout, names);
         char store[128];
         sl_sql_session_pull_store(f.id, store, sizeof store);
-        const sl_sql_row_t *key = key_lookup(d, qa->where, a);
+        const sl_sql_row_t *key = d->window ? NULL : key_lookup(d, qa->where, a);
         sl_err_t err = SL_OK;
         if (key) {
             p.key = key;

@@ -65,8 +65,8 @@ void sl_sql_session_set_query_seq(sl_sql_session_t *s, int n);
 
 /** Materialized results (on != 0): a table a query makes from now on is
  * also kept, row by row as it writes it, in a key-value store named by
- * sl_sql_session_pull_store — what pull queries read (the shell's). Windowed
- * tables are not. */
+ * sl_sql_session_pull_store — what pull queries read (the shell's). A
+ * windowed table's store is keyed by its windowed keys (sl_windowed_t). */
 void sl_sql_session_set_materialize(sl_sql_session_t *s, int on);
 
 /** The name of the store of query_id's result (see

@@ -996,8 +996,7 @@ static sl_err_t finish(sl_sql_session_t *s, gquery_t *g, const sl_sql_query_t *q
     if (g->having)
         table = sl_ktable_filter(table, having_pass, g, NULL);
     sl_materialized_t rm;
-    table = sl_ktable_map_values(table, agg_project, g,
-                                 g->window ? NULL : sl__sqls_result_store(s, &rm, sink_ks, vs));
+    table = sl_ktable_map_values(table, agg_project, g, sl__sqls_result_store(s, &rm, sink_ks, vs));
     sl_produced_t p = {.key_serde = sink_ks, .value_serde = vs};
     sl_kstream_to(sl_ktable_to_stream(table), target->topic, &p);
     if (sl_topology_error(s->topo)) {

@@ -27,9 +27,14 @@ SHOW QUERIES;
 DESCRIBE per_user;
 SELECT id, UCASE(user) AS who FROM pageviews WHERE page = 'faq' EMIT CHANGES LIMIT 2;
 SELECT * FROM per_user WHERE n = 2 EMIT CHANGES LIMIT 1;
-SELECT * FROM per_user WHERE user = 'alice';
-SELECT user, n * 10 AS tens FROM per_user WHERE n < 5;
-SELECT * FROM per_user WHERE user = 'nobody';
+-- Pull queries read committed state, which follows a table's output by a
+-- moment: they come at the end, after other statements.
+CREATE STREAM timed (id INT KEY, user STRING) WITH (KAFKA_TOPIC='timed', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE TABLE per_min AS SELECT user, COUNT(*) AS n FROM timed WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY user;
+INSERT INTO timed (id, user, ROWTIME) VALUES (1, 'alice', 1000);
+INSERT INTO timed (id, user, ROWTIME) VALUES (2, 'alice', 2000);
+INSERT INTO timed (id, user, ROWTIME) VALUES (3, 'alice', 61000);
+PRINT per_min FROM BEGINNING LIMIT 2;
 DESCRIBE EXTENDED pageviews;
 DESCRIBE FUNCTION UCASE;
 SHOW TOPICS;
@@ -37,6 +42,11 @@ EXPLAIN CTAS_PER_USER_0;
 EXPLAIN SELECT id, page FROM pageviews WHERE user = 'bob' EMIT CHANGES;
 CREATE TYPE address AS STRUCT<street STRING, zip INT>;
 SHOW TYPES;
+SELECT * FROM per_min;
+SELECT n FROM per_min WHERE user = 'alice' AND WINDOWSTART >= 60000;
+SELECT * FROM per_user WHERE user = 'alice';
+SELECT user, n * 10 AS tens FROM per_user WHERE n < 5;
+SELECT * FROM per_user WHERE user = 'nobody';
 EOF
 out=$(sl_run "$SLUICE" --data-dir "$SL_TMP/d1" --listen none -f "$SL_TMP/setup.sql") ||
     fail "the script failed: $out"
@@ -67,6 +77,11 @@ for want in "Execution plan" "> [ AGGREGATE ] | GROUP BY USER" "> [ SOURCE ] | P
 done
 step "EXPLAIN a query id and a statement: plan and topology (operators, stores, topics)"
 grep -qE '^ ADDRESS +\| STRUCT<`STREET` STRING, `ZIP` INTEGER> +$' <<<"$out" || fail "SHOW TYPES:"$'\n'"$out"
+grep -qE '^ alice +\| 0 +\| 60000 +\| 2 +$' <<<"$out" && grep -qE '^ alice +\| 60000 +\| 120000 +\| 1 +$' <<<"$out" ||
+    fail "no windowed pull rows:"$'\n'"$out"
+[ "$(grep -cE '^ N +$' <<<"$out")" -eq 1 ] && grep -qE '^ 1 +$' <<<"$out" ||
+    fail "no WINDOWSTART-bounded pull:"$'\n'"$out"
+step "pull queries on a windowed table, by WINDOWSTART"
 
 # 2. JSON output, one object per row; statements on stdin.
 json=$(printf '%s\n' \

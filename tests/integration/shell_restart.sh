@@ -79,7 +79,12 @@ done
 # The count goes on from the committed 3 to 4 (not 1), and nothing was
 # counted twice; the stream query writes the new click once.
 until_record per_user 'alice={"N":4}'
-send "SELECT * FROM per_user WHERE user = 'alice';" # a pull query on the restored state
+# A pull query on the restored state (which follows the output by a commit).
+for _ in $(seq 40); do
+    send "SELECT * FROM per_user WHERE user = 'alice';"
+    sleep 0.5
+    grep -qE '^ alice +\| 4 +$' "$OUT" && break
+done
 until_out '^ alice +\| 4 +$'
 [ "$(table per_user | grep -c '^alice=')" -le 4 ] || fail "per_user: $(table per_user)"
 for _ in $(seq 300); do [ "$(values faq_clicks | wc -l)" -eq 4 ] && break; sleep 0.2; done
