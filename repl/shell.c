@@ -967,19 +967,34 @@ static int pull_query(shell_t *sh, const sl_sql_stmt_t *st)
         sl_sql_session_pull_store(f.id, store, sizeof store);
         const sl_sql_row_t *key = d->window ? NULL : key_lookup(d, qa->where, a);
         sl_err_t err = SL_OK;
-        if (key) {
+        const char *scan = NULL;
+        for (size_t i = 0; i < sh->nprops; i++)
+            if (!strcasecmp(sh->props[i].key, "ksql.query.pull.table.scan.enabled"))
+                scan = sh->props[i].value;
+        if (!key && scan && !strcasecmp(scan, "false")) {
+            err_line("This pull query needs a table scan, and 'ksql.query.pull.table.scan.enabled' "
+                     "is false: look up one key (WHERE %s = …) or SET it to true.",
+                     nk ? d->key_schema.cols[0].name : "key");
+            rc = -1;
+        } else if (key) {
             p.key = key;
             int found = sl_streams_kv_get(app, store, key, pull_found, &p);
             err = found < 0 ? (sl_err_t)found : SL_OK;
         } else {
             err = sl_streams_kv_all(app, store, pull_row, &p);
         }
-        if (err) {
+        if (rc) {
+            /* refused above */
+        } else if (err) {
             err_line("The pull query could not read %s: %s", d->name, sl_err_str(err));
             rc = -1;
         } else {
-            if (qa->has_limit && (int64_t)p.r.nrows > qa->limit)
-                p.r.nrows = (size_t)qa->limit; /* the rest are freed with the result */
+            while (qa->has_limit && (int64_t)p.r.nrows > qa->limit) { /* LIMIT n */
+                p.r.nrows--;
+                for (size_t c = 0; c < p.r.ncols; c++)
+                    free(p.r.cells[p.r.nrows * p.r.ncols + c]),
+                        free(p.r.json[p.r.nrows * p.r.ncols + c]);
+            }
             result_print(sh, &p.r);
         }
         result_free(&p.r);

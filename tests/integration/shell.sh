@@ -108,6 +108,15 @@ sl_run "$SLUICE" --data-dir "$SL_TMP/d3" --listen none -e "CREATE STREAM oops (;
     >/dev/null 2>"$SL_TMP/p.err" || rc=$?
 [ "$rc" -eq 1 ] && grep -q "line 1:21" "$SL_TMP/p.err" ||
     fail "a parse error gave status $rc:"$'\n'"$(cat "$SL_TMP/p.err")"
+rc=0
+sl_run "$SLUICE" --data-dir "$SL_TMP/d3b" --listen none -e \
+    "CREATE TABLE t (k STRING PRIMARY KEY, v INT) WITH (KAFKA_TOPIC='t', VALUE_FORMAT='JSON', PARTITIONS=1);
+     CREATE TABLE t2 AS SELECT k, v FROM t;
+     SET 'ksql.query.pull.table.scan.enabled'='false';
+     SELECT * FROM t2 WHERE k = 'a';
+     SELECT * FROM t2;" >/dev/null 2>"$SL_TMP/scan.err" || rc=$?
+[ "$rc" -eq 1 ] && grep -qF "'ksql.query.pull.table.scan.enabled' is false" "$SL_TMP/scan.err" ||
+    fail "a scan with scans disabled: status $rc:"$'\n'"$(cat "$SL_TMP/scan.err")"
 step "errors: ksqlDB's message, exit status 1, the script stops"
 
 # 4. A busy port is a clear error that suggests --listen.
