@@ -976,12 +976,23 @@ static int pull_query(shell_t *sh, const sl_sql_stmt_t *st)
                      "is false: look up one key (WHERE %s = …) or SET it to true.",
                      nk ? d->key_schema.cols[0].name : "key");
             rc = -1;
-        } else if (key) {
-            p.key = key;
-            int found = sl_streams_kv_get(app, store, key, pull_found, &p);
-            err = found < 0 ? (sl_err_t)found : SL_OK;
         } else {
-            err = sl_streams_kv_all(app, store, pull_row, &p);
+            /* A query that has just started may not hold its partitions
+             * yet: wait for them a little (10 s at most). */
+            for (int tries = 0;; tries++) {
+                if (key) {
+                    p.key = key;
+                    int found = sl_streams_kv_get(app, store, key, pull_found, &p);
+                    err = found < 0 ? (sl_err_t)found : SL_OK;
+                } else {
+                    err = sl_streams_kv_all(app, store, pull_row, &p);
+                }
+                if (err != SL_ERR_STATE || tries >= 200)
+                    break;
+                result_free(&p.r);
+                result_init(&p.r, p.nout, names);
+                usleep(50 * 1000);
+            }
         }
         if (rc) {
             /* refused above */
