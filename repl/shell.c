@@ -451,22 +451,35 @@ static void reader_close(rd_kafka_t *rk)
     rd_kafka_destroy(rk);
 }
 
-/* Bytes as ksqlDB's PRINT shows them: text when printable, else hex. */
-static void print_bytes(const void *p, size_t n)
+/* Bytes as ksqlDB's PRINT shows them: text when printable, else hex
+ * (malloc'd; "<null>" for none). */
+static char *bytes_text(const void *p, size_t n)
 {
     const unsigned char *b = p;
-    if (!b) {
-        fputs("<null>", stdout);
-        return;
-    }
+    if (!b)
+        return xstrdup("<null>");
     int text = 1;
     for (size_t i = 0; i < n && text; i++)
         text = b[i] >= 0x20 && b[i] < 0x7f;
-    if (text)
-        printf("%.*s", (int)n, (const char *)b);
-    else
+    char *out = malloc(n * 2 + 1);
+    if (!out)
+        exit(1);
+    if (text) {
+        memcpy(out, b, n);
+        out[n] = 0;
+    } else {
         for (size_t i = 0; i < n; i++)
-            printf("%02x", b[i]);
+            snprintf(out + 2 * i, 3, "%02x", b[i]);
+        out[2 * n] = 0;
+    }
+    return out;
+}
+
+static void print_bytes(const void *p, size_t n)
+{
+    char *t = bytes_text(p, n);
+    fputs(t, stdout);
+    free(t);
 }
 
 static int do_print(shell_t *sh, const sl_sql_stmt_t *st)
@@ -509,11 +522,20 @@ static int do_print(shell_t *sh, const sl_sql_stmt_t *st)
         gmtime_r(&secs, &tm);
         char when[64];
         strftime(when, sizeof when, "%Y/%m/%d %H:%M:%S", &tm);
-        printf("rowtime: %s.%03d Z, key: ", when, (int)(ts % 1000));
-        print_bytes(m->key, m->key_len);
-        fputs(", value: ", stdout);
-        print_bytes(m->payload, m->len);
-        printf(", partition: %d\n", (int)m->partition);
+        if (sh->json) { /* {"rowtime", "key", "value", "partition"}: the bytes as text or hex */
+            char *k = bytes_text(m->key, m->key_len), *v = bytes_text(m->payload, m->len);
+            char *kj = m->key ? json_string(k) : xstrdup("null");
+            char *vj = m->payload ? json_string(v) : xstrdup("null");
+            printf("{\"rowtime\":%lld,\"key\":%s,\"value\":%s,\"partition\":%d}\n",
+                   (long long)ts, kj, vj, (int)m->partition);
+            free(k), free(v), free(kj), free(vj);
+        } else {
+            printf("rowtime: %s.%03d Z, key: ", when, (int)(ts % 1000));
+            print_bytes(m->key, m->key_len);
+            fputs(", value: ", stdout);
+            print_bytes(m->payload, m->len);
+            printf(", partition: %d\n", (int)m->partition);
+        }
         fflush(stdout);
         rd_kafka_message_destroy(m);
         shown++;
@@ -1020,29 +1042,30 @@ static int pull_query(shell_t *sh, const sl_sql_stmt_t *st)
 
 /* The plan of query qa, outermost step first, as ksqlDB's EXPLAIN draws it;
  * then the topology the engine runs (operators, stores, internal topics). */
-static void print_plan(shell_t *sh, const sl_sql_query_t *qa, const sl_sql_datasource_t *sink,
+static void print_plan(FILE *out, shell_t *sh, const sl_sql_query_t *qa,
+                       const sl_sql_datasource_t *sink,
                        const sl_topology_t *t)
 {
     sl_buf_t b = SL_BUF_INIT;
     if (sink) {
-        printf("\n Field | Type\n");
+        fprintf(out, "\n Field | Type\n");
         for (size_t i = 0; i < sink->ncols; i++) {
             sl_buf_t tb = SL_BUF_INIT;
             sl_sql_type_format(sink->cols[i].type, SL_SQL_TYPE_SQL, &tb);
-            printf(" %s | %.*s%s\n", sink->cols[i].name, (int)tb.len,
+            fprintf(out, " %s | %.*s%s\n", sink->cols[i].name, (int)tb.len,
                    tb.data ? (const char *)tb.data : "",
                    sink->cols[i].role == SL_SQL_ROLE_KEY ? (sink->table ? " (primary key)" : " (key)")
                                                          : "");
             sl_buf_free(&tb);
         }
     }
-    printf("\nExecution plan\n--------------\n");
+    fprintf(out, "\nExecution plan\n--------------\n");
     int depth = 0;
 #define STEP(...)                                                                                  \
     do {                                                                                           \
-        printf("%*s > [ ", depth * 4, "");                                                         \
-        printf(__VA_ARGS__);                                                                       \
-        putchar('\n');                                                                             \
+        fprintf(out, "%*s > [ ", depth * 4, "");                                                         \
+        fprintf(out, __VA_ARGS__);                                                                       \
+        fputc('\n', out);                                                                             \
         depth++;                                                                                   \
     } while (0)
     if (sink)
@@ -1084,10 +1107,10 @@ static void print_plan(shell_t *sh, const sl_sql_query_t *qa, const sl_sql_datas
 #undef STEP
     sl_buf_free(&b);
     char *desc = sl_topology_describe(t);
-    printf("\nProcessing topology\n-------------------\n%s\n", desc ? desc : "");
+    fprintf(out, "\nProcessing topology\n-------------------\n%s\n", desc ? desc : "");
     free(desc);
     (void)sh;
-    fflush(stdout);
+    fflush(out);
 }
 
 typedef struct query_of {
@@ -1104,7 +1127,31 @@ static void find_query(void *arg, const char *id, const char *sink, const char *
         q->sink = sink, q->id = id;
 }
 
+/* EXPLAIN's text, on stdout or, in JSON output, as {"explain": text}. */
+static int do_explain_to(FILE *out, shell_t *sh, const sl_sql_stmt_t *st);
+
 static int do_explain(shell_t *sh, const sl_sql_stmt_t *st)
+{
+    if (!sh->json)
+        return do_explain_to(stdout, sh, st);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    if (!out)
+        return -1;
+    int rc = do_explain_to(out, sh, st);
+    fclose(out);
+    if (!rc) {
+        char *j = json_string(text ? text : "");
+        printf("{\"explain\":%s}\n", j);
+        fflush(stdout);
+        free(j);
+    }
+    free(text);
+    return rc;
+}
+
+static int do_explain_to(FILE *out, shell_t *sh, const sl_sql_stmt_t *st)
 {
     const sl_sql_stmt_t *in = st->explain.stmt;
     if (!in) { /* EXPLAIN <query id>: a running query */
@@ -1121,7 +1168,7 @@ static int do_explain(shell_t *sh, const sl_sql_stmt_t *st)
             return -1;
         }
         const sl_sql_datasource_t *sink = sl_sql_catalog_find(sh->cat, q.sink);
-        printf("\nID                   : %s\nQuery Type           : PERSISTENT\n"
+        fprintf(out, "\nID                   : %s\nQuery Type           : PERSISTENT\n"
                "SQL                  : %s\nHost Query Status    : %s\n",
                r->id, r->sql, sl_streams_state(r->app) == SL_STREAMS_ERROR ? "ERROR" : "RUNNING");
         /* The statement, read back, gives the plan. */
@@ -1133,10 +1180,10 @@ static int do_explain(shell_t *sh, const sl_sql_stmt_t *st)
                  : list->items[0]->kind == SL_SQL_STMT_INSERT_SELECT ? list->items[0]->insert.query
                                                                       : NULL;
         if (qa)
-            print_plan(sh, qa, sink, r->topo);
+            print_plan(out, sh, qa, sink, r->topo);
         else {
             char *desc = sl_topology_describe(r->topo);
-            printf("\nProcessing topology\n-------------------\n%s\n", desc ? desc : "");
+            fprintf(out, "\nProcessing topology\n-------------------\n%s\n", desc ? desc : "");
             free(desc);
         }
         return 0;
@@ -1163,10 +1210,10 @@ static int do_explain(shell_t *sh, const sl_sql_stmt_t *st)
     const char *id = sl_sql_session_last_query(sh->sess);
     char *qid = xstrdup(id ? id : "");
     sl_topology_t *t = sl_sql_session_take_topology(sh->sess);
-    printf("\nQuery Type           : %s\nSQL                  : %.*s\n",
+    fprintf(out, "\nQuery Type           : %s\nSQL                  : %.*s\n",
            in->kind == SL_SQL_STMT_SELECT ? "PUSH" : "PERSISTENT", (int)in->text_len, in->text);
     if (t)
-        print_plan(sh, qa, NULL, t);
+        print_plan(out, sh, qa, NULL, t);
     sl_topology_destroy(t);
     sl_sql_session_forget_query(sh->sess, qid);
     free(qid);
@@ -1367,21 +1414,33 @@ static void query_figures(shell_t *sh, const running_t *r)
                      sl_streams_metric(r->app, "dropped-records") +
                      sl_streams_metric(r->app, "skipped-records");
     int64_t up = now_ms() - r->started_ms;
+    double rate = up > 0 ? (double)processed * 1000.0 / (double)up : 0.0;
+    int failed = sl_streams_state(r->app) == SL_STREAMS_ERROR;
     tree_bytes = 0;
     nftw(sl_streams_state_dir(r->app), file_bytes, 16, FTW_PHYS);
-    printf("\n%s (%s):\n  records processed: %lld (%.1f/s since it started %.1f s ago)\n"
-           "  errors (unreadable, dropped, skipped records): %lld\n"
-           "  state stores: %lld bytes in %s\n",
-           r->id, sl_streams_state(r->app) == SL_STREAMS_ERROR ? "ERROR" : "RUNNING",
-           (long long)processed, up > 0 ? processed * 1000.0 / (double)up : 0.0, up / 1000.0,
-           (long long)errors, (long long)tree_bytes, sl_streams_state_dir(r->app));
-    if (sl_streams_state(r->app) == SL_STREAMS_ERROR)
-        printf("  error: %s\n", sl_streams_error(r->app));
+    char *id = json_string(r->id), *dir = json_string(sl_streams_state_dir(r->app));
+    char *why = json_string(failed ? sl_streams_error(r->app) : "");
+    if (sh->json)
+        printf("{\"query\":%s,\"state\":\"%s\",\"recordsProcessed\":%lld,"
+               "\"recordsPerSecond\":%.1f,\"errors\":%lld,\"stateBytes\":%lld,"
+               "\"stateDir\":%s%s%s,\"lag\":[",
+               id, failed ? "ERROR" : "RUNNING", (long long)processed, rate, (long long)errors,
+               (long long)tree_bytes, dir, failed ? ",\"error\":" : "", failed ? why : "");
+    else
+        printf("\n%s (%s):\n  records processed: %lld (%.1f/s since it started %.1f s ago)\n"
+               "  errors (unreadable, dropped, skipped records): %lld\n"
+               "  state stores: %lld bytes in %s\n%s%s%s",
+               r->id, failed ? "ERROR" : "RUNNING", (long long)processed, rate, up / 1000.0,
+               (long long)errors, (long long)tree_bytes, sl_streams_state_dir(r->app),
+               failed ? "  error: " : "", failed ? sl_streams_error(r->app) : "",
+               failed ? "\n" : "");
+    free(id), free(dir), free(why);
     query_sources_t q = {r->id, NULL, 0};
     sl_sql_session_foreach_query(sh->sess, find_sources, &q);
     char group[300];
     snprintf(group, sizeof group, ENGINE_APP_PREFIX "%s", r->id);
     rd_kafka_t *rk = admin_handle(sh, group);
+    int first = 1;
     for (size_t i = 0; rk && i < q.n; i++) {
         const sl_sql_datasource_t *src = sl_sql_catalog_find(sh->cat, q.sources[i]);
         int32_t n = 0;
@@ -1394,15 +1453,27 @@ static void query_figures(shell_t *sh, const running_t *r)
         for (int32_t p = 0; p < n; p++) {
             int64_t lo = 0, hi = 0, at = l->elems[p].offset;
             rd_kafka_query_watermark_offsets(rk, src->topic, p, &lo, &hi, 5000);
-            if (at < 0)
+            int64_t lag = at < 0 ? hi - lo : hi > at ? hi - at : 0;
+            if (sh->json) {
+                char *t = json_string(src->topic);
+                printf("%s{\"topic\":%s,\"partition\":%d,\"committed\":%lld,\"end\":%lld,"
+                       "\"lag\":%lld}",
+                       first ? "" : ",", t, (int)p, (long long)(at < 0 ? -1 : at), (long long)hi,
+                       (long long)lag);
+                free(t);
+                first = 0;
+            } else if (at < 0) {
                 printf("  lag on %s-%d: %lld (nothing committed yet; end %lld)\n", src->topic,
-                       (int)p, (long long)(hi - lo), (long long)hi);
-            else
+                       (int)p, (long long)lag, (long long)hi);
+            } else {
                 printf("  lag on %s-%d: %lld (committed %lld, end %lld)\n", src->topic, (int)p,
-                       (long long)(hi > at ? hi - at : 0), (long long)at, (long long)hi);
+                       (long long)lag, (long long)at, (long long)hi);
+            }
         }
         rd_kafka_topic_partition_list_destroy(l);
     }
+    if (sh->json)
+        printf("]}\n");
     if (rk)
         rd_kafka_destroy(rk);
 }
@@ -1413,16 +1484,29 @@ static void describe_extended(shell_t *sh, const sl_sql_datasource_t *d)
     sl_client_partitions(sh->client, d->topic, &parts);
     users_t u = {.name = d->name};
     sl_sql_session_foreach_query(sh->sess, find_users, &u);
-    printf("Type                 : %s\nKafka topic          : %s (partitions: %d)\n"
-           "Key format           : %s\nValue format         : %s\n",
-           d->table ? "TABLE" : "STREAM", d->topic, (int)parts, format_name(d->key_format.kind),
-           format_name(d->value_format.kind));
-    if (d->timestamp)
-        printf("Timestamp field      : %s\n", d->timestamp);
-    if (d->sql)
-        printf("Statement            : %s\n", d->sql);
-    printf("\nQueries that read from this %s : [%s]\nQueries that write into this %s: [%s]\n",
-           d->table ? "TABLE" : "STREAM", u.reads, d->table ? "TABLE" : "STREAM", u.writes);
+    if (sh->json) {
+        char *n = json_string(d->name), *t = json_string(d->topic);
+        char *q = json_string(d->sql ? d->sql : ""), *rd = json_string(u.reads),
+             *wr = json_string(u.writes);
+        printf("{\"name\":%s,\"type\":\"%s\",\"topic\":%s,\"partitions\":%d,"
+               "\"keyFormat\":\"%s\",\"valueFormat\":\"%s\",\"statement\":%s,"
+               "\"readQueries\":%s,\"writeQueries\":%s}\n",
+               n, d->table ? "TABLE" : "STREAM", t, (int)parts, format_name(d->key_format.kind),
+               format_name(d->value_format.kind), q, rd, wr);
+        free(n), free(t), free(q), free(rd), free(wr);
+    } else {
+        printf("Type                 : %s\nKafka topic          : %s (partitions: %d)\n"
+               "Key format           : %s\nValue format         : %s\n",
+               d->table ? "TABLE" : "STREAM", d->topic, (int)parts,
+               format_name(d->key_format.kind), format_name(d->value_format.kind));
+        if (d->timestamp)
+            printf("Timestamp field      : %s\n", d->timestamp);
+        if (d->sql)
+            printf("Statement            : %s\n", d->sql);
+        printf("\nQueries that read from this %s : [%s]\nQueries that write into this %s: "
+               "[%s]\n",
+               d->table ? "TABLE" : "STREAM", u.reads, d->table ? "TABLE" : "STREAM", u.writes);
+    }
     for (size_t i = 0; i < u.nids; i++)
         for (size_t k = 0; k < sh->nruns; k++)
             if (!strcmp(sh->runs[k].id, u.ids[i]))
@@ -1520,7 +1604,7 @@ static int do_describe(shell_t *sh, const sl_sql_stmt_t *st)
         printf("\nName                 : %s\n", d->name);
     result_print(sh, &r);
     result_free(&r);
-    if (st->describe.extended && !sh->json)
+    if (st->describe.extended)
         describe_extended(sh, d);
     return 0;
 }

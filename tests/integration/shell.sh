@@ -94,6 +94,40 @@ grep -qxF '{"K":"b","W":20}' <<<"$json" || fail "no JSON row for b:"$'\n'"$json"
 grep -qxF '{"message":"Stream created"}' <<<"$json" || fail "no JSON message:"$'\n'"$json"
 step "JSON output from statements on stdin"
 
+# Every command in JSON output: each line one JSON object.
+cat > "$SL_TMP/all.sql" <<'EOF'
+CREATE STREAM pv (id INT KEY, user STRING) WITH (KAFKA_TOPIC='pv', VALUE_FORMAT='JSON', PARTITIONS=1);
+INSERT INTO pv (id, user) VALUES (1, 'a');
+SET 'auto.offset.reset'='earliest';
+CREATE TABLE per_user AS SELECT user, COUNT(*) AS n FROM pv GROUP BY user;
+SELECT * FROM per_user EMIT CHANGES LIMIT 1;
+DEFINE x = 'y';
+CREATE TYPE t AS STRUCT<a INT>;
+SHOW STREAMS; SHOW TABLES; SHOW QUERIES; SHOW TOPICS; SHOW FUNCTIONS; SHOW TYPES;
+SHOW PROPERTIES; SHOW VARIABLES;
+DESCRIBE pv; DESCRIBE EXTENDED per_user; DESCRIBE FUNCTION ABS;
+EXPLAIN CTAS_PER_USER_0; EXPLAIN SELECT * FROM pv EMIT CHANGES;
+PRINT pv FROM BEGINNING LIMIT 1;
+SELECT * FROM per_user WHERE user = 'a';
+TERMINATE CTAS_PER_USER_0;
+UNSET 'auto.offset.reset';
+EOF
+json=$(sl_run "$SLUICE" --data-dir "$SL_TMP/d2b" --listen none --output json -f "$SL_TMP/all.sql") ||
+    fail "JSON run of every command: $json"
+python3 - "$json" <<'PY' || fail "not JSON lines:"$'\n'"$json"
+import json, sys
+keys = set()
+for line in sys.argv[1].splitlines():
+    keys |= set(json.loads(line))
+want = {"message", "Stream Name", "Table Name", "Query ID", "Kafka Topic", "Function Name",
+        "Type Name", "Property", "Variable Name", "Field", "recordsProcessed", "lag",
+        "Variation", "explain", "rowtime", "USER", "N"}
+missing = want - keys
+if missing:
+    sys.exit("missing: %s" % sorted(missing))
+PY
+step "JSON output of every command: one object per line"
+
 # 3. A failing statement: its error on stderr, status 1, the rest not run.
 rc=0
 sl_run "$SLUICE" --data-dir "$SL_TMP/d3" --listen none -e \
