@@ -1016,8 +1016,17 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
     query_t *q = &g->q;
     int in_table = join ? join->table : src->table; /* what the aggregation reads */
     if (stmt->kind != SL_SQL_STMT_CREATE_AS) {
-        sl__sqls_fail(errbuf, errlen, "INSERT INTO … GROUP BY is not supported by Sluice's SQL compiler yet");
-        return SL_ERR_UNSUPPORTED;
+        /* A GROUP BY gives a table; INSERT INTO writes streams (ksqlDB's words). */
+        const sl_sql_datasource_t *t = sl_sql_catalog_find(s->catalog, stmt->insert.target.s);
+        if (!t) {
+            sl__sqls_fail(errbuf, errlen, "%s does not exist.", stmt->insert.target.s);
+            return SL_ERR_INVAL;
+        }
+        sl__sqls_fail(errbuf, errlen,
+                      "Incompatible data sink and query result. Data sink (%s) type is %s but "
+                      "select query result is KTABLE.",
+                      t->name, t->table ? "KTABLE" : "KSTREAM");
+        return SL_ERR_INVAL;
     }
     if (!stmt->create.table) {
         sl__sqls_fail(errbuf, errlen, "Invalid result type. Your SELECT query produces a TABLE. Please use "
