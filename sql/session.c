@@ -635,6 +635,41 @@ static sl_err_t table_function(query_t *q, const sl_sql_datasource_t *src,
     return SL_OK;
 }
 
+sl_err_t sl__sqls_add_target(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
+                             const sl_sql_datasource_t *made, const sl_sql_datasource_t **target,
+                             char *errbuf, size_t errlen)
+{
+    *target = NULL;
+    if (sl_sql_catalog_find(s->catalog, made->name) && !stmt->create.or_replace) {
+        if (stmt->create.if_not_exists)
+            return SL_OK;
+        const char *kind = made->table ? "table" : "stream";
+        sl__sqls_fail(errbuf, errlen, "Cannot add %s '%s': A %s with the same name already exists",
+                      kind, made->name, kind);
+        return SL_ERR_EXISTS;
+    }
+    if (sl_sql_catalog_topic_partitions(s->catalog, made->topic) < 0) {
+        char tb[256] = "";
+        if (sl_sql_catalog_topic_create(s->catalog, made->topic, made->partitions, tb,
+                                        sizeof tb)) {
+            sl__sqls_fail(errbuf, errlen, "Could not create topic '%s': %s", made->topic, tb);
+            return SL_ERR_IO;
+        }
+    }
+    sl_err_t err = sl_sql_catalog_add(s->catalog, made, stmt->create.or_replace, errbuf, errlen);
+    if (err)
+        return err;
+    const sl_sql_datasource_t *t = sl_sql_catalog_find(s->catalog, made->name);
+    char fm[512];
+    if (sl_sql_format_check(&t->key_format, &t->key_schema, fm, sizeof fm) ||
+        sl_sql_format_check(&t->value_format, &t->value_schema, fm, sizeof fm)) {
+        sl__sqls_fail(errbuf, errlen, "%s", fm);
+        return SL_ERR_INVAL;
+    }
+    *target = t;
+    return SL_OK;
+}
+
 sl_err_t sl__sqls_insert_target(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, int table,
                                 const sl_sql_datasource_col_t *cols, size_t ncols, size_t nvalue,
                                 size_t nkey, const sl_sql_datasource_t **target, char *errbuf,
@@ -1038,30 +1073,8 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
             restamp->slot = vi;
         }
         made.sql = NULL;
-        if (sl_sql_catalog_find(s->catalog, made.name) && !stmt->create.or_replace) {
-            if (stmt->create.if_not_exists)
-                return SL_OK;
-            sl__sqls_fail(errbuf, errlen, "Cannot add %s '%s': A %s with the same name already exists",
-                 made.table ? "table" : "stream", made.name, made.table ? "table" : "stream");
-            return SL_ERR_EXISTS;
-        }
-        if (sl_sql_catalog_topic_partitions(s->catalog, made.topic) < 0) {
-            char tb[256] = "";
-            if (sl_sql_catalog_topic_create(s->catalog, made.topic, made.partitions, tb,
-                                            sizeof tb)) {
-                sl__sqls_fail(errbuf, errlen, "Could not create topic '%s': %s", made.topic, tb);
-                return SL_ERR_IO;
-            }
-        }
-        if ((err = sl_sql_catalog_add(s->catalog, &made, stmt->create.or_replace, errbuf, errlen)))
-            return err;
-        target = sl_sql_catalog_find(s->catalog, made.name);
-        char fm[512];
-        if (sl_sql_format_check(&target->key_format, &target->key_schema, fm, sizeof fm) ||
-            sl_sql_format_check(&target->value_format, &target->value_schema, fm, sizeof fm)) {
-            sl__sqls_fail(errbuf, errlen, "%s", fm);
-            return SL_ERR_INVAL;
-        }
+        if ((err = sl__sqls_add_target(s, stmt, &made, &target, errbuf, errlen)) || !target)
+            return err; /* !target: IF NOT EXISTS, and it exists */
     }
     /* The topology: source, filter, projection, sink. */
     sl_kstream_t *stream;

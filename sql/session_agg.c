@@ -1233,24 +1233,10 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
     char m[512];
     if (sl__sqls_sink_formats(stmt, &made.key_format, &made.value_format, errbuf, errlen))
         return SL_ERR_INVAL;
-    if (sl_sql_catalog_find(s->catalog, made.name) && !stmt->create.or_replace) {
-        if (stmt->create.if_not_exists)
-            return SL_OK;
-        sl__sqls_fail(errbuf, errlen, "Cannot add table '%s': A table with the same name already exists",
-             made.name);
-        return SL_ERR_EXISTS;
-    }
-    if (sl_sql_catalog_topic_partitions(s->catalog, made.topic) < 0) {
-        char tb[256] = "";
-        if (sl_sql_catalog_topic_create(s->catalog, made.topic, made.partitions, tb, sizeof tb)) {
-            sl__sqls_fail(errbuf, errlen, "Could not create topic '%s': %s", made.topic, tb);
-            return SL_ERR_IO;
-        }
-    }
-    sl_err_t err = sl_sql_catalog_add(s->catalog, &made, stmt->create.or_replace, errbuf, errlen);
-    if (err)
-        return err;
-    const sl_sql_datasource_t *target = sl_sql_catalog_find(s->catalog, made.name);
+    const sl_sql_datasource_t *target;
+    sl_err_t err = sl__sqls_add_target(s, stmt, &made, &target, errbuf, errlen);
+    if (err || !target)
+        return err; /* !target: IF NOT EXISTS, and it exists */
     /* The serdes: the group key (repartition, store, sink), the state. */
     sl_sql_alloc_t al = sl_sql_alloc_arena(a);
     sl_sql_format_t state_fmt = {.kind = SL_SQL_FORMAT_JSON};

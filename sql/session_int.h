@@ -145,6 +145,15 @@ const char *sl__sqls_with_prop(const sl_sql_stmt_t *stmt, const char *name, char
 sl_err_t sl__sqls_sink_formats(const sl_sql_stmt_t *stmt, sl_sql_format_t *kfmt,
                                sl_sql_format_t *vfmt, char *errbuf, size_t errlen);
 
+/** Adds the result of a CREATE … AS SELECT to the catalog (made: its
+ * description), creating its topic when missing, and checks its formats;
+ * *target is the catalog's entry, or NULL (and SL_OK) when it exists and the
+ * statement says IF NOT EXISTS. Errors: SL_ERR_EXISTS (ksqlDB's "Cannot add
+ * …"), SL_ERR_IO (the topic), SL_ERR_INVAL (formats), SL_ERR_NOMEM. */
+sl_err_t sl__sqls_add_target(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
+                             const sl_sql_datasource_t *made, const sl_sql_datasource_t **target,
+                             char *errbuf, size_t errlen);
+
 /** The stream an INSERT INTO … SELECT writes to: it must exist, be a
  * stream (and so must the query's result: table says it is not), and have
  * the result's columns (cols, nvalue value and nkey key columns) with the

@@ -1045,31 +1045,8 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         made.value_format = first->value_format;
         if (sl__sqls_sink_formats(stmt, &made.key_format, &made.value_format, errbuf, errlen))
             return SL_ERR_INVAL;
-        if (sl_sql_catalog_find(s->catalog, made.name) && !stmt->create.or_replace) {
-            if (stmt->create.if_not_exists)
-                return SL_OK;
-            sl__sqls_fail(errbuf, errlen,
-                          "Cannot add %s '%s': A %s with the same name already exists",
-                          made.table ? "table" : "stream", made.name,
-                          made.table ? "table" : "stream");
-            return SL_ERR_EXISTS;
-        }
-        if (sl_sql_catalog_topic_partitions(s->catalog, made.topic) < 0) {
-            char tb[256] = "";
-            if (sl_sql_catalog_topic_create(s->catalog, made.topic, made.partitions, tb,
-                                            sizeof tb)) {
-                sl__sqls_fail(errbuf, errlen, "Could not create topic '%s': %s", made.topic, tb);
-                return SL_ERR_IO;
-            }
-        }
-        if ((err = sl_sql_catalog_add(s->catalog, &made, stmt->create.or_replace, errbuf, errlen)))
-            return err;
-        target = sl_sql_catalog_find(s->catalog, made.name);
-        if (sl_sql_format_check(&target->key_format, &target->key_schema, m, sizeof m) ||
-            sl_sql_format_check(&target->value_format, &target->value_schema, m, sizeof m)) {
-            sl__sqls_fail(errbuf, errlen, "%s", m);
-            return SL_ERR_INVAL;
-        }
+        if ((err = sl__sqls_add_target(s, stmt, &made, &target, errbuf, errlen)) || !target)
+            return err; /* !target: IF NOT EXISTS, and it exists */
     }
 
     /* ---- the topology ---- */
