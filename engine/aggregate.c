@@ -194,16 +194,19 @@ static const void *count_plus(sl_ctx_t *ctx, const void *old, int64_t delta)
 /* Stores the new aggregate (NULL deletes) and emits the change unless the
  * cache will. Nothing there before or after: no change to tell. */
 static void store_and_emit(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec,
-                           const void *old_agg, const void *new_agg)
+                           const void *old_agg, int64_t old_ts, const void *new_agg)
 {
     agg_def_t *d = inst->node->def;
     agg_state_t *st = inst->state;
     if (!old_agg && !new_agg)
         return;
-    if (sl__kv_put(ctx, d->store, rec->key, new_agg))
+    /* Kafka Streams' KStreamAggregate / KTableAggregate: the result's time
+     * is the latest of the record's and the previous result's. */
+    int64_t ts = old_agg && old_ts > rec->ts ? old_ts : rec->ts;
+    if (sl__kv_put_ts(ctx, d->store, rec->key, new_agg, ts))
         return;
     if (!st->cached)
-        emit_change(ctx, inst, rec->key, new_agg, old_agg, rec->ts);
+        emit_change(ctx, inst, rec->key, new_agg, old_agg, ts);
 }
 
 /* KStreamAggregate / KStreamReduce: fold each record into its key's aggregate. */
@@ -220,7 +223,8 @@ static void stream_agg_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *r
         return;
     }
     const void *old_agg, *agg = NULL;
-    if (sl__kv_get(ctx, d->store, rec->key, &old_agg) < 0)
+    int64_t old_ts = 0;
+    if (sl__kv_get_ts(ctx, d->store, rec->key, &old_agg, &old_ts) < 0)
         return;
     switch (d->kind) {
     case AGG_COUNT:
@@ -243,7 +247,7 @@ static void stream_agg_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *r
     }
     if (ctx->task->err)
         return;
-    store_and_emit(ctx, inst, rec, old_agg, agg);
+    store_and_emit(ctx, inst, rec, old_agg, old_ts, agg);
 }
 
 /* KTableAggregate / KTableReduce: the record is a change from the repartition
@@ -264,7 +268,8 @@ static void table_agg_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *re
         return;
     }
     const void *old_agg, *agg;
-    if (sl__kv_get(ctx, d->store, rec->key, &old_agg) < 0)
+    int64_t old_ts = 0;
+    if (sl__kv_get_ts(ctx, d->store, rec->key, &old_agg, &old_ts) < 0)
         return;
     agg = old_agg;
     if (ch->old_value && agg) {
@@ -304,7 +309,7 @@ static void table_agg_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *re
         if (ctx->task->err)
             return;
     }
-    store_and_emit(ctx, inst, rec, old_agg, agg);
+    store_and_emit(ctx, inst, rec, old_agg, old_ts, agg);
 }
 
 static const sl_node_vt_t stream_aggregate_vt = {.kind = "KSTREAM-AGGREGATE",
@@ -350,6 +355,7 @@ static sl_ktable_t *add_aggregation(sl_topology_t *t, const sl_node_vt_t *vt, sl
     int store = sl__store_add(t, m ? m->store_name : NULL, vt->kind, SL_STORE_KV, ks, vs, m);
     if (store < 0)
         return NULL;
+    t->stores[store]->timestamped = 1;
     if (table) {
         /* Kafka Streams names the topic after the grouping, else the store. */
         const sl_serde_t *cs = change_serde(t, rvs);

@@ -13,10 +13,11 @@ typedef struct centry {
     struct centry *hnext;       /* hash chain */
     struct centry *prev, *next; /* update order */
     uint64_t hash;
-    int64_t ts;
-    uint8_t *val; /* the new value; NULL with deleted */
+    int64_t ts;   /* a timestamped store's value timestamp, else the last write's time */
+    uint8_t *val; /* the new value (plain value bytes); NULL with deleted */
     size_t vlen, vcap;
-    uint8_t *old; /* the value in LMDB before the first change; NULL: none */
+    uint8_t *old; /* the value in LMDB before the first change, without a
+                   * timestamped store's timestamp; NULL: none */
     size_t olen;
     int deleted;
     int has_old;
@@ -170,7 +171,7 @@ int64_t sl__cache_free(sl_task_store_t *ts)
 
 /* ---- reads and writes ------------------------------------------------------------------------------ */
 
-int sl__cache_get(sl_task_store_t *ts, sl_bytes_t k, sl_bytes_t *v)
+int sl__cache_get(sl_task_store_t *ts, sl_bytes_t k, sl_bytes_t *v, int64_t *time)
 {
     centry_t *e = lookup(ts->cache, k.data, k.len, hash_bytes(k.data, k.len));
     if (!e)
@@ -178,11 +179,13 @@ int sl__cache_get(sl_task_store_t *ts, sl_bytes_t k, sl_bytes_t *v)
     if (e->deleted)
         return 0;
     *v = (sl_bytes_t){e->val, e->vlen};
+    if (time)
+        *time = e->ts;
     return 1;
 }
 
 sl_err_t sl__cache_put(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, const sl_bytes_t *v,
-                       const sl_bytes_t *old, int old_found)
+                       int64_t time, const sl_bytes_t *old, int old_found)
 {
     sl_task_t *task = ctx->task;
     sl_cache_t *c = ts->cache;
@@ -232,7 +235,7 @@ sl_err_t sl__cache_put(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, const s
         e->deleted = 1;
         e->vlen = 0;
     }
-    e->ts = ctx->rec ? ctx->rec->ts : task->stream_time;
+    e->ts = time;
     *task->cache_used += (int64_t)entry_bytes(e);
     return SL_OK;
 }
@@ -244,9 +247,11 @@ static void flush_entry(sl_ctx_t *ctx, sl_task_store_t *ts, centry_t *e)
 {
     sl_task_t *task = ctx->task;
     sl_bytes_t k = {e->key, e->klen}, v = {e->val, e->vlen};
-    sl_bytes_t skey = k, logk = k;
+    sl_bytes_t skey = k, logk = k, sv = v; /* sv: the bytes LMDB keeps */
     int64_t start = 0;
     int rc;
+    if (!e->deleted && sl__store_lmdb_value(ctx, ts, v, e->ts, &sv))
+        return;
     if (ts->def->type == SL_STORE_WINDOW) {
         if (!sl__window_key_decode(k, &skey, &start)) {
             sl__store_fail(ctx, ts, SL_ERR_STATE);
@@ -262,10 +267,10 @@ static void flush_entry(sl_ctx_t *ctx, sl_task_store_t *ts, centry_t *e)
         sl_store_be32(lk + skey.len + 8, 0);
         logk = (sl_bytes_t){lk, skey.len + SL_WINDOW_CHANGELOG_SUFFIX};
         rc = e->deleted ? sl_window_delete(sl__store_txn(task, ts), ts->handle, skey, start)
-                        : (int)sl_window_put(sl__store_txn(task, ts), ts->handle, skey, start, v);
+                        : (int)sl_window_put(sl__store_txn(task, ts), ts->handle, skey, start, sv);
     } else {
         rc = e->deleted ? sl_kv_delete(sl__store_txn(task, ts), ts->handle, k)
-                        : (int)sl_kv_put(sl__store_txn(task, ts), ts->handle, k, v);
+                        : (int)sl_kv_put(sl__store_txn(task, ts), ts->handle, k, sv);
     }
     if (rc < 0) {
         sl__store_fail(ctx, ts, rc);
@@ -276,7 +281,7 @@ static void flush_entry(sl_ctx_t *ctx, sl_task_store_t *ts, centry_t *e)
     /* The entry's own time for its changelog record and its update. */
     sl_rec_t r = {.ts = e->ts};
     ctx->rec = &r;
-    sl__store_log_change(ctx, ts, logk, e->deleted ? NULL : &v);
+    sl__store_log_change_ts(ctx, ts, logk, e->deleted ? NULL : &v, e->ts);
     if (task->err || !ts->owner || !ts->on_flush) {
         ctx->rec = NULL;
         return;

@@ -144,6 +144,11 @@ typedef struct sl_store {
     int queryable; /* named by the user */
     int processor_cache; /* a processor's store with caching: cached from the
                           * task's start, with no owner to emit */
+    int timestamped; /* an aggregation's store: each value carries its result's
+                      * timestamp (Kafka's timestamped stores); in LMDB the value
+                      * is prefixed with it (state.h, "timestamped values"), in
+                      * the record cache it is the entry's time, on the
+                      * changelog the record's timestamp */
 } sl_store_t;
 
 struct sl_topology {
@@ -324,8 +329,9 @@ typedef sl_err_t (*sl_collect_fn)(void *opaque, const char *topic, int32_t parti
 /** A store opened in a task. */
 typedef struct sl_cache sl_cache_t;
 
-/** Called for each flushed entry: objects in the record scope, ts the time of
- * the entry's last write. ctx->cur is the owner. (See the record cache below.) */
+/** Called for each flushed entry: objects in the record scope, ts the
+ * entry's time: a timestamped store's value timestamp, else the time of the
+ * entry's last write. ctx->cur is the owner. (See the record cache below.) */
 typedef void (*sl_cache_flush_fn)(sl_ctx_t *ctx, sl_inst_t *owner, const void *key,
                                   int64_t window_start, const void *new_value,
                                   const void *old_value, int64_t ts);
@@ -451,6 +457,17 @@ int sl__window_get(sl_ctx_t *ctx, int store, const void *key, int64_t start,
                    const void **value);
 sl_err_t sl__window_put(sl_ctx_t *ctx, int store, const void *key, int64_t start,
                         const void *value);
+/* The same with the value's timestamp, for timestamped stores (the
+ * aggregations'): a get gives the stored timestamp in *ts when found (ts may
+ * be NULL; a store that is not timestamped gives the record's time), a put
+ * stores ts with the value and logs the change with ts as its record
+ * timestamp. The plain put uses the record's time. */
+int sl__kv_get_ts(sl_ctx_t *ctx, int store, const void *key, const void **value, int64_t *ts);
+sl_err_t sl__kv_put_ts(sl_ctx_t *ctx, int store, const void *key, const void *value, int64_t ts);
+int sl__window_get_ts(sl_ctx_t *ctx, int store, const void *key, int64_t start,
+                      const void **value, int64_t *ts);
+sl_err_t sl__window_put_ts(sl_ctx_t *ctx, int store, const void *key, int64_t start,
+                           const void *value, int64_t ts);
 
 /* ---- the record cache (engine/cache.c) ------------------------------------------------
  * A store declared with caching (the default) in a task whose cache budget is
@@ -488,13 +505,18 @@ sl_err_t sl__cache_flush_all(sl_task_t *task);
 sl_err_t sl__cache_flush_store(sl_ctx_t *ctx, sl_task_store_t *ts);
 
 /** The cached state of key bytes k: 1 with *v (valid until the next write of
- * the key), 0 when cached as deleted, -1 when not in the cache. */
-int sl__cache_get(sl_task_store_t *ts, sl_bytes_t k, sl_bytes_t *v);
+ * the key) and *time (may be NULL) the entry's time, 0 when cached as
+ * deleted, -1 when not in the cache. */
+int sl__cache_get(sl_task_store_t *ts, sl_bytes_t k, sl_bytes_t *v, int64_t *time);
 
-/** Caches a write of k (v NULL: a delete). When k is not cached yet, old /
- * old_found are its value in LMDB (for the owner's old value). */
+/** Caches a write of k (v NULL: a delete) at time (a timestamped store's
+ * value timestamp, else the record's time). When k is not cached yet, old /
+ * old_found are its value in LMDB (for the owner's old value; a timestamped
+ * store's without its timestamp). Cached values are plain value bytes: a
+ * timestamped store's timestamp is the entry's time, put in front of the
+ * value when the entry is written to LMDB. */
 sl_err_t sl__cache_put(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, const sl_bytes_t *v,
-                       const sl_bytes_t *old, int old_found);
+                       int64_t time, const sl_bytes_t *old, int old_found);
 
 /** Frees a store's cache (dirty entries are dropped: flush first); returns
  * the bytes they were counted for. */
@@ -510,8 +532,23 @@ int sl__store_key_bytes(sl_ctx_t *ctx, sl_task_store_t *ts, const void *key, sl_
 /** Copies stored bytes into the record scope and deserializes them with the
  * store's value serde: 1, or an error. */
 int sl__store_value_obj(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t v, const void **value);
-/** Sends a changelog record (value NULL: tombstone) when the store logs. */
+/** Sends a changelog record (value NULL: tombstone) when the store logs,
+ * stamped with the record's time. */
 void sl__store_log_change(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, const sl_bytes_t *v);
+/** The same stamped with time (a timestamped store's value timestamp: the
+ * changelog value stays the plain value bytes, as Kafka's). */
+void sl__store_log_change_ts(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, const sl_bytes_t *v,
+                             int64_t time);
+/** A value read from LMDB as the store's value bytes: a timestamped store's
+ * without its timestamp (into *time when not NULL). 0, or -1 after failing
+ * the record (a stored value too short). */
+int sl__store_value_bytes(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t stored, sl_bytes_t *v,
+                          int64_t *time);
+/** The bytes LMDB keeps for value bytes v at time: v itself, or for a
+ * timestamped store time + v (state.h's layout; in the record scope). 0, or
+ * -1 after failing the record. */
+int sl__store_lmdb_value(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t v, int64_t time,
+                         sl_bytes_t *out);
 /** Fails the record with a store error rc. */
 void sl__store_fail(sl_ctx_t *ctx, sl_task_store_t *ts, int rc);
 

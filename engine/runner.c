@@ -502,13 +502,10 @@ static void task_free(sthread_t *th, rtask_t *rt)
     free(rt);
 }
 
-/* Writes one changelog record into a store, as the store's layer wrote it. */
-static int restore_record(rtask_t *rt, sl_store_t *st, void *handle, const sl_lc_record_t *r)
+/* Writes or deletes one store record (changelog key bytes, LMDB value bytes). */
+static int restore_write(rtask_t *rt, sl_store_t *st, void *handle, sl_bytes_t k, sl_bytes_t v,
+                         int del)
 {
-    sl_bytes_t k = r->key, v = r->value;
-    int del = v.data == NULL;
-    if (!k.data)
-        return 0; /* not a store record: skip */
     switch (st->type) {
     case SL_STORE_KV:
         return del ? sl_kv_delete(rt->txn, handle, k) : (int)sl_kv_put(rt->txn, handle, k, v);
@@ -531,6 +528,28 @@ static int restore_record(rtask_t *rt, sl_store_t *st, void *handle, const sl_lc
     }
     }
     return 0;
+}
+
+/* Writes one changelog record into a store, as the store's layer wrote it:
+ * a timestamped store's value gets the record's timestamp in front (the
+ * changelog holds the plain value; see state.h, "timestamped values"). */
+static int restore_record(rtask_t *rt, sl_store_t *st, void *handle, const sl_lc_record_t *r)
+{
+    sl_bytes_t k = r->key, v = r->value;
+    int del = v.data == NULL;
+    if (!k.data)
+        return 0; /* not a store record: skip */
+    if (!st->timestamped || del)
+        return restore_write(rt, st, handle, k, v, del);
+    uint8_t small[512];
+    uint8_t *b = SL_STATE_TS_LEN + v.len <= sizeof small ? small : malloc(SL_STATE_TS_LEN + v.len);
+    if (!b)
+        return SL_ERR_NOMEM;
+    sl_bytes_t tv = {b, sl_state_ts_encode(b, r->timestamp, v)};
+    int rc = restore_write(rt, st, handle, k, tv, 0); /* LMDB copies the value */
+    if (b != small)
+        free(b);
+    return rc;
 }
 
 typedef struct restore_ctx {
@@ -1754,6 +1773,15 @@ static sl_state_env_t *iq_env(sl_streams_t *app, const sl_store_t *st, int32_t *
 }
 
 /* A store by name and type, or NULL. */
+/* A stored value as the store's value bytes: a timestamped store's without
+ * its timestamp. SL_OK, or SL_ERR_STATE for a value too short to have one. */
+static sl_err_t iq_value_bytes(const sl_store_t *st, sl_bytes_t *v)
+{
+    if (st->timestamped && !sl_state_ts_decode(*v, NULL, v))
+        return SL_ERR_STATE;
+    return SL_OK;
+}
+
 static sl_store_t *iq_store(sl_streams_t *app, const char *store, sl_store_type_t type)
 {
     int id = store ? sl__store_find(app->topo, store) : -1;
@@ -1798,7 +1826,8 @@ int sl_streams_kv_get(sl_streams_t *app, const char *store, const void *key,
     if (rc == 1) {
         sl_mem_t mem = {SL_ARENA_INIT, NULL};
         const void *obj;
-        if ((err = sl__deserialize(st->value_serde, &v, &mem, &obj)))
+        if ((err = iq_value_bytes(st, &v)) ||
+            (err = sl__deserialize(st->value_serde, &v, &mem, &obj)))
             rc = err;
         else
             fn(arg, obj);
@@ -1849,6 +1878,7 @@ sl_err_t sl_streams_kv_range(sl_streams_t *app, const char *store, const void *f
             while (!stop && sl_kv_iter_next(it, &k, &v) == 1) {
                 const void *ko, *vo;
                 if ((rc = sl__deserialize(st->key_serde, &k, &mem, &ko)) ||
+                    (rc = iq_value_bytes(st, &v)) ||
                     (rc = sl__deserialize(st->value_serde, &v, &mem, &vo)))
                     break;
                 stop = fn(arg, ko, vo);
@@ -1908,7 +1938,8 @@ int sl_streams_window_fetch(sl_streams_t *app, const char *store, const void *ke
         int stop = 0;
         while (!stop && (rc = sl_window_iter_next(it, &kk, &start, &v)) == 1) {
             const void *vo;
-            if ((rc = sl__deserialize(st->value_serde, &v, &mem, &vo)))
+            if ((rc = iq_value_bytes(st, &v)) ||
+                (rc = sl__deserialize(st->value_serde, &v, &mem, &vo)))
                 break;
             n++;
             stop = fn(arg, start, vo);

@@ -719,47 +719,105 @@ void sl__store_fail(sl_ctx_t *ctx, sl_task_store_t *ts, int rc)
     sl_ctx_fail(ctx, (sl_err_t)rc, "store %s: %s", ts->def->name, sl_err_str((sl_err_t)rc));
 }
 
-int sl__kv_get(sl_ctx_t *ctx, int store, const void *key, const void **value)
+/* The record's time: what a write is stamped with when no other time is given. */
+static int64_t rec_time(const sl_ctx_t *ctx)
+{
+    return ctx->rec ? ctx->rec->ts : ctx->task->stream_time;
+}
+
+int sl__store_value_bytes(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t stored, sl_bytes_t *v,
+                          int64_t *time)
+{
+    if (!ts->def->timestamped) {
+        *v = stored;
+        if (time)
+            *time = rec_time(ctx);
+        return 0;
+    }
+    if (!sl_state_ts_decode(stored, time, v)) {
+        sl_ctx_fail(ctx, SL_ERR_STATE,
+                    "store %s: a stored value has no timestamp (%zu bytes; a state directory "
+                    "of an older layout?)",
+                    ts->def->name, stored.len);
+        return -1;
+    }
+    return 0;
+}
+
+int sl__store_lmdb_value(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t v, int64_t time,
+                         sl_bytes_t *out)
+{
+    if (!ts->def->timestamped) {
+        *out = v;
+        return 0;
+    }
+    uint8_t *b = sl_mem_alloc(&ctx->task->mem, SL_STATE_TS_LEN + v.len);
+    if (!b) {
+        sl_ctx_fail(ctx, SL_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    *out = (sl_bytes_t){b, sl_state_ts_encode(b, time, v)};
+    return 0;
+}
+
+int sl__kv_get_ts(sl_ctx_t *ctx, int store, const void *key, const void **value, int64_t *time)
 {
     *value = NULL;
     sl_task_store_t *ts = sl__task_store(ctx, store, SL_STORE_KV);
     sl_bytes_t k, v;
+    int64_t t = rec_time(ctx);
     if (!ts || sl__store_key_bytes(ctx, ts, key, &k))
         return ctx->task->err;
-    int rc = ts->cache ? sl__cache_get(ts, k, &v) : -1;
-    if (rc == -1)
+    int rc = ts->cache ? sl__cache_get(ts, k, &v, &t) : -1;
+    if (rc == -1) {
         rc = sl_kv_get(sl__store_txn(ctx->task, ts), ts->handle, k, &v);
+        if (rc == 1 && sl__store_value_bytes(ctx, ts, v, &v, &t))
+            return ctx->task->err;
+    }
     if (rc < 0) {
         sl__store_fail(ctx, ts, rc);
         return rc;
     }
     if (rc == 0)
         return 0;
+    if (time)
+        *time = ts->def->timestamped ? t : rec_time(ctx);
     return sl__store_value_obj(ctx, ts, v, value);
 }
 
+int sl__kv_get(sl_ctx_t *ctx, int store, const void *key, const void **value)
+{
+    return sl__kv_get_ts(ctx, store, key, value, NULL);
+}
+
 /* Appends a changelog record for a store write (value NULL: a tombstone). */
-void sl__store_log_change(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, const sl_bytes_t *v)
+void sl__store_log_change_ts(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, const sl_bytes_t *v,
+                             int64_t time)
 {
     if (!ts->def->logging)
         return;
     sl_task_t *task = ctx->task;
-    int64_t now = ctx->rec ? ctx->rec->ts : task->stream_time;
-    sl_err_t err = task->collect(task->collect_opaque, ts->changelog, task->partition, &k, v, now,
+    sl_err_t err = task->collect(task->collect_opaque, ts->changelog, task->partition, &k, v, time,
                                  NULL, 0);
     if (err)
         sl_ctx_fail(ctx, err, "store %s: cannot write the changelog (%s)", ts->def->name,
                     sl_err_str(err));
 }
 
-/* A write into a cached store: the old value comes from LMDB the first time. */
+void sl__store_log_change(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, const sl_bytes_t *v)
+{
+    sl__store_log_change_ts(ctx, ts, k, v, rec_time(ctx));
+}
+
+/* A write into a cached store at time: the old value comes from LMDB the
+ * first time. */
 static sl_err_t cached_put(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, sl_bytes_t lmdb_k,
-                           int64_t start, const sl_bytes_t *v)
+                           int64_t start, const sl_bytes_t *v, int64_t time)
 {
     sl_task_t *task = ctx->task;
     sl_bytes_t old = {0}, cur;
     int found = 0;
-    if (sl__cache_get(ts, k, &cur) == -1) {
+    if (sl__cache_get(ts, k, &cur, NULL) == -1) {
         found = ts->def->type == SL_STORE_WINDOW
                     ? sl_window_get(sl__store_txn(task, ts), ts->handle, lmdb_k, start, &old)
                     : sl_kv_get(sl__store_txn(task, ts), ts->handle, k, &old);
@@ -767,8 +825,10 @@ static sl_err_t cached_put(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, sl_
             sl__store_fail(ctx, ts, found);
             return (sl_err_t)found;
         }
+        if (found && sl__store_value_bytes(ctx, ts, old, &old, NULL))
+            return task->err;
     }
-    sl_err_t err = sl__cache_put(ctx, ts, k, v, &old, found);
+    sl_err_t err = sl__cache_put(ctx, ts, k, v, time, &old, found);
     if (err) {
         sl_ctx_fail(ctx, err, "store %s: cannot cache a write", ts->def->name);
         return err;
@@ -779,6 +839,11 @@ static sl_err_t cached_put(sl_ctx_t *ctx, sl_task_store_t *ts, sl_bytes_t k, sl_
 }
 
 sl_err_t sl__kv_put(sl_ctx_t *ctx, int store, const void *key, const void *value)
+{
+    return sl__kv_put_ts(ctx, store, key, value, rec_time(ctx));
+}
+
+sl_err_t sl__kv_put_ts(sl_ctx_t *ctx, int store, const void *key, const void *value, int64_t time)
 {
     sl_task_store_t *ts = sl__task_store(ctx, store, SL_STORE_KV);
     sl_bytes_t k;
@@ -797,15 +862,18 @@ sl_err_t sl__kv_put(sl_ctx_t *ctx, int store, const void *key, const void *value
         v = (sl_bytes_t){task->vout.buf.data, task->vout.buf.len};
     }
     if (ts->cache)
-        return cached_put(ctx, ts, k, k, 0, value ? &v : NULL);
+        return cached_put(ctx, ts, k, k, 0, value ? &v : NULL, time);
     if (!value) {
         rc = sl_kv_delete(sl__store_txn(task, ts), ts->handle, k);
         if (rc >= 0)
-            sl__store_log_change(ctx, ts, k, NULL);
+            sl__store_log_change_ts(ctx, ts, k, NULL, time);
     } else {
-        rc = sl_kv_put(sl__store_txn(task, ts), ts->handle, k, v);
+        sl_bytes_t sv;
+        if (sl__store_lmdb_value(ctx, ts, v, time, &sv))
+            return task->err;
+        rc = sl_kv_put(sl__store_txn(task, ts), ts->handle, k, sv);
         if (rc >= 0)
-            sl__store_log_change(ctx, ts, k, &v);
+            sl__store_log_change_ts(ctx, ts, k, &v, time);
     }
     if (rc < 0) {
         sl__store_fail(ctx, ts, rc);
@@ -814,11 +882,13 @@ sl_err_t sl__kv_put(sl_ctx_t *ctx, int store, const void *key, const void *value
     return task->err;
 }
 
-int sl__window_get(sl_ctx_t *ctx, int store, const void *key, int64_t start, const void **value)
+int sl__window_get_ts(sl_ctx_t *ctx, int store, const void *key, int64_t start,
+                      const void **value, int64_t *time)
 {
     *value = NULL;
     sl_task_store_t *ts = sl__task_store(ctx, store, SL_STORE_WINDOW);
     sl_bytes_t k, v;
+    int64_t t = rec_time(ctx);
     if (!ts || sl__store_key_bytes(ctx, ts, key, &k))
         return ctx->task->err;
     int rc = -1;
@@ -826,22 +896,38 @@ int sl__window_get(sl_ctx_t *ctx, int store, const void *key, int64_t start, con
         uint8_t ck[SL_STATE_MAX_KEY + 8];
         if (k.len <= SL_STATE_MAX_KEY - 8) {
             sl_bytes_t c = {ck, sl__window_key_encode(ck, k, start)};
-            rc = sl__cache_get(ts, c, &v);
+            rc = sl__cache_get(ts, c, &v, &t);
         }
     }
-    if (rc == -1)
+    if (rc == -1) {
         rc = sl_window_get(sl__store_txn(ctx->task, ts), ts->handle, k, start, &v);
+        if (rc == 1 && sl__store_value_bytes(ctx, ts, v, &v, &t))
+            return ctx->task->err;
+    }
     if (rc < 0) {
         sl__store_fail(ctx, ts, rc);
         return rc;
     }
     if (rc == 0)
         return 0;
+    if (time)
+        *time = ts->def->timestamped ? t : rec_time(ctx);
     return sl__store_value_obj(ctx, ts, v, value);
+}
+
+int sl__window_get(sl_ctx_t *ctx, int store, const void *key, int64_t start, const void **value)
+{
+    return sl__window_get_ts(ctx, store, key, start, value, NULL);
 }
 
 sl_err_t sl__window_put(sl_ctx_t *ctx, int store, const void *key, int64_t start,
                         const void *value)
+{
+    return sl__window_put_ts(ctx, store, key, start, value, rec_time(ctx));
+}
+
+sl_err_t sl__window_put_ts(sl_ctx_t *ctx, int store, const void *key, int64_t start,
+                           const void *value, int64_t time)
 {
     sl_task_store_t *ts = sl__task_store(ctx, store, SL_STORE_WINDOW);
     sl_bytes_t k;
@@ -881,12 +967,12 @@ sl_err_t sl__window_put(sl_ctx_t *ctx, int store, const void *key, int64_t start
             }
             v = (sl_bytes_t){task->vout.buf.data, task->vout.buf.len};
         }
-        return cached_put(ctx, ts, c, lmdb_k, start, value ? &v : NULL);
+        return cached_put(ctx, ts, c, lmdb_k, start, value ? &v : NULL, time);
     }
     if (!value) {
         rc = sl_window_delete(sl__store_txn(task, ts), ts->handle, k, start);
         if (rc >= 0)
-            sl__store_log_change(ctx, ts, logk, NULL);
+            sl__store_log_change_ts(ctx, ts, logk, NULL, time);
     } else {
         int is_null;
         sl_err_t err = sl__serialize(ts->def->value_serde, value, &task->vout, &is_null);
@@ -894,10 +980,12 @@ sl_err_t sl__window_put(sl_ctx_t *ctx, int store, const void *key, int64_t start
             sl_ctx_fail(ctx, err, "store %s: cannot serialize the value", ts->def->name);
             return err;
         }
-        sl_bytes_t v = {task->vout.buf.data, task->vout.buf.len};
-        rc = sl_window_put(sl__store_txn(task, ts), ts->handle, k, start, v);
+        sl_bytes_t v = {task->vout.buf.data, task->vout.buf.len}, sv;
+        if (sl__store_lmdb_value(ctx, ts, v, time, &sv))
+            return task->err;
+        rc = sl_window_put(sl__store_txn(task, ts), ts->handle, k, start, sv);
         if (rc >= 0)
-            sl__store_log_change(ctx, ts, logk, &v);
+            sl__store_log_change_ts(ctx, ts, logk, &v, time);
     }
     if (rc < 0) {
         sl__store_fail(ctx, ts, rc);
@@ -991,7 +1079,8 @@ sl_err_t sl_kvstore_range(sl_ctx_t *ctx, sl_kvstore_t *s, const void *from, cons
             rc = SL_ERR_SERDE;
             break;
         }
-        if (sl__store_value_obj(ctx, ts, v, &vo) < 0) {
+        if (sl__store_value_bytes(ctx, ts, v, &v, NULL) ||
+            sl__store_value_obj(ctx, ts, v, &vo) < 0) {
             rc = task->err;
             break;
         }

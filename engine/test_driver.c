@@ -507,6 +507,8 @@ static int iq_value(sl_test_driver_t *d, sl_task_store_t *ts, int rc, sl_bytes_t
 {
     if (rc != 1)
         return rc;
+    if (ts->def->timestamped && !sl_state_ts_decode(v, NULL, &v))
+        return SL_ERR_STATE;
     sl_bytes_t c = {sl_mem_dup(&d->mem, v.data ? v.data : (const uint8_t *)"", v.len), v.len};
     if (!c.data)
         return SL_ERR_NOMEM;

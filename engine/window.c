@@ -263,7 +263,8 @@ static void time_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec)
             sl__win_drop(ctx, inst, rec, s, end, close);
         } else {
             const void *old, *agg, *nv;
-            if (sl__window_get(ctx, d->store, rec->key, s, &old) < 0)
+            int64_t old_ts = 0;
+            if (sl__window_get_ts(ctx, d->store, rec->key, s, &old, &old_ts) < 0)
                 return;
             agg = old ? old : sl__win_initial(ctx, d);
             if (ctx->task->err)
@@ -272,10 +273,13 @@ static void time_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec)
             if (ctx->task->err)
                 return;
             if (old || nv) {
-                if (sl__window_put(ctx, d->store, rec->key, s, nv))
+                /* KStreamWindowAggregate: the result's time is the latest
+                 * of the record's and the window's previous result's. */
+                int64_t rt = old && old_ts > t ? old_ts : t;
+                if (sl__window_put_ts(ctx, d->store, rec->key, s, nv, rt))
                     return;
                 if (!st->cached)
-                    sl__win_emit(ctx, inst, rec->key, s, end, nv, old, t);
+                    sl__win_emit(ctx, inst, rec->key, s, end, nv, old, rt);
                 if (ctx->task->err)
                     return;
             }
@@ -674,6 +678,7 @@ static sl_ktable_t *tw_build(sl_timewindowedstream_t *w, sl_win_kind_t kind, sl_
     if (store < 0)
         return NULL;
     sl_store_t *sd = t->stores[store];
+    sd->timestamped = !sliding; /* sliding windows keep their times in ts_store */
     sd->retention_ms = retention;
     sd->window_size_ms = size;
     int ts_store = -1;

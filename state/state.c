@@ -1142,3 +1142,31 @@ int sl_state_meta_get_i64(sl_state_txn_t *txn, const char *key, int64_t *v)
     *v = (int64_t)u;
     return 1;
 }
+
+/* ---- timestamped values --------------------------------------------------------- */
+
+size_t sl_state_ts_encode(uint8_t *out, int64_t ts, sl_bytes_t value)
+{
+    uint64_t u = (uint64_t)ts;
+    for (int i = 7; i >= 0; i--, u >>= 8)
+        out[i] = (uint8_t)u;
+    if (value.len)
+        memcpy(out + SL_STATE_TS_LEN, value.data, value.len);
+    return SL_STATE_TS_LEN + value.len;
+}
+
+int sl_state_ts_decode(sl_bytes_t stored, int64_t *ts, sl_bytes_t *value)
+{
+    if (stored.len < SL_STATE_TS_LEN || !stored.data) {
+        *value = (sl_bytes_t){NULL, 0};
+        return 0;
+    }
+    if (ts) {
+        uint64_t u = 0;
+        for (int i = 0; i < 8; i++)
+            u = (u << 8) | stored.data[i];
+        *ts = (int64_t)u;
+    }
+    *value = (sl_bytes_t){stored.data + SL_STATE_TS_LEN, stored.len - SL_STATE_TS_LEN};
+    return 1;
+}

@@ -350,6 +350,34 @@ int sl_session_iter_next(sl_state_iter_t *it, sl_bytes_t *key, int64_t *start, i
 sl_err_t sl_session_delete_before(sl_state_txn_t *txn, sl_session_t *s, int64_t t,
                                   int64_t *removed);
 
+/* ---- timestamped values ------------------------------------------------------------ */
+
+/* The stores of the DSL's aggregations (key-value stores of count / reduce /
+ * aggregate, window stores of time-windowed ones: sl_store_t.timestamped in
+ * the engine) are Kafka Streams' timestamped stores (KIP-258): each value
+ * carries the timestamp of the result it holds. On disk the LMDB value is
+ *
+ *     {timestamp: 8 bytes, big-endian two's complement}{the value's bytes}
+ *
+ * — Kafka's ValueAndTimestampSerializer layout. The layer below does not
+ * look inside values: these helpers are for the layers that write and read
+ * such stores (the engine's store access, restore and interactive queries).
+ * The changelog keeps the plain value bytes, with the timestamp as the
+ * record's timestamp (Kafka's ChangeLoggingTimestamped*BytesStore). A store
+ * written before this layout (plain values) is not readable as timestamped. */
+
+/** Bytes the timestamp takes in front of a timestamped value. */
+#define SL_STATE_TS_LEN 8
+
+/** Writes out[0 .. SL_STATE_TS_LEN + value.len): ts, then value's bytes. out
+ * must have room. Returns SL_STATE_TS_LEN + value.len. */
+size_t sl_state_ts_encode(uint8_t *out, int64_t ts, sl_bytes_t value);
+
+/** Splits a stored timestamped value into its timestamp (ts may be NULL) and
+ * the value's bytes (a view into stored). Returns 1, or 0 when stored is
+ * shorter than SL_STATE_TS_LEN (not a timestamped value). */
+int sl_state_ts_decode(sl_bytes_t stored, int64_t *ts, sl_bytes_t *value);
+
 /* ---- metadata committed with the state ------------------------------------------ */
 
 /* A small map of its own (the database "sl.meta", which no store name can

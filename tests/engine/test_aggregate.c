@@ -871,10 +871,63 @@ static void test_name_scope(void **state)
     sl_topology_destroy(t2);
 }
 
+/* ---- the results' time ------------------------------------------------------------------------- */
+
+/* Kafka Streams' aggregations are timestamped (KIP-258): a result's time is
+ * the latest of its record's and the previous result's, out-of-order records
+ * included — on the output, on the changelog, and after a restart of the
+ * store (the time is kept with the value). Grouped streams and re-grouped
+ * tables, with and without the record cache. */
+static void test_result_time(void **state)
+{
+    for (int nocache = 0; nocache < 2; nocache++) {
+        sl_topology_t *t = sl_topology_new();
+        sl_topology_set_default_serdes(t, &sl_serde_string, &sl_serde_string);
+        sl_materialized_t m = {.store_name = "c"};
+        sl_ktable_t *c =
+            sl_kgroupedstream_count(sl_kstream_group_by_key(sl_stream(t, (const char *[]){"in"},
+                                                                      1, NULL),
+                                                            NULL),
+                                    &m);
+        sl_kstream_to(sl_ktable_to_stream(c), "out", NULL);
+        sl_ktable_t *users = sl_table(t, "users", NULL, NULL);
+        sl_materialized_t mr = {.store_name = "rc"};
+        sl_ktable_t *rc =
+            sl_kgroupedtable_count(sl_ktable_group_by(users, user_region, NULL, NULL), &mr);
+        sl_kstream_to(sl_ktable_to_stream(rc), "region-out", NULL);
+        assert_null(sl_topology_error(t));
+        sl_config_t *cfg = config("rt", nocache);
+        sl_test_driver_t *d = driver(t, cfg);
+
+        assert_int_equal(pipe_str(d, "in", "a", "x", 5), 0);
+        assert_int_equal(pipe_str(d, "in", "a", "x", 3), 0); /* out of order */
+        assert_int_equal(pipe_str(d, "in", "b", "x", 2), 0);
+        assert_int_equal(pipe_str(d, "in", "a", "x", 7), 0);
+        expect_i64(d, "out", "a", 1, 5);
+        expect_i64(d, "out", "a", 2, 5);
+        expect_i64(d, "out", "b", 1, 2);
+        expect_i64(d, "out", "a", 3, 7);
+        expect_i64(d, "rt-c-changelog", "a", 1, 5);
+        expect_i64(d, "rt-c-changelog", "a", 2, 5);
+        expect_i64(d, "rt-c-changelog", "b", 1, 2);
+        expect_i64(d, "rt-c-changelog", "a", 3, 7);
+        assert_int_equal(store_i64(d, "c", "a"), 3); /* the stored time is not the value */
+
+        assert_int_equal(pipe_str(d, "users", "alice", "E", 10), 0);
+        assert_int_equal(pipe_str(d, "users", "bob", "E", 4), 0);
+        expect_i64(d, "region-out", "E", 1, 10);
+        expect_i64(d, "region-out", "E", 2, 10);
+        sl_test_driver_destroy(d);
+        sl_config_destroy(cfg);
+        sl_topology_destroy(t);
+    }
+}
+
 SL_TEST_GROUP(aggregate, cmocka_unit_test(test_name_scope), cmocka_unit_test(test_word_count), cmocka_unit_test(test_word_count_nocache),
               cmocka_unit_test(test_updates_within_one_record),
               cmocka_unit_test(test_group_by_key), cmocka_unit_test(test_store_options),
               cmocka_unit_test(test_build_errors), cmocka_unit_test(test_table_regroup),
               cmocka_unit_test(test_table_regroup_nocache),
               cmocka_unit_test(test_regroup_stream_counts), cmocka_unit_test(test_value_getter),
-              cmocka_unit_test(test_randomized), cmocka_unit_test(test_bad_repartition_record))
+              cmocka_unit_test(test_randomized), cmocka_unit_test(test_bad_repartition_record),
+              cmocka_unit_test(test_result_time))

@@ -1259,10 +1259,32 @@ static void map_full_is_an_error(void **state)
     env_free(&f);
 }
 
+/* Timestamped values: the 8-byte big-endian time, then the value; negative
+ * times and empty values round-trip; a value shorter than the time is not one. */
+static void timestamped_values(void **state)
+{
+    (void)state;
+    uint8_t out[32];
+    sl_bytes_t v = {(const uint8_t *)"abc", 3}, got;
+    int64_t ts = 0;
+    assert_int_equal(sl_state_ts_encode(out, 0x0102030405060708LL, v), SL_STATE_TS_LEN + 3);
+    assert_memory_equal(out, "\1\2\3\4\5\6\7\10abc", 11);
+    assert_int_equal(sl_state_ts_decode((sl_bytes_t){out, 11}, &ts, &got), 1);
+    assert_int_equal(ts, 0x0102030405060708LL);
+    assert_int_equal(got.len, 3);
+    assert_memory_equal(got.data, "abc", 3);
+    assert_int_equal(sl_state_ts_encode(out, -2, (sl_bytes_t){NULL, 0}), SL_STATE_TS_LEN);
+    assert_int_equal(sl_state_ts_decode((sl_bytes_t){out, 8}, &ts, &got), 1);
+    assert_int_equal(ts, -2);
+    assert_int_equal(got.len, 0);
+    assert_int_equal(sl_state_ts_decode((sl_bytes_t){out, 7}, NULL, &got), 0);
+}
+
 SL_TEST_GROUP(state,
               CONTRACT_SUITE(lmdb_opener),
               CONTRACT_SUITE(lmdb_neighbours_opener),
               cmocka_unit_test(env_open_errors),
+              cmocka_unit_test(timestamped_values),
               cmocka_unit_test(env_directory_lock),
               cmocka_unit_test(store_names_and_handles),
               cmocka_unit_test(read_txn_is_a_snapshot),
