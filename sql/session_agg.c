@@ -1306,14 +1306,20 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
             return SL_ERR_NOMEM;
         if (w->retention.set)
             mat.retention_ms = sl_sql_duration_ms(&w->retention);
-        int64_t grace = w->grace.set ? sl_sql_duration_ms(&w->grace) : 0;
+        /* No GRACE PERIOD: ksqlDB builds its windows with Kafka's deprecated
+         * TimeWindows.of / SessionWindows.with, whose grace is 24 hours less
+         * the window's size (the gap for sessions), at least 0. */
+        int64_t size = sl_sql_duration_ms(&w->size);
+        int64_t grace = w->grace.set         ? sl_sql_duration_ms(&w->grace)
+                        : size < 86400000LL ? 86400000LL - size
+                                             : 0;
         if (w->kind == SL_SQL_WINDOW_SESSION) {
-            sl_session_windows_t sw = {.gap_ms = sl_sql_duration_ms(&w->size), .grace_ms = grace};
+            sl_session_windows_t sw = {.gap_ms = size, .grace_ms = grace};
             table = sl_swstream_aggregate(sl_kgroupedstream_windowed_by_session(grouped, &sw),
                                           agg_init, agg_add, agg_merge, g, &mat);
             *wks = sl_serde_session_windowed(ks);
         } else {
-            sl_time_windows_t tw = {.size_ms = sl_sql_duration_ms(&w->size),
+            sl_time_windows_t tw = {.size_ms = size,
                                     .advance_ms = w->kind == SL_SQL_WINDOW_HOPPING
                                                       ? sl_sql_duration_ms(&w->advance)
                                                       : 0,
