@@ -350,6 +350,8 @@ typedef struct sl_task_store {
 
 typedef struct sl_task_metrics {
     int64_t dropped, skipped, deser_errors, processed;
+    int64_t sent; /* records sent to the topology's output topics (sinks
+                   * other than repartition topics' and changelogs) */
 } sl_task_metrics_t;
 
 struct sl_task {

@@ -76,6 +76,11 @@ typedef struct pendq {
 typedef struct sthread sthread_t;
 typedef struct gpart gpart_t; /* a partition of a global table's topic */
 
+/* The application's counters: the first M_TASK_COUNT are the tasks' own
+ * (sl_task_metrics_t), summed per thread; the others the threads'. */
+enum { M_PROCESS, M_DROPPED, M_SKIPPED, M_DESER, M_SENT, M_TASK_COUNT, M_RESTORED = M_TASK_COUNT,
+       M_COMMITS, M_COUNT };
+
 struct sl_streams {
     sl_topology_t *topo;
     sl_config_t *cfg;
@@ -111,10 +116,8 @@ struct sl_streams {
     int gthread_running;
     gpart_t *gparts;
     size_t ngparts;
-    _Atomic int64_t closed_metrics[6];
+    _Atomic int64_t closed_metrics[M_COUNT];
 };
-
-enum { M_PROCESS, M_DROPPED, M_SKIPPED, M_DESER, M_RESTORED, M_COMMITS };
 
 struct sthread {
     sl_streams_t *app;
@@ -131,7 +134,7 @@ struct sthread {
                             * cache.max.bytes.buffering / num.stream.threads) */
     sl_arena_t parena;     /* their bytes; reset when none is held */
     int64_t last_commit;
-    _Atomic int64_t live_metrics[6];
+    _Atomic int64_t live_metrics[M_COUNT];
     _Atomic int ready; /* tasks created and restored */
     atomic_int commit_done; /* the last commit_gen this thread committed after */
     char errbuf[2048];
@@ -463,15 +466,16 @@ static void on_delivery(void *opaque, const char *topic, int32_t partition, int6
 
 static void publish_metrics(sthread_t *th)
 {
-    int64_t m[6] = {0};
+    int64_t m[M_TASK_COUNT] = {0};
     for (int i = 0; i < th->ntasks; i++) {
         const sl_task_metrics_t *tm = &th->tasks[i]->task->metrics;
         m[M_PROCESS] += tm->processed;
         m[M_DROPPED] += tm->dropped;
         m[M_SKIPPED] += tm->skipped;
         m[M_DESER] += tm->deser_errors;
+        m[M_SENT] += tm->sent;
     }
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < M_TASK_COUNT; k++)
         atomic_store(&th->live_metrics[k], m[k]);
 }
 
@@ -483,8 +487,13 @@ static void task_free(sthread_t *th, rtask_t *rt)
         /* Move the task's counts from the thread's live sums to the
          * application's closed ones (published sums included them). */
         const sl_task_metrics_t *tm = &rt->task->metrics;
-        const int64_t m[4] = {tm->processed, tm->dropped, tm->skipped, tm->deser_errors};
-        for (int k = 0; k < 4; k++) {
+        int64_t m[M_TASK_COUNT];
+        m[M_PROCESS] = tm->processed;
+        m[M_DROPPED] = tm->dropped;
+        m[M_SKIPPED] = tm->skipped;
+        m[M_DESER] = tm->deser_errors;
+        m[M_SENT] = tm->sent;
+        for (int k = 0; k < M_TASK_COUNT; k++) {
             atomic_fetch_add(&th->app->closed_metrics[k], m[k]);
             atomic_fetch_sub(&th->live_metrics[k], m[k]);
         }
@@ -1653,9 +1662,11 @@ const char *sl_streams_error(const sl_streams_t *app)
 
 int64_t sl_streams_metric(const sl_streams_t *app, const char *name)
 {
-    static const char *const names[] = {"process-total",          "dropped-records",
-                                        "skipped-records",        "deserialization-errors",
-                                        "restored-records",       "commit-total"};
+    static const char *const names[M_COUNT] = {
+        [M_PROCESS] = "process-total",   [M_DROPPED] = "dropped-records",
+        [M_SKIPPED] = "skipped-records", [M_DESER] = "deserialization-errors",
+        [M_SENT] = "record-send-total",  [M_RESTORED] = "restored-records",
+        [M_COMMITS] = "commit-total"};
     if (!app || !name)
         return -1;
     sl_streams_t *a = (sl_streams_t *)app;
@@ -1667,7 +1678,7 @@ int64_t sl_streams_metric(const sl_streams_t *app, const char *name)
         pthread_rwlock_unlock(&a->tasks_lock);
         return n;
     }
-    for (int k = 0; k < 6; k++) {
+    for (int k = 0; k < M_COUNT; k++) {
         if (strcmp(name, names[k]))
             continue;
         int64_t v = atomic_load(&a->closed_metrics[k]);

@@ -331,6 +331,8 @@ void sl__sink_send(sl_ctx_t *ctx, sl_inst_t *inst, const char *topic, const sl_r
                         rec->ts, rec->headers, rec->nheaders);
     if (err)
         sl_ctx_fail(ctx, err, "cannot send to topic %s (%s)", name, sl_err_str(err));
+    else if (!n->is_repartition_sink)
+        task->metrics.sent++;
 }
 
 static void plog_write(sl_task_t *task, const char *logger, int type, const char *message,

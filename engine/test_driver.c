@@ -482,6 +482,8 @@ int64_t sl_test_driver_metric(const sl_test_driver_t *d, const char *name)
             sum += m->deser_errors;
         else if (!strcmp(name, "process-total"))
             sum += m->processed;
+        else if (!strcmp(name, "record-send-total"))
+            sum += m->sent;
         else
             return -1;
     }

@@ -1410,11 +1410,13 @@ static void find_sources(void *arg, const char *id, const char *sink,
 static void query_figures(shell_t *sh, const running_t *r)
 {
     int64_t processed = sl_streams_metric(r->app, "process-total");
+    int64_t sent = sl_streams_metric(r->app, "record-send-total");
     int64_t errors = sl_streams_metric(r->app, "deserialization-errors") +
                      sl_streams_metric(r->app, "dropped-records") +
                      sl_streams_metric(r->app, "skipped-records");
     int64_t up = now_ms() - r->started_ms;
     double rate = up > 0 ? (double)processed * 1000.0 / (double)up : 0.0;
+    double out_rate = up > 0 ? (double)sent * 1000.0 / (double)up : 0.0;
     int failed = sl_streams_state(r->app) == SL_STREAMS_ERROR;
     tree_bytes = 0;
     nftw(sl_streams_state_dir(r->app), file_bytes, 16, FTW_PHYS);
@@ -1422,16 +1424,20 @@ static void query_figures(shell_t *sh, const running_t *r)
     char *why = json_string(failed ? sl_streams_error(r->app) : "");
     if (sh->json)
         printf("{\"query\":%s,\"state\":\"%s\",\"recordsProcessed\":%lld,"
-               "\"recordsPerSecond\":%.1f,\"errors\":%lld,\"stateBytes\":%lld,"
-               "\"stateDir\":%s%s%s,\"lag\":[",
-               id, failed ? "ERROR" : "RUNNING", (long long)processed, rate, (long long)errors,
-               (long long)tree_bytes, dir, failed ? ",\"error\":" : "", failed ? why : "");
+               "\"recordsPerSecond\":%.1f,\"recordsOut\":%lld,\"recordsOutPerSecond\":%.1f,"
+               "\"errors\":%lld,\"stateBytes\":%lld,\"stateDir\":%s%s%s,\"lag\":[",
+               id, failed ? "ERROR" : "RUNNING", (long long)processed, rate, (long long)sent,
+               out_rate, (long long)errors, (long long)tree_bytes, dir,
+               failed ? ",\"error\":" : "", failed ? why : "");
     else
-        printf("\n%s (%s):\n  records processed: %lld (%.1f/s since it started %.1f s ago)\n"
+        printf("\n%s (%s, started %.1f s ago):\n"
+               "  records in:  %lld (%.1f/s)\n"
+               "  records out: %lld (%.1f/s)\n"
                "  errors (unreadable, dropped, skipped records): %lld\n"
                "  state stores: %lld bytes in %s\n%s%s%s",
-               r->id, failed ? "ERROR" : "RUNNING", (long long)processed, rate, up / 1000.0,
-               (long long)errors, (long long)tree_bytes, sl_streams_state_dir(r->app),
+               r->id, failed ? "ERROR" : "RUNNING", up / 1000.0, (long long)processed, rate,
+               (long long)sent, out_rate, (long long)errors, (long long)tree_bytes,
+               sl_streams_state_dir(r->app),
                failed ? "  error: " : "", failed ? sl_streams_error(r->app) : "",
                failed ? "\n" : "");
     free(id), free(dir), free(why);

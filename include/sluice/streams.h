@@ -589,8 +589,10 @@ sl_streams_state_t sl_streams_state(const sl_streams_t *s);
 const char *sl_streams_error(const sl_streams_t *s);
 
 /** A metric summed over the threads' tasks: "process-total", "dropped-records",
- * "skipped-records", "deserialization-errors", "restored-records" (changelog
- * records replayed into stores since start), "commit-total", "tasks"
+ * "skipped-records", "deserialization-errors", "record-send-total" (records
+ * sent to the topology's output topics: not repartition topics, changelogs
+ * or the processing log), "restored-records" (changelog records replayed
+ * into stores since start), "commit-total", "tasks"
  * (running). -1 for an unknown name. Any thread. */
 int64_t sl_streams_metric(const sl_streams_t *s, const char *name);
 

@@ -87,7 +87,9 @@ sl_err_t sl_test_driver_advance_wall_clock(sl_test_driver_t *d, int64_t ms);
 /** A metric summed over the tasks: "dropped-records" (late records past a
  * window's grace, negative timestamps), "skipped-records" (null keys where a
  * key is needed), "deserialization-errors" (records a serde could not read,
- * continued past), "process-total" (records piped). -1 for an unknown name. */
+ * continued past), "process-total" (records piped), "record-send-total"
+ * (records sent to output topics, repartition topics and changelogs not
+ * counted). -1 for an unknown name. */
 int64_t sl_test_driver_metric(const sl_test_driver_t *d, const char *name);
 
 /** Reads a key-value store (an interactive query): 1 with *value (an object

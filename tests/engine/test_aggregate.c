@@ -917,6 +917,9 @@ static void test_result_time(void **state)
         assert_int_equal(pipe_str(d, "users", "bob", "E", 4), 0);
         expect_i64(d, "region-out", "E", 1, 10);
         expect_i64(d, "region-out", "E", 2, 10);
+        /* Four counts and two region counts out; repartition and changelog
+         * records are not counted. */
+        assert_int_equal(sl_test_driver_metric(d, "record-send-total"), 6);
         sl_test_driver_destroy(d);
         sl_config_destroy(cfg);
         sl_topology_destroy(t);

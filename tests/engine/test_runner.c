@@ -208,6 +208,7 @@ static void test_count_restart_restore(void **state)
     assert_int_equal(r.n, 7);
     assert_int_equal(sl_streams_kv_range(app, "nope", NULL, NULL, in_range, &r), SL_ERR_INVAL);
     assert_int_equal(sl_streams_metric(app, "process-total"), 200);
+    assert_int_equal(sl_streams_metric(app, "record-send-total"), 200);
     assert_int_equal(sl_streams_metric(app, "tasks"), 3);
     stop(f);
 

@@ -63,12 +63,13 @@ grep -qE '^ bob +\| 10 +$' <<<"$out" && grep -qE '^ alice +\| 20 +$' <<<"$out" |
     fail "no pull scan:"$'\n'"$out"
 [ "$(grep -cE '^ USER +\| (N|TENS) +$' <<<"$out")" -eq 3 ] || fail "not three pull results:"$'\n'"$out"
 step "pull queries: key lookup, scan with WHERE and projection, no row"
-for want in "Queries that read from this STREAM : [CTAS_PER_USER_0]" "CTAS_PER_USER_0 (RUNNING):" \
+for want in "Queries that read from this STREAM : [CTAS_PER_USER_0]" "CTAS_PER_USER_0 (RUNNING, started" \
             "lag on pageviews-0: " "lag on pageviews-1: " \
             "UCASE(STRING)" " pageviews  "; do
     grep -qF -- "$want" <<<"$out" || fail "the output lacks '$want':"$'\n'"$out"
 done
-grep -qE "records processed: [1-9]" <<<"$out" || fail "no records processed:"$'\n'"$out"
+grep -qE "records in: +[1-9]" <<<"$out" && grep -qE "records out: +[1-9]" <<<"$out" ||
+    fail "no records in and out:"$'\n'"$out"
 step "DESCRIBE EXTENDED (queries, records, lag per partition), DESCRIBE FUNCTION, SHOW TOPICS"
 for want in "Execution plan" "> [ AGGREGATE ] | GROUP BY USER" "> [ SOURCE ] | PAGEVIEWS" \
             "CTAS_PER_USER_0-KSTREAM-AGGREGATE-STATE-STORE-" "-repartition" \
@@ -120,7 +121,7 @@ keys = set()
 for line in sys.argv[1].splitlines():
     keys |= set(json.loads(line))
 want = {"message", "Stream Name", "Table Name", "Query ID", "Kafka Topic", "Function Name",
-        "Type Name", "Property", "Variable Name", "Field", "recordsProcessed", "lag",
+        "Type Name", "Property", "Variable Name", "Field", "recordsProcessed", "recordsOut", "lag",
         "Variation", "explain", "rowtime", "USER", "N"}
 missing = want - keys
 if missing:
