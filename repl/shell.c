@@ -33,6 +33,7 @@
 
 #include <sluice/sluice.h>
 
+#include "common/buf.h"
 #include "repl/shell_db.h"
 #include "sql/catalog.h"
 #include "sql/expr.h"
@@ -565,49 +566,85 @@ static void border(size_t ncols)
     puts("+");
 }
 
-/* Prints one record of the hidden result as a row of its columns. */
+/* One column of a printed row: its display and JSON texts (owned). */
+static void row_cell(const sl_sql_type_t *t, const sl_sql_value_t *val, char **text, char **json)
+{
+    sl_buf_t tb = SL_BUF_INIT, jb = SL_BUF_INIT;
+    sl_sql_value_print(t, val, SL_SQL_PRINT_DISPLAY, &tb);
+    sl_sql_value_print(t, val, SL_SQL_PRINT_JSON, &jb);
+    sl_buf_append(&tb, "", 1);
+    sl_buf_append(&jb, "", 1);
+    *text = xstrdup(val->is_null ? "null" : tb.data ? (const char *)tb.data : "");
+    *json = xstrdup(jb.data ? (const char *)jb.data : "null");
+    sl_buf_free(&tb), sl_buf_free(&jb);
+}
+
+/* Prints one record of the hidden result as a row of its columns. A windowed
+ * result's keys end with their window (Kafka Streams' layouts: the start, or
+ * a session's end and start); with_window shows it after the key columns as
+ * WINDOWSTART and WINDOWEND (SELECT *, as ksqlDB does). */
 static int print_row(shell_t *sh, const sl_sql_datasource_t *d, const rd_kafka_message_t *m,
-                     int *header)
+                     int with_window, int *header)
 {
     if (!m->payload)
         return 0; /* a table's deleted row */
+    size_t klen = m->key_len, wlen = d->window == 2 ? 16 : d->window ? 8 : 0;
+    int64_t wstart = 0, wend = 0;
+    if (wlen) {
+        if (!m->key || klen < wlen)
+            return 0; /* not a windowed key: skipped */
+        klen -= wlen;
+        const uint8_t *w = (const uint8_t *)m->key + klen;
+        if (d->window == 2)
+            wend = (int64_t)sl_load_be64(w), wstart = (int64_t)sl_load_be64(w + 8);
+        else
+            wstart = (int64_t)sl_load_be64(w), wend = wstart + d->window_size;
+    }
     sl_arena_t a = SL_ARENA_INIT;
     sl_sql_alloc_t al = sl_sql_alloc_arena(&a);
     sl_sql_row_t k = {0}, v = {0};
     char err[256];
     int rc = 0, knull = 0, vnull = 0;
     if ((d->key_schema.ncols && m->key &&
-         sl_sql_row_deserialize(&d->key_format, &d->key_schema, m->key, m->key_len, &al, &k,
-                                &knull, err, sizeof err)) ||
+         sl_sql_row_deserialize(&d->key_format, &d->key_schema, m->key, klen, &al, &k, &knull,
+                                err, sizeof err)) ||
         sl_sql_row_deserialize(&d->value_format, &d->value_schema, m->payload, m->len, &al, &v,
                                &vnull, err, sizeof err) ||
         vnull) {
         sl_arena_free(&a);
         return 0; /* not a row of this schema: skipped */
     }
-    size_t n = d->ncols;
+    with_window = with_window && wlen;
+    size_t n = d->ncols + (with_window ? 2 : 0), o = 0;
     const char **names = calloc(n ? n : 1, sizeof *names);
     char **text = calloc(n ? n : 1, sizeof *text), **json = calloc(n ? n : 1, sizeof *json);
     if (!names || !text || !json)
         exit(1);
-    for (size_t i = 0, ki = 0, vi = 0; i < n; i++) {
-        const sl_sql_datasource_col_t *c = &d->cols[i];
+    for (size_t i = 0, ki = 0, vi = 0; i <= d->ncols; i++) {
+        const sl_sql_datasource_col_t *c = i < d->ncols ? &d->cols[i] : NULL;
+        if (with_window && (!c || c->role != SL_SQL_ROLE_KEY)) {
+            /* The window, after the key columns. */
+            const sl_sql_type_t *bt = sl_sql_type_prim(SL_SQL_BIGINT);
+            sl_sql_value_t ws = sl_sql_value_bigint(wstart), we = sl_sql_value_bigint(wend);
+            names[o] = "WINDOWSTART";
+            row_cell(bt, &ws, &text[o], &json[o]);
+            o++;
+            names[o] = "WINDOWEND";
+            row_cell(bt, &we, &text[o], &json[o]);
+            o++;
+            with_window = 0;
+        }
+        if (!c)
+            break;
         const sl_sql_value_t *val = c->role == SL_SQL_ROLE_KEY
                                         ? (ki < k.n ? &k.values[ki++] : NULL)
                                         : (vi < v.n ? &v.values[vi++] : NULL);
-        sl_buf_t tb = SL_BUF_INIT, jb = SL_BUF_INIT;
         sl_sql_value_t nul = sl_sql_value_null(c->type);
-        if (!val)
-            val = &nul;
-        sl_sql_value_print(c->type, val, SL_SQL_PRINT_DISPLAY, &tb);
-        sl_sql_value_print(c->type, val, SL_SQL_PRINT_JSON, &jb);
-        sl_buf_append(&tb, "", 1);
-        sl_buf_append(&jb, "", 1);
-        names[i] = c->name;
-        text[i] = xstrdup(val->is_null ? "null" : tb.data ? (const char *)tb.data : "");
-        json[i] = xstrdup(jb.data ? (const char *)jb.data : "null");
-        sl_buf_free(&tb), sl_buf_free(&jb);
+        names[o] = c->name;
+        row_cell(c->type, val ? val : &nul, &text[o], &json[o]);
+        o++;
     }
+    n = o;
     if (sh->json) {
         result_t r;
         result_init(&r, n, names);
@@ -622,7 +659,7 @@ static int print_row(shell_t *sh, const sl_sql_datasource_t *d, const rd_kafka_m
                 printf("|%-*.*s", COLW, COLW, names[i]);
             printf("|\n");
             border(n);
-            *header = 1;
+            *header = (int)n;
         }
         for (size_t i = 0; i < n; i++)
             printf("|%-*.*s", COLW, COLW, text[i]);
@@ -705,13 +742,6 @@ static int push_query(shell_t *sh, const sl_sql_stmt_t *st)
     const sl_sql_query_t *qa = st->query;
     if (qa->emit == SL_SQL_EMIT_NONE)
         return pull_query(sh, st);
-    const sl_sql_datasource_t *from = sl_sql_catalog_find(sh->cat, qa->from.name.s);
-    if (from && from->window) {
-        err_line("Push queries on windowed tables are not supported by Sluice yet: %s (a pull "
-                 "query, without EMIT CHANGES, reads its windows)",
-                 from->name);
-        return -1;
-    }
     char name[64], topic[64];
     int seq = sh->transient_seq++;
     snprintf(name, sizeof name, "_SL_TRANSIENT_%d", seq);
@@ -725,21 +755,23 @@ static int push_query(shell_t *sh, const sl_sql_stmt_t *st)
     /* (not in the catalog: a push query ends with the shell) */
     rd_kafka_t *rk = ok ? topic_reader(sh, topic, 1) : NULL;
     int64_t limit = qa->has_limit ? qa->limit : -1, shown = 0;
-    int header = 0;
+    int header = 0, star = 0;
+    for (size_t i = 0; i < qa->nitems; i++)
+        star |= qa->items[i]->kind != SL_SQL_SELECT_EXPR;
     interrupted = 0;
     while (rk && !interrupted && (limit < 0 || shown < limit)) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
         if (!m)
             continue;
         if (!m->err && m->payload) {
-            print_row(sh, d, m, &header);
+            print_row(sh, d, m, star, &header);
             shown++;
         }
         rd_kafka_message_destroy(m);
     }
     reader_close(rk);
     if (header && !sh->json)
-        border(d->ncols);
+        border((size_t)header);
     if (limit >= 0 && shown >= limit && !sh->json)
         printf("Limit Reached\n");
     else if (interrupted && !sh->json)

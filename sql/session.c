@@ -204,6 +204,16 @@ void sl__sqls_pseudo_of(sl_ctx_t *ctx, sl_sql_value_t *p)
         p[i].is_null = 1;
 }
 
+const void *sl__sqls_window_key(const query_t *q, const void *key, sl_sql_value_t *p)
+{
+    if (!q->window || !key)
+        return key;
+    const sl_windowed_t *w = key;
+    p[SL_SQL_PSEUDO_WINDOWSTART] = sl_sql_value_bigint(w->start);
+    p[SL_SQL_PSEUDO_WINDOWEND] = sl_sql_value_bigint(w->end);
+    return w->key;
+}
+
 /* A run-time failure: the column is NULL; the reason goes to the log
  * (ksqlDB's processing log: a stream of its own is not there yet). */
 void sl__sqls_log_failure(const query_t *q, sl_ctx_t *ctx, const char *what, const char *msg)
@@ -233,10 +243,12 @@ int sl__sqls_where_pass(void *arg, sl_ctx_t *ctx, const void *key, const void *v
     const query_t *q = arg;
     if (!value)
         return 0; /* a stream's null value: nothing to select from */
-    sl_sql_value_t *row = sl__sqls_slots(ctx, q, key, value), pseudo[SL_SQL_PSEUDO_COUNT];
+    sl_sql_value_t pseudo[SL_SQL_PSEUDO_COUNT];
+    sl__sqls_pseudo_of(ctx, pseudo);
+    key = sl__sqls_window_key(q, key, pseudo);
+    sl_sql_value_t *row = sl__sqls_slots(ctx, q, key, value);
     if (!row)
         return 0;
-    sl__sqls_pseudo_of(ctx, pseudo);
     sl_sql_alloc_t al = sl_sql_alloc_mem(sl_ctx_mem(ctx));
     char msg[256] = "";
     sl_sql_fn_ctx_t fc = {.al = &al, .errbuf = msg, .errlen = sizeof msg};
@@ -250,13 +262,15 @@ int sl__sqls_where_pass(void *arg, sl_ctx_t *ctx, const void *key, const void *v
 static sl_err_t sl__sqls_project(const query_t *q, sl_ctx_t *ctx, const void *key, const void *value,
                         const sl_sql_row_t **okey, const sl_sql_row_t **ovalue)
 {
-    sl_sql_value_t *row = sl__sqls_slots(ctx, q, key, value), pseudo[SL_SQL_PSEUDO_COUNT];
+    sl_sql_value_t pseudo[SL_SQL_PSEUDO_COUNT];
+    sl__sqls_pseudo_of(ctx, pseudo);
+    key = sl__sqls_window_key(q, key, pseudo);
+    sl_sql_value_t *row = sl__sqls_slots(ctx, q, key, value);
     sl_sql_row_t *k = sl_ctx_alloc(ctx, sizeof *k), *v = sl_ctx_alloc(ctx, sizeof *v);
     sl_sql_value_t *kv = sl_ctx_alloc(ctx, (q->nkey_out ? q->nkey_out : 1) * sizeof *kv);
     sl_sql_value_t *vv = sl_ctx_alloc(ctx, (q->nout ? q->nout : 1) * sizeof *vv);
     if (!row || !k || !v || !kv || !vv)
         return SL_ERR_NOMEM;
-    sl__sqls_pseudo_of(ctx, pseudo);
     sl_sql_alloc_t al = sl_sql_alloc_mem(sl_ctx_mem(ctx));
     char msg[256];
     sl_sql_fn_ctx_t fc = {.al = &al, .errbuf = msg, .errlen = sizeof msg};
@@ -474,6 +488,15 @@ sl_err_t sl__sqls_source_for(sl_sql_session_t *s, const sl_sql_datasource_t *src
     }
     ks = with_error(ks);
     vs = with_error(vs);
+    if (src->window) {
+        /* A windowed table's keys: the key columns, then the window. */
+        sl_serde_t *wks = sl_arena_alloc(&s->arena, sizeof *wks);
+        if (!wks)
+            return SL_ERR_NOMEM;
+        *wks = src->window == 2 ? sl_serde_session_windowed(ks)
+                                : sl_serde_time_windowed(ks, src->window_size);
+        ks = wks;
+    }
     sl_consumed_t c = {.key_serde = ks, .value_serde = vs};
     if (q->ts_slot >= 0)
         c.timestamp_extractor = sl__sqls_row_timestamp, c.timestamp_arg = q;
@@ -770,6 +793,7 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         q->nkey = src->key_schema.ncols;
         q->nvalue = src->value_schema.ncols;
         q->ts_slot = -1;
+        q->window = src->window;
         /* The scope: key columns, then value columns. */
         const char *alias = qa->from.alias.s ? qa->from.alias.s : src->name;
         size_t nhdr = 0;
@@ -820,7 +844,7 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
             q->ts_parse = call;
             q->ts_format = src->timestamp_format;
         }
-        scope = (sl_sql_scope_t){sc, nc, false};
+        scope = (sl_sql_scope_t){sc, nc, src->window != 0};
     }
     sl_sql_error_t e;
     if (qa->where) {
@@ -844,6 +868,12 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
             sl_buf_free(&tb);
             return SL_ERR_INVAL;
         }
+    }
+    if (qa->ngroup_by && q->window) {
+        sl__sqls_fail(errbuf, errlen,
+                      "GROUP BY on a windowed table is not supported by Sluice yet: %s",
+                      src->name);
+        return SL_ERR_UNSUPPORTED;
     }
     if (qa->ngroup_by)
         return sl__sqls_compile_aggregate(s, stmt, src, qa, g, &scope, join, errbuf, errlen);
@@ -1029,6 +1059,8 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         made.ncols = ncols;
         made.topic = topic ? topic : stmt->create.name.s;
         made.partitions = src->partitions;
+        made.window = src->window; /* a windowed table's rows keep their windows */
+        made.window_size = src->window_size;
         made.key_format = src->key_format;
         made.value_format = src->value_format;
         if (npk && (made.key_format.kind == SL_SQL_FORMAT_NONE ||
@@ -1089,6 +1121,14 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         sl__sqls_fail(errbuf, errlen, "%s: %s", target->name, m);
         return SL_ERR_INVAL;
     }
+    if (target->window) {
+        sl_serde_t *wks = sl_arena_alloc(a, sizeof *wks);
+        if (!wks)
+            return SL_ERR_NOMEM;
+        *wks = target->window == 2 ? sl_serde_session_windowed(ks)
+                                   : sl_serde_time_windowed(ks, target->window_size);
+        ks = wks;
+    }
     sl_produced_t p = {.key_serde = ks, .value_serde = vs};
     if (stream) {
         if (q->where)
@@ -1108,7 +1148,7 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
             table = sl_ktable_filter(table, sl__sqls_where_pass, q, NULL);
         sl_materialized_t rm;
         table = sl_ktable_map_values(table, sl__sqls_table_project, q,
-                                     target->window ? NULL : sl__sqls_result_store(s, &rm, ks, vs));
+                                     sl__sqls_result_store(s, &rm, ks, vs));
         sl_kstream_to(sl_ktable_to_stream(table), target->topic, &p);
     }
     if (sl_topology_error(s->topo)) {

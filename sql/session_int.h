@@ -62,6 +62,8 @@ typedef struct query {
      * column's type; NULL when there are none. */
     const uint8_t *tf;
     const sl_sql_type_t **tf_type;
+    int window; /* the source is a windowed table (0, 1 time, 2 session windows): its
+                 * keys are sl_windowed_t, and WINDOWSTART / WINDOWEND come from them */
 } query_t;
 
 /* query_t.tf values. */
@@ -114,6 +116,9 @@ sl_sql_value_t *sl__sqls_slots(sl_ctx_t *ctx, const query_t *q, const sl_sql_row
 
 /** The record's pseudo-columns (SL_SQL_PSEUDO_COUNT values; windows NULL). */
 void sl__sqls_pseudo_of(sl_ctx_t *ctx, sl_sql_value_t *p);
+/** A windowed source's key (q->window): the key row inside it, with
+ * WINDOWSTART and WINDOWEND set in p; any other key as it is. */
+const void *sl__sqls_window_key(const query_t *q, const void *key, sl_sql_value_t *p);
 
 /** Traces a run-time failure of an expression of q on the current record. */
 void sl__sqls_log_failure(const query_t *q, sl_ctx_t *ctx, const char *what, const char *msg);

@@ -31,10 +31,12 @@ SELECT * FROM per_user WHERE n = 2 EMIT CHANGES LIMIT 1;
 -- moment: they come at the end, after other statements.
 CREATE STREAM timed (id INT KEY, user STRING) WITH (KAFKA_TOPIC='timed', VALUE_FORMAT='JSON', PARTITIONS=1);
 CREATE TABLE per_min AS SELECT user, COUNT(*) AS n FROM timed WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY user;
+CREATE TABLE busy_min AS SELECT user, n, WINDOWEND AS until FROM per_min WHERE n > 1;
 INSERT INTO timed (id, user, ROWTIME) VALUES (1, 'alice', 1000);
 INSERT INTO timed (id, user, ROWTIME) VALUES (2, 'alice', 2000);
 INSERT INTO timed (id, user, ROWTIME) VALUES (3, 'alice', 61000);
 PRINT per_min FROM BEGINNING LIMIT 2;
+SELECT * FROM per_min WHERE n = 2 EMIT CHANGES LIMIT 1;
 DESCRIBE EXTENDED pageviews;
 DESCRIBE FUNCTION UCASE;
 SHOW TOPICS;
@@ -42,11 +44,13 @@ EXPLAIN CTAS_PER_USER_0;
 EXPLAIN SELECT id, page FROM pageviews WHERE user = 'bob' EMIT CHANGES;
 CREATE TYPE address AS STRUCT<street STRING, zip INT>;
 SHOW TYPES;
+PRINT busy_min FROM BEGINNING LIMIT 1;
 SELECT * FROM per_min;
 SELECT n FROM per_min WHERE user = 'alice' AND WINDOWSTART >= 60000;
 SELECT * FROM per_user WHERE user = 'alice';
 SELECT user, n * 10 AS tens FROM per_user WHERE n < 5;
 SELECT * FROM per_user WHERE user = 'nobody';
+SELECT user, until FROM busy_min;
 EOF
 out=$(sl_run "$SLUICE" --data-dir "$SL_TMP/d1" --listen none -f "$SL_TMP/setup.sql") ||
     fail "the script failed: $out"
@@ -54,6 +58,10 @@ for want in "Stream created" "Created query with ID CTAS_PER_USER_0" " PAGEVIEWS
             "CTAS_PER_USER_0 | RUNNING | PER_USER" "USER  | STRING (primary key)" "Limit Reached"; do
     grep -qF -- "$want" <<<"$out" || fail "the output lacks '$want':"$'\n'"$out"
 done
+grep -qE '^ alice +\| 60000 +$' <<<"$out" ||
+    fail "no pull query row of a table derived from a windowed table:"$'\n'"$out"
+grep -qE '^\|alice +\|0 +\|60000 +\|2 +\|$' <<<"$out" ||
+    fail "no push query row of a windowed table (key, WINDOWSTART, WINDOWEND, value):"$'\n'"$out"
 rows=$(grep -cE '^\|(2|3) +\|(BOB|ALICE) +\|$' <<<"$out" || true)
 [ "$rows" -eq 2 ] || fail "the push query did not give its 2 rows:"$'\n'"$out"
 step "script: DDL, INSERT VALUES, CTAS, SHOW, DESCRIBE, a push query with LIMIT"
