@@ -1783,7 +1783,6 @@ static sl_state_env_t *iq_env(sl_streams_t *app, const sl_store_t *st, int32_t *
     return rt ? rt->env : NULL;
 }
 
-/* A store by name and type, or NULL. */
 /* A stored value as the store's value bytes: a timestamped store's without
  * its timestamp. SL_OK, or SL_ERR_STATE for a value too short to have one. */
 static sl_err_t iq_value_bytes(const sl_store_t *st, sl_bytes_t *v)
@@ -1793,6 +1792,7 @@ static sl_err_t iq_value_bytes(const sl_store_t *st, sl_bytes_t *v)
     return SL_OK;
 }
 
+/* A store by name and type, or NULL. */
 static sl_store_t *iq_store(sl_streams_t *app, const char *store, sl_store_type_t type)
 {
     int id = store ? sl__store_find(app->topo, store) : -1;
@@ -1906,6 +1906,26 @@ sl_err_t sl_streams_kv_range(sl_streams_t *app, const char *store, const void *f
     sl_buf_free(&fo.buf);
     sl_buf_free(&to_.buf);
     return rc;
+}
+
+sl_err_t sl_streams_store_partitions(sl_streams_t *app, const char *store, int32_t *local,
+                                     int32_t *total)
+{
+    int id = app && store ? sl__store_find(app->topo, store) : -1;
+    if (id < 0 || !local || !total)
+        return SL_ERR_INVAL;
+    const sl_store_t *st = app->topo->stores[id];
+    pthread_rwlock_rdlock(&app->tasks_lock);
+    if (app->genv && sl__join_global_subtopology(app->topo, st->subtopology)) {
+        *local = *total = 1;
+    } else {
+        *total = app->sub_parts[st->subtopology];
+        *local = 0;
+        for (int32_t p = 0; p < *total; p++)
+            *local += iq_task(app, st->subtopology, p) != NULL;
+    }
+    pthread_rwlock_unlock(&app->tasks_lock);
+    return SL_OK;
 }
 
 sl_err_t sl_streams_kv_all(sl_streams_t *app, const char *store,

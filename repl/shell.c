@@ -302,7 +302,7 @@ static int apply_props(sl_config_t *cfg, const char *props)
 
 /* Starts the topology the session compiled last as the application of query
  * id, with the properties props ("key=value" lines). push: a push query —
- * from the beginning of its inputs, every update at once. */
+ * every update at once. */
 static int start_query(shell_t *sh, const char *id, const char *props, int push, const char *sql,
                        size_t sql_len)
 {
@@ -335,8 +335,7 @@ static int start_query(shell_t *sh, const char *id, const char *props, int push,
     sl_config_set(cfg, "state.dir", state_dir, NULL, 0);
     sl_config_set(cfg, "processing.log.topic", PLOG_TOPIC, NULL, 0);
     if (push) /* a push query shows its rows as they come */
-        sl_config_set(cfg, "auto.offset.reset", "earliest", NULL, 0),
-            sl_config_set(cfg, "commit.interval.ms", "100", NULL, 0),
+        sl_config_set(cfg, "commit.interval.ms", "100", NULL, 0),
             sl_config_set(cfg, "cache.max.bytes.buffering", "0", NULL, 0);
     sl_streams_t *app = NULL;
     sl_err_t rc = sl_streams_new(t, cfg, sh->eb, &app, err, sizeof err);
@@ -751,7 +750,9 @@ static int push_query(shell_t *sh, const sl_sql_stmt_t *st)
     const sl_sql_datasource_t *d = sl_sql_catalog_find(sh->cat, name);
     const char *id = sl_sql_session_last_query(sh->sess);
     char *qid = xstrdup(id);
-    int ok = d && !start_query(sh, qid, "", 1, st->text, st->text_len);
+    char *props = props_text(sh); /* auto.offset.reset: latest unless SET */
+    int ok = d && !start_query(sh, qid, props, 1, st->text, st->text_len);
+    free(props);
     /* (not in the catalog: a push query ends with the shell) */
     rd_kafka_t *rk = ok ? topic_reader(sh, topic, 1) : NULL;
     int64_t limit = qa->has_limit ? qa->limit : -1, shown = 0;
@@ -1039,7 +1040,14 @@ static int pull_query(shell_t *sh, const sl_sql_stmt_t *st)
                     int found = sl_streams_kv_get(app, store, key, pull_found, &p);
                     err = found < 0 ? (sl_err_t)found : SL_OK;
                 } else {
-                    err = sl_streams_kv_all(app, store, pull_row, &p);
+                    /* A scan: every partition must be here (this process
+                     * runs all of the query's tasks). */
+                    int32_t local = 0, total = 0;
+                    err = sl_streams_store_partitions(app, store, &local, &total);
+                    if (!err && local < total)
+                        err = SL_ERR_STATE;
+                    if (!err)
+                        err = sl_streams_kv_all(app, store, pull_row, &p);
                 }
                 if (err != SL_ERR_STATE || tries >= 200)
                     break;

@@ -621,6 +621,13 @@ sl_err_t sl_streams_kv_range(sl_streams_t *s, const char *store, const void *fro
                              const void *to,
                              int (*fn)(void *arg, const void *key, const void *value), void *arg);
 
+/** How many partitions of a store's tasks run on this instance now (*total:
+ * how many it has), so that a caller can wait for all of them (after a start
+ * or a rebalance) before a range query. A global store counts as one
+ * partition. SL_ERR_INVAL for an unknown store. Any thread. */
+sl_err_t sl_streams_store_partitions(sl_streams_t *s, const char *store, int32_t *local,
+                                     int32_t *total);
+
 /** sl_streams_kv_range over every key. */
 sl_err_t sl_streams_kv_all(sl_streams_t *s, const char *store,
                            int (*fn)(void *arg, const void *key, const void *value), void *arg);

@@ -210,6 +210,11 @@ static void test_count_restart_restore(void **state)
     assert_int_equal(sl_streams_metric(app, "process-total"), 200);
     assert_int_equal(sl_streams_metric(app, "record-send-total"), 200);
     assert_int_equal(sl_streams_metric(app, "tasks"), 3);
+    int32_t local = -1, all = -1;
+    assert_int_equal(sl_streams_store_partitions(app, "counts", &local, &all), SL_OK);
+    assert_int_equal(local, 3);
+    assert_int_equal(all, 3);
+    assert_int_equal(sl_streams_store_partitions(app, "nope", &local, &all), SL_ERR_INVAL);
     stop(f);
 
     /* The output topic has every update; the changelog exists, compacted. */
