@@ -517,6 +517,22 @@ sl_err_t sl__sqls_source_for(sl_sql_session_t *s, const sl_sql_datasource_t *src
     return s->sources[s->nsources - 1].topic ? SL_OK : SL_ERR_NOMEM;
 }
 
+void sl__sqls_where_not_boolean(const sl_sql_expr_t *where, const sl_sql_type_t *t, char *errbuf,
+                                size_t errlen)
+{
+    sl_buf_t eb = SL_BUF_INIT, tb = SL_BUF_INIT;
+    sl_sql_expr_print(where, &eb);
+    sl_sql_type_format(t, SL_SQL_TYPE_SQL, &tb);
+    sl__sqls_fail(errbuf, errlen,
+                  "line %u:%u: Type error in WHERE expression: Should evaluate to boolean but is "
+                  "(%.*s) (%.*s) instead.",
+                  where->pos.line, where->pos.col, (int)eb.len,
+                  eb.data ? (const char *)eb.data : "", (int)tb.len,
+                  tb.data ? (const char *)tb.data : "");
+    sl_buf_free(&eb);
+    sl_buf_free(&tb);
+}
+
 /* A WITH property of CREATE … AS SELECT, upper-cased name, as text. */
 const char *sl__sqls_with_prop(const sl_sql_stmt_t *stmt, const char *name, char *buf, size_t len)
 {
@@ -658,19 +674,67 @@ static sl_err_t table_function(query_t *q, const sl_sql_datasource_t *src,
     return SL_OK;
 }
 
+/* Refuses to drop or replace (verb) a source that running queries read or
+ * write: they hold its definition. */
+static sl_err_t in_use_check(sl_sql_session_t *s, const char *name, const char *verb,
+                             char *errbuf, size_t errlen)
+{
+    sl_buf_t rd = SL_BUF_INIT, wr = SL_BUF_INIT;
+    for (size_t i = 0; i < s->nqueries_rec; i++) {
+        const struct session_query *q = &s->queries[i];
+        int reads = 0;
+        for (size_t k = 0; k < q->nsources; k++)
+            reads |= !strcmp(q->sources[k], name);
+        sl_buf_t *b = reads ? &rd : !strcmp(q->sink, name) ? &wr : NULL;
+        if (!b)
+            continue;
+        sl_buf_append(b, b->len ? ", " : "", b->len ? 2 : 0);
+        sl_buf_append(b, q->id, strlen(q->id));
+    }
+    sl_err_t err = SL_OK;
+    if (rd.len || wr.len) {
+        sl__sqls_fail(errbuf, errlen,
+                      "Cannot %s %s.\nThe following queries read from this source: [%.*s].\n"
+                      "The following queries write into this source: [%.*s].\n"
+                      "You need to terminate them before %s %s.",
+                      verb, name, (int)rd.len, rd.data ? (const char *)rd.data : "", (int)wr.len,
+                      wr.data ? (const char *)wr.data : "",
+                      !strcmp(verb, "drop") ? "dropping" : "replacing", name);
+        err = SL_ERR_INVAL;
+    }
+    sl_buf_free(&rd);
+    sl_buf_free(&wr);
+    return err;
+}
+
 sl_err_t sl__sqls_add_target(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                              const sl_sql_datasource_t *made, const sl_sql_datasource_t **target,
                              char *errbuf, size_t errlen)
 {
     *target = NULL;
-    if (sl_sql_catalog_find(s->catalog, made->name) && !stmt->create.or_replace) {
+    const sl_sql_datasource_t *old = sl_sql_catalog_find(s->catalog, made->name);
+    const char *kind = made->table ? "table" : "stream";
+    if (old && !stmt->create.or_replace) {
         if (stmt->create.if_not_exists)
             return SL_OK;
-        const char *kind = made->table ? "table" : "stream";
         sl__sqls_fail(errbuf, errlen, "Cannot add %s '%s': A %s with the same name already exists",
-                      kind, made->name, kind);
+                      kind, made->name, old->table ? "table" : "stream");
         return SL_ERR_EXISTS;
     }
+    if (old && old->table != made->table) {
+        sl__sqls_fail(errbuf, errlen, "Cannot replace the %s '%s' with a %s",
+                      old->table ? "table" : "stream", made->name, kind);
+        return SL_ERR_INVAL;
+    }
+    if (old && old->read_only) {
+        sl__sqls_fail(errbuf, errlen, "Cannot use OR REPLACE with SOURCE %ss", kind);
+        return SL_ERR_INVAL;
+    }
+    /* Queries that read or write it hold its definition (no query upgrades
+     * yet): replacing it under them is refused. */
+    sl_err_t err;
+    if (old && (err = in_use_check(s, made->name, "replace", errbuf, errlen)))
+        return err;
     if (sl_sql_catalog_topic_partitions(s->catalog, made->topic) < 0) {
         char tb[256] = "";
         if (sl_sql_catalog_topic_create(s->catalog, made->topic, made->partitions, tb,
@@ -679,8 +743,7 @@ sl_err_t sl__sqls_add_target(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
             return SL_ERR_IO;
         }
     }
-    sl_err_t err = sl_sql_catalog_add(s->catalog, made, stmt->create.or_replace, errbuf, errlen);
-    if (err)
+    if ((err = sl_sql_catalog_add(s->catalog, made, stmt->create.or_replace, errbuf, errlen)))
         return err;
     const sl_sql_datasource_t *t = sl_sql_catalog_find(s->catalog, made->name);
     char fm[512];
@@ -706,6 +769,10 @@ sl_err_t sl__sqls_insert_target(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, 
     if (t->table || table) {
         sl__sqls_fail(errbuf, errlen,
                       "INSERT INTO can only be used to insert into a stream from a stream");
+        return SL_ERR_INVAL;
+    }
+    if (t->read_only) {
+        sl__sqls_fail(errbuf, errlen, "Cannot insert into read-only stream: %s", t->name);
         return SL_ERR_INVAL;
     }
     int same = t->value_schema.ncols == nvalue && t->key_schema.ncols == nkey;
@@ -855,17 +922,7 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
             return SL_ERR_INVAL;
         }
         if (t->base != SL_SQL_BOOLEAN) {
-            sl_buf_t eb = SL_BUF_INIT, tb = SL_BUF_INIT;
-            sl_sql_expr_print(qa->where, &eb);
-            sl_sql_type_format(t, SL_SQL_TYPE_SQL, &tb);
-            sl__sqls_fail(errbuf, errlen,
-                          "line %u:%u: Type error in WHERE expression: Should evaluate to "
-                          "boolean but is (%.*s) (%.*s) instead.",
-                          qa->where->pos.line, qa->where->pos.col, (int)eb.len,
-                          eb.data ? (const char *)eb.data : "", (int)tb.len,
-                          tb.data ? (const char *)tb.data : "");
-            sl_buf_free(&eb);
-            sl_buf_free(&tb);
+            sl__sqls_where_not_boolean(qa->where, t, errbuf, errlen);
             return SL_ERR_INVAL;
         }
     }
@@ -1407,35 +1464,6 @@ static sl_err_t record_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt)
 
 /* DROP of a stream or table that queries read or write: refused, in
  * ksqlDB's words (they would have to be terminated first). */
-static sl_err_t drop_check(sl_sql_session_t *s, const char *name, char *errbuf, size_t errlen)
-{
-    sl_buf_t rd = SL_BUF_INIT, wr = SL_BUF_INIT;
-    for (size_t i = 0; i < s->nqueries_rec; i++) {
-        const struct session_query *q = &s->queries[i];
-        int reads = 0;
-        for (size_t k = 0; k < q->nsources; k++)
-            reads |= !strcmp(q->sources[k], name);
-        sl_buf_t *b = reads ? &rd : !strcmp(q->sink, name) ? &wr : NULL;
-        if (!b)
-            continue;
-        sl_buf_append(b, b->len ? ", " : "", b->len ? 2 : 0);
-        sl_buf_append(b, q->id, strlen(q->id));
-    }
-    sl_err_t err = SL_OK;
-    if (rd.len || wr.len) {
-        sl__sqls_fail(errbuf, errlen,
-                      "Cannot drop %s.\nThe following queries read from this source: [%.*s].\n"
-                      "The following queries write into this source: [%.*s].\n"
-                      "You need to terminate them before dropping %s.",
-                      name, (int)rd.len, rd.data ? (const char *)rd.data : "", (int)wr.len,
-                      wr.data ? (const char *)wr.data : "", name);
-        err = SL_ERR_INVAL;
-    }
-    sl_buf_free(&rd);
-    sl_buf_free(&wr);
-    return err;
-}
-
 sl_err_t sl_sql_session_execute(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                                 const char **message, char *errbuf, size_t errlen)
 {
@@ -1450,8 +1478,14 @@ sl_err_t sl_sql_session_execute(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     sl_err_t err;
     switch (stmt->kind) {
     case SL_SQL_STMT_CREATE_SOURCE:
+        /* OR REPLACE of a source that queries use: they hold its old
+         * definition (no query upgrades yet). */
+        if (stmt->create.or_replace && sl_sql_catalog_find(s->catalog, stmt->create.name.s) &&
+            (err = in_use_check(s, stmt->create.name.s, "replace", errbuf, errlen)))
+            return err;
+        return sl_sql_catalog_apply(s->catalog, stmt, message, errbuf, errlen);
     case SL_SQL_STMT_DROP_SOURCE:
-        if ((err = drop_check(s, stmt->drop.name.s, errbuf, errlen)))
+        if ((err = in_use_check(s, stmt->drop.name.s, "drop", errbuf, errlen)))
             return err;
         return sl_sql_catalog_apply(s->catalog, stmt, message, errbuf, errlen);
     case SL_SQL_STMT_CREATE_TYPE:

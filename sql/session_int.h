@@ -102,6 +102,10 @@ typedef struct gquery {
 
 /* ---- building blocks (session.c) ---- */
 
+/** The message for a WHERE whose type t is not BOOLEAN (ksqlDB's words). */
+void sl__sqls_where_not_boolean(const sl_sql_expr_t *where, const sl_sql_type_t *t, char *errbuf,
+                                size_t errlen);
+
 /** Writes a message into errbuf (printf-style); NULL errbuf is fine. */
 void sl__sqls_fail(char *errbuf, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -881,6 +881,10 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
             sl__sqls_fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
             return SL_ERR_INVAL;
         }
+        if (t->base != SL_SQL_BOOLEAN) {
+            sl__sqls_where_not_boolean(qa->where, t, errbuf, errlen);
+            return SL_ERR_INVAL;
+        }
     }
     /* Expand the stars into column references first. */
     size_t cap = qa->nitems + j->n + 1;
