@@ -479,7 +479,8 @@ static void sub_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec)
             sl__store_fail(ctx, ts, rc);
             return;
         }
-        if (task->err || sl__join_table_get(ctx, d->right, rec->key, &rv) < 0 || task->err)
+        if (task->err || sl__join_table_get(ctx, d->right, rec->key, &rv, NULL) < 0 ||
+            task->err)
             return;
     }
     switch (s->instruction) {
@@ -579,7 +580,7 @@ static void resolve_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec)
         return;
     }
     const void *cur;
-    if (sl__join_table_get(ctx, d->left, rec->key, &cur) < 0 || task->err)
+    if (sl__join_table_get(ctx, d->left, rec->key, &cur, NULL) < 0 || task->err)
         return;
     uint8_t h[16];
     if (cur && value_hash(ctx, d, cur, h))
@@ -644,9 +645,10 @@ static void out_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec)
     sl__forward(ctx, inst, &r);
 }
 
-static int out_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value)
+static int out_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value,
+                   int64_t *ts)
 {
-    return sl__kv_get(ctx, FK(inst)->out_store, key, value);
+    return sl__kv_get_ts(ctx, FK(inst)->out_store, key, value, ts);
 }
 
 static const sl_node_vt_t reg_vt = {.kind = "KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION",
@@ -752,6 +754,7 @@ static sl_ktable_t *fk_join(sl_ktable_t *lt, sl_ktable_t *rt, sl_value_mapper_fn
                                      ovs, m);
         if (d->out_store < 0)
             return NULL;
+        t->stores[d->out_store]->timestamped = 1;
     }
     /* Left: registration and its sink. */
     sl_node_t *reg = sl__node_add(t, &reg_vt, d, NULL, &lt->node, 1);

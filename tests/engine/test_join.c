@@ -317,6 +317,11 @@ static void stream_table_table(st_join_fn join, const row_t *rows, size_t n, con
     sl_config_t *cfg = config("st", cache);
     sl_test_driver_t *d = driver(t, cfg);
     run_rows(d, "left", "right", rows, n, "out");
+    /* A table value newer than the stream record: the result keeps the
+     * stream record's time (KStreamKTableJoin). */
+    pipe_str(d, "right", "k", "e", 100);
+    pipe_str(d, "left", "k", "E", 20);
+    expect_str(d, "out", "k", "[E, e]", 20);
     /* A null key on the stream side: skipped (and counted). */
     pipe_str(d, "left", NULL, "X", 16);
     expect_none(d, "out");
@@ -537,6 +542,112 @@ static void test_table_table_outer(void **state)
                       "[P, [null, d]]");
     table_table_table(sl_ktable_outer_join, tt_outer, sizeof tt_outer / sizeof tt_outer[0], "0",
                       "[P, [null, d]]");
+}
+
+/* ---- table-table joins: the results' times --------------------------------------------------
+ * Out of time order: a result takes the later of the change's time and the
+ * time the other side's value was stored with, or the change's alone when
+ * the other side has none (KTableKTable{Inner,Left,Outer}Join). Hand-worked
+ * for key k: the other side older, newer, deleted, absent. */
+
+enum { TT_INNER, TT_LEFT, TT_OUTER };
+
+static const row_t tt_inner_times[] = {
+    {10, 1, "a", {0}, {0}},
+    {5, 0, "A", {"[A, a]"}, {10}}, /* the right value is newer */
+    {20, 0, "B", {"[B, a]"}, {0}}, /* older */
+    {15, 1, "b", {"[B, b]"}, {20}},
+    {12, 1, NULL, {"-"}, {20}}, /* a delete against the newer left */
+    {8, 0, NULL, {0}, {0}},
+    {30, 1, "c", {0}, {0}},
+    {25, 0, "C", {"[C, c]"}, {30}},
+};
+
+static const row_t tt_left_times[] = {
+    {10, 1, "a", {0}, {0}},
+    {5, 0, "A", {"[A, a]"}, {10}},
+    {20, 0, "B", {"[B, a]"}, {0}},
+    {15, 1, "b", {"[B, b]"}, {20}},
+    {12, 1, NULL, {"[B, null]"}, {20}},
+    {8, 0, NULL, {"-"}, {0}}, /* no right value: the change's own time */
+    {30, 1, "c", {0}, {0}},
+    {25, 0, "C", {"[C, c]"}, {30}},
+};
+
+static const row_t tt_outer_times[] = {
+    {10, 1, "a", {"[null, a]"}, {0}},
+    {5, 0, "A", {"[A, a]"}, {10}},
+    {20, 0, "B", {"[B, a]"}, {0}},
+    {15, 1, "b", {"[B, b]"}, {20}},
+    {12, 1, NULL, {"[B, null]"}, {20}},
+    {8, 0, NULL, {"-"}, {0}},
+    {30, 1, "c", {"[null, c]"}, {0}},
+    {25, 0, "C", {"[C, c]"}, {30}},
+};
+
+/* Also the times of the result's getter (an unmaterialized join joined to a
+ * third table: the third's change against the join's value): the later of
+ * both values' times, or the one side's. Key p has only a left value (at
+ * 50), q only a right one (at 60). */
+static void table_table_times(tt_join_fn join, const row_t *rows, size_t n, const char *cache,
+                              int type)
+{
+    sl_topology_t *t = sl_topology_new();
+    sl_topology_set_default_serdes(t, &sl_serde_string, &sl_serde_string);
+    sl_ktable_t *l = sl_table(t, "left", NULL, NULL);
+    sl_ktable_t *r = sl_table(t, "right", NULL, NULL);
+    sl_materialized_t m = {.store_name = "joined"};
+    sl_kstream_to(sl_ktable_to_stream(join(l, r, bracket, NULL, &m)), "out", NULL);
+    sl_ktable_t *jt2 = join(l, r, bracket, NULL, NULL);
+    sl_ktable_t *third = sl_table(t, "third", NULL, NULL);
+    sl_kstream_to(sl_ktable_to_stream(sl_ktable_join(jt2, third, bracket, NULL, NULL)), "probed",
+                  NULL);
+    sl_config_t *cfg = config("ttt", cache);
+    sl_test_driver_t *d = driver(t, cfg);
+    run_rows(d, "left", "right", rows, n, "out");
+    const void *v;
+    assert_int_equal(sl_test_driver_kv_get(d, "joined", "k", &v), 1);
+    assert_string_equal(v, "[C, c]");
+    pipe_str(d, "third", "k", "T", 1);
+    expect_str(d, "probed", "k", "[[C, c], T]", 30);
+    pipe_str(d, "left", "p", "P", 50);
+    pipe_str(d, "right", "q", "Q", 60);
+    if (type != TT_INNER)
+        expect_str(d, "out", "p", "[P, null]", 50);
+    if (type == TT_OUTER)
+        expect_str(d, "out", "q", "[null, Q]", 60);
+    expect_none(d, "out");
+    pipe_str(d, "third", "p", "U", 2);
+    pipe_str(d, "third", "q", "V", 3);
+    if (type != TT_INNER)
+        expect_str(d, "probed", "p", "[[P, null], U]", 50);
+    if (type == TT_OUTER)
+        expect_str(d, "probed", "q", "[[null, Q], V]", 60);
+    expect_none(d, "probed");
+    sl_test_driver_destroy(d);
+    sl_config_destroy(cfg);
+    sl_topology_destroy(t);
+}
+
+static void test_table_table_times(void **state)
+{
+    static const struct {
+        tt_join_fn join;
+        const row_t *rows;
+        size_t n;
+        int type;
+    } joins[] = {
+        {sl_ktable_join, tt_inner_times, sizeof tt_inner_times / sizeof tt_inner_times[0],
+         TT_INNER},
+        {sl_ktable_left_join, tt_left_times, sizeof tt_left_times / sizeof tt_left_times[0],
+         TT_LEFT},
+        {sl_ktable_outer_join, tt_outer_times, sizeof tt_outer_times / sizeof tt_outer_times[0],
+         TT_OUTER},
+    };
+    for (size_t i = 0; i < sizeof joins / sizeof joins[0]; i++) {
+        table_table_times(joins[i].join, joins[i].rows, joins[i].n, NULL, joins[i].type);
+        table_table_times(joins[i].join, joins[i].rows, joins[i].n, "0", joins[i].type);
+    }
 }
 
 /* Old values: a table-table join's changes carry the old result, so an
@@ -774,6 +885,7 @@ SL_TEST_GROUP(join, cmocka_unit_test(test_stream_stream_inner),
               cmocka_unit_test(test_stream_table_getter_repartition),
               cmocka_unit_test(test_stream_global), cmocka_unit_test(test_table_table_inner),
               cmocka_unit_test(test_table_table_left), cmocka_unit_test(test_table_table_outer),
+              cmocka_unit_test(test_table_table_times),
               cmocka_unit_test(test_table_table_old_values), cmocka_unit_test(test_fk_join),
               cmocka_unit_test(test_fk_left_join), cmocka_unit_test(test_fk_stale_response),
               cmocka_unit_test(test_join_build_errors))
