@@ -807,6 +807,46 @@ static void test_fk_left_join(void **state)
     fk_table(sl_ktable_fk_left_join, fk_left_rows, n, "0");
 }
 
+/* The results' times, Kafka's: a left change's result takes the later of
+ * its time and the right value's; a right change's, its own time. */
+static void fk_times(fk_join_fn join, const char *cache)
+{
+    sl_topology_t *t = sl_topology_new();
+    sl_topology_set_default_serdes(t, &sl_serde_string, &sl_serde_string);
+    sl_ktable_t *l = sl_table(t, "left", NULL, NULL);
+    sl_ktable_t *r = sl_table(t, "right", NULL, NULL);
+    sl_materialized_t m = {.store_name = "fkjoined", .disable_caching = 1};
+    sl_kstream_to(sl_ktable_to_stream(join(l, r, fk_of, NULL, comma, NULL, &m)), "out", NULL);
+    sl_config_t *cfg = config("fkt", cache);
+    sl_test_driver_t *d = driver(t, cfg);
+    pipe_str(d, "right", "1", "foo", 10);
+    pipe_str(d, "left", "k", "1", 5); /* the right value is newer */
+    expect_str(d, "out", "k", "1,foo", 10);
+    pipe_str(d, "right", "1", "bar", 3); /* a right change: its own time */
+    expect_str(d, "out", "k", "1,bar", 3);
+    pipe_str(d, "right", "2", "baz", 15);
+    pipe_str(d, "left", "k", "2", 20); /* the right value is older */
+    expect_str(d, "out", "k", "2,baz", 20);
+    pipe_str(d, "left", "q", "3", 7); /* no right value: the change's time */
+    if (join == sl_ktable_fk_left_join)
+        expect_str(d, "out", "q", "3,null", 7);
+    expect_none(d, "out");
+    const void *v;
+    assert_int_equal(sl_test_driver_kv_get(d, "fkjoined", "k", &v), 1);
+    assert_string_equal(v, "2,baz");
+    sl_test_driver_destroy(d);
+    sl_config_destroy(cfg);
+    sl_topology_destroy(t);
+}
+
+static void test_fk_join_times(void **state)
+{
+    fk_times(sl_ktable_fk_join, NULL);
+    fk_times(sl_ktable_fk_join, "0");
+    fk_times(sl_ktable_fk_left_join, NULL);
+    fk_times(sl_ktable_fk_left_join, "0");
+}
+
 /* Two changes of one row before any answer: the first answer carries the
  * hash of a value the row no longer has, and is dropped. */
 static void two_values(void *arg, sl_ctx_t *ctx, const void *k, const void *v)
@@ -887,5 +927,6 @@ SL_TEST_GROUP(join, cmocka_unit_test(test_stream_stream_inner),
               cmocka_unit_test(test_table_table_left), cmocka_unit_test(test_table_table_outer),
               cmocka_unit_test(test_table_table_times),
               cmocka_unit_test(test_table_table_old_values), cmocka_unit_test(test_fk_join),
-              cmocka_unit_test(test_fk_left_join), cmocka_unit_test(test_fk_stale_response),
+              cmocka_unit_test(test_fk_left_join), cmocka_unit_test(test_fk_join_times),
+              cmocka_unit_test(test_fk_stale_response),
               cmocka_unit_test(test_join_build_errors))
