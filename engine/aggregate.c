@@ -172,11 +172,13 @@ static sl_err_t agg_init(sl_ctx_t *ctx, sl_inst_t *inst)
     return SL_OK;
 }
 
-/* The table's value getter: the aggregate as stored (the cache's, if any). */
-static int agg_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value)
+/* The table's value getter: the aggregate as stored (the cache's, if any),
+ * with its result's time. */
+static int agg_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value,
+                   int64_t *ts)
 {
     agg_def_t *d = inst->node->def;
-    return sl__kv_get(ctx, d->store, key, value);
+    return sl__kv_get_ts(ctx, d->store, key, value, ts);
 }
 
 /* A count plus delta, as a new int64 in the record scope (old NULL: 0). */

@@ -92,8 +92,12 @@ typedef struct sl_node_vt {
     /** Frees the definition (the topology is going away); NULL: free(def). */
     void (*free_def)(void *def);
     /** Tables: the current value of key as this node would give it (a value
-     * getter, for joins and lookups). 1 found, 0 absent, or an error. */
-    int (*get)(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value);
+     * getter, for joins and lookups) and, when found, its timestamp in *ts
+     * (Kafka's ValueAndTimestamp: a timestamped store's stored time, a
+     * computed value's from the values it comes from; a store that is not
+     * timestamped gives the record's time). 1 found, 0 absent, or an error. */
+    int (*get)(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value,
+               int64_t *ts);
     /** Bytes of per-task state (inst->state) to allocate, zeroed. */
     size_t state_size;
 } sl_node_vt_t;
@@ -144,7 +148,8 @@ typedef struct sl_store {
     int queryable; /* named by the user */
     int processor_cache; /* a processor's store with caching: cached from the
                           * task's start, with no owner to emit */
-    int timestamped; /* an aggregation's store: each value carries its result's
+    int timestamped; /* a table's store (sources, aggregations, materialized
+                      * table operators and joins): each value carries its
                       * timestamp (Kafka's timestamped stores); in LMDB the value
                       * is prefixed with it (state.h, "timestamped values"), in
                       * the record cache it is the entry's time, on the
@@ -460,7 +465,7 @@ int sl__window_get(sl_ctx_t *ctx, int store, const void *key, int64_t start,
 sl_err_t sl__window_put(sl_ctx_t *ctx, int store, const void *key, int64_t start,
                         const void *value);
 /* The same with the value's timestamp, for timestamped stores (the
- * aggregations'): a get gives the stored timestamp in *ts when found (ts may
+ * tables'): a get gives the stored timestamp in *ts when found (ts may
  * be NULL; a store that is not timestamped gives the record's time), a put
  * stores ts with the value and logs the change with ts as its record
  * timestamp. The plain put uses the record's time. */

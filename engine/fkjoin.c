@@ -33,6 +33,12 @@
  *     joiner(row, right value), or a tombstone when the right value is null
  *     and the join is inner or the row is gone.
  *
+ * Times, Kafka's: a subscription carries its left change's time; its answer
+ * takes the later of that and the right value's time (the right table's
+ * getter gives the time the value was stored with), or the change's when
+ * there is no right value; an answer to a right change takes that change's
+ * time; the result takes its answer's.
+ *
  * The topics are <application.id>-KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-
  * <n>-topic and <application.id>-KTABLE-FK-JOIN-SUBSCRIPTION-RESPONSE-<n>-topic,
  * Kafka Streams' names for an unnamed join (n: the registration node's index).
@@ -302,14 +308,23 @@ static void fk_skip(sl_ctx_t *ctx, sl_inst_t *inst, const char *why)
     sl_trace(SL_TRACE_DEBUG, "engine", "%s: skipping a record with %s", inst->node->name, why);
 }
 
-static void fk_emit(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void *value)
+/* Sends (key, value) at ts, with the record's headers. */
+static void fk_emit_at(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void *value,
+                       int64_t ts)
 {
     sl_rec_t r = {0};
     if (ctx->rec)
-        r.headers = ctx->rec->headers, r.nheaders = ctx->rec->nheaders, r.ts = ctx->rec->ts;
+        r.headers = ctx->rec->headers, r.nheaders = ctx->rec->nheaders;
     r.key = key;
     r.value = value;
+    r.ts = ts;
     sl__forward(ctx, inst, &r);
+}
+
+/* The same at the record's time. */
+static void fk_emit(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void *value)
+{
+    fk_emit_at(ctx, inst, key, value, ctx->rec ? ctx->rec->ts : ctx->task->stream_time);
 }
 
 /* The hash of a left value's bytes; 0, or -1 (failed). */
@@ -425,9 +440,11 @@ static int combined_key(sl_ctx_t *ctx, sl_bytes_t fk, const sl_bytes_t *pk, sl_b
     return 0;
 }
 
-/* Sends an answer to row pk (bytes) with the right value rv (NULL: none). */
+/* Sends an answer to row pk (bytes) with the right value rv (NULL: none) at
+ * time ts. */
 static void send_resp(sl_ctx_t *ctx, sl_inst_t *inst, const fk_def_t *d, sl_bytes_t pk,
-                      const uint8_t *hash, int has_hash, int32_t partition, const void *rv)
+                      const uint8_t *hash, int has_hash, int32_t partition, const void *rv,
+                      int64_t ts)
 {
     fk_resp_t *r = sl_ctx_alloc(ctx, sizeof *r);
     sl_bytes_t *k = sl_ctx_alloc(ctx, sizeof *k);
@@ -441,7 +458,7 @@ static void send_resp(sl_ctx_t *ctx, sl_inst_t *inst, const fk_def_t *d, sl_byte
         memcpy(r->hash, hash, 16);
     if (sl__join_serialize(ctx, d->rvs, rv, &r->value))
         return;
-    fk_emit(ctx, inst, k, r);
+    fk_emit_at(ctx, inst, k, r, ts);
 }
 
 /* SubscriptionReceiveProcessorSupplier + SubscriptionJoinProcessorSupplier. */
@@ -459,6 +476,7 @@ static void sub_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec)
         return;
     }
     const void *rv = NULL;
+    int64_t rts = rec->ts;
     if (rec->key) {
         sl_task_store_t *ts = sl__task_store(ctx, d->sub_store, SL_STORE_KV);
         sl_bytes_t fkb, ck, sv;
@@ -479,19 +497,22 @@ static void sub_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec)
             sl__store_fail(ctx, ts, rc);
             return;
         }
-        if (task->err || sl__join_table_get(ctx, d->right, rec->key, &rv) < 0 || task->err)
+        if (task->err || sl__join_table_get(ctx, d->right, rec->key, &rv, &rts) < 0 || task->err)
             return;
     }
+    /* SubscriptionJoinProcessorSupplier: the later of the subscription's and
+     * the right value's times, whatever the instruction. */
+    int64_t ts = rv && rts > rec->ts ? rts : rec->ts;
     switch (s->instruction) {
     case FK_DELETE_AND_PROPAGATE:
-        send_resp(ctx, inst, d, s->pk, s->hash, s->has_hash, s->partition, NULL);
+        send_resp(ctx, inst, d, s->pk, s->hash, s->has_hash, s->partition, NULL, ts);
         break;
     case FK_PROPAGATE_NULL_IF_NO_FK_VAL:
-        send_resp(ctx, inst, d, s->pk, s->hash, s->has_hash, s->partition, rv);
+        send_resp(ctx, inst, d, s->pk, s->hash, s->has_hash, s->partition, rv, ts);
         break;
     case FK_PROPAGATE_ONLY_IF_FK_VAL:
         if (rv)
-            send_resp(ctx, inst, d, s->pk, s->hash, s->has_hash, s->partition, rv);
+            send_resp(ctx, inst, d, s->pk, s->hash, s->has_hash, s->partition, rv, ts);
         break;
     default: /* FK_DELETE_NO_PROPAGATE */
         break;
@@ -499,7 +520,7 @@ static void sub_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec)
 }
 
 /* ForeignTableJoinProcessorSupplier: a right row changed; answer every
- * subscriber of its key with the new value. */
+ * subscriber of its key with the new value, at the change's time. */
 static void foreign_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec)
 {
     fk_def_t *d = FK(inst);
@@ -563,12 +584,12 @@ static void foreign_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec)
     }
     for (size_t i = 0; i < n && !task->err; i++)
         send_resp(ctx, inst, d, subs[i]->pk, subs[i]->hash, subs[i]->has_hash,
-                  subs[i]->partition, rec->value);
+                  subs[i]->partition, rec->value, rec->ts);
 }
 
 /* ---- left side: answers and the result ------------------------------------------------------- */
 
-/* ResponseJoinProcessorSupplier. */
+/* ResponseJoinProcessorSupplier: the result at the answer's time. */
 static void resolve_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec)
 {
     fk_def_t *d = FK(inst);
@@ -579,7 +600,7 @@ static void resolve_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec)
         return;
     }
     const void *cur;
-    if (sl__join_table_get(ctx, d->left, rec->key, &cur) < 0 || task->err)
+    if (sl__join_table_get(ctx, d->left, rec->key, &cur, NULL) < 0 || task->err)
         return;
     uint8_t h[16];
     if (cur && value_hash(ctx, d, cur, h))
@@ -644,9 +665,10 @@ static void out_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec)
     sl__forward(ctx, inst, &r);
 }
 
-static int out_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value)
+static int out_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value,
+                   int64_t *ts)
 {
-    return sl__kv_get(ctx, FK(inst)->out_store, key, value);
+    return sl__kv_get_ts(ctx, FK(inst)->out_store, key, value, ts);
 }
 
 static const sl_node_vt_t reg_vt = {.kind = "KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION",
@@ -752,6 +774,7 @@ static sl_ktable_t *fk_join(sl_ktable_t *lt, sl_ktable_t *rt, sl_value_mapper_fn
                                      ovs, m);
         if (d->out_store < 0)
             return NULL;
+        t->stores[d->out_store]->timestamped = 1;
     }
     /* Left: registration and its sink. */
     sl_node_t *reg = sl__node_add(t, &reg_vt, d, NULL, &lt->node, 1);

@@ -129,15 +129,19 @@ int sl__join_link_table(sl_node_t *node, const sl_ktable_t *t, const char *op)
     return sl__node_use_store(node, store);
 }
 
-int sl__join_table_get(sl_ctx_t *ctx, sl_node_t *tn, const void *key, const void **value)
+int sl__join_table_get(sl_ctx_t *ctx, sl_node_t *tn, const void *key, const void **value,
+                       int64_t *ts)
 {
     sl_inst_t *ti = ctx->task->insts[tn->id];
+    int64_t t = ctx->rec ? ctx->rec->ts : ctx->task->stream_time;
     *value = NULL;
     if (!ti || !tn->vt->get) {
         sl_ctx_fail(ctx, SL_ERR_STATE, "table %s is not in this task", tn->name);
         return SL_ERR_STATE;
     }
-    int rc = tn->vt->get(ctx, ti, key, value);
+    int rc = tn->vt->get(ctx, ti, key, value, &t);
+    if (ts)
+        *ts = t;
     if (rc < 0 || ctx->task->err)
         return rc < 0 ? rc : ctx->task->err;
     return *value != NULL;
@@ -894,7 +898,8 @@ static void stj_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec)
         return;
     }
     const void *tv = NULL;
-    int rc = d->table ? sl__join_table_get(ctx, d->table, tk, &tv)
+    /* The result keeps the stream record's time (KStreamKTableJoinProcessor). */
+    int rc = d->table ? sl__join_table_get(ctx, d->table, tk, &tv, NULL)
                       : sl__kv_get(ctx, d->global_store, tk, &tv);
     if (rc < 0 || ctx->task->err)
         return;
@@ -998,8 +1003,11 @@ sl_kstream_t *sl_kstream_left_join_global(sl_kstream_t *s, sl_globalktable_t *g,
  * table's getter and emits the change of the result; a merge node (the result
  * table) stores it when materialized and is the result's getter. Old results
  * are always computed (Kafka computes them when downstream asks): the joiner
- * runs on old values too. The result's time is the change's time — Kafka
- * takes the larger of both sides' times, but Sluice's getters give no time. */
+ * runs on old values too. The result's time is the later of the change's and
+ * the other side's value's (its getter gives the time the value was stored
+ * with), or the change's when the other side has none — Kafka's
+ * KTableKTable{Inner,Left,Outer}Join. The result's getter does the same with
+ * both sides' getters. */
 
 enum { JOIN_INNER, JOIN_LEFT, JOIN_OUTER };
 
@@ -1030,13 +1038,16 @@ static void ttj_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec)
     }
     const void *nv = rec->value, *ov = rec->has_old ? rec->old_value : NULL;
     const void *o;
-    if (sl__join_table_get(ctx, d->other, rec->key, &o) < 0 || ctx->task->err)
+    int64_t ots;
+    if (sl__join_table_get(ctx, d->other, rec->key, &o, &ots) < 0 || ctx->task->err)
         return;
     /* KTableKTable{Inner,Left,Right,Outer}Join: no other value and nothing
      * this side can stand for alone, or nothing at all: no change. */
     if (!o && (!d->this_keeps || (!nv && !ov)))
         return;
     sl_rec_t r = *rec;
+    if (o && ots > r.ts)
+        r.ts = ots;
     r.value = ttj_result(ctx, d, rec->key, nv, o);
     if (ctx->task->err)
         return;
@@ -1088,29 +1099,34 @@ static void ttm_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec)
     ttm_def_t *d = inst->node->def;
     ttm_state_t *st = inst->state;
     if (d->store >= 0) {
-        if (sl__kv_put(ctx, d->store, rec->key, rec->value) || st->cached)
+        if (sl__kv_put_ts(ctx, d->store, rec->key, rec->value, rec->ts) || st->cached)
             return;
     }
     sl__forward(ctx, inst, rec);
 }
 
-/* The result's getter: its store, or both inputs' getters joined. */
-static int ttm_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value)
+/* The result's getter: its store, or both inputs' getters joined, at the
+ * later of the times of the values there are (Kafka's
+ * KTableKTable*JoinValueGetter). */
+static int ttm_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value,
+                   int64_t *ts)
 {
     ttm_def_t *d = inst->node->def;
     *value = NULL;
     if (d->store >= 0)
-        return sl__kv_get(ctx, d->store, key, value);
+        return sl__kv_get_ts(ctx, d->store, key, value, ts);
     const void *l, *r = NULL;
-    int rc = sl__join_table_get(ctx, d->left, key, &l);
+    int64_t lt, rt;
+    int rc = sl__join_table_get(ctx, d->left, key, &l, &lt);
     if (rc < 0)
         return rc;
     if (!l && d->type != JOIN_OUTER)
         return 0;
-    if ((rc = sl__join_table_get(ctx, d->right, key, &r)) < 0)
+    if ((rc = sl__join_table_get(ctx, d->right, key, &r, &rt)) < 0)
         return rc;
     if (!r && (d->type == JOIN_INNER || !l))
         return 0;
+    *ts = !l ? rt : !r || lt > rt ? lt : rt;
     *value = d->fn(d->arg, ctx, key, l, r);
     if (ctx->task->err)
         return ctx->task->err;
@@ -1145,6 +1161,7 @@ static sl_ktable_t *ktable_join(sl_ktable_t *a, sl_ktable_t *b, sl_value_joiner_
         store = sl__store_add(t, m->store_name, "KTABLE-MERGE", SL_STORE_KV, ks, vs, m);
         if (store < 0)
             return NULL;
+        t->stores[store]->timestamped = 1;
     }
     ttj_def_t *ad = calloc(1, sizeof *ad), *bd = calloc(1, sizeof *bd);
     ttm_def_t *md = calloc(1, sizeof *md);

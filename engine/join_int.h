@@ -14,9 +14,10 @@
 int sl__join_link_table(sl_node_t *node, const sl_ktable_t *t, const char *op);
 
 /** Looks key up through the value getter of table node tn in ctx's task:
- * 1 with *value (an object in the record scope), 0 when absent, or an error
- * (the record has failed). */
-int sl__join_table_get(sl_ctx_t *ctx, sl_node_t *tn, const void *key, const void **value);
+ * 1 with *value (an object in the record scope) and *ts (ts may be NULL) the
+ * value's timestamp, 0 when absent, or an error (the record has failed). */
+int sl__join_table_get(sl_ctx_t *ctx, sl_node_t *tn, const void *key, const void **value,
+                       int64_t *ts);
 
 /** Serializes obj with serde into a copy in the record scope: 0 with *out
  * ({NULL, 0} when obj is NULL), or -1 after failing the record. */

@@ -681,6 +681,47 @@ static sl_err_t commit_task_state(rtask_t *rt, sl_topology_t *topo)
     return err;
 }
 
+/* The layout of the values in a task's stores, kept in its state's meta
+ * "layout": 2 since the tables' stores keep their values' times (state.h,
+ * "timestamped values"; the aggregations' did from 700cdc5, without a
+ * layout key). A state written before holds plain values there, which would
+ * be read as time and value: it is refused. */
+#define STATE_LAYOUT 2
+
+/* Checks a task's state layout; a new state gets the current one. */
+static sl_err_t state_layout(sl_streams_t *app, rtask_t *rt, char *errbuf, size_t errlen)
+{
+    int64_t layout = 0, v;
+    int rc = sl_state_meta_get_i64(rt->txn, "layout", &layout);
+    if (rc < 0)
+        return (sl_err_t)rc;
+    if (rc == 1 && layout == STATE_LAYOUT)
+        return SL_OK;
+    /* No layout: a new state, or one of before (it holds offsets). */
+    char meta[800];
+    int used = rc == 1;
+    for (int i = 0; !used && i < rt->ninputs; i++) {
+        snprintf(meta, sizeof meta, "input.%s", rt->inputs[i].topic);
+        if ((rc = sl_state_meta_get_i64(rt->txn, meta, &v)) < 0)
+            return (sl_err_t)rc;
+        used = rc == 1;
+    }
+    for (int k = 0; !used && k < rt->nlogs; k++) {
+        snprintf(meta, sizeof meta, "changelog.%s", app->topo->stores[rt->logs[k].store]->name);
+        if ((rc = sl_state_meta_get_i64(rt->txn, meta, &v)) < 0)
+            return (sl_err_t)rc;
+        used = rc == 1;
+    }
+    if (used) {
+        snprintf(errbuf, errlen,
+                 "task %d_%d: the state in %.1000s is of an older layout (its tables' stores keep "
+                 "no times): delete it and it is rebuilt from the changelogs",
+                 rt->sub, (int)rt->partition, rt->dir);
+        return SL_ERR_STATE;
+    }
+    return sl_state_meta_put_i64(rt->txn, "layout", STATE_LAYOUT);
+}
+
 /* Opens the task (sub, partition) on this thread: its environment, stores,
  * restore; start offsets into starts[] (one per input, in input order). */
 static sl_err_t task_open(sthread_t *th, int sub, int32_t partition, rtask_t **out, char *errbuf,
@@ -733,6 +774,8 @@ static sl_err_t task_open(sthread_t *th, int sub, int32_t partition, rtask_t **o
         snprintf(errbuf, errlen, "task %d_%d: state: %s", sub, (int)partition, sl_err_str(err));
         goto fail;
     }
+    if ((err = state_layout(app, rt, errbuf, errlen)))
+        goto fail;
     int64_t cache_share = app->cache_max / (app->nthreads > 0 ? app->nthreads : 1);
     if ((err = sl__task_new(t, sub, partition, app->app_id, rt->txn, collect, partitions_of, th,
                             app->cont_deser, sl_now_ms(), cache_share, th->gread, &rt->task,

@@ -275,14 +275,18 @@ static void session_purge(sl_ctx_t *ctx, sl_inst_t *inst)
         sl__store_fail(ctx, ts, err);
 }
 
-/* The table's value getter: key is an sl_windowed_t naming one session. */
-static int session_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value)
+/* The table's value getter: key is an sl_windowed_t naming one session. Its
+ * time is the session's end, its latest record's (Kafka's session stores are
+ * not timestamped; its getter gives the end too). */
+static int session_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value,
+                       int64_t *ts)
 {
     const sl_win_def_t *d = inst->node->def;
     const sl_windowed_t *w = key;
     *value = NULL;
     if (!w || w->end < sl__win_live_from(inst->state, d))
         return 0;
+    *ts = w->end;
     return sess_get(ctx, d->store, w->key, w->start, w->end, value);
 }
 

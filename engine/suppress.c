@@ -47,7 +47,8 @@
  * Keys and values are the table's serdes' bytes.
  *
  * The suppressed table's value getter gives, for a key with a held change,
- * the value downstream last saw; otherwise the parent table's value. */
+ * the value downstream last saw (at time -1, unknown, as Kafka's); otherwise
+ * the parent table's value. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -438,7 +439,8 @@ static void sup_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec)
     enforce(ctx, inst, d, st, ts);
 }
 
-static int sup_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value)
+static int sup_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value,
+                   int64_t *time)
 {
     const sup_def_t *d = inst->node->def;
     *value = NULL;
@@ -455,6 +457,9 @@ static int sup_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void *
     if (rc == 1) {
         if (!e.has_prior)
             return 0;
+        /* The prior value's time is not known: Kafka's getter gives
+         * RecordQueue.UNKNOWN (-1) too. */
+        *time = -1;
         return de(ctx, d->value_serde, 1, e.prior, value) ? ctx->task->err : 1;
     }
     sl_node_t *p = inst->node->parents[0];
@@ -463,7 +468,7 @@ static int sup_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void *
         sl_ctx_fail(ctx, SL_ERR_STATE, "%s has no value getter", p->name);
         return SL_ERR_STATE;
     }
-    return p->vt->get(ctx, pi, key, value);
+    return p->vt->get(ctx, pi, key, value, time);
 }
 
 static const sl_node_vt_t suppress_vt = {.kind = "KTABLE-SUPPRESS",

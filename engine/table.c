@@ -5,7 +5,12 @@
  * A table change is an sl_rec_t with value = the new value (NULL: the key was
  * deleted) and old_value = the value before (has_old = 1). A node that keeps
  * a store emits its changes after each write, or — when the store is cached —
- * from the cache's flush callback, folded per key (Kafka Streams' caching). */
+ * from the cache's flush callback, folded per key (Kafka Streams' caching).
+ *
+ * The stores are timestamped (Kafka's KTableSource and materialized
+ * operators keep ValueAndTimestamp): each value is kept with its change's
+ * time — the record's own, no larger one — and the getters give it, so that
+ * a table-table join can stamp its result with the later of both sides'. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,14 +87,16 @@ static void materialize(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec,
 }
 
 /* A table node's getter reads its store when it has one. */
-static int store_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value)
+static int store_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value,
+                     int64_t *ts)
 {
     table_def_t *d = inst->node->def;
-    return sl__kv_get(ctx, d->store, key, value);
+    return sl__kv_get_ts(ctx, d->store, key, value, ts);
 }
 
 /* The parent's getter (the one table parent of a table operator). */
-static int parent_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value)
+static int parent_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value,
+                      int64_t *ts)
 {
     sl_node_t *p = inst->node->parents[0];
     sl_inst_t *pi = ctx->task->insts[p->id];
@@ -98,7 +105,7 @@ static int parent_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const voi
         sl_ctx_fail(ctx, SL_ERR_STATE, "%s has no value getter", p->name);
         return SL_ERR_STATE;
     }
-    return p->vt->get(ctx, pi, key, value);
+    return p->vt->get(ctx, pi, key, value, ts);
 }
 
 /* ---- sources: sl_table, sl_kstream_to_table ------------------------------------------------- */
@@ -136,6 +143,7 @@ static sl_ktable_t *materialized_node(sl_topology_t *t, const sl_node_vt_t *vt, 
     int store = sl__store_add(t, m ? m->store_name : NULL, vt->kind, SL_STORE_KV, ks, vs, m);
     if (store < 0)
         return NULL;
+    t->stores[store]->timestamped = 1;
     table_def_t *d = calloc(1, sizeof *d);
     if (!d)
         return sl__topo_fail(t, "out of memory");
@@ -215,13 +223,16 @@ static void op_process(sl_ctx_t *ctx, sl_inst_t *inst, const sl_rec_t *rec)
     materialize(ctx, inst, rec, nv, ov, rec->has_old);
 }
 
-static int op_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value)
+/* KTableFilter / KTableMapValues getters: the stored value, or the parent's
+ * value seen through the operator, at the parent value's time. */
+static int op_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value,
+                  int64_t *ts)
 {
     table_def_t *d = inst->node->def;
     if (d->store >= 0)
-        return sl__kv_get(ctx, d->store, key, value);
+        return sl__kv_get_ts(ctx, d->store, key, value, ts);
     const void *v;
-    int rc = parent_get(ctx, inst, key, &v);
+    int rc = parent_get(ctx, inst, key, &v, ts);
     if (rc != 1) {
         *value = NULL;
         return rc;
@@ -261,6 +272,7 @@ static sl_ktable_t *table_op(sl_ktable_t *t, const sl_node_vt_t *vt, sl_predicat
         store = sl__store_add(topo, m->store_name, vt->kind, SL_STORE_KV, ks, vs, m);
         if (store < 0)
             return NULL;
+        topo->stores[store]->timestamped = 1;
     }
     table_def_t *d = calloc(1, sizeof *d);
     if (!d)

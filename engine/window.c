@@ -205,15 +205,26 @@ static void window_purge(sl_ctx_t *ctx, sl_inst_t *inst)
     }
 }
 
-/* The table's value getter: key is an sl_windowed_t; its window's aggregate. */
-static int window_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value)
+/* The table's value getter: key is an sl_windowed_t; its window's aggregate
+ * and the result's time (a sliding window's is kept in its own store). */
+static int window_get(sl_ctx_t *ctx, sl_inst_t *inst, const void *key, const void **value,
+                      int64_t *ts)
 {
     const sl_win_def_t *d = inst->node->def;
     const sl_windowed_t *w = key;
     *value = NULL;
     if (!w || w->start < sl__win_live_from(inst->state, d))
         return 0;
-    return sl__window_get(ctx, d->store, w->key, w->start, value);
+    int rc = sl__window_get_ts(ctx, d->store, w->key, w->start, value, ts);
+    if (rc != 1 || d->ts_store < 0)
+        return rc;
+    const void *t;
+    int trc = sl__window_get(ctx, d->ts_store, w->key, w->start, &t);
+    if (trc < 0)
+        return trc;
+    if (trc == 1 && t)
+        *ts = *(const int64_t *)t;
+    return 1;
 }
 
 /* ---- time windows: KStreamWindowAggregate ---------------------------------------------------- */

@@ -352,10 +352,11 @@ sl_err_t sl_session_delete_before(sl_state_txn_t *txn, sl_session_t *s, int64_t 
 
 /* ---- timestamped values ------------------------------------------------------------ */
 
-/* The stores of the DSL's aggregations (key-value stores of count / reduce /
- * aggregate, window stores of time-windowed ones: sl_store_t.timestamped in
- * the engine) are Kafka Streams' timestamped stores (KIP-258): each value
- * carries the timestamp of the result it holds. On disk the LMDB value is
+/* The stores of the DSL's tables (key-value stores of table sources, count /
+ * reduce / aggregate, materialized table operators and joins; window stores
+ * of time-windowed aggregations: sl_store_t.timestamped in the engine) are
+ * Kafka Streams' timestamped stores (KIP-258): each value carries the
+ * timestamp of the record or result it holds. On disk the LMDB value is
  *
  *     {timestamp: 8 bytes, big-endian two's complement}{the value's bytes}
  *

@@ -592,11 +592,12 @@ static void lookup_process(void *state, sl_ctx_t *ctx, const void *k, const void
     sl_node_t *n = l->table->node;
     assert_non_null(n->vt->get);
     const void *val;
-    int rc = n->vt->get(ctx, ctx->task->insts[n->id], k, &val);
+    int64_t ts = -2;
+    int rc = n->vt->get(ctx, ctx->task->insts[n->id], k, &val, &ts);
     assert_true(rc == 0 || rc == 1);
-    char *out = sl_ctx_alloc(ctx, 32);
-    if (rc)
-        snprintf(out, 32, "%lld", (long long)*(const int64_t *)val);
+    char *out = sl_ctx_alloc(ctx, 48);
+    if (rc) /* the value, then its result's time */
+        snprintf(out, 48, "%lld@%lld", (long long)*(const int64_t *)val, (long long)ts);
     else
         snprintf(out, 32, "none");
     sl_ctx_forward(ctx, k, out);
@@ -628,13 +629,13 @@ static void test_value_getter(void **state)
     assert_int_equal(pipe_str(d, "in", "x", "2", 2), 0);
     assert_int_equal(pipe_str(d, "look", "x", "?", 3), 0);
     assert_int_equal(pipe_str(d, "look", "y", "?", 4), 0);
-    expect_str(d, "found", "x", "2");
+    expect_str(d, "found", "x", "2@2");
     expect_str(d, "found", "y", "none");
     assert_int_equal(pipe_str(d, "users", "u1", "E", 5), 0);
     assert_int_equal(pipe_str(d, "users", "u2", "E", 6), 0);
     assert_int_equal(pipe_str(d, "look2", "E", "?", 7), 0);
     assert_int_equal(pipe_str(d, "look2", "A", "?", 8), 0);
-    expect_str(d, "found2", "E", "2");
+    expect_str(d, "found2", "E", "2@6");
     expect_str(d, "found2", "A", "none");
     sl_test_driver_destroy(d);
     sl_config_destroy(cfg);

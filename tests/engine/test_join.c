@@ -317,6 +317,11 @@ static void stream_table_table(st_join_fn join, const row_t *rows, size_t n, con
     sl_config_t *cfg = config("st", cache);
     sl_test_driver_t *d = driver(t, cfg);
     run_rows(d, "left", "right", rows, n, "out");
+    /* A table value newer than the stream record: the result keeps the
+     * stream record's time (KStreamKTableJoin). */
+    pipe_str(d, "right", "k", "e", 100);
+    pipe_str(d, "left", "k", "E", 20);
+    expect_str(d, "out", "k", "[E, e]", 20);
     /* A null key on the stream side: skipped (and counted). */
     pipe_str(d, "left", NULL, "X", 16);
     expect_none(d, "out");
@@ -539,6 +544,112 @@ static void test_table_table_outer(void **state)
                       "[P, [null, d]]");
 }
 
+/* ---- table-table joins: the results' times --------------------------------------------------
+ * Out of time order: a result takes the later of the change's time and the
+ * time the other side's value was stored with, or the change's alone when
+ * the other side has none (KTableKTable{Inner,Left,Outer}Join). Hand-worked
+ * for key k: the other side older, newer, deleted, absent. */
+
+enum { TT_INNER, TT_LEFT, TT_OUTER };
+
+static const row_t tt_inner_times[] = {
+    {10, 1, "a", {0}, {0}},
+    {5, 0, "A", {"[A, a]"}, {10}}, /* the right value is newer */
+    {20, 0, "B", {"[B, a]"}, {0}}, /* older */
+    {15, 1, "b", {"[B, b]"}, {20}},
+    {12, 1, NULL, {"-"}, {20}}, /* a delete against the newer left */
+    {8, 0, NULL, {0}, {0}},
+    {30, 1, "c", {0}, {0}},
+    {25, 0, "C", {"[C, c]"}, {30}},
+};
+
+static const row_t tt_left_times[] = {
+    {10, 1, "a", {0}, {0}},
+    {5, 0, "A", {"[A, a]"}, {10}},
+    {20, 0, "B", {"[B, a]"}, {0}},
+    {15, 1, "b", {"[B, b]"}, {20}},
+    {12, 1, NULL, {"[B, null]"}, {20}},
+    {8, 0, NULL, {"-"}, {0}}, /* no right value: the change's own time */
+    {30, 1, "c", {0}, {0}},
+    {25, 0, "C", {"[C, c]"}, {30}},
+};
+
+static const row_t tt_outer_times[] = {
+    {10, 1, "a", {"[null, a]"}, {0}},
+    {5, 0, "A", {"[A, a]"}, {10}},
+    {20, 0, "B", {"[B, a]"}, {0}},
+    {15, 1, "b", {"[B, b]"}, {20}},
+    {12, 1, NULL, {"[B, null]"}, {20}},
+    {8, 0, NULL, {"-"}, {0}},
+    {30, 1, "c", {"[null, c]"}, {0}},
+    {25, 0, "C", {"[C, c]"}, {30}},
+};
+
+/* Also the times of the result's getter (an unmaterialized join joined to a
+ * third table: the third's change against the join's value): the later of
+ * both values' times, or the one side's. Key p has only a left value (at
+ * 50), q only a right one (at 60). */
+static void table_table_times(tt_join_fn join, const row_t *rows, size_t n, const char *cache,
+                              int type)
+{
+    sl_topology_t *t = sl_topology_new();
+    sl_topology_set_default_serdes(t, &sl_serde_string, &sl_serde_string);
+    sl_ktable_t *l = sl_table(t, "left", NULL, NULL);
+    sl_ktable_t *r = sl_table(t, "right", NULL, NULL);
+    sl_materialized_t m = {.store_name = "joined"};
+    sl_kstream_to(sl_ktable_to_stream(join(l, r, bracket, NULL, &m)), "out", NULL);
+    sl_ktable_t *jt2 = join(l, r, bracket, NULL, NULL);
+    sl_ktable_t *third = sl_table(t, "third", NULL, NULL);
+    sl_kstream_to(sl_ktable_to_stream(sl_ktable_join(jt2, third, bracket, NULL, NULL)), "probed",
+                  NULL);
+    sl_config_t *cfg = config("ttt", cache);
+    sl_test_driver_t *d = driver(t, cfg);
+    run_rows(d, "left", "right", rows, n, "out");
+    const void *v;
+    assert_int_equal(sl_test_driver_kv_get(d, "joined", "k", &v), 1);
+    assert_string_equal(v, "[C, c]");
+    pipe_str(d, "third", "k", "T", 1);
+    expect_str(d, "probed", "k", "[[C, c], T]", 30);
+    pipe_str(d, "left", "p", "P", 50);
+    pipe_str(d, "right", "q", "Q", 60);
+    if (type != TT_INNER)
+        expect_str(d, "out", "p", "[P, null]", 50);
+    if (type == TT_OUTER)
+        expect_str(d, "out", "q", "[null, Q]", 60);
+    expect_none(d, "out");
+    pipe_str(d, "third", "p", "U", 2);
+    pipe_str(d, "third", "q", "V", 3);
+    if (type != TT_INNER)
+        expect_str(d, "probed", "p", "[[P, null], U]", 50);
+    if (type == TT_OUTER)
+        expect_str(d, "probed", "q", "[[null, Q], V]", 60);
+    expect_none(d, "probed");
+    sl_test_driver_destroy(d);
+    sl_config_destroy(cfg);
+    sl_topology_destroy(t);
+}
+
+static void test_table_table_times(void **state)
+{
+    static const struct {
+        tt_join_fn join;
+        const row_t *rows;
+        size_t n;
+        int type;
+    } joins[] = {
+        {sl_ktable_join, tt_inner_times, sizeof tt_inner_times / sizeof tt_inner_times[0],
+         TT_INNER},
+        {sl_ktable_left_join, tt_left_times, sizeof tt_left_times / sizeof tt_left_times[0],
+         TT_LEFT},
+        {sl_ktable_outer_join, tt_outer_times, sizeof tt_outer_times / sizeof tt_outer_times[0],
+         TT_OUTER},
+    };
+    for (size_t i = 0; i < sizeof joins / sizeof joins[0]; i++) {
+        table_table_times(joins[i].join, joins[i].rows, joins[i].n, NULL, joins[i].type);
+        table_table_times(joins[i].join, joins[i].rows, joins[i].n, "0", joins[i].type);
+    }
+}
+
 /* Old values: a table-table join's changes carry the old result, so an
  * aggregation downstream (here a filter's drop) sees retractions. */
 static int short_value(void *arg, sl_ctx_t *ctx, const void *k, const void *v)
@@ -696,6 +807,46 @@ static void test_fk_left_join(void **state)
     fk_table(sl_ktable_fk_left_join, fk_left_rows, n, "0");
 }
 
+/* The results' times, Kafka's: a left change's result takes the later of
+ * its time and the right value's; a right change's, its own time. */
+static void fk_times(fk_join_fn join, const char *cache)
+{
+    sl_topology_t *t = sl_topology_new();
+    sl_topology_set_default_serdes(t, &sl_serde_string, &sl_serde_string);
+    sl_ktable_t *l = sl_table(t, "left", NULL, NULL);
+    sl_ktable_t *r = sl_table(t, "right", NULL, NULL);
+    sl_materialized_t m = {.store_name = "fkjoined", .disable_caching = 1};
+    sl_kstream_to(sl_ktable_to_stream(join(l, r, fk_of, NULL, comma, NULL, &m)), "out", NULL);
+    sl_config_t *cfg = config("fkt", cache);
+    sl_test_driver_t *d = driver(t, cfg);
+    pipe_str(d, "right", "1", "foo", 10);
+    pipe_str(d, "left", "k", "1", 5); /* the right value is newer */
+    expect_str(d, "out", "k", "1,foo", 10);
+    pipe_str(d, "right", "1", "bar", 3); /* a right change: its own time */
+    expect_str(d, "out", "k", "1,bar", 3);
+    pipe_str(d, "right", "2", "baz", 15);
+    pipe_str(d, "left", "k", "2", 20); /* the right value is older */
+    expect_str(d, "out", "k", "2,baz", 20);
+    pipe_str(d, "left", "q", "3", 7); /* no right value: the change's time */
+    if (join == sl_ktable_fk_left_join)
+        expect_str(d, "out", "q", "3,null", 7);
+    expect_none(d, "out");
+    const void *v;
+    assert_int_equal(sl_test_driver_kv_get(d, "fkjoined", "k", &v), 1);
+    assert_string_equal(v, "2,baz");
+    sl_test_driver_destroy(d);
+    sl_config_destroy(cfg);
+    sl_topology_destroy(t);
+}
+
+static void test_fk_join_times(void **state)
+{
+    fk_times(sl_ktable_fk_join, NULL);
+    fk_times(sl_ktable_fk_join, "0");
+    fk_times(sl_ktable_fk_left_join, NULL);
+    fk_times(sl_ktable_fk_left_join, "0");
+}
+
 /* Two changes of one row before any answer: the first answer carries the
  * hash of a value the row no longer has, and is dropped. */
 static void two_values(void *arg, sl_ctx_t *ctx, const void *k, const void *v)
@@ -774,6 +925,8 @@ SL_TEST_GROUP(join, cmocka_unit_test(test_stream_stream_inner),
               cmocka_unit_test(test_stream_table_getter_repartition),
               cmocka_unit_test(test_stream_global), cmocka_unit_test(test_table_table_inner),
               cmocka_unit_test(test_table_table_left), cmocka_unit_test(test_table_table_outer),
+              cmocka_unit_test(test_table_table_times),
               cmocka_unit_test(test_table_table_old_values), cmocka_unit_test(test_fk_join),
-              cmocka_unit_test(test_fk_left_join), cmocka_unit_test(test_fk_stale_response),
+              cmocka_unit_test(test_fk_left_join), cmocka_unit_test(test_fk_join_times),
+              cmocka_unit_test(test_fk_stale_response),
               cmocka_unit_test(test_join_build_errors))

@@ -105,6 +105,76 @@ static void test_table_source_filter_map(void **state)
     sl_topology_destroy(t);
 }
 
+/* ---- times: kept with the values, given by the getters ---------------------------------------- */
+
+static void expect_at(sl_test_driver_t *d, const char *topic, const char *k, const char *v,
+                      int64_t ts)
+{
+    const void *ko, *vo;
+    int64_t t = -1;
+    int rc = sl_test_driver_read_obj(d, topic, &sl_serde_string, &ko, &sl_serde_string, &vo, &t);
+    if (rc != 1)
+        fail_msg("%s: expected (%s, %s), got rc %d", topic, k, v, rc);
+    assert_string_equal(ko, k);
+    assert_non_null(vo);
+    assert_string_equal(vo, v);
+    assert_int_equal(t, ts);
+}
+
+static const void *plus(void *arg, sl_ctx_t *ctx, const void *k, const void *l, const void *r)
+{
+    size_t n = strlen(l) + strlen(r) + 2;
+    char *s = sl_ctx_alloc(ctx, n);
+    snprintf(s, n, "%s+%s", (const char *)l, (const char *)r);
+    return s;
+}
+
+/* A table keeps each value with its change's time — the record's own, even
+ * when older than the value it replaces (KTableSource takes no max, unlike
+ * the aggregations) — on its output and changelog, and its getter gives
+ * that time: seen here by joining a source, an unmaterialized filter and a
+ * materialized map_values to a table changed at an earlier time (a
+ * table-table join takes the later of both sides' times). */
+static void test_table_times(void **state)
+{
+    for (int cached = 0; cached < 2; cached++) {
+        sl_topology_t *t = sl_topology_new();
+        sl_topology_set_default_serdes(t, &sl_serde_string, &sl_serde_string);
+        sl_materialized_t m = {.store_name = "users", .disable_caching = !cached};
+        sl_ktable_t *tab = sl_table(t, "users", NULL, &m);
+        sl_kstream_to(sl_ktable_to_stream(tab), "all", NULL);
+        sl_ktable_t *f = sl_ktable_filter(tab, starts_a, NULL, NULL);
+        sl_materialized_t mm = {.store_name = "shouted", .disable_caching = !cached};
+        sl_ktable_t *mv = sl_ktable_map_values(tab, exclaim, NULL, &mm);
+        sl_ktable_t *probe = sl_table(t, "probe", NULL, NULL);
+        sl_kstream_to(sl_ktable_to_stream(sl_ktable_join(tab, probe, plus, NULL, NULL)), "j-src",
+                      NULL);
+        sl_kstream_to(sl_ktable_to_stream(sl_ktable_join(f, probe, plus, NULL, NULL)), "j-filter",
+                      NULL);
+        sl_kstream_to(sl_ktable_to_stream(sl_ktable_join(mv, probe, plus, NULL, NULL)), "j-map",
+                      NULL);
+        assert_null(sl_topology_error(t));
+        sl_test_driver_t *d = driver(t, NULL);
+        pipe_str(d, "users", "1", "alice", 10);
+        pipe_str(d, "users", "1", "anna", 5); /* out of order */
+        expect_at(d, "all", "1", "alice", 10);
+        expect_at(d, "all", "1", "anna", 5);
+        expect_at(d, "test-driver-users-changelog", "1", "alice", 10);
+        expect_at(d, "test-driver-users-changelog", "1", "anna", 5);
+        expect_at(d, "test-driver-shouted-changelog", "1", "alice!", 10);
+        expect_at(d, "test-driver-shouted-changelog", "1", "anna!", 5);
+        pipe_str(d, "probe", "1", "p", 1);
+        expect_at(d, "j-src", "1", "anna+p", 5);
+        expect_at(d, "j-filter", "1", "anna+p", 5);
+        expect_at(d, "j-map", "1", "anna!+p", 5);
+        const void *v;
+        assert_int_equal(sl_test_driver_kv_get(d, "users", "1", &v), 1);
+        assert_string_equal(v, "anna"); /* the stored time is not the value */
+        sl_test_driver_destroy(d);
+        sl_topology_destroy(t);
+    }
+}
+
 /* ---- getters: a stream looks a computed (unmaterialized) table up ------------------------------ */
 
 typedef struct lookup {
@@ -224,4 +294,5 @@ static void test_cache_eviction(void **state)
 }
 
 SL_TEST_GROUP(table, cmocka_unit_test(test_table_source_filter_map),
+              cmocka_unit_test(test_table_times),
               cmocka_unit_test(test_cache_folds_updates), cmocka_unit_test(test_cache_eviction))

@@ -908,23 +908,25 @@ typedef struct lookup {
 } lookup_t;
 
 /* For a record (k, "start,end"): the value of window [start, end] of k in
- * each table, as "v1/v2" ("none" when absent). */
+ * each table and its time, as "v1@t1/v2@t2" ("none" when absent). */
 static void lookup_process(void *state, sl_ctx_t *ctx, const void *k, const void *v)
 {
     lookup_t *l = state;
     long long s, e;
     assert_int_equal(sscanf(v, "%lld,%lld", &s, &e), 2);
     sl_windowed_t w = {k, s, e};
-    char *out = sl_ctx_alloc(ctx, 64);
+    char *out = sl_ctx_alloc(ctx, 96);
     size_t at = 0;
     for (int i = 0; i < 2; i++) {
         sl_node_t *n = l->tables[i]->node;
         const void *val;
-        int rc = n->vt->get(ctx, ctx->task->insts[n->id], &w, &val);
+        int64_t ts = -2;
+        int rc = n->vt->get(ctx, ctx->task->insts[n->id], &w, &val, &ts);
         assert_true(rc == 0 || rc == 1);
-        at += (size_t)snprintf(out + at, 64 - at, i ? "/%s" : "%s", rc ? "" : "none");
+        at += (size_t)snprintf(out + at, 96 - at, i ? "/%s" : "%s", rc ? "" : "none");
         if (rc)
-            at += (size_t)snprintf(out + at, 64 - at, "%lld", (long long)*(const int64_t *)val);
+            at += (size_t)snprintf(out + at, 96 - at, "%lld@%lld", (long long)*(const int64_t *)val,
+                                   (long long)ts);
     }
     sl_ctx_forward(ctx, k, out);
 }
@@ -969,20 +971,20 @@ static void test_value_getters(void **state)
     pipe_str(d, "a", "x", 2);
     assert_int_equal(
         sl_test_driver_pipe_obj(d, "look", &sl_serde_string, "a", &sl_serde_string, "0,10", 3), 0);
-    expect_found(d, "2/none");
+    expect_found(d, "2@2/none");
     pipe_str(d, "a", "x", 12); /* [0,10) closes: emitted, no longer held */
     assert_int_equal(
         sl_test_driver_pipe_obj(d, "look", &sl_serde_string, "a", &sl_serde_string, "0,10", 13), 0);
-    expect_found(d, "2/2");
+    expect_found(d, "2@2/2@2");
     assert_int_equal(
         sl_test_driver_pipe_obj(d, "look", &sl_serde_string, "a", &sl_serde_string, "10,20", 13),
         0);
-    expect_found(d, "1/none");
+    expect_found(d, "1@12/none");
     /* Sessions of a (gap 5): [1,2], then [12,14]; [1,2] ended more than
      * gap + grace (the retention) before stream time 14: gone. */
     pipe_str(d, "a", "x", 14);
     static const char *const looks[][2] = {
-        {"12,14", "2/2"}, {"12,12", "none/none"}, {"1,2", "none/none"}};
+        {"12,14", "2@14/2@14"}, {"12,12", "none/none"}, {"1,2", "none/none"}};
     for (int i = 0; i < 3; i++) {
         assert_int_equal(sl_test_driver_pipe_obj(d, "look2", &sl_serde_string, "a",
                                                  &sl_serde_string, looks[i][0], 15),
