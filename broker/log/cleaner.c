@@ -204,6 +204,9 @@ typedef struct sl__cleaner {
     sl_buf_t headers; /* sl_record_header_t array of one record */
     sl_buf_t out;     /* cleaned batches not yet written */
     sl_log_clean_stats_t *stats;
+    int64_t discarded_from; /* the base offset of the first group whose cleaning was
+                             * thrown away (retention or truncation changed it),
+                             * else INT64_MAX: the pass cleaned only below it */
 } sl__cleaner_t;
 
 /* Builds the map over the records of segs at or past the first dirty offset.
@@ -566,6 +569,8 @@ static sl_err_t sl__clean_groups(sl__cleaner_t *c, sl_segment_t **segs, int n)
             c->stats->segments_cleaned += e - g;
             c->stats->bytes_before += (int64_t)bytes;
             c->stats->bytes_after += (int64_t)after;
+        } else if (segs[g]->base_offset < c->discarded_from) {
+            c->discarded_from = segs[g]->base_offset;
         }
         g = e;
     }
@@ -604,6 +609,7 @@ sl_err_t sl_log_clean(sl_log_t *log, int64_t now_ms, int force, sl_log_clean_sta
     c.now = now;
     c.horizon = c.cfg.delete_retention_ms > INT64_MAX - now ? INT64_MAX : now + c.cfg.delete_retention_ms;
     c.stats = st;
+    c.discarded_from = INT64_MAX;
     c.first_dirty = log->first_dirty_offset > log->log_start_offset ? log->first_dirty_offset
                                                                      : log->log_start_offset;
 
@@ -664,6 +670,10 @@ sl_err_t sl_log_clean(sl_log_t *log, int64_t now_ms, int force, sl_log_clean_sta
         pthread_mutex_lock(&log->mu);
         int64_t leo = sl__log_active(log)->next_offset;
         int64_t clean_to = end_offset < leo ? end_offset : leo; /* a truncation may have cut below it */
+        /* A group whose cleaning was thrown away is still dirty: what of it
+         * retention left must be cleaned by the next pass. */
+        if (c.discarded_from < clean_to)
+            clean_to = c.discarded_from;
         if (log->first_dirty_offset < clean_to)
             log->first_dirty_offset = clean_to;
         st->first_dirty_after = log->first_dirty_offset;
