@@ -272,12 +272,30 @@ static char *props_text(const shell_t *sh)
     return r;
 }
 
-/* Sets the engine settings among props ("key=value" lines, ksqlDB's names,
- * with or without "ksql.streams."); returns whether auto.offset.reset is
- * earliest. */
-static int apply_props(sl_config_t *cfg, const char *props)
+/* The engine's name for a SET property (ksqlDB's "ksql.streams." prefix
+ * taken off), or NULL for a ksqlDB setting the shell reads itself ("ksql.…")
+ * or one a query must not change (its application, state and topics are the
+ * shell's). */
+static const char *engine_key(const char *key)
 {
-    int earliest = 0;
+    if (!strncasecmp(key, "ksql.streams.", 13))
+        key += 13;
+    else if (!strncasecmp(key, "ksql.", 5))
+        return NULL;
+    static const char *const fixed[] = {"application.id", "state.dir", "bootstrap.servers",
+                                        "processing.log.topic"};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        if (!strcasecmp(key, fixed[i]))
+            return NULL;
+    return key;
+}
+
+/* Sets the engine settings among props ("key=value" lines, ksqlDB's names,
+ * with or without "ksql.streams."): every key but the ksql.* settings and
+ * those the shell fixes. Keys the engine does not know are kept by it and
+ * unused (as Kafka keeps unknown configs). */
+static void apply_props(sl_config_t *cfg, const char *props)
+{
     for (const char *p = props; p && *p;) {
         const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
         const char *eq = memchr(p, '=', (size_t)(end - p));
@@ -285,19 +303,12 @@ static int apply_props(sl_config_t *cfg, const char *props)
             char k[256], v[256];
             snprintf(k, sizeof k, "%.*s", (int)(eq - p), p);
             snprintf(v, sizeof v, "%.*s", (int)(end - eq - 1), eq + 1);
-            const char *key = !strncasecmp(k, "ksql.streams.", 13) ? k + 13 : k;
-            if (!strcasecmp(key, "auto.offset.reset") || !strcasecmp(key, "num.stream.threads") ||
-                !strcasecmp(key, "cache.max.bytes.buffering") ||
-                !strcasecmp(key, "commit.interval.ms")) {
-                for (char *c = k; *c; c++)
-                    *c = (char)tolower((unsigned char)*c);
-                sl_config_set(cfg, !strncmp(k, "ksql.streams.", 13) ? k + 13 : k, v, NULL, 0);
-            }
-            earliest |= !strcasecmp(key, "auto.offset.reset") && !strcasecmp(v, "earliest");
+            const char *key = engine_key(k);
+            if (key)
+                sl_config_set(cfg, key, v, NULL, 0);
         }
         p = nl ? nl + 1 : end;
     }
-    return earliest;
 }
 
 /* Starts the topology the session compiled last as the application of query
@@ -1771,6 +1782,21 @@ static int run_stmt(shell_t *sh, const sl_sql_stmt_t *st)
                        st->kind == SL_SQL_STMT_DEFINE ? st->define.value : NULL);
     case SL_SQL_STMT_SET:
     case SL_SQL_STMT_UNSET:
+        if (st->kind == SL_SQL_STMT_SET) {
+            /* A bad value for a setting the engine knows is refused now,
+             * not when a query starts. */
+            const char *key = engine_key(st->set.name);
+            sl_config_t *probe = key ? sl_config_new() : NULL;
+            char why[512] = "";
+            if (probe && sl_config_set(probe, key, st->set.value, why, sizeof why) ==
+                             SL_ERR_CONFIG) {
+                sl_config_destroy(probe);
+                err_line("Invalid value '%s' for property '%s': %s", st->set.value,
+                         st->set.name, why);
+                return -1;
+            }
+            sl_config_destroy(probe);
+        }
         set_prop(sh, st->set.name, st->kind == SL_SQL_STMT_SET ? st->set.value : NULL);
         print_message(sh, st->kind == SL_SQL_STMT_SET ? "Successfully changed local property."
                                                       : "Successfully unset local property.");

@@ -165,6 +165,12 @@ sl_run "$SLUICE" --data-dir "$SL_TMP/d3b" --listen none -e \
      SELECT * FROM t2;" >/dev/null 2>"$SL_TMP/scan.err" || rc=$?
 [ "$rc" -eq 1 ] && grep -qF "'ksql.query.pull.table.scan.enabled' is false" "$SL_TMP/scan.err" ||
     fail "a scan with scans disabled: status $rc:"$'\n'"$(cat "$SL_TMP/scan.err")"
+rc=0
+sl_run "$SLUICE" --data-dir "$SL_TMP/d3c" --listen none -e \
+    "SET 'ksql.streams.num.stream.threads'='2'; SET 'processing.guarantee'='exactly_twice';" \
+    >/dev/null 2>"$SL_TMP/set.err" || rc=$?
+[ "$rc" -eq 1 ] && grep -qF "Invalid value 'exactly_twice' for property 'processing.guarantee'" "$SL_TMP/set.err" ||
+    fail "a bad SET value: status $rc:"$'\n'"$(cat "$SL_TMP/set.err")"
 step "errors: ksqlDB's message, exit status 1, the script stops"
 
 # 4. A busy port is a clear error that suggests --listen.
