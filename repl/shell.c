@@ -649,6 +649,8 @@ static int print_row(shell_t *sh, const sl_sql_datasource_t *d, const rd_kafka_m
         const sl_sql_value_t *val = c->role == SL_SQL_ROLE_KEY
                                         ? (ki < k.n ? &k.values[ki++] : NULL)
                                         : (vi < v.n ? &v.values[vi++] : NULL);
+        if (!strncmp(c->name, SL_SQL_HIDDEN_PREFIX, sizeof SL_SQL_HIDDEN_PREFIX - 1))
+            continue; /* a key the query did not select */
         sl_sql_value_t nul = sl_sql_value_null(c->type);
         names[o] = c->name;
         row_cell(c->type, val ? val : &nul, &text[o], &json[o]);
@@ -720,6 +722,17 @@ static int compile_hidden(shell_t *sh, const char *sel, size_t len, const char *
     sl_sql_session_set_transient(sh->sess, 0);
     sl_sql_session_set_materialize(sh->sess, 1);
     if (rc) {
+        /* The hidden name is not the user's: "The query used to build
+         * `_SL_TRANSIENT_n`" is this push query. */
+        char said[300];
+        snprintf(said, sizeof said, "The query used to build `%s`", name);
+        char *at = strstr(err, said);
+        if (at) {
+            static const char this_one[] = "This push query";
+            size_t n = strlen(said), m = sizeof this_one - 1;
+            memmove(at + m, at + n, strlen(at + n) + 1);
+            memcpy(at, this_one, m);
+        }
         /* Positions on the statement's first line count from the hidden
          * CREATE … AS put before it: take its length off. */
         unsigned line, col;

@@ -1082,6 +1082,19 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         cols[ncols++] = (sl_sql_datasource_col_t){pk_name[i], pk_type[i], SL_SQL_ROLE_KEY, NULL};
         q->nkey_out++;
     }
+    for (size_t j = 0; s->transient && !npk && j < q->nkey && q->nkey_out < q->nkey; j++) {
+        /* A push query need not select the key: kept, hidden. */
+        size_t k = 0;
+        while (k < q->nkey_out && key_from[k] != (int)j)
+            k++;
+        if (k < q->nkey_out)
+            continue;
+        char hn[300];
+        snprintf(hn, sizeof hn, SL_SQL_HIDDEN_PREFIX "%s", sc[j].name);
+        key_from[q->nkey_out++] = (int)j;
+        cols[ncols++] =
+            (sl_sql_datasource_col_t){sl__sqls_arena_str(a, hn), sc[j].type, SL_SQL_ROLE_KEY, NULL};
+    }
     if (!npk && q->nkey_out != q->nkey) {
         sl__sqls_fail(errbuf, errlen,
              "Key missing from projection (ie, SELECT). The query used to build `%s` must "

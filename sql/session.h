@@ -74,7 +74,11 @@ void sl_sql_session_set_materialize(sl_sql_session_t *s, int on);
 void sl_sql_session_pull_store(const char *query_id, char *buf, size_t len);
 
 /** Transient mode (on != 0): queries may have LIMIT (the caller applies it:
- * the shell's push queries). */
+ * the shell's push queries), and need not select their key columns, as
+ * ksqlDB's push queries: a key column (or grouping column) a single-source
+ * or GROUP BY query leaves out is kept as a key column of the result named
+ * SL_SQL_HIDDEN_PREFIX followed by its name, which the caller does not show. */
+#define SL_SQL_HIDDEN_PREFIX "_SL_HIDDEN_"
 void sl_sql_session_set_transient(sl_sql_session_t *s, int on);
 
 /** Runs one statement: DDL through the catalog, CREATE … AS SELECT and

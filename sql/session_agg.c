@@ -1155,6 +1155,17 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
         }
         vcols[ncols++] = (sl_sql_datasource_col_t){sl__sqls_arena_str(a, name), t, SL_SQL_ROLE_VALUE, NULL};
     }
+    for (size_t j = 0; s->transient && j < g->ngroup && nkeycols < g->ngroup; j++) {
+        /* A push query need not select the grouping: kept, hidden. */
+        if (seen[j])
+            continue;
+        char hn[300];
+        snprintf(hn, sizeof hn, SL_SQL_HIDDEN_PREFIX "%s", keyname[j]);
+        if (!(keyname[j] = sl__sqls_arena_str(a, hn)))
+            return SL_ERR_NOMEM;
+        seen[j] = 1;
+        nkeycols++;
+    }
     if (nkeycols != g->ngroup) {
         size_t j = 0;
         while (j < g->ngroup && seen[j])
