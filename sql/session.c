@@ -743,7 +743,16 @@ sl_err_t sl__sqls_add_target(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
             return SL_ERR_IO;
         }
     }
-    if ((err = sl_sql_catalog_add(s->catalog, made, stmt->create.or_replace, errbuf, errlen)))
+    /* The catalog keeps the statement that made it (DESCRIBE EXTENDED). */
+    sl_sql_datasource_t m = *made;
+    char *text = NULL;
+    if (!m.sql && stmt->text && (text = strndup(stmt->text, stmt->text_len)) == NULL)
+        return SL_ERR_NOMEM;
+    if (text)
+        m.sql = text;
+    err = sl_sql_catalog_add(s->catalog, &m, stmt->create.or_replace, errbuf, errlen);
+    free(text);
+    if (err)
         return err;
     const sl_sql_datasource_t *t = sl_sql_catalog_find(s->catalog, made->name);
     char fm[512];
