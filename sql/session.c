@@ -1290,13 +1290,23 @@ static sl_err_t insert_values(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         sl__sqls_fail(errbuf, errlen, "Cannot insert values into windowed %s: %s", "table", t->name);
         return SL_ERR_INVAL;
     }
-    /* The columns given: as listed, or every column in declaration order. */
-    size_t n = stmt->insert.ncolumns ? stmt->insert.ncolumns : t->ncols;
+    /* The columns given: as listed, or every key and value column in
+     * declaration order (header columns are not written by INSERT). */
+    sl_arena_t *a = &s->arena;
+    size_t n = stmt->insert.ncolumns;
+    const char **names = sl_arena_alloc(a, (t->ncols + n + 1) * sizeof *names);
+    if (!names)
+        return SL_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        names[i] = stmt->insert.columns[i].s;
+    for (size_t i = 0; !stmt->insert.ncolumns && i < t->ncols; i++)
+        if (t->cols[i].role == SL_SQL_ROLE_KEY || t->cols[i].role == SL_SQL_ROLE_VALUE)
+            names[n++] = t->cols[i].name;
     if (n != stmt->insert.nvalues) {
         /* ksqlDB: "…to match: [K, A], ['x']". */
         sl_buf_t cb = SL_BUF_INIT, vb = SL_BUF_INIT;
         for (size_t i = 0; i < n; i++) {
-            const char *c = stmt->insert.ncolumns ? stmt->insert.columns[i].s : t->cols[i].name;
+            const char *c = names[i];
             sl_buf_append(&cb, i ? ", " : "", i ? 2 : 0);
             sl_buf_append(&cb, c, strlen(c));
         }
@@ -1311,7 +1321,6 @@ static sl_err_t insert_values(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         sl_buf_free(&vb);
         return SL_ERR_INVAL;
     }
-    sl_arena_t *a = &s->arena;
     sl_sql_alloc_t al = sl_sql_alloc_arena(a);
     sl_sql_value_t *kv = sl_arena_alloc(a, (t->key_schema.ncols + 1) * sizeof *kv);
     sl_sql_value_t *vv = sl_arena_alloc(a, (t->value_schema.ncols + 1) * sizeof *vv);
@@ -1325,7 +1334,7 @@ static sl_err_t insert_values(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
     sl_sql_scope_t none = {NULL, 0, false};
     sl_sql_expr_opts_t o = {.clause = "VALUES", .catalog = s->catalog};
     for (size_t i = 0; i < n; i++) {
-        const char *name = stmt->insert.ncolumns ? stmt->insert.columns[i].s : t->cols[i].name;
+        const char *name = names[i];
         const sl_sql_expr_t *x = stmt->insert.values[i];
         const sl_sql_cexpr_t *ce;
         const sl_sql_type_t *from;
