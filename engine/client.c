@@ -52,6 +52,14 @@ sl_err_t sl_client_create_topic(sl_client_t *c, const char *topic, int32_t parti
     return sl_lc_create_topic(c->lc, topic, partitions, -1, NULL, errbuf, errlen);
 }
 
+sl_err_t sl_client_create_topic_with(sl_client_t *c, const char *topic, int32_t partitions,
+                                     const char *const *configs, char *errbuf, size_t errlen)
+{
+    if (!c || !topic)
+        return SL_ERR_INVAL;
+    return sl_lc_create_topic(c->lc, topic, partitions, -1, configs, errbuf, errlen);
+}
+
 sl_err_t sl_client_delete_topic(sl_client_t *c, const char *topic)
 {
     return c && topic ? sl_lc_delete_topic(c->lc, topic) : SL_ERR_INVAL;

@@ -44,10 +44,14 @@ static int32_t client_partitions(void *opaque, const char *topic)
 }
 
 static sl_err_t client_create(void *opaque, const char *topic, int32_t partitions, int16_t replicas,
-                              char *errbuf, size_t errlen)
+                              int64_t retention_ms, char *errbuf, size_t errlen)
 {
     (void)replicas; /* the broker's default replication */
-    return sl_client_create_topic(opaque, topic, partitions, errbuf, errlen);
+    char ms[32];
+    snprintf(ms, sizeof ms, "%lld", (long long)retention_ms);
+    const char *const cfg[] = {"retention.ms", ms, NULL};
+    return sl_client_create_topic_with(opaque, topic, partitions, retention_ms >= 0 ? cfg : NULL,
+                                       errbuf, errlen);
 }
 
 static sl_err_t client_remove(void *opaque, const char *topic)
@@ -242,6 +246,7 @@ typedef struct with_props {
     const char *topic, *format, *key_format, *value_format, *timestamp, *timestamp_format,
         *delimiter;
     int64_t partitions, replicas; /* -1 when absent */
+    int64_t retention_ms;         /* -1 when absent */
     int wrap;                     /* -1 absent, 0, 1 */
 } with_props_t;
 
@@ -268,7 +273,7 @@ static const char *prop_string(const sl_sql_expr_t *v, char *buf, size_t len)
 static sl_err_t read_props(const sl_sql_stmt_t *stmt, with_props_t *w, char *errbuf,
                            size_t errlen)
 {
-    *w = (with_props_t){.partitions = -1, .replicas = -1, .wrap = -1};
+    *w = (with_props_t){.partitions = -1, .replicas = -1, .retention_ms = -1, .wrap = -1};
     char bad[512] = "";
     for (size_t i = 0; i < stmt->create.nprops; i++) {
         const sl_sql_prop_t *p = stmt->create.props[i];
@@ -304,6 +309,19 @@ static sl_err_t read_props(const sl_sql_stmt_t *stmt, with_props_t *w, char *err
                 return SL_ERR_INVAL;
             }
             *(name[0] == 'P' ? &w->partitions : &w->replicas) = v;
+        } else if (!strcmp(name, "RETENTION_MS")) {
+            /* The topic's retention.ms when the statement creates it. */
+            if (p->value->kind != SL_SQL_EXPR_INT && p->value->kind != SL_SQL_EXPR_BIGINT) {
+                fail(errbuf, errlen, "line %u:%u: RETENTION_MS must be an integer",
+                     p->name.pos.line, p->name.pos.col);
+                return SL_ERR_INVAL;
+            }
+            if (p->value->i < -1) {
+                fail(errbuf, errlen, "Invalid value %lld for property RETENTION_MS",
+                     (long long)p->value->i);
+                return SL_ERR_INVAL;
+            }
+            w->retention_ms = p->value->i;
         } else if (!strcmp(name, "WRAP_SINGLE_VALUE")) {
             if (p->value->kind != SL_SQL_EXPR_BOOL) {
                 fail(errbuf, errlen, "line %u:%u: WRAP_SINGLE_VALUE must be true or false",
@@ -586,7 +604,7 @@ static sl_err_t create_source(sl_sql_catalog_t *c, const sl_sql_stmt_t *stmt, co
         }
         char tb[512] = "";
         if (c->topics.create(c->topics.opaque, w.topic, (int32_t)w.partitions,
-                             (int16_t)w.replicas, tb, sizeof tb)) {
+                             (int16_t)w.replicas, w.retention_ms, tb, sizeof tb)) {
             fail(errbuf, errlen, "Could not create topic '%s': %s", w.topic, tb);
             err = SL_ERR_IO;
             goto out;
@@ -744,11 +762,23 @@ int32_t sl_sql_catalog_topic_partitions(const sl_sql_catalog_t *c, const char *t
 }
 
 sl_err_t sl_sql_catalog_topic_create(sl_sql_catalog_t *c, const char *topic, int32_t partitions,
-                                     char *errbuf, size_t errlen)
+                                     int64_t retention_ms, char *errbuf, size_t errlen)
 {
     if (!c || !c->has_topics)
         return SL_OK;
-    return c->topics.create(c->topics.opaque, topic, partitions, -1, errbuf, errlen);
+    return c->topics.create(c->topics.opaque, topic, partitions, -1, retention_ms, errbuf, errlen);
+}
+
+sl_err_t sl_sql_catalog_with_check(const sl_sql_stmt_t *stmt, int32_t *partitions,
+                                   int64_t *retention_ms, char *errbuf, size_t errlen)
+{
+    with_props_t w;
+    sl_err_t err = read_props(stmt, &w, errbuf, errlen);
+    if (err)
+        return err;
+    *partitions = (int32_t)w.partitions;
+    *retention_ms = w.retention_ms;
+    return SL_OK;
 }
 
 sl_err_t sl_sql_catalog_add(sl_sql_catalog_t *c, const sl_sql_datasource_t *src, int or_replace,

@@ -26,9 +26,10 @@ typedef struct sl_sql_catalog sl_sql_catalog_t;
 typedef struct sl_sql_topics {
     /** The partition count of topic, or -1 when it does not exist. */
     int32_t (*partitions)(void *opaque, const char *topic);
-    /** Creates topic. Errors: any; errbuf says why. */
+    /** Creates topic; retention_ms >= 0 sets its retention.ms. Errors: any;
+     * errbuf says why. */
     sl_err_t (*create)(void *opaque, const char *topic, int32_t partitions, int16_t replicas,
-                       char *errbuf, size_t errlen);
+                       int64_t retention_ms, char *errbuf, size_t errlen);
     /** Deletes topic. */
     sl_err_t (*remove)(void *opaque, const char *topic);
     void *opaque;
@@ -119,8 +120,15 @@ sl_err_t sl_sql_catalog_add(sl_sql_catalog_t *c, const sl_sql_datasource_t *src,
 /** The partition count of topic through the catalog's topics (-1: missing or
  * no topics), and creating one (SL_OK when there are no topics to make). */
 int32_t sl_sql_catalog_topic_partitions(const sl_sql_catalog_t *c, const char *topic);
+
+/** The WITH clause of a CREATE statement checked as CREATE STREAM|TABLE
+ * checks it (unknown properties, value types, FORMAT with KEY_FORMAT …):
+ * SL_OK with its PARTITIONS and RETENTION_MS (-1 when absent), or
+ * SL_ERR_INVAL with the reason in errbuf. */
+sl_err_t sl_sql_catalog_with_check(const sl_sql_stmt_t *stmt, int32_t *partitions,
+                                   int64_t *retention_ms, char *errbuf, size_t errlen);
 sl_err_t sl_sql_catalog_topic_create(sl_sql_catalog_t *c, const char *topic, int32_t partitions,
-                                     char *errbuf, size_t errlen);
+                                     int64_t retention_ms, char *errbuf, size_t errlen);
 
 /** Runs a DDL statement: CREATE [OR REPLACE] [SOURCE] STREAM|TABLE with
  * columns (SL_SQL_STMT_CREATE_SOURCE), DROP STREAM|TABLE, CREATE TYPE, DROP

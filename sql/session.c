@@ -735,16 +735,34 @@ sl_err_t sl__sqls_add_target(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     sl_err_t err;
     if (old && (err = in_use_check(s, made->name, "replace", errbuf, errlen)))
         return err;
-    if (sl_sql_catalog_topic_partitions(s->catalog, made->topic) < 0) {
+    /* WITH: checked as CREATE STREAM|TABLE checks it; PARTITIONS and
+     * RETENTION_MS shape the sink topic when the statement creates it. */
+    int32_t partitions;
+    int64_t retention_ms;
+    if ((err = sl_sql_catalog_with_check(stmt, &partitions, &retention_ms, errbuf, errlen)))
+        return err;
+    sl_sql_datasource_t m = *made;
+    if (partitions > 0)
+        m.partitions = partitions;
+    int32_t have = sl_sql_catalog_topic_partitions(s->catalog, m.topic);
+    if (have < 0) {
         char tb[256] = "";
-        if (sl_sql_catalog_topic_create(s->catalog, made->topic, made->partitions, tb,
+        if (sl_sql_catalog_topic_create(s->catalog, m.topic, m.partitions, retention_ms, tb,
                                         sizeof tb)) {
-            sl__sqls_fail(errbuf, errlen, "Could not create topic '%s': %s", made->topic, tb);
+            sl__sqls_fail(errbuf, errlen, "Could not create topic '%s': %s", m.topic, tb);
             return SL_ERR_IO;
         }
+    } else if (partitions > 0 && partitions != have) {
+        sl__sqls_fail(errbuf, errlen,
+                      "A Kafka topic with the name '%s' already exists, with different "
+                      "partition/replica configuration than required. KSQL expects %d "
+                      "partitions (topic has %d).",
+                      m.topic, (int)partitions, (int)have);
+        return SL_ERR_INVAL;
+    } else {
+        m.partitions = have; /* the sink topic as it is */
     }
     /* The catalog keeps the statement that made it (DESCRIBE EXTENDED). */
-    sl_sql_datasource_t m = *made;
     char *text = NULL;
     if (!m.sql && stmt->text && (text = strndup(stmt->text, stmt->text_len)) == NULL)
         return SL_ERR_NOMEM;

@@ -34,6 +34,12 @@ void sl_client_destroy(sl_client_t *c);
 sl_err_t sl_client_create_topic(sl_client_t *c, const char *topic, int32_t partitions,
                                 char *errbuf, size_t errlen);
 
+/** sl_client_create_topic with topic configs: configs is NULL or key, value,
+ * …, NULL (Kafka's names, e.g. "retention.ms"; copied). Errors as there, and
+ * SL_ERR_INVALID_CONFIG (errbuf names the key). */
+sl_err_t sl_client_create_topic_with(sl_client_t *c, const char *topic, int32_t partitions,
+                                     const char *const *configs, char *errbuf, size_t errlen);
+
 /** Deletes topic. Errors: SL_ERR_UNKNOWN_TOPIC, SL_ERR_TOPIC_DELETION_DISABLED,
  * SL_ERR_IO. */
 sl_err_t sl_client_delete_topic(sl_client_t *c, const char *topic);

@@ -226,9 +226,9 @@ shell_pid=$!
 SL_PIDS+=("$shell_pid")
 exec 7>"$SL_TMP/in"
 cat >&7 <<'EOF'
-CREATE STREAM src (id INT KEY, v INT) WITH (KAFKA_TOPIC='src', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM src (id INT KEY, v INT) WITH (KAFKA_TOPIC='src', VALUE_FORMAT='JSON', PARTITIONS=1, RETENTION_MS=3600000);
 SET 'auto.offset.reset'='earliest';
-CREATE STREAM doubled WITH (KAFKA_TOPIC='doubled') AS SELECT id, v * 2 AS v2 FROM src;
+CREATE STREAM doubled WITH (KAFKA_TOPIC='doubled', PARTITIONS=2, RETENTION_MS=60000) AS SELECT id, v * 2 AS v2 FROM src;
 EOF
 for _ in $(seq 100); do grep -q "Created query" "$SL_TMP/live.out" && break; sleep 0.1; done
 printf '{"V":5}\n' | sl_run kcat -b "127.0.0.1:$port" -P -t src ||
@@ -236,6 +236,12 @@ printf '{"V":5}\n' | sl_run kcat -b "127.0.0.1:$port" -P -t src ||
 got=$(sl_run kcat -b "127.0.0.1:$port" -C -t doubled -o beginning -c 1 -e -f '%s\n' 2>/dev/null) ||
     fail "kcat could not consume"
 [ "$got" = '{"V2":10}' ] || fail "kcat read '$got' from the query's topic"
+# WITH (PARTITIONS, RETENTION_MS) made the topics so.
+desc=$("$SLUICE" topic describe src --bootstrap "127.0.0.1:$port" 2>&1)
+grep -qF "Configs: retention.ms=3600000" <<<"$desc" || fail "src's topic: $desc"
+desc=$("$SLUICE" topic describe doubled --bootstrap "127.0.0.1:$port" 2>&1)
+grep -qF "PartitionCount: 2" <<<"$desc" && grep -qF "retention.ms=60000" <<<"$desc" ||
+    fail "the CSAS sink's topic: $desc"
 exec 7>&-
 wait "$shell_pid" || fail "the shell ended with $?:"$'\n'"$(cat "$SL_TMP/live.out")"
 sl_forget_pid "$shell_pid"

@@ -1,0 +1,3 @@
+-- CREATE … AS SELECT checks its WITH clause as CREATE STREAM does: an unknown property is refused.
+CREATE STREAM s (id INT KEY, v INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM t WITH (KAFKA_TOPIC='t', FOO=1) AS SELECT * FROM s;
