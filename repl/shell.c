@@ -760,11 +760,53 @@ static void drop_hidden(shell_t *sh, const char *name)
     sl_sql_session_execute(sh->sess, &drop, &msg, err, sizeof err);
 }
 
+/* The rows a query over a stream gives from the records its inputs hold now
+ * (a pull query on a stream, as ksqlDB's): the hidden query reads them from
+ * the beginning; when it has caught up with its inputs, its topic is read to
+ * its end. */
+static void pull_rows(shell_t *sh, sl_streams_t *app, rd_kafka_t *rk, const char *topic,
+                      const sl_sql_datasource_t *d, int star, int64_t limit, int *header)
+{
+    sl_err_t err = SL_ERR_IO;
+    while (!interrupted && sl_streams_state(app) != SL_STREAMS_ERROR &&
+           (err = sl_streams_wait_idle(app, 200)) == SL_ERR_IO)
+        ;
+    if (err) {
+        if (!interrupted)
+            err_line("The pull query failed: %s", sl_streams_state(app) == SL_STREAMS_ERROR
+                                                       ? sl_streams_error(app)
+                                                       : sl_err_str(err));
+        return;
+    }
+    int64_t lo = 0, hi = 0, shown = 0;
+    if (rd_kafka_query_watermark_offsets(rk, topic, 0, &lo, &hi, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return;
+    for (int64_t next = lo; next < hi && !interrupted && (limit < 0 || shown < limit);) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        if (!m)
+            continue;
+        if (!m->err) {
+            next = m->offset + 1;
+            if (m->payload) {
+                print_row(sh, d, m, star, header);
+                shown++;
+            }
+        }
+        rd_kafka_message_destroy(m);
+    }
+}
+
 static int push_query(shell_t *sh, const sl_sql_stmt_t *st)
 {
     const sl_sql_query_t *qa = st->query;
-    if (qa->emit == SL_SQL_EMIT_NONE)
-        return pull_query(sh, st);
+    int pull = qa->emit == SL_SQL_EMIT_NONE;
+    if (pull) {
+        /* Over a table: from its state. Over a stream: what it holds now. */
+        const sl_sql_datasource_t *src = sl_sql_catalog_find(sh->cat, qa->from.name.s);
+        if (!src || src->table || qa->njoins || qa->ngroup_by || qa->window ||
+            qa->npartition_by || qa->having)
+            return pull_query(sh, st);
+    }
     char name[64], topic[64];
     int seq = sh->transient_seq++;
     snprintf(name, sizeof name, "_SL_TRANSIENT_%d", seq);
@@ -774,7 +816,15 @@ static int push_query(shell_t *sh, const sl_sql_stmt_t *st)
     const sl_sql_datasource_t *d = sl_sql_catalog_find(sh->cat, name);
     const char *id = sl_sql_session_last_query(sh->sess);
     char *qid = xstrdup(id);
-    char *props = props_text(sh); /* auto.offset.reset: latest unless SET */
+    /* auto.offset.reset: latest unless SET; a pull reads everything */
+    char *props = props_text(sh);
+    if (pull) {
+        size_t n = strlen(props);
+        props = realloc(props, n + 32);
+        if (!props)
+            exit(1);
+        strcpy(props + n, "auto.offset.reset=earliest\n");
+    }
     int ok = d && !start_query(sh, qid, props, 1, st->text, st->text_len);
     free(props);
     /* (not in the catalog: a push query ends with the shell) */
@@ -784,6 +834,29 @@ static int push_query(shell_t *sh, const sl_sql_stmt_t *st)
     for (size_t i = 0; i < qa->nitems; i++)
         star |= qa->items[i]->kind != SL_SQL_SELECT_EXPR;
     interrupted = 0;
+    sl_streams_t *app = NULL;
+    for (size_t i = 0; pull && rk && i < sh->nruns; i++)
+        if (!strcmp(sh->runs[i].id, qid))
+            app = sh->runs[i].app;
+    if (app) {
+        pull_rows(sh, app, rk, topic, d, star, limit, &header);
+        reader_close(rk);
+        rk = NULL;
+        limit = -1; /* no "Limit Reached" */
+        if (!header && !sh->json && !interrupted) {
+            /* No row: the columns all the same. */
+            size_t n = 0;
+            for (size_t i = 0; i < d->ncols; i++)
+                n += strncmp(d->cols[i].name, SL_SQL_HIDDEN_PREFIX,
+                             sizeof SL_SQL_HIDDEN_PREFIX - 1) != 0;
+            border(n);
+            for (size_t i = 0; i < d->ncols; i++)
+                if (strncmp(d->cols[i].name, SL_SQL_HIDDEN_PREFIX, sizeof SL_SQL_HIDDEN_PREFIX - 1))
+                    printf("|%-*.*s", COLW, COLW, d->cols[i].name);
+            printf("|\n");
+            header = (int)n;
+        }
+    }
     while (rk && !interrupted && (limit < 0 || shown < limit)) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
         if (!m)
@@ -951,10 +1024,8 @@ static int pull_query(shell_t *sh, const sl_sql_stmt_t *st)
         err_line("%s does not exist.", qa->from.name.s);
         return -1;
     }
-    if (!d->table) {
-        err_line("Pull queries on streams are not supported by Sluice yet: %s (add EMIT CHANGES "
-                 "for a push query).",
-                 d->name);
+    if (!d->table) { /* (a stream's pull query runs as a hidden query: push_query) */
+        err_line("%s is a stream: this pull query reads tables.", d->name);
         return -1;
     }
     find_sink_t f = {d->name, NULL};

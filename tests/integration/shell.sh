@@ -50,6 +50,7 @@ SELECT n FROM per_min WHERE user = 'alice' AND WINDOWSTART >= 60000;
 SELECT * FROM per_user WHERE user = 'alice';
 SELECT user, n * 10 AS tens FROM per_user WHERE n < 5;
 SELECT * FROM per_user WHERE user = 'nobody';
+SELECT UCASE(page) AS loud FROM pageviews WHERE user = 'alice';
 EOF
 out=$(sl_run "$SLUICE" --data-dir "$SL_TMP/d1" --listen none -f "$SL_TMP/setup.sql") ||
     fail "the script failed: $out"
@@ -67,6 +68,8 @@ grep -qE '^ alice +\| 2 +$' <<<"$out" || fail "no pull lookup of alice:"$'\n'"$o
 grep -qE '^ bob +\| 10 +$' <<<"$out" && grep -qE '^ alice +\| 20 +$' <<<"$out" ||
     fail "no pull scan:"$'\n'"$out"
 [ "$(grep -cE '^ USER +\| (N|TENS) +$' <<<"$out")" -eq 3 ] || fail "not three pull results:"$'\n'"$out"
+[ "$(grep -cE '^\|(HOME|FAQ) +\|$' <<<"$out")" -eq 2 ] && grep -qE '^\|LOUD +\|$' <<<"$out" ||
+    fail "no pull query rows of a stream (what it holds now):"$'\n'"$out"
 step "pull queries: key lookup, scan with WHERE and projection, no row"
 for want in "Queries that read from this STREAM : [CTAS_PER_USER_0]" "CTAS_PER_USER_0 (RUNNING, started" \
             "lag on pageviews-0: " "lag on pageviews-1: " \
