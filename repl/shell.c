@@ -1848,7 +1848,9 @@ static const char HELP[] =
     "  CREATE STREAM|TABLE … WITH (…);  CREATE STREAM|TABLE … AS SELECT …;\n"
     "  INSERT INTO … VALUES (…);  INSERT INTO … SELECT …;  DROP STREAM|TABLE … [DELETE TOPIC];\n"
     "  SELECT … EMIT CHANGES [LIMIT n];   a push query: Ctrl-C ends it\n"
-    "  SHOW STREAMS|TABLES|QUERIES|PROPERTIES|VARIABLES|FUNCTIONS;  DESCRIBE name;\n"
+    "  SELECT … FROM table|stream [WHERE …] [LIMIT n];   a pull query: the rows there now\n"
+    "  SHOW STREAMS|TABLES|QUERIES|TOPICS|PROPERTIES|VARIABLES|FUNCTIONS|TYPES;\n"
+    "  DESCRIBE [EXTENDED] name;  DESCRIBE FUNCTION f;  EXPLAIN query-id|statement;\n"
     "  PRINT topic [FROM BEGINNING] [INTERVAL n] [LIMIT n];  TERMINATE id|ALL;\n"
     "  SET 'key'='value';  UNSET 'key';  DEFINE name = 'value';  UNDEFINE name;\n"
     "  RUN SCRIPT 'file';  HELP;  EXIT;\n";
