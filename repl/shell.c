@@ -713,9 +713,9 @@ static int compile_hidden(shell_t *sh, const char *sel, size_t len, const char *
             sl_buf_free(&b);
             break;
         }
-        sl_buf_free(&b);
-        const char *msg;
+        const char *msg; /* (the statement's text lives in b until it has run) */
         rc = sl_sql_session_execute(sh->sess, list->items[0], &msg, err, sizeof err);
+        sl_buf_free(&b);
         if (rc && !strstr(err, "Invalid result type"))
             break;
     }
