@@ -31,6 +31,7 @@
 typedef struct rinput {
     char topic[512];
     _Atomic int64_t next; /* next offset to process; -1 unknown */
+    int table;            /* a table's source topic: taken first on equal times */
 } rinput_t;
 
 typedef struct rlog {
@@ -757,6 +758,8 @@ static sl_err_t task_open(sthread_t *th, int sub, int32_t partition, rtask_t **o
             snprintf(in->topic, sizeof in->topic, "%s",
                      real_topic(app, n->topics[k], real, sizeof real));
             atomic_store(&in->next, -1);
+            for (int c = 0; c < n->nchildren; c++)
+                in->table |= !strcmp(n->children[c]->vt->kind, "KTABLE-SOURCE");
         }
     }
     for (int i = 0; i < t->nstores; i++) {
@@ -1148,7 +1151,14 @@ static void process_pending(sthread_t *th, int force)
             for (int k = 0; k < rt->ninputs; k++) {
                 pendq_t *q = &rt->q[k];
                 if (q->head < q->n) {
-                    if (best < 0 || q->v[q->head].ts < rt->q[best].v[rt->q[best].head].ts)
+                    /* The oldest head record; on equal times a table's
+                     * update goes first, so that a stream record joins the
+                     * table as of its time, that update included (as
+                     * Kafka's versioned tables define it, KIP-914). */
+                    int64_t ts = q->v[q->head].ts;
+                    int64_t bts = best < 0 ? 0 : rt->q[best].v[rt->q[best].head].ts;
+                    if (best < 0 || ts < bts ||
+                        (ts == bts && rt->inputs[k].table && !rt->inputs[best].table))
                         best = k;
                 } else if (!force && !blocked && !input_caught_up(th, rt, k)) {
                     blocked = 1;

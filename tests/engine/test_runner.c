@@ -138,6 +138,7 @@ static int64_t iq_count(sl_streams_t *app, const char *word)
 }
 
 static int nthreads = 1; /* num.stream.threads of the next start */
+static int nocache;      /* the next start without the record cache */
 
 static sl_streams_t *start(fx_t *f, sl_topology_t *t, const char *app_id)
 {
@@ -145,6 +146,8 @@ static sl_streams_t *start(fx_t *f, sl_topology_t *t, const char *app_id)
     char nt[16];
     snprintf(nt, sizeof nt, "%d", nthreads);
     sl_config_set(cfg, "num.stream.threads", nt, NULL, 0);
+    if (nocache)
+        sl_config_set(cfg, "cache.max.bytes.buffering", "0", NULL, 0);
     sl_streams_t *app;
     char err[1024];
     if (sl_streams_new(t, cfg, f->eb, &app, err, sizeof err))
@@ -350,6 +353,48 @@ static void test_global_join(void **state)
     assert_true(has(&s, "carol=pay@apac"));
     int64_t found = 0;
     assert_int_equal(sl_streams_kv_get(app, "regions", "bob", got_count, &found), 1);
+    stop(f);
+    sl_topology_destroy(t);
+}
+
+/* A stream record and a table update of the same key at the same time: the
+ * table's goes first (the stream joins the table as of its time), whichever
+ * was produced first and whatever the order of the task's inputs. */
+static void test_stream_table_same_time(void **state)
+{
+    fx_t *f = *state;
+    char err[256];
+    assert_int_equal(sl_lc_create_topic(f->lc, "views", 1, -1, NULL, err, sizeof err), SL_OK);
+    assert_int_equal(sl_lc_create_topic(f->lc, "homes", 1, -1, NULL, err, sizeof err), SL_OK);
+    const char *const names[] = {"alice", "bob"};
+    for (int i = 0; i < 2; i++) {
+        /* alice: the view first; bob: the table row first. */
+        sl_lc_record_t v = {.key = {(const uint8_t *)names[i], strlen(names[i])},
+                            .value = {(const uint8_t *)"home", 4}, .timestamp = 5000 + i};
+        sl_lc_record_t h = {.key = {(const uint8_t *)names[i], strlen(names[i])},
+                            .value = {(const uint8_t *)"eu", 2}, .timestamp = 5000 + i};
+        if (i == 0)
+            assert_int_equal(sl_lc_produce(f->lc, "views", 0, &v), SL_OK);
+        assert_int_equal(sl_lc_produce(f->lc, "homes", 0, &h), SL_OK);
+        if (i == 1)
+            assert_int_equal(sl_lc_produce(f->lc, "views", 0, &v), SL_OK);
+    }
+    assert_int_equal(sl_lc_flush(f->lc, 10000), SL_OK);
+    sl_topology_t *t = sl_topology_new();
+    sl_topology_set_default_serdes(t, &sl_serde_string, &sl_serde_string);
+    sl_kstream_t *views = sl_stream(t, (const char *[]){"views"}, 1, NULL);
+    sl_ktable_t *homes = sl_table(t, "homes", NULL, NULL);
+    sl_kstream_to(sl_kstream_join_table(views, homes, enrich, NULL, NULL), "placed", NULL);
+    assert_null(sl_topology_error(t));
+    nocache = 1;
+    sl_streams_t *app = start(f, t, "placed");
+    nocache = 0;
+    wait_idle(app);
+    seen_t s;
+    read_topic(f, "placed", 1, &s);
+    assert_int_equal(s.n, 2);
+    assert_true(has(&s, "alice=home@eu"));
+    assert_true(has(&s, "bob=home@eu"));
     stop(f);
     sl_topology_destroy(t);
 }
@@ -698,5 +743,6 @@ SL_TEST_GROUP(runner, cmocka_unit_test_setup_teardown(test_count_local, setup_lo
               cmocka_unit_test_setup_teardown(test_global_kafka, setup_kafka, teardown),
               cmocka_unit_test_setup_teardown(test_window_query, setup_local, teardown),
               cmocka_unit_test_setup_teardown(test_table_join_restore, setup_local, teardown),
+              cmocka_unit_test_setup_teardown(test_stream_table_same_time, setup_local, teardown),
               cmocka_unit_test_setup_teardown(test_headers, setup_local, teardown),
               cmocka_unit_test_setup_teardown(test_refused, setup_local, teardown))
