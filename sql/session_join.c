@@ -995,6 +995,32 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                                                   as_key ? SL_SQL_ROLE_KEY : SL_SQL_ROLE_VALUE,
                                                   NULL};
     }
+    if (!have_key && s->transient && (j->synth || nviable)) {
+        /* A push query need not select the join's key: kept, hidden. */
+        sl_sql_expr_t *ref = sl_arena_alloc(a, sizeof *ref);
+        if (!ref)
+            return SL_ERR_NOMEM;
+        *ref = (sl_sql_expr_t){.kind = SL_SQL_EXPR_COLUMN, .pos = qa->pos, .height = 1};
+        if (j->synth) {
+            ref->column.name.s = synth_name;
+        } else {
+            ref->column.qualifier.s = viable[0].alias;
+            ref->column.name.s = viable[0].name;
+        }
+        const sl_sql_type_t *t;
+        if (sl_sql_expr_compile(ref, &all, &os, a, &ke[0], &t, &e) ||
+            (j->kind != JK_FK && sl_sql_expr_compile(&keyref, &keyscope, &os, a, &ke[0], &t, &e))) {
+            sl__sqls_fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
+            return SL_ERR_INVAL;
+        }
+        char hn[300];
+        snprintf(hn, sizeof hn, SL_SQL_HIDDEN_PREFIX "%s", ref->column.name.s);
+        const char *hname = sl__sqls_arena_str(a, hn);
+        if (!hname)
+            return SL_ERR_NOMEM;
+        cols[ncols++] = (sl_sql_datasource_col_t){hname, t, SL_SQL_ROLE_KEY, NULL};
+        have_key = 1;
+    }
     const char *target_name = insert ? stmt->insert.target.s : stmt->create.name.s;
     if (!have_key) {
         if (j->synth) {

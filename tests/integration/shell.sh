@@ -106,12 +106,17 @@ json=$(printf '%s\n' \
     "SET 'auto.offset.reset'='earliest';" \
     "SELECT k, v * 10 AS w FROM s EMIT CHANGES LIMIT 2;" \
     "SELECT v FROM s EMIT CHANGES LIMIT 2;" \
-    "SELECT COUNT(*) AS n FROM s GROUP BY k EMIT CHANGES LIMIT 2;" |
+    "SELECT COUNT(*) AS n FROM s GROUP BY k EMIT CHANGES LIMIT 2;" \
+    "CREATE TABLE names (k STRING PRIMARY KEY, name STRING) WITH (KAFKA_TOPIC='names', VALUE_FORMAT='JSON', PARTITIONS=1);" \
+    "INSERT INTO names (k, name) VALUES ('a', 'Ann');" "INSERT INTO s (k, v) VALUES ('a', 3);" \
+    "SELECT v, name FROM s JOIN names ON s.k = names.k EMIT CHANGES LIMIT 1;" |
     sl_run "$SLUICE" --data-dir "$SL_TMP/d2" --listen none --output json) || fail "json run: $json"
 grep -qxF '{"K":"a","W":10}' <<<"$json" || fail "no JSON row for a:"$'\n'"$json"
 grep -qxF '{"K":"b","W":20}' <<<"$json" || fail "no JSON row for b:"$'\n'"$json"
 grep -qxF '{"V":2}' <<<"$json" && [ "$(grep -cxF '{"N":1}' <<<"$json")" -eq 2 ] ||
     fail "push queries without their key columns (ksqlDB's need none):"$'\n'"$json"
+grep -qxF '{"V":3,"NAME":"Ann"}' <<<"$json" ||
+    fail "a push query over a join without its key:"$'\n'"$json"
 grep -qxF '{"message":"Stream created"}' <<<"$json" || fail "no JSON message:"$'\n'"$json"
 step "JSON output from statements on stdin"
 
