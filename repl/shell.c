@@ -493,6 +493,70 @@ static void print_bytes(const void *p, size_t n)
     free(t);
 }
 
+static const char *format_name(int k);
+
+typedef struct topic_source {
+    const char *topic;
+    const sl_sql_datasource_t *d;
+} topic_source_t;
+
+static int find_topic_source(void *arg, const sl_sql_datasource_t *d)
+{
+    topic_source_t *f = arg;
+    if (strcmp(d->topic, f->topic) || !d->key_schema.ncols)
+        return 0;
+    f->d = d;
+    return 1;
+}
+
+/* A record's key as a stream or table on its topic declares it (malloc'd):
+ * the key columns (comma-separated), a windowed table's as
+ * "[key@start/end]", as ksqlDB's PRINT shows them; NULL when it does not
+ * read so (then the bytes are shown). */
+static char *key_text(const sl_sql_datasource_t *d, const uint8_t *key, size_t len)
+{
+    size_t wlen = d->window == 2 ? 16 : d->window ? 8 : 0;
+    if (!key || len < wlen)
+        return NULL;
+    int64_t ws = 0, we = 0;
+    if (wlen) {
+        len -= wlen;
+        if (d->window == 2)
+            we = (int64_t)sl_load_be64(key + len), ws = (int64_t)sl_load_be64(key + len + 8);
+        else
+            ws = (int64_t)sl_load_be64(key + len), we = ws + d->window_size;
+    }
+    sl_arena_t a = SL_ARENA_INIT;
+    sl_sql_alloc_t al = sl_sql_alloc_arena(&a);
+    sl_sql_row_t k = {0};
+    int knull = 0;
+    char err[256];
+    if (sl_sql_row_deserialize(&d->key_format, &d->key_schema, key, len, &al, &k, &knull, err,
+                               sizeof err) ||
+        knull) {
+        sl_arena_free(&a);
+        return NULL;
+    }
+    sl_buf_t b = SL_BUF_INIT;
+    if (wlen)
+        sl_buf_append(&b, "[", 1);
+    for (size_t i = 0; i < k.n && i < d->key_schema.ncols; i++) {
+        if (i)
+            sl_buf_append(&b, ",", 1);
+        sl_sql_value_print(d->key_schema.cols[i].type, &k.values[i], SL_SQL_PRINT_DISPLAY, &b);
+    }
+    if (wlen) {
+        char w[64];
+        int n = snprintf(w, sizeof w, "@%lld/%lld]", (long long)ws, (long long)we);
+        sl_buf_append(&b, w, (size_t)n);
+    }
+    sl_buf_append(&b, "", 1);
+    char *out = xstrdup((const char *)b.data);
+    sl_buf_free(&b);
+    sl_arena_free(&a);
+    return out;
+}
+
 static int do_print(shell_t *sh, const sl_sql_stmt_t *st)
 {
     const char *topic = st->print.topic.s;
@@ -509,9 +573,15 @@ static int do_print(shell_t *sh, const sl_sql_stmt_t *st)
     rd_kafka_t *rk = topic_reader(sh, topic, st->print.from_beginning);
     if (!rk)
         return -1;
+    /* A stream or table on the topic says how its keys read. */
+    topic_source_t ts_ = {topic, NULL};
+    sl_sql_catalog_foreach(sh->cat, find_topic_source, &ts_);
     int64_t limit = st->print.limit, shown = 0, seen = 0;
     int64_t every = st->print.interval > 0 ? st->print.interval : 1;
-    if (!sh->json)
+    if (!sh->json && ts_.d)
+        printf("Key format: %s%s\nValue format: %s\n", ts_.d->window ? "WINDOWED " : "",
+               format_name(ts_.d->key_format.kind), format_name(ts_.d->value_format.kind));
+    else if (!sh->json)
         printf("Key format: KAFKA_STRING\nValue format: JSON or KAFKA_STRING\n");
     interrupted = 0;
     while (!interrupted && (limit < 0 || shown < limit)) {
@@ -533,8 +603,10 @@ static int do_print(shell_t *sh, const sl_sql_stmt_t *st)
         gmtime_r(&secs, &tm);
         char when[64];
         strftime(when, sizeof when, "%Y/%m/%d %H:%M:%S", &tm);
+        char *kt = ts_.d ? key_text(ts_.d, m->key, m->key_len) : NULL;
         if (sh->json) { /* {"rowtime", "key", "value", "partition"}: the bytes as text or hex */
-            char *k = bytes_text(m->key, m->key_len), *v = bytes_text(m->payload, m->len);
+            char *k = kt ? xstrdup(kt) : bytes_text(m->key, m->key_len);
+            char *v = bytes_text(m->payload, m->len);
             char *kj = m->key ? json_string(k) : xstrdup("null");
             char *vj = m->payload ? json_string(v) : xstrdup("null");
             printf("{\"rowtime\":%lld,\"key\":%s,\"value\":%s,\"partition\":%d}\n",
@@ -542,11 +614,15 @@ static int do_print(shell_t *sh, const sl_sql_stmt_t *st)
             free(k), free(v), free(kj), free(vj);
         } else {
             printf("rowtime: %s.%03d Z, key: ", when, (int)(ts % 1000));
-            print_bytes(m->key, m->key_len);
+            if (kt)
+                fputs(kt, stdout);
+            else
+                print_bytes(m->key, m->key_len);
             fputs(", value: ", stdout);
             print_bytes(m->payload, m->len);
             printf(", partition: %d\n", (int)m->partition);
         }
+        free(kt);
         fflush(stdout);
         rd_kafka_message_destroy(m);
         shown++;
@@ -559,7 +635,6 @@ static int do_print(shell_t *sh, const sl_sql_stmt_t *st)
 }
 
 static int pull_query(shell_t *sh, const sl_sql_stmt_t *st);
-static const char *format_name(int k);
 static int show_topics(shell_t *sh, int all);
 
 /* ---- push queries ------------------------------------------------------------------------------- */

@@ -58,6 +58,8 @@ for want in "Stream created" "Created query with ID CTAS_PER_USER_0" " PAGEVIEWS
             "CTAS_PER_USER_0 | RUNNING | PER_USER" "USER  | STRING (primary key)" "Limit Reached"; do
     grep -qF -- "$want" <<<"$out" || fail "the output lacks '$want':"$'\n'"$out"
 done
+grep -qF "key: [alice@0/60000], value: {\"N\":2}" <<<"$out" && grep -qF "Key format: WINDOWED KAFKA" <<<"$out" ||
+    fail "PRINT of a windowed table's topic: its keys as ksqlDB shows them:"$'\n'"$out"
 grep -qE '^\|alice +\|0 +\|60000 +\|2 +\|$' <<<"$out" ||
     fail "no push query row of a windowed table (key, WINDOWSTART, WINDOWEND, value):"$'\n'"$out"
 rows=$(grep -cE '^\|(2|3) +\|(BOB|ALICE) +\|$' <<<"$out" || true)
