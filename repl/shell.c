@@ -1080,6 +1080,132 @@ static const sl_sql_row_t *key_lookup(const sl_sql_datasource_t *d, const sl_sql
     return r;
 }
 
+/* A constant expression as a STRING (arena a): 0, or -1 when it is not one. */
+static int const_string(const sl_sql_expr_t *x, sl_arena_t *a, sl_sql_value_t *out)
+{
+    sl_sql_scope_t none = {NULL, 0, false};
+    sl_sql_expr_opts_t o = {.clause = "WHERE"};
+    const sl_sql_cexpr_t *ce;
+    const sl_sql_type_t *t;
+    sl_sql_error_t e;
+    if (sl_sql_expr_compile(x, &none, &o, a, &ce, &t, &e))
+        return -1;
+    sl_sql_alloc_t al = sl_sql_alloc_arena(a);
+    char msg[256];
+    sl_sql_fn_ctx_t fc = {.al = &al, .errbuf = msg, .errlen = sizeof msg};
+    sl_sql_value_t v;
+    if (sl_sql_expr_eval(ce, NULL, NULL, &fc, &v) || v.is_null ||
+        sl_sql_cast(&al, t, &v, sl_sql_type_prim(SL_SQL_STRING), out, msg, sizeof msg))
+        return -1;
+    return 0;
+}
+
+/* Key-range bounds: lo inclusive, hi exclusive, as bytes (have_*: set). */
+typedef struct key_bounds {
+    sl_sql_value_t lo, hi;
+    int have_lo, have_hi;
+} key_bounds_t;
+
+static int str_cmp(const sl_sql_value_t *a, const sl_sql_value_t *b)
+{
+    size_t n = a->len < b->len ? a->len : b->len;
+    int c = memcmp(a->u.str, b->u.str, n);
+    return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/* v, or v followed by a NUL byte (the first string after v in byte order). */
+static int bound_of(sl_arena_t *a, const sl_sql_value_t *v, int after, sl_sql_value_t *out)
+{
+    char *b = sl_arena_alloc(a, v->len + 2);
+    if (!b)
+        return -1;
+    memcpy(b, v->u.str, v->len);
+    b[v->len] = 0;
+    sl_sql_alloc_t al = sl_sql_alloc_arena(a);
+    return sl_sql_value_string_dup(&al, b, v->len + (after ? 1 : 0), out) ? -1 : 0;
+}
+
+static int tighten(key_bounds_t *kb, sl_arena_t *a, const sl_sql_value_t *v, int upper,
+                   int after)
+{
+    sl_sql_value_t b;
+    if (bound_of(a, v, after, &b))
+        return -1;
+    if (upper && (!kb->have_hi || str_cmp(&b, &kb->hi) < 0))
+        kb->hi = b, kb->have_hi = 1;
+    if (!upper && (!kb->have_lo || str_cmp(&b, &kb->lo) > 0))
+        kb->lo = b, kb->have_lo = 1;
+    return 0;
+}
+
+/* The bounds the ANDed comparisons of WHERE put on the key column named key. */
+static int collect_bounds(const sl_sql_expr_t *w, const char *key, sl_arena_t *a,
+                          key_bounds_t *kb)
+{
+    if (w->kind == SL_SQL_EXPR_BINARY && w->op.op == SL_SQL_OP_AND)
+        return collect_bounds(w->op.a, key, a, kb) || collect_bounds(w->op.b, key, a, kb);
+    sl_sql_value_t v, v2;
+    if (w->kind == SL_SQL_EXPR_BETWEEN && !w->negated &&
+        w->between.a->kind == SL_SQL_EXPR_COLUMN && !strcmp(w->between.a->column.name.s, key)) {
+        if (!const_string(w->between.lo, a, &v) && !const_string(w->between.hi, a, &v2))
+            return tighten(kb, a, &v, 0, 0) || tighten(kb, a, &v2, 1, 1);
+        return 0;
+    }
+    if (w->kind != SL_SQL_EXPR_BINARY || w->op.op < SL_SQL_OP_EQ || w->op.op > SL_SQL_OP_GE ||
+        w->op.op == SL_SQL_OP_NE)
+        return 0;
+    int op = w->op.op;
+    const sl_sql_expr_t *col = w->op.a, *val = w->op.b;
+    if (col->kind != SL_SQL_EXPR_COLUMN) { /* constant OP key: flipped */
+        col = w->op.b, val = w->op.a;
+        op = op == SL_SQL_OP_LT ? SL_SQL_OP_GT : op == SL_SQL_OP_GT ? SL_SQL_OP_LT
+             : op == SL_SQL_OP_LE ? SL_SQL_OP_GE : op == SL_SQL_OP_GE ? SL_SQL_OP_LE : op;
+    }
+    if (col->kind != SL_SQL_EXPR_COLUMN || strcmp(col->column.name.s, key) ||
+        const_string(val, a, &v))
+        return 0;
+    switch (op) {
+    case SL_SQL_OP_EQ:
+        return tighten(kb, a, &v, 0, 0) || tighten(kb, a, &v, 1, 1);
+    case SL_SQL_OP_GE:
+        return tighten(kb, a, &v, 0, 0);
+    case SL_SQL_OP_GT:
+        return tighten(kb, a, &v, 0, 1);
+    case SL_SQL_OP_LT:
+        return tighten(kb, a, &v, 1, 0);
+    default: /* LE */
+        return tighten(kb, a, &v, 1, 1);
+    }
+}
+
+/* WHERE bounds on a one-column STRING key in the KAFKA format (whose bytes
+ * order as the strings do): the range to read, as key rows (NULL: open), or
+ * 0 when WHERE gives no bound. */
+static int key_range(const sl_sql_datasource_t *d, const sl_sql_expr_t *w, sl_arena_t *a,
+                     const sl_sql_row_t **from, const sl_sql_row_t **to)
+{
+    *from = *to = NULL;
+    if (!w || d->window || d->key_schema.ncols != 1 ||
+        d->key_schema.cols[0].type->base != SL_SQL_STRING ||
+        d->key_format.kind != SL_SQL_FORMAT_KAFKA)
+        return 0;
+    key_bounds_t kb = {0};
+    if (collect_bounds(w, d->key_schema.cols[0].name, a, &kb) || (!kb.have_lo && !kb.have_hi))
+        return 0;
+    for (int i = 0; i < 2; i++) {
+        if (!(i ? kb.have_hi : kb.have_lo))
+            continue;
+        sl_sql_row_t *r = sl_arena_alloc(a, sizeof *r);
+        sl_sql_value_t *vals = sl_arena_alloc(a, sizeof *vals);
+        if (!r || !vals)
+            return 0;
+        vals[0] = i ? kb.hi : kb.lo;
+        *r = (sl_sql_row_t){1, vals};
+        *(i ? to : from) = r;
+    }
+    return 1;
+}
+
 static void pull_found(void *arg, const void *value)
 {
     pull_t *p = arg;
@@ -1191,12 +1317,14 @@ static int pull_query(shell_t *sh, const sl_sql_stmt_t *st)
         char store[128];
         sl_sql_session_pull_store(f.id, store, sizeof store);
         const sl_sql_row_t *key = d->window ? NULL : key_lookup(d, qa->where, a);
+        const sl_sql_row_t *from = NULL, *to = NULL;
+        int ranged = !key && key_range(d, qa->where, a, &from, &to);
         sl_err_t err = SL_OK;
         const char *scan = NULL;
         for (size_t i = 0; i < sh->nprops; i++)
             if (!strcasecmp(sh->props[i].key, "ksql.query.pull.table.scan.enabled"))
                 scan = sh->props[i].value;
-        if (!key && scan && !strcasecmp(scan, "false")) {
+        if (!key && !ranged && scan && !strcasecmp(scan, "false")) {
             err_line("This pull query needs a table scan, and 'ksql.query.pull.table.scan.enabled' "
                      "is false: look up one key (WHERE %s = …) or SET it to true.",
                      nk ? d->key_schema.cols[0].name : "key");
@@ -1217,7 +1345,8 @@ static int pull_query(shell_t *sh, const sl_sql_stmt_t *st)
                     if (!err && local < total)
                         err = SL_ERR_STATE;
                     if (!err)
-                        err = sl_streams_kv_all(app, store, pull_row, &p);
+                        err = ranged ? sl_streams_kv_range(app, store, from, to, pull_row, &p)
+                                     : sl_streams_kv_all(app, store, pull_row, &p);
                 }
                 if (err != SL_ERR_STATE || tries >= 200)
                     break;

@@ -51,6 +51,7 @@ SELECT * FROM per_user WHERE user = 'alice';
 SELECT user, n * 10 AS tens FROM per_user WHERE n < 5;
 SELECT * FROM per_user WHERE user = 'nobody';
 SELECT UCASE(page) AS loud FROM pageviews WHERE user = 'alice';
+SELECT user AS ranged, n FROM per_user WHERE user BETWEEN 'a' AND 'b';
 EOF
 out=$(sl_run "$SLUICE" --data-dir "$SL_TMP/d1" --listen none -f "$SL_TMP/setup.sql") ||
     fail "the script failed: $out"
@@ -72,6 +73,8 @@ grep -qE '^ bob +\| 10 +$' <<<"$out" && grep -qE '^ alice +\| 20 +$' <<<"$out" |
 [ "$(grep -cE '^ USER +\| (N|TENS) +$' <<<"$out")" -eq 3 ] || fail "not three pull results:"$'\n'"$out"
 [ "$(grep -cE '^\|(HOME|FAQ) +\|$' <<<"$out")" -eq 2 ] && grep -qE '^\|LOUD +\|$' <<<"$out" ||
     fail "no pull query rows of a stream (what it holds now):"$'\n'"$out"
+grep -qE '^ RANGED +\| N +$' <<<"$out" && [ "$(grep -A3 '^ RANGED ' <<<"$out" | grep -cE '^ (alice|bob) ')" -eq 1 ] ||
+    fail "a key-range pull query:"$'\n'"$out"
 step "pull queries: key lookup, scan with WHERE and projection, no row"
 for want in "Queries that read from this STREAM : [CTAS_PER_USER_0]" "CTAS_PER_USER_0 (RUNNING, started" \
             "lag on pageviews-0: " "lag on pageviews-1: " \
@@ -176,9 +179,13 @@ sl_run "$SLUICE" --data-dir "$SL_TMP/d3b" --listen none -e \
      CREATE TABLE t2 AS SELECT k, v FROM t;
      SET 'ksql.query.pull.table.scan.enabled'='false';
      SELECT * FROM t2 WHERE k = 'a';
-     SELECT * FROM t2;" >/dev/null 2>"$SL_TMP/scan.err" || rc=$?
+     SELECT * FROM t2 WHERE k >= 'a' AND k < 'b';
+     SELECT * FROM t2;" >"$SL_TMP/scan.out" 2>"$SL_TMP/scan.err" || rc=$?
 [ "$rc" -eq 1 ] && grep -qF "'ksql.query.pull.table.scan.enabled' is false" "$SL_TMP/scan.err" ||
     fail "a scan with scans disabled: status $rc:"$'\n'"$(cat "$SL_TMP/scan.err")"
+# The key lookup and the key range ran (no scan): two result headers.
+[ "$(grep -cE '^ K +\| V +$' "$SL_TMP/scan.out")" -eq 2 ] ||
+    fail "a key lookup and a key range with scans disabled:"$'\n'"$(cat "$SL_TMP/scan.out")"
 rc=0
 sl_run "$SLUICE" --data-dir "$SL_TMP/d3c" --listen none -e \
     "SET 'ksql.streams.num.stream.threads'='2'; SET 'processing.guarantee'='exactly_twice';" \
