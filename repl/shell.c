@@ -345,6 +345,8 @@ static int start_query(shell_t *sh, const char *id, const char *props, int push,
     sl_config_set(cfg, "application.id", app_id, NULL, 0);
     sl_config_set(cfg, "state.dir", state_dir, NULL, 0);
     sl_config_set(cfg, "processing.log.topic", PLOG_TOPIC, NULL, 0);
+    if (!strncmp(id, "CST_", 4)) /* a source table's rows: all of them */
+        sl_config_set(cfg, "auto.offset.reset", "earliest", NULL, 0);
     if (push) /* a push query shows its rows as they come */
         sl_config_set(cfg, "commit.interval.ms", "100", NULL, 0),
             sl_config_set(cfg, "cache.max.bytes.buffering", "0", NULL, 0);
@@ -1237,7 +1239,7 @@ static int pull_query(shell_t *sh, const sl_sql_stmt_t *st)
             app = sh->runs[i].app;
     if (!app) {
         err_line("The table %s is not materialized: pull queries read the tables that "
-                 "CREATE TABLE … AS SELECT makes.",
+                 "CREATE TABLE … AS SELECT or CREATE SOURCE TABLE makes.",
                  d->name);
         return -1;
     }
@@ -2124,8 +2126,23 @@ static int run_stmt(shell_t *sh, const sl_sql_stmt_t *st)
     default:
         break;
     }
+    /* DROP of a source table ends the query that materializes it (CST_…). */
+    if (st->kind == SL_SQL_STMT_DROP_SOURCE) {
+        const sl_sql_datasource_t *d = sl_sql_catalog_find(sh->cat, st->drop.name.s);
+        char prefix[300];
+        snprintf(prefix, sizeof prefix, "CST_%s_", st->drop.name.s);
+        for (size_t i = sh->nruns; d && d->read_only && d->table && i-- > 0;) {
+            if (strncmp(sh->runs[i].id, prefix, strlen(prefix)))
+                continue;
+            char dberr[512];
+            if (sh->db && sl__shell_db_terminate(sh->db, sh->runs[i].id, dberr, sizeof dberr))
+                err_line("%s", dberr);
+            stop_run(sh, i, 1);
+        }
+    }
     /* A failed statement leaves the catalog and the queries as they were. */
-    int query = st->kind == SL_SQL_STMT_CREATE_AS || st->kind == SL_SQL_STMT_INSERT_SELECT;
+    int query = st->kind == SL_SQL_STMT_CREATE_AS || st->kind == SL_SQL_STMT_INSERT_SELECT ||
+                (st->kind == SL_SQL_STMT_CREATE_SOURCE && st->create.source && st->create.table);
     const char *target = st->kind == SL_SQL_STMT_CREATE_AS ? st->create.name.s : NULL;
     int existed = target && sl_sql_catalog_find(sh->cat, target);
     if (sl_sql_session_execute(sh->sess, st, &msg, err, sizeof err)) {

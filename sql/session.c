@@ -1511,6 +1511,76 @@ static sl_err_t record_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt)
     return SL_OK;
 }
 
+static const void *same_value(void *arg, sl_ctx_t *ctx, const void *key, const void *value)
+{
+    (void)arg, (void)ctx, (void)key;
+    return value;
+}
+
+/* CREATE SOURCE TABLE in materializing mode (the shell's): a query of its
+ * own, CST_<NAME>_<n>, keeps the table's rows in its result store for pull
+ * queries, as ksqlDB materializes source tables. It writes no topic; it is
+ * recorded as writing the table, so pull queries find it. */
+static sl_err_t materialize_source(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
+                                   char *errbuf, size_t errlen)
+{
+    const sl_sql_datasource_t *src = sl_sql_catalog_find(s->catalog, stmt->create.name.s);
+    if (!src)
+        return SL_ERR_INVAL;
+    char idbuf[200];
+    snprintf(idbuf, sizeof idbuf, "CST_%s_%d", src->name, s->nqueries);
+    if (!(s->query_id = sl__sqls_arena_str(&s->arena, idbuf)))
+        return SL_ERR_NOMEM;
+    char names[65];
+    size_t nn = 0;
+    for (const char *c = idbuf; *c && nn < 64; c++)
+        names[nn++] = isalnum((unsigned char)*c) || *c == '.' || *c == '-' ? *c : '_';
+    names[nn] = 0;
+    sl_topology_name_scope(s->topo, names);
+    query_t *q = sl_arena_alloc(&s->arena, sizeof *q);
+    if (!q)
+        return SL_ERR_NOMEM;
+    memset(q, 0, sizeof *q);
+    q->id = s->query_id;
+    q->ts_slot = -1; /* (a TIMESTAMP column does not change what the table holds) */
+    sl_kstream_t *stream;
+    sl_ktable_t *table;
+    sl_err_t err = sl__sqls_source_for(s, src, q, &stream, &table, errbuf, errlen);
+    if (err)
+        return err;
+    sl_sql_alloc_t al = sl_sql_alloc_arena(&s->arena);
+    const sl_serde_t *ks, *vs;
+    char m[512];
+    if (sl_sql_serde_new(&al, &src->key_format, &src->key_schema, &ks, m, sizeof m) ||
+        sl_sql_serde_new(&al, &src->value_format, &src->value_schema, &vs, m, sizeof m)) {
+        sl__sqls_fail(errbuf, errlen, "%s: %s", src->name, m);
+        return SL_ERR_INVAL;
+    }
+    sl_materialized_t rm;
+    sl_ktable_map_values(table, same_value, NULL, sl__sqls_result_store(s, &rm, ks, vs));
+    if (sl_topology_error(s->topo)) {
+        sl__sqls_fail(errbuf, errlen, "%s", sl_topology_error(s->topo));
+        return SL_ERR_INVAL;
+    }
+    if (s->nqueries_rec == s->queries_cap) {
+        size_t nc = s->queries_cap ? s->queries_cap * 2 : 8;
+        struct session_query *g = realloc(s->queries, nc * sizeof *g);
+        if (!g)
+            return SL_ERR_NOMEM;
+        s->queries = g, s->queries_cap = nc;
+    }
+    struct session_query *rq = &s->queries[s->nqueries_rec];
+    rq->id = s->query_id;
+    rq->sink = sl__sqls_arena_str(&s->arena, src->name);
+    rq->nsources = 1;
+    rq->sources = sl_arena_alloc(&s->arena, sizeof *rq->sources);
+    if (!rq->sink || !rq->sources || !(rq->sources[0] = rq->sink))
+        return SL_ERR_NOMEM;
+    s->nqueries_rec++;
+    s->nqueries++, s->topo_queries++;
+    return SL_OK;
+}
+
 /* DROP of a stream or table that queries read or write: refused, in
  * ksqlDB's words (they would have to be terminated first). */
 sl_err_t sl_sql_session_execute(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
@@ -1526,13 +1596,27 @@ sl_err_t sl_sql_session_execute(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         return SL_ERR_INVAL;
     sl_err_t err;
     switch (stmt->kind) {
-    case SL_SQL_STMT_CREATE_SOURCE:
+    case SL_SQL_STMT_CREATE_SOURCE: {
         /* OR REPLACE of a source that queries use: they hold its old
          * definition (no query upgrades yet). */
         if (stmt->create.or_replace && sl_sql_catalog_find(s->catalog, stmt->create.name.s) &&
             (err = in_use_check(s, stmt->create.name.s, "replace", errbuf, errlen)))
             return err;
-        return sl_sql_catalog_apply(s->catalog, stmt, message, errbuf, errlen);
+        int existed = sl_sql_catalog_find(s->catalog, stmt->create.name.s) != NULL;
+        if ((err = sl_sql_catalog_apply(s->catalog, stmt, message, errbuf, errlen)))
+            return err;
+        if (!stmt->create.source || !stmt->create.table || !s->materialize || existed)
+            return SL_OK;
+        if ((err = materialize_source(s, stmt, errbuf, errlen))) {
+            /* As if it had not been: the table goes again. */
+            sl_sql_stmt_t drop = {.kind = SL_SQL_STMT_DROP_SOURCE};
+            drop.drop.table = true;
+            drop.drop.name = stmt->create.name;
+            const char *dm;
+            sl_sql_catalog_apply(s->catalog, &drop, &dm, NULL, 0);
+        }
+        return err;
+    }
     case SL_SQL_STMT_DROP_SOURCE:
         if ((err = in_use_check(s, stmt->drop.name.s, "drop", errbuf, errlen)))
             return err;

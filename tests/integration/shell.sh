@@ -52,6 +52,10 @@ SELECT user, n * 10 AS tens FROM per_user WHERE n < 5;
 SELECT * FROM per_user WHERE user = 'nobody';
 SELECT UCASE(page) AS loud FROM pageviews WHERE user = 'alice';
 SELECT user AS ranged, n FROM per_user WHERE user BETWEEN 'a' AND 'b';
+CREATE TABLE users (id INT PRIMARY KEY, name STRING) WITH (KAFKA_TOPIC='users', VALUE_FORMAT='JSON', PARTITIONS=1);
+INSERT INTO users (id, name) VALUES (7, 'Ann');
+CREATE SOURCE TABLE users_src (id INT PRIMARY KEY, name STRING) WITH (KAFKA_TOPIC='users', VALUE_FORMAT='JSON');
+PRINT users FROM BEGINNING LIMIT 1;
 EOF
 out=$(sl_run "$SLUICE" --data-dir "$SL_TMP/d1" --listen none -f "$SL_TMP/setup.sql") ||
     fail "the script failed: $out"
@@ -103,6 +107,20 @@ out=$(sl_run "$SLUICE" --data-dir "$SL_TMP/d1" --listen none -e "SELECT user, un
 grep -qE '^ alice +\| 60000 +$' <<<"$out" ||
     fail "no pull query row of a table derived from a windowed table:"$'\n'"$out"
 step "a table derived from a windowed table keeps the windows; pull after a restart"
+# A SOURCE TABLE is materialized by a query of its own (CST_…) for pull
+# queries; its rows come as that query reads the topic (eventually: a few
+# restarts at most).
+for _ in 1 2 3 4 5; do
+    src=$(sl_run "$SLUICE" --data-dir "$SL_TMP/d1" --listen none -e "SELECT name FROM users_src WHERE id = 7; SHOW QUERIES;") ||
+        fail "the restart failed: $src"
+    grep -qE '^ Ann +$' <<<"$src" && break
+done
+grep -qE '^ Ann +$' <<<"$src" && grep -qE '^ CST_USERS_SRC_[0-9]+ +\| RUNNING +\| USERS_SRC' <<<"$src" ||
+    fail "no pull query of a SOURCE TABLE (materialized by its CST query):"$'\n'"$src"
+out=$(sl_run "$SLUICE" --data-dir "$SL_TMP/d1" --listen none -e "DROP TABLE users_src; SHOW QUERIES;") ||
+    fail "DROP of a source table: $out"
+! grep -q "CST_USERS_SRC" <<<"$out" || fail "the CST query outlived its table:"$'\n'"$out"
+step "CREATE SOURCE TABLE: materialized, answers pull queries; DROP ends its query"
 
 # 2. JSON output, one object per row; statements on stdin.
 json=$(printf '%s\n' \
