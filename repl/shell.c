@@ -1047,43 +1047,10 @@ static int pull_row(void *arg, const void *key, const void *value)
     return 0;
 }
 
-/* WHERE key = constant on a one-column key: the key row to look up, else NULL. */
-static const sl_sql_row_t *key_lookup(const sl_sql_datasource_t *d, const sl_sql_expr_t *w,
-                                      sl_arena_t *a)
-{
-    if (!w || d->key_schema.ncols != 1 || w->kind != SL_SQL_EXPR_BINARY ||
-        w->op.op != SL_SQL_OP_EQ)
-        return NULL;
-    const sl_sql_expr_t *col = w->op.a, *val = w->op.b;
-    if (col->kind != SL_SQL_EXPR_COLUMN)
-        col = w->op.b, val = w->op.a;
-    if (col->kind != SL_SQL_EXPR_COLUMN || strcmp(col->column.name.s, d->key_schema.cols[0].name))
-        return NULL;
-    sl_sql_scope_t none = {NULL, 0, false};
-    sl_sql_expr_opts_t o = {.clause = "WHERE"};
-    const sl_sql_cexpr_t *ce;
-    const sl_sql_type_t *t;
-    sl_sql_error_t e;
-    if (sl_sql_expr_compile(val, &none, &o, a, &ce, &t, &e))
-        return NULL; /* not a constant: a scan */
-    sl_sql_alloc_t al = sl_sql_alloc_arena(a);
-    char msg[256];
-    sl_sql_fn_ctx_t fc = {.al = &al, .errbuf = msg, .errlen = sizeof msg};
-    sl_sql_value_t v, kv;
-    if (sl_sql_expr_eval(ce, NULL, NULL, &fc, &v) || v.is_null ||
-        sl_sql_cast(&al, t, &v, d->key_schema.cols[0].type, &kv, msg, sizeof msg))
-        return NULL;
-    sl_sql_row_t *r = sl_arena_alloc(a, sizeof *r);
-    sl_sql_value_t *vals = sl_arena_alloc(a, sizeof *vals);
-    if (!r || !vals)
-        return NULL;
-    vals[0] = kv;
-    *r = (sl_sql_row_t){1, vals};
-    return r;
-}
-
-/* A constant expression as a STRING (arena a): 0, or -1 when it is not one. */
-static int const_string(const sl_sql_expr_t *x, sl_arena_t *a, sl_sql_value_t *out)
+/* A constant expression's value as type (arena a): 0, or -1 when it is
+ * not a constant, is NULL or does not cast. */
+static int const_as(const sl_sql_expr_t *x, const sl_sql_type_t *type, sl_arena_t *a,
+                    sl_sql_value_t *out)
 {
     sl_sql_scope_t none = {NULL, 0, false};
     sl_sql_expr_opts_t o = {.clause = "WHERE"};
@@ -1097,9 +1064,38 @@ static int const_string(const sl_sql_expr_t *x, sl_arena_t *a, sl_sql_value_t *o
     sl_sql_fn_ctx_t fc = {.al = &al, .errbuf = msg, .errlen = sizeof msg};
     sl_sql_value_t v;
     if (sl_sql_expr_eval(ce, NULL, NULL, &fc, &v) || v.is_null ||
-        sl_sql_cast(&al, t, &v, sl_sql_type_prim(SL_SQL_STRING), out, msg, sizeof msg))
+        sl_sql_cast(&al, t, &v, type, out, msg, sizeof msg))
         return -1;
     return 0;
+}
+
+static int const_string(const sl_sql_expr_t *x, sl_arena_t *a, sl_sql_value_t *out)
+{
+    return const_as(x, sl_sql_type_prim(SL_SQL_STRING), a, out);
+}
+
+/* WHERE key = constant on a one-column key: the key row to look up, else NULL. */
+static const sl_sql_row_t *key_lookup(const sl_sql_datasource_t *d, const sl_sql_expr_t *w,
+                                      sl_arena_t *a)
+{
+    if (!w || d->key_schema.ncols != 1 || w->kind != SL_SQL_EXPR_BINARY ||
+        w->op.op != SL_SQL_OP_EQ)
+        return NULL;
+    const sl_sql_expr_t *col = w->op.a, *val = w->op.b;
+    if (col->kind != SL_SQL_EXPR_COLUMN)
+        col = w->op.b, val = w->op.a;
+    if (col->kind != SL_SQL_EXPR_COLUMN || strcmp(col->column.name.s, d->key_schema.cols[0].name))
+        return NULL;
+    sl_sql_value_t kv;
+    if (const_as(val, d->key_schema.cols[0].type, a, &kv))
+        return NULL; /* not a constant: a scan */
+    sl_sql_row_t *r = sl_arena_alloc(a, sizeof *r);
+    sl_sql_value_t *vals = sl_arena_alloc(a, sizeof *vals);
+    if (!r || !vals)
+        return NULL;
+    vals[0] = kv;
+    *r = (sl_sql_row_t){1, vals};
+    return r;
 }
 
 /* Key-range bounds: lo inclusive, hi exclusive, as bytes (have_*: set). */

@@ -462,6 +462,21 @@ char *sl__sqls_arena_str(sl_arena_t *a, const char *s)
 }
 
 /* The engine source for a datasource: one per topic in a topology. */
+/* The serdes of a source's key and value rows (in the session's arena). */
+static sl_err_t source_serdes(sl_sql_session_t *s, const sl_sql_datasource_t *src,
+                              const sl_serde_t **ks, const sl_serde_t **vs, char *errbuf,
+                              size_t errlen)
+{
+    sl_sql_alloc_t al = sl_sql_alloc_arena(&s->arena);
+    char m[512];
+    if (sl_sql_serde_new(&al, &src->key_format, &src->key_schema, ks, m, sizeof m) ||
+        sl_sql_serde_new(&al, &src->value_format, &src->value_schema, vs, m, sizeof m)) {
+        sl__sqls_fail(errbuf, errlen, "%s: %s", src->name, m);
+        return SL_ERR_INVAL;
+    }
+    return SL_OK;
+}
+
 sl_err_t sl__sqls_source_for(sl_sql_session_t *s, const sl_sql_datasource_t *src, query_t *q,
                            sl_kstream_t **stream, sl_ktable_t **table, char *errbuf,
                            size_t errlen)
@@ -478,14 +493,10 @@ sl_err_t sl__sqls_source_for(sl_sql_session_t *s, const sl_sql_datasource_t *src
             return SL_OK;
         }
     }
-    sl_sql_alloc_t al = sl_sql_alloc_arena(&s->arena);
     const sl_serde_t *ks, *vs;
-    char m[512];
-    if (sl_sql_serde_new(&al, &src->key_format, &src->key_schema, &ks, m, sizeof m) ||
-        sl_sql_serde_new(&al, &src->value_format, &src->value_schema, &vs, m, sizeof m)) {
-        sl__sqls_fail(errbuf, errlen, "%s: %s", src->name, m);
-        return SL_ERR_INVAL;
-    }
+    sl_err_t err = source_serdes(s, src, &ks, &vs, errbuf, errlen);
+    if (err)
+        return err;
     ks = with_error(ks);
     vs = with_error(vs);
     if (src->window) {
@@ -816,6 +827,22 @@ sl_err_t sl__sqls_insert_target(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, 
     return SL_OK;
 }
 
+/* A new query's id (as ksqlDB makes it: CSAS_<SINK>_<n>, CTAS_…,
+ * INSERTQUERY_<n>, CST_…), which also scopes the names of its internal
+ * topics and stores. */
+static sl_err_t begin_query(sl_sql_session_t *s, const char *id)
+{
+    if (!(s->query_id = sl__sqls_arena_str(&s->arena, id)))
+        return SL_ERR_NOMEM;
+    char names[65];
+    size_t nn = 0;
+    for (const char *c = id; *c && nn < 64; c++)
+        names[nn++] = isalnum((unsigned char)*c) || *c == '.' || *c == '-' ? *c : '_';
+    names[nn] = 0;
+    sl_topology_name_scope(s->topo, names);
+    return SL_OK;
+}
+
 static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, char *errbuf,
                               size_t errlen)
 {
@@ -855,14 +882,8 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
     else
         snprintf(idbuf, sizeof idbuf, "%s_%s_%d", stmt->create.table ? "CTAS" : "CSAS",
                  stmt->create.name.s, s->nqueries);
-    if (!(s->query_id = sl__sqls_arena_str(&s->arena, idbuf)))
-        return SL_ERR_NOMEM;
-    char names[65];
-    size_t nn = 0;
-    for (const char *c = idbuf; *c && nn < 64; c++)
-        names[nn++] = isalnum((unsigned char)*c) || *c == '.' || *c == '-' ? *c : '_';
-    names[nn] = 0;
-    sl_topology_name_scope(s->topo, names);
+    if ((err = begin_query(s, idbuf)))
+        return err;
     if (qa->njoins && !qa->ngroup_by)
         return sl__sqls_compile_join(s, stmt, src, qa, errbuf, errlen);
     sl_arena_t *a = &s->arena;
@@ -1480,11 +1501,11 @@ static sl_err_t insert_values(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
     return err;
 }
 
-/* Remembers the query just compiled: its id, its sink, its sources. */
-static sl_err_t record_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt)
+/* Remembers the query just compiled (s->query_id): its sink and its
+ * sources (names copied). */
+static sl_err_t record_query_as(sl_sql_session_t *s, const char *sink, const char *const *sources,
+                                size_t nsources)
 {
-    const sl_sql_query_t *qa =
-        stmt->kind == SL_SQL_STMT_INSERT_SELECT ? stmt->insert.query : stmt->create.query;
     if (s->nqueries_rec == s->queries_cap) {
         size_t nc = s->queries_cap ? s->queries_cap * 2 : 8;
         struct session_query *g = realloc(s->queries, nc * sizeof *g);
@@ -1494,21 +1515,33 @@ static sl_err_t record_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt)
     }
     struct session_query *q = &s->queries[s->nqueries_rec];
     q->id = s->query_id;
-    q->sink = sl__sqls_arena_str(&s->arena, stmt->kind == SL_SQL_STMT_INSERT_SELECT
-                                                ? stmt->insert.target.s
-                                                : stmt->create.name.s);
-    q->nsources = qa->njoins + 1;
-    q->sources = sl_arena_alloc(&s->arena, q->nsources * sizeof *q->sources);
+    q->sink = sl__sqls_arena_str(&s->arena, sink);
+    q->nsources = nsources;
+    q->sources = sl_arena_alloc(&s->arena, (nsources ? nsources : 1) * sizeof *q->sources);
     if (!q->sink || !q->sources)
         return SL_ERR_NOMEM;
-    q->sources[0] = sl__sqls_arena_str(&s->arena, qa->from.name.s);
-    for (size_t i = 0; i < qa->njoins; i++)
-        q->sources[i + 1] = sl__sqls_arena_str(&s->arena, qa->joins[i]->source.name.s);
-    for (size_t i = 0; i < q->nsources; i++)
-        if (!q->sources[i])
+    for (size_t i = 0; i < nsources; i++)
+        if (!(q->sources[i] = sl__sqls_arena_str(&s->arena, sources[i])))
             return SL_ERR_NOMEM;
     s->nqueries_rec++;
     return SL_OK;
+}
+
+/* Remembers the query a statement just compiled. */
+static sl_err_t record_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt)
+{
+    const sl_sql_query_t *qa =
+        stmt->kind == SL_SQL_STMT_INSERT_SELECT ? stmt->insert.query : stmt->create.query;
+    const char **sources = sl_arena_alloc(&s->arena, (qa->njoins + 1) * sizeof *sources);
+    if (!sources)
+        return SL_ERR_NOMEM;
+    sources[0] = qa->from.name.s;
+    for (size_t i = 0; i < qa->njoins; i++)
+        sources[i + 1] = qa->joins[i]->source.name.s;
+    return record_query_as(s,
+                           stmt->kind == SL_SQL_STMT_INSERT_SELECT ? stmt->insert.target.s
+                                                                   : stmt->create.name.s,
+                           sources, qa->njoins + 1);
 }
 
 static const void *same_value(void *arg, sl_ctx_t *ctx, const void *key, const void *value)
@@ -1529,14 +1562,9 @@ static sl_err_t materialize_source(sl_sql_session_t *s, const sl_sql_stmt_t *stm
         return SL_ERR_INVAL;
     char idbuf[200];
     snprintf(idbuf, sizeof idbuf, "CST_%s_%d", src->name, s->nqueries);
-    if (!(s->query_id = sl__sqls_arena_str(&s->arena, idbuf)))
-        return SL_ERR_NOMEM;
-    char names[65];
-    size_t nn = 0;
-    for (const char *c = idbuf; *c && nn < 64; c++)
-        names[nn++] = isalnum((unsigned char)*c) || *c == '.' || *c == '-' ? *c : '_';
-    names[nn] = 0;
-    sl_topology_name_scope(s->topo, names);
+    sl_err_t err = begin_query(s, idbuf);
+    if (err)
+        return err;
     query_t *q = sl_arena_alloc(&s->arena, sizeof *q);
     if (!q)
         return SL_ERR_NOMEM;
@@ -1545,38 +1573,19 @@ static sl_err_t materialize_source(sl_sql_session_t *s, const sl_sql_stmt_t *stm
     q->ts_slot = -1; /* (a TIMESTAMP column does not change what the table holds) */
     sl_kstream_t *stream;
     sl_ktable_t *table;
-    sl_err_t err = sl__sqls_source_for(s, src, q, &stream, &table, errbuf, errlen);
-    if (err)
+    if ((err = sl__sqls_source_for(s, src, q, &stream, &table, errbuf, errlen)))
         return err;
-    sl_sql_alloc_t al = sl_sql_alloc_arena(&s->arena);
     const sl_serde_t *ks, *vs;
-    char m[512];
-    if (sl_sql_serde_new(&al, &src->key_format, &src->key_schema, &ks, m, sizeof m) ||
-        sl_sql_serde_new(&al, &src->value_format, &src->value_schema, &vs, m, sizeof m)) {
-        sl__sqls_fail(errbuf, errlen, "%s: %s", src->name, m);
-        return SL_ERR_INVAL;
-    }
+    if ((err = source_serdes(s, src, &ks, &vs, errbuf, errlen)))
+        return err;
     sl_materialized_t rm;
     sl_ktable_map_values(table, same_value, NULL, sl__sqls_result_store(s, &rm, ks, vs));
     if (sl_topology_error(s->topo)) {
         sl__sqls_fail(errbuf, errlen, "%s", sl_topology_error(s->topo));
         return SL_ERR_INVAL;
     }
-    if (s->nqueries_rec == s->queries_cap) {
-        size_t nc = s->queries_cap ? s->queries_cap * 2 : 8;
-        struct session_query *g = realloc(s->queries, nc * sizeof *g);
-        if (!g)
-            return SL_ERR_NOMEM;
-        s->queries = g, s->queries_cap = nc;
-    }
-    struct session_query *rq = &s->queries[s->nqueries_rec];
-    rq->id = s->query_id;
-    rq->sink = sl__sqls_arena_str(&s->arena, src->name);
-    rq->nsources = 1;
-    rq->sources = sl_arena_alloc(&s->arena, sizeof *rq->sources);
-    if (!rq->sink || !rq->sources || !(rq->sources[0] = rq->sink))
-        return SL_ERR_NOMEM;
-    s->nqueries_rec++;
+    if ((err = record_query_as(s, src->name, &src->name, 1)))
+        return err;
     s->nqueries++, s->topo_queries++;
     return SL_OK;
 }
