@@ -317,6 +317,22 @@ $T send-keys -t sh -l "SHOW QUERI"
 $T send-keys -t sh Tab # completes QUERIES
 type ""
 until_screen " Query ID | Status | Sink Name"
+type "CREATE STREAM clicks_by_user (k STRING KEY, visits INT) WITH (KAFKA_TOPIC='cbu', VALUE_FORMAT='JSON', PARTITIONS=1)"
+until_screen "Stream created"
+# Tab completes a stream's name, a column and a function.
+$T send-keys -t sh -l "DESCRIBE CLICKS_B"
+$T send-keys -t sh Tab
+type ""
+until_screen "Name                 : CLICKS_BY_USER"
+$T send-keys -t sh -l "SELECT UCA"
+$T send-keys -t sh Tab
+$T send-keys -t sh -l "(k), VISI"
+$T send-keys -t sh Tab
+$T send-keys -t sh -l " FROM clicks_by_user"
+$T send-keys -t sh '\;'
+until_screen "SELECT UCASE (k), VISITS" # (a completed word gets a space after it)
+$T send-keys -t sh Enter
+until_screen "|KSQL_COL_0         |VISITS             |" # a pull query on the (empty) stream
 type "EXIT" noend
 until_screen "SHELL-EXIT=0"
 # Had Ctrl-C kept "SHOW STRE", the next line would have read "SHOW STRESHOW STREAMS;".
