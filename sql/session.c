@@ -528,6 +528,16 @@ sl_err_t sl__sqls_source_for(sl_sql_session_t *s, const sl_sql_datasource_t *src
     return s->sources[s->nsources - 1].topic ? SL_OK : SL_ERR_NOMEM;
 }
 
+sl_err_t sl__sqls_query_built(sl_sql_session_t *s, char *errbuf, size_t errlen)
+{
+    if (sl_topology_error(s->topo)) {
+        sl__sqls_fail(errbuf, errlen, "%s", sl_topology_error(s->topo));
+        return SL_ERR_INVAL;
+    }
+    s->nqueries++, s->topo_queries++;
+    return SL_OK;
+}
+
 void sl__sqls_where_not_boolean(const sl_sql_expr_t *where, const sl_sql_type_t *t, char *errbuf,
                                 size_t errlen)
 {
@@ -1269,12 +1279,7 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
                                      sl__sqls_result_store(s, &rm, ks, vs));
         sl_kstream_to(sl_ktable_to_stream(table), target->topic, &p);
     }
-    if (sl_topology_error(s->topo)) {
-        sl__sqls_fail(errbuf, errlen, "%s", sl_topology_error(s->topo));
-        return SL_ERR_INVAL;
-    }
-    s->nqueries++, s->topo_queries++;
-    return SL_OK;
+    return sl__sqls_query_built(s, errbuf, errlen);
 }
 
 
@@ -1580,14 +1585,9 @@ static sl_err_t materialize_source(sl_sql_session_t *s, const sl_sql_stmt_t *stm
         return err;
     sl_materialized_t rm;
     sl_ktable_map_values(table, same_value, NULL, sl__sqls_result_store(s, &rm, ks, vs));
-    if (sl_topology_error(s->topo)) {
-        sl__sqls_fail(errbuf, errlen, "%s", sl_topology_error(s->topo));
-        return SL_ERR_INVAL;
-    }
-    if ((err = record_query_as(s, src->name, &src->name, 1)))
+    if ((err = sl__sqls_query_built(s, errbuf, errlen)))
         return err;
-    s->nqueries++, s->topo_queries++;
-    return SL_OK;
+    return record_query_as(s, src->name, &src->name, 1);
 }
 
 /* DROP of a stream or table that queries read or write: refused, in

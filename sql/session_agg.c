@@ -999,12 +999,7 @@ static sl_err_t finish(sl_sql_session_t *s, gquery_t *g, const sl_sql_query_t *q
     table = sl_ktable_map_values(table, agg_project, g, sl__sqls_result_store(s, &rm, sink_ks, vs));
     sl_produced_t p = {.key_serde = sink_ks, .value_serde = vs};
     sl_kstream_to(sl_ktable_to_stream(table), target->topic, &p);
-    if (sl_topology_error(s->topo)) {
-        sl__sqls_fail(errbuf, errlen, "%s", sl_topology_error(s->topo));
-        return SL_ERR_INVAL;
-    }
-    s->nqueries++, s->topo_queries++;
-    return SL_OK;
+    return sl__sqls_query_built(s, errbuf, errlen);
 }
 
 sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,

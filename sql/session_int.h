@@ -102,6 +102,10 @@ typedef struct gquery {
 
 /* ---- building blocks (session.c) ---- */
 
+/** Ends building a query's part of the topology: SL_ERR_INVAL with the
+ * topology's error in errbuf, or SL_OK with the query counted. */
+sl_err_t sl__sqls_query_built(sl_sql_session_t *s, char *errbuf, size_t errlen);
+
 /** The message for a WHERE whose type t is not BOOLEAN (ksqlDB's words). */
 void sl__sqls_where_not_boolean(const sl_sql_expr_t *where, const sl_sql_type_t *t, char *errbuf,
                                 size_t errlen);

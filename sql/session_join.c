@@ -1105,10 +1105,5 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                                     sl__sqls_result_store(s, &rm, ks, vs));
         sl_kstream_to(sl_ktable_to_stream(curt), target->topic, &p);
     }
-    if (sl_topology_error(s->topo)) {
-        sl__sqls_fail(errbuf, errlen, "%s", sl_topology_error(s->topo));
-        return SL_ERR_INVAL;
-    }
-    s->nqueries++, s->topo_queries++;
-    return SL_OK;
+    return sl__sqls_query_built(s, errbuf, errlen);
 }
