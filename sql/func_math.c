@@ -132,6 +132,28 @@ static double round_double(double x, int places)
     return places >= 0 ? r / pow(10, places) : r * pow(10, -places);
 }
 
+/* ROUND's and TRUNC's DECIMAL result: q, the unscaled value with drop
+ * digits taken off, as an integer (n == 1: no places given) or scaled back
+ * to the result type's scale (v itself when no digit was taken off). */
+static sl_err_t decimal_at(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *v, sl_sql_i128_t q,
+                           int drop, size_t n, const sl_sql_type_t *rt, sl_sql_value_t *out)
+{
+    if (n == 1) {
+        *out = sl_sql_value_decimal(q, rt->precision, 0);
+    } else {
+        if (drop > 38)
+            q = 0;
+        else if (drop > 0)
+            q = q * sl_sql_pow10(drop);
+        else
+            q = v->u.dec;
+        *out = sl_sql_value_decimal(q, rt->precision, rt->scale);
+    }
+    if (!sl_sql_decimal_fits(out->u.dec, out->precision))
+        return sl__fn_err(ctx, SL_ERR_RANGE, "Numeric field overflow");
+    return SL_OK;
+}
+
 static sl_err_t fn_round(SL_FN_ARGS)
 {
     SL_FN_UNUSED;
@@ -159,21 +181,7 @@ static sl_err_t fn_round(SL_FN_ARGS)
         return SL_OK;
     case SL_SQL_DECIMAL: {
         int drop = v->scale - places;
-        sl_sql_i128_t q = round_up_half(v->u.dec, drop);
-        if (n == 1) {
-            *out = sl_sql_value_decimal(q, rt->precision, 0);
-        } else {
-            if (drop > 38)
-                q = 0;
-            else if (drop > 0)
-                q = q * sl_sql_pow10(drop);
-            else
-                q = v->u.dec;
-            *out = sl_sql_value_decimal(q, rt->precision, rt->scale);
-        }
-        if (!sl_sql_decimal_fits(out->u.dec, out->precision))
-            return sl__fn_err(ctx, SL_ERR_RANGE, "Numeric field overflow");
-        return SL_OK;
+        return decimal_at(ctx, v, round_up_half(v->u.dec, drop), drop, n, rt, out);
     }
     }
     *out = sl__fn_null(rt);
@@ -256,21 +264,7 @@ static sl_err_t fn_trunc(SL_FN_ARGS)
         return SL_OK;
     case SL_SQL_DECIMAL: {
         int drop = v->scale - places;
-        sl_sql_i128_t q = trunc_div(v->u.dec, drop);
-        if (n == 1) {
-            *out = sl_sql_value_decimal(q, rt->precision, 0);
-        } else {
-            if (drop > 38)
-                q = 0;
-            else if (drop > 0)
-                q = q * sl_sql_pow10(drop);
-            else
-                q = v->u.dec;
-            *out = sl_sql_value_decimal(q, rt->precision, rt->scale);
-        }
-        if (!sl_sql_decimal_fits(out->u.dec, out->precision))
-            return sl__fn_err(ctx, SL_ERR_RANGE, "Numeric field overflow");
-        return SL_OK;
+        return decimal_at(ctx, v, trunc_div(v->u.dec, drop), drop, n, rt, out);
     }
     }
     *out = sl__fn_null(rt);
