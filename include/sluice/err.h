@@ -26,6 +26,7 @@ extern "C" {
     X(SL_ERR_CONFIG, -7, -1, "bad configuration value")                        \
     X(SL_ERR_TRUNCATED, -8, -1, "input ends too early")                        \
     X(SL_ERR_UNSUPPORTED, -9, -1, "not supported")                             \
+    X(SL_ERR_TIMEOUT, -10, 7, "timed out")                                     \
     /* partition log and record batches: -100 .. -199 */                       \
     X(SL_ERR_CORRUPT_MESSAGE, -100, 2, "corrupt record batch (CRC or length)") \
     X(SL_ERR_INVALID_RECORD, -101, 87, "invalid record")                       \
@@ -64,6 +65,20 @@ extern "C" {
     X(SL_ERR_INVALID_SESSION_TIMEOUT, -223, 26, "session timeout outside the broker's bounds") \
     X(SL_ERR_OFFSET_METADATA_TOO_LARGE, -224, 12, "offset metadata too large") \
     X(SL_ERR_GROUP_SUBSCRIBED_TO_TOPIC, -225, 86, "the group is subscribed to the topic") \
+    /* broker: the cluster (controller quorum, replication) */                 \
+    X(SL_ERR_NOT_LEADER_OR_FOLLOWER, -226, 6, "this broker does not lead the partition") \
+    X(SL_ERR_NOT_CONTROLLER, -227, 41, "this node is not the active controller") \
+    X(SL_ERR_NOT_ENOUGH_REPLICAS, -228, 19, "fewer in-sync replicas than min.insync.replicas") \
+    X(SL_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND, -229, 20,                        \
+      "written, but fewer in-sync replicas than min.insync.replicas")          \
+    X(SL_ERR_FENCED_LEADER_EPOCH, -230, 74, "the leader epoch is older than the broker's") \
+    X(SL_ERR_UNKNOWN_LEADER_EPOCH, -231, 75, "the leader epoch is newer than the broker's") \
+    X(SL_ERR_STALE_BROKER_EPOCH, -232, 77, "stale broker epoch")               \
+    X(SL_ERR_BROKER_NOT_AVAILABLE, -233, 8, "broker not available")            \
+    X(SL_ERR_LEADER_NOT_AVAILABLE, -234, 5, "the partition has no leader now") \
+    X(SL_ERR_INVALID_UPDATE_VERSION, -235, 108, "stale partition epoch")       \
+    X(SL_ERR_ELECTION_NOT_NEEDED, -236, 84, "the preferred leader already leads") \
+    X(SL_ERR_PREFERRED_LEADER_NOT_AVAILABLE, -237, 80, "the preferred leader is not available") \
     /* dataflow engine: -300 .. -399 */                                        \
     X(SL_ERR_SERDE, -300, -1, "a serde could not read or write a value")       \
     X(SL_ERR_TOPOLOGY, -301, -1, "invalid topology")                           \
