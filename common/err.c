@@ -34,3 +34,17 @@ int sl_err_kafka_code(sl_err_t err)
     }
     return -1;
 }
+
+#define SL__ERR_FROM_KAFKA(name, value, kafka, msg) \
+    if (kafka == code && value != 0)                \
+        return name;
+
+sl_err_t sl_err_from_kafka_code(int code)
+{
+    if (code == 0)
+        return SL_OK;
+    if (code != -1) {
+        SL_ERR_TABLE(SL__ERR_FROM_KAFKA)
+    }
+    return SL_ERR_IO;
+}

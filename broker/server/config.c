@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -28,6 +29,18 @@ void sl_broker_config_default(sl_broker_config_t *cfg)
     cfg->group_initial_rebalance_delay_ms = 3000;
     cfg->group_min_session_timeout_ms = 6000;
     cfg->group_max_session_timeout_ms = 1800000;
+    cfg->broker_session_timeout_ms = 9000;
+    cfg->broker_heartbeat_interval_ms = 2000;
+    cfg->controller_quorum_election_timeout_ms = 1000;
+    cfg->replica_lag_time_max_ms = 30000;
+    cfg->replica_fetch_wait_max_ms = 500;
+    cfg->replica_fetch_min_bytes = 1;
+    cfg->replica_fetch_max_bytes = 1048576;
+    cfg->replica_fetch_response_max_bytes = 10485760;
+    cfg->replica_fetch_backoff_ms = 1000;
+    cfg->replica_socket_timeout_ms = 30000;
+    cfg->auto_leader_rebalance_enable = 1;
+    cfg->leader_imbalance_check_interval_seconds = 300;
     cfg->net = sl_net_config_default();
     cfg->log = sl_logmgr_config_default();
 }
@@ -135,6 +148,17 @@ static const sl__int_key_t sl__int_keys[] = {
     SL__K("group.initial.rebalance.delay.ms", group_initial_rebalance_delay_ms, 8, 0, INT64_MAX),
     SL__K("group.min.session.timeout.ms", group_min_session_timeout_ms, 8, 0, INT64_MAX),
     SL__K("group.max.session.timeout.ms", group_max_session_timeout_ms, 8, 0, INT64_MAX),
+    SL__K("broker.session.timeout.ms", broker_session_timeout_ms, 8, 1, INT32_MAX),
+    SL__K("broker.heartbeat.interval.ms", broker_heartbeat_interval_ms, 8, 1, INT32_MAX),
+    SL__K("controller.quorum.election.timeout.ms", controller_quorum_election_timeout_ms, 8, 10, 600000),
+    SL__K("replica.lag.time.max.ms", replica_lag_time_max_ms, 8, 1, INT64_MAX),
+    SL__K("replica.fetch.wait.max.ms", replica_fetch_wait_max_ms, 8, 0, INT32_MAX),
+    SL__K("replica.fetch.min.bytes", replica_fetch_min_bytes, 4, 1, INT32_MAX),
+    SL__K("replica.fetch.max.bytes", replica_fetch_max_bytes, 4, 0, INT32_MAX),
+    SL__K("replica.fetch.response.max.bytes", replica_fetch_response_max_bytes, 4, 0, INT32_MAX),
+    SL__K("replica.fetch.backoff.ms", replica_fetch_backoff_ms, 8, 0, INT32_MAX),
+    SL__K("replica.socket.timeout.ms", replica_socket_timeout_ms, 8, 1, INT32_MAX),
+    SL__K("leader.imbalance.check.interval.seconds", leader_imbalance_check_interval_seconds, 8, 1, INT32_MAX),
     SL__K("num.network.threads", net.num_network_threads, 4, 1, 256),
     SL__K("num.io.threads", net.num_io_threads, 4, 1, 256),
     SL__K("queued.max.requests", net.queued_max_requests, 4, 1, INT32_MAX),
@@ -243,18 +267,40 @@ sl_err_t sl_broker_config_set(sl_broker_config_t *cfg, const char *key, const ch
     if (handled)
         return err;
     int b;
-    if (strcmp(key, "auto.create.topics.enable") == 0 || strcmp(key, "delete.topic.enable") == 0 ||
-        strcmp(key, "log.cleaner.enable") == 0) {
+    static const struct {
+        const char *key;
+        size_t off;
+    } bools[] = {
+        {"auto.create.topics.enable", offsetof(sl_broker_config_t, auto_create_topics_enable)},
+        {"delete.topic.enable", offsetof(sl_broker_config_t, delete_topic_enable)},
+        {"log.cleaner.enable", offsetof(sl_broker_config_t, log.cleaner_enable)},
+        {"unclean.leader.election.enable", offsetof(sl_broker_config_t, unclean_leader_election_enable)},
+        {"auto.leader.rebalance.enable", offsetof(sl_broker_config_t, auto_leader_rebalance_enable)},
+    };
+    for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++) {
+        if (strcmp(key, bools[i].key) != 0)
+            continue;
         if (sl__parse_bool(value, &b) != 0) {
             snprintf(errbuf, errlen, "%s: '%s' is not true or false", key, value);
             return SL_ERR_CONFIG;
         }
-        if (key[0] == 'a')
-            cfg->auto_create_topics_enable = b;
-        else if (key[0] == 'd')
-            cfg->delete_topic_enable = b;
-        else
-            cfg->log.cleaner_enable = b;
+        memcpy((char *)cfg + bools[i].off, &b, sizeof b);
+        return SL_OK;
+    }
+    if (strcmp(key, "controller.quorum.voters") == 0 || strcmp(key, "controller.quorum.bootstrap.servers") == 0) {
+        if (strlen(value) >= sizeof cfg->controller_quorum_voters) {
+            snprintf(errbuf, errlen, "%s: too long", key);
+            return SL_ERR_CONFIG;
+        }
+        snprintf(cfg->controller_quorum_voters, sizeof cfg->controller_quorum_voters, "%s", value);
+        return SL_OK;
+    }
+    if (strcmp(key, "process.roles") == 0) {
+        /* Every node is broker and controller (KRaft's combined mode). */
+        if (strcmp(value, "broker,controller") != 0 && strcmp(value, "controller,broker") != 0) {
+            snprintf(errbuf, errlen, "%s: only 'broker,controller' is supported (every node is both)", key);
+            return SL_ERR_CONFIG;
+        }
         return SL_OK;
     }
     if (strcmp(key, "listeners") == 0 || strcmp(key, "advertised.listeners") == 0) {

@@ -34,6 +34,21 @@ typedef struct sl_broker_config {
     int64_t group_initial_rebalance_delay_ms; /* group.initial.rebalance.delay.ms: 3000 */
     int64_t group_min_session_timeout_ms; /* group.min.session.timeout.ms: 6000 */
     int64_t group_max_session_timeout_ms; /* group.max.session.timeout.ms: 1800000 */
+    /* The cluster (empty controller_quorum_voters: a single node, no quorum). */
+    char controller_quorum_voters[2048]; /* controller.quorum.voters: "1@host:port,..." */
+    int64_t broker_session_timeout_ms;  /* broker.session.timeout.ms: 9000 */
+    int64_t broker_heartbeat_interval_ms; /* broker.heartbeat.interval.ms: 2000 */
+    int64_t controller_quorum_election_timeout_ms; /* controller.quorum.election.timeout.ms: 1000 */
+    int64_t replica_lag_time_max_ms;    /* replica.lag.time.max.ms: 30000 */
+    int64_t replica_fetch_wait_max_ms;  /* replica.fetch.wait.max.ms: 500 */
+    int32_t replica_fetch_min_bytes;    /* replica.fetch.min.bytes: 1 */
+    int32_t replica_fetch_max_bytes;    /* replica.fetch.max.bytes: 1048576 */
+    int32_t replica_fetch_response_max_bytes; /* replica.fetch.response.max.bytes: 10485760 */
+    int64_t replica_fetch_backoff_ms;   /* replica.fetch.backoff.ms: 1000 */
+    int64_t replica_socket_timeout_ms;  /* replica.socket.timeout.ms: 30000 */
+    int unclean_leader_election_enable; /* unclean.leader.election.enable: false */
+    int auto_leader_rebalance_enable;   /* auto.leader.rebalance.enable: true */
+    int64_t leader_imbalance_check_interval_seconds; /* leader.imbalance.check.interval.seconds: 300 */
     sl_net_config_t net;             /* num.network.threads, num.io.threads, socket.* */
     sl_logmgr_config_t log;          /* log.* and the defaults of new topics */
     int8_t retention_key_rank;       /* which of log.retention.{hours,minutes,ms} set it */

@@ -103,6 +103,11 @@ const char *sl_err_name(sl_err_t err);
  * where Kafka has no closer code. */
 int sl_err_kafka_code(sl_err_t err);
 
+/** The first error of the table with Kafka's wire code (an answer read from
+ * a Kafka-protocol peer): SL_OK for 0, SL_ERR_IO for -1 and codes the table
+ * does not have. */
+sl_err_t sl_err_from_kafka_code(int code);
+
 #ifdef __cplusplus
 }
 #endif
