@@ -95,6 +95,9 @@ static const struct {
     {SL_KAPI_INIT_PRODUCER_ID, 0, 4}, {SL_KAPI_DESCRIBE_CONFIGS, 0, 4},
     {SL_KAPI_ALTER_CONFIGS, 0, 2},    {SL_KAPI_CREATE_PARTITIONS, 0, 3},
     {SL_KAPI_INCREMENTAL_ALTER_CONFIGS, 0, 1}, {SL_KAPI_DESCRIBE_CLUSTER, 0, 0},
+    /* the controller's, between the brokers of a cluster */
+    {SL_KAPI_BROKER_REGISTRATION, 0, 4}, {SL_KAPI_BROKER_HEARTBEAT, 0, 1},
+    {SL_KAPI_ALTER_PARTITION, 2, 3},
     /* the group coordinator (group_handlers.c) */
     {SL_KAPI_FIND_COORDINATOR, 0, 4}, {SL_KAPI_JOIN_GROUP, 0, 9},
     {SL_KAPI_SYNC_GROUP, 0, 5},       {SL_KAPI_HEARTBEAT, 0, 4},

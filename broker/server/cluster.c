@@ -738,6 +738,63 @@ static void *sl__lifecycle_main(void *arg)
     return NULL;
 }
 
+/* ---- on behalf of clients: to the controller wherever it is ------------------------------ */
+
+sl_err_t sl_cluster_create_topic_anywhere(sl_cluster_t *c, const char *name, int32_t partitions, int16_t rf,
+                                          char *errbuf, size_t errlen)
+{
+    int32_t ctl = sl_quorum_leader(c->quorum);
+    if (ctl < 1) {
+        snprintf(errbuf, errlen, "no active controller");
+        return SL_ERR_NOT_CONTROLLER;
+    }
+    if (ctl == c->cfg.node_id)
+        return sl_cluster_create_topic(c, name, partitions, rf, NULL, NULL, 0, 0, NULL, errbuf, errlen);
+    pthread_mutex_lock(&c->client_mu);
+    sl_kclient_t *k = sl__controller_client(c, ctl);
+    sl_err_t err = k ? SL_OK : SL_ERR_BROKER_NOT_AVAILABLE;
+    int16_t v = k ? sl_kclient_version(k, SL_KAPI_CREATE_TOPICS, 0, 7) : -1;
+    if (!err && v < 0)
+        err = SL_ERR_UNSUPPORTED_VERSION;
+    if (!err) {
+        sl_kmsg_create_topics_request_creatable_topic_t t;
+        sl_kmsg_create_topics_request_creatable_topic_init(&t);
+        t.name = sl_kstr_from(name);
+        /* -1 (the controller's defaults) needs v4 (KIP-464). */
+        t.num_partitions = partitions == -1 && v < 4 ? c->cfg.num_partitions : partitions;
+        t.replication_factor = rf == -1 && v < 4 ? c->cfg.default_replication_factor : rf;
+        sl_kmsg_create_topics_request_t req;
+        sl_kmsg_create_topics_request_init(&req);
+        req.topics.items = &t;
+        req.topics.count = 1;
+        req.timeout_ms = (int32_t)c->cfg.replica_socket_timeout_ms;
+        sl_arena_t a = SL_ARENA_INIT;
+        sl_kmsg_create_topics_response_t resp;
+        err = SL_KCLIENT_CALL(k, create_topics, v, &req, &a, &resp, (int)c->cfg.replica_socket_timeout_ms);
+        if (!err && resp.topics.count == 1 && resp.topics.items[0].error_code) {
+            err = sl_err_from_kafka_code(resp.topics.items[0].error_code);
+            sl_kstr_t m = resp.topics.items[0].error_message;
+            if (m.len > 0)
+                snprintf(errbuf, errlen, "%.*s", (int)m.len, m.data);
+        }
+        sl_arena_free(&a);
+    }
+    pthread_mutex_unlock(&c->client_mu);
+    if (err)
+        return err;
+    /* Created: wait (briefly) until this node has applied it. */
+    for (int i = 0; i < 100; i++) {
+        const sl_meta_image_t *img = sl_cluster_image(c);
+        int there = sl_meta_image_topic_by_name(img, name) != NULL;
+        sl_meta_image_unref(img);
+        if (there)
+            break;
+        if (sl__sleep(c, 20))
+            break;
+    }
+    return SL_OK;
+}
+
 /* ---- start, stop ---------------------------------------------------------------------- */
 
 sl_err_t sl_cluster_start(const sl_broker_config_t *cfg, const char *adv_host, int adv_port,

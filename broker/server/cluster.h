@@ -107,4 +107,14 @@ sl_err_t sl_cluster_alter_isr(sl_cluster_t *c, int32_t broker, uint64_t broker_e
  * that one is unfenced and in the ISR; *moved gets the count. */
 sl_err_t sl_cluster_elect_preferred(sl_cluster_t *c, int *moved);
 
+/* ---- on behalf of clients ---------------------------------------------------------- */
+
+/** Creates a topic through the active controller, wherever it is (this node,
+ * or another over the Kafka protocol: CreateTopics), with the defaults for
+ * -1, and waits (up to 2 s) until this node has the topic in its image.
+ * Errors as sl_cluster_create_topic, plus SL_ERR_BROKER_NOT_AVAILABLE (the
+ * controller cannot be reached). */
+sl_err_t sl_cluster_create_topic_anywhere(sl_cluster_t *c, const char *name, int32_t partitions, int16_t rf,
+                                          char *errbuf, size_t errlen);
+
 #endif

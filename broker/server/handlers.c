@@ -112,6 +112,119 @@ static void sl__count_topic(void *opaque, const sl_topic_info_t *info)
     (*(int *)opaque)++;
 }
 
+/* ---- Metadata in a cluster: from the metadata image ------------------------------------- */
+
+static int32_t *sl__ids_dup(sl__req_t *q, const int32_t *ids, int32_t n)
+{
+    int32_t *p = SL__ALLOC(q, int32_t, n > 0 ? n : 1);
+    if (p && n > 0)
+        memcpy(p, ids, sizeof *p * (size_t)n);
+    return p;
+}
+
+static void sl__metadata_cluster_topic(sl__req_t *q, const sl_meta_image_t *img, const sl_meta_topic_t *mt,
+                                       sl_kmsg_metadata_response_metadata_response_topic_t *t)
+{
+    sl_kmsg_metadata_response_metadata_response_topic_init(t);
+    t->name = sl__kstr_dup(q, mt->name);
+    memcpy(t->topic_id, mt->id, 16);
+    t->is_internal = strncmp(mt->name, "__", 2) == 0;
+    t->partitions.items = SL__ALLOC(q, sl_kmsg_metadata_response_metadata_response_partition_t, mt->npartitions);
+    t->partitions.count = t->partitions.items ? mt->npartitions : 0;
+    for (int32_t p = 0; p < t->partitions.count; p++) {
+        const sl_meta_partition_t *mp = &mt->partitions[p];
+        sl_kmsg_metadata_response_metadata_response_partition_t *rp = &t->partitions.items[p];
+        sl_kmsg_metadata_response_metadata_response_partition_init(rp);
+        rp->partition_index = p;
+        rp->leader_id = mp->leader;
+        rp->leader_epoch = mp->leader_epoch;
+        if (mp->leader == SL_META_NO_LEADER)
+            rp->error_code = sl__code(SL_ERR_LEADER_NOT_AVAILABLE);
+        rp->replica_nodes = (sl_kint32_array_t){sl__ids_dup(q, mp->replicas, mp->nreplicas), mp->nreplicas};
+        rp->isr_nodes = (sl_kint32_array_t){sl__ids_dup(q, mp->isr, mp->nisr), mp->nisr};
+        int32_t *off = SL__ALLOC(q, int32_t, mp->nreplicas);
+        int32_t noff = 0;
+        for (int32_t i = 0; off && i < mp->nreplicas; i++)
+            if (!sl_meta_image_broker_unfenced(img, mp->replicas[i]))
+                off[noff++] = mp->replicas[i];
+        rp->offline_replicas = (sl_kint32_array_t){off, noff};
+    }
+}
+
+static void sl__metadata_cluster(sl__req_t *q, sl_kmsg_metadata_request_t *req)
+{
+    sl_broker_t *b = q->b;
+    sl_kmsg_metadata_response_t resp;
+    sl_kmsg_metadata_response_init(&resp);
+    const sl_meta_image_t *img = sl_cluster_image(b->cluster);
+    /* Topics asked for that do not exist are created first (auto-create). */
+    int all = req->topics.count < 0 || (q->version == 0 && req->topics.count == 0);
+    int auto_create = b->cfg.auto_create_topics_enable && (q->version < 4 || req->allow_auto_topic_creation);
+    int created = 0;
+    for (int i = 0; !all && auto_create && i < req->topics.count; i++) {
+        char *name = sl__cstr(q, req->topics.items[i].name);
+        if (name && sl_topic_name_valid(name) && strncmp(name, "__", 2) != 0 &&
+            !sl_meta_image_topic_by_name(img, name)) {
+            char err[256] = "";
+            sl_err_t e = sl_cluster_create_topic_anywhere(b->cluster, name, -1, -1, err, sizeof err);
+            if (e && e != SL_ERR_TOPIC_EXISTS)
+                sl_trace(SL_TRACE_WARN, "broker", "auto-creating topic %s: %s", name, err[0] ? err : sl_err_str(e));
+            else
+                created = 1;
+        }
+    }
+    if (created) {
+        sl_meta_image_unref(img);
+        img = sl_cluster_image(b->cluster);
+    }
+    int nb = (int)sl_meta_image_broker_count(img);
+    resp.brokers.items = SL__ALLOC(q, sl_kmsg_metadata_response_metadata_response_broker_t, nb);
+    resp.brokers.count = 0;
+    for (int i = 0; resp.brokers.items && i < nb; i++) {
+        const sl_meta_broker_t *br = sl_meta_image_broker_at(img, (size_t)i);
+        if (br->fenced)
+            continue;
+        sl_kmsg_metadata_response_metadata_response_broker_t *rb = &resp.brokers.items[resp.brokers.count++];
+        sl_kmsg_metadata_response_metadata_response_broker_init(rb);
+        rb->node_id = br->id;
+        rb->host = sl__kstr_dup(q, br->host);
+        rb->port = br->port;
+    }
+    resp.cluster_id = sl_kstr_from(b->cluster_id);
+    resp.controller_id = sl_cluster_controller(b->cluster);
+    if (all) {
+        int n = (int)sl_meta_image_topic_count(img);
+        resp.topics.items = SL__ALLOC(q, sl_kmsg_metadata_response_metadata_response_topic_t, n);
+        resp.topics.count = resp.topics.items ? n : 0;
+        for (int i = 0; i < resp.topics.count; i++)
+            sl__metadata_cluster_topic(q, img, sl_meta_image_topic_at(img, (size_t)i), &resp.topics.items[i]);
+    } else {
+        int n = req->topics.count;
+        resp.topics.items = SL__ALLOC(q, sl_kmsg_metadata_response_metadata_response_topic_t, n);
+        resp.topics.count = resp.topics.items ? n : 0;
+        for (int i = 0; i < resp.topics.count; i++) {
+            sl_kmsg_metadata_request_metadata_request_topic_t *rt = &req->topics.items[i];
+            sl_kmsg_metadata_response_metadata_response_topic_t *t = &resp.topics.items[i];
+            char *name = sl__cstr(q, rt->name);
+            const sl_meta_topic_t *mt = name ? sl_meta_image_topic_by_name(img, name)
+                                             : sl_meta_image_topic_by_id(img, rt->topic_id);
+            if (mt) {
+                sl__metadata_cluster_topic(q, img, mt, t);
+                continue;
+            }
+            sl_kmsg_metadata_response_metadata_response_topic_init(t);
+            t->name = rt->name;
+            memcpy(t->topic_id, rt->topic_id, 16);
+            t->error_code = sl__code(name && !sl_topic_name_valid(name) ? SL_ERR_INVALID_TOPIC
+                                     : created                       ? SL_ERR_LEADER_NOT_AVAILABLE
+                                                                     : SL_ERR_UNKNOWN_TOPIC);
+            t->partitions = (sl_kmsg_metadata_response_metadata_response_partition_array_t){NULL, 0};
+        }
+    }
+    sl_meta_image_unref(img);
+    SL__RESPOND(q, metadata_response, &resp);
+}
+
 static void sl__metadata(sl__req_t *q, sl_kreader_t *r)
 {
     sl_kmsg_metadata_request_t *req;
@@ -119,6 +232,10 @@ static void sl__metadata(sl__req_t *q, sl_kreader_t *r)
     if (!req)
         return;
     sl_broker_t *b = q->b;
+    if (b->cluster) {
+        sl__metadata_cluster(q, req);
+        return;
+    }
     sl_kmsg_metadata_response_t resp;
     sl_kmsg_metadata_response_init(&resp);
     resp.brokers.items = SL__ALLOC(q, sl_kmsg_metadata_response_metadata_response_broker_t, 1);
@@ -544,7 +661,12 @@ static void sl__create_topics(sl__req_t *q, sl_kreader_t *r)
         sl_err_t e = SL_OK;
         int32_t parts = ct->num_partitions;
         int16_t rf = ct->replication_factor;
-        if (ct->assignments.count > 0) {
+        if (b->cluster && ct->assignments.count > 0) {
+            snprintf(err, sizeof err, "manual replica assignment is not supported yet");
+            e = SL_ERR_INVALID_REQUEST;
+        } else if (b->cluster) {
+            /* The controller checks the replication factor against the brokers. */
+        } else if (ct->assignments.count > 0) {
             /* Manual assignment: partitions are its entries, each on this node. */
             parts = ct->assignments.count;
             for (int a = 0; a < ct->assignments.count && !e; a++)
@@ -575,8 +697,15 @@ static void sl__create_topics(sl__req_t *q, sl_kreader_t *r)
         uint8_t id[16] = {0};
         if (!e && !name)
             e = SL_ERR_INVALID_TOPIC;
-        if (!e)
+        if (!e && b->cluster)
+            e = sl_cluster_create_topic(b->cluster, name, parts, rf, keys, values, m, req->validate_only, id, err,
+                                        sizeof err);
+        else if (!e)
             e = sl_topics_create(b->topics, name, parts, keys, values, m, req->validate_only, id, err, sizeof err);
+        if (!e && b->cluster) {
+            parts = parts == -1 ? b->cfg.num_partitions : parts;
+            rf = rf == -1 ? b->cfg.default_replication_factor : rf;
+        }
         tr->error_code = sl__code(e);
         if (e) {
             tr->error_message = sl__kstr_dup(q, err[0] ? err : sl_err_str(e));
@@ -630,6 +759,7 @@ static void sl__delete_topics(sl__req_t *q, sl_kreader_t *r)
         }
         sl_err_t e = !found ? SL_ERR_UNKNOWN_TOPIC
                      : !b->cfg.delete_topic_enable ? SL_ERR_TOPIC_DELETION_DISABLED
+                     : b->cluster                  ? sl_cluster_delete_topic(b->cluster, info.name)
                                                     : sl_topics_delete(b->topics, info.name);
         if (found) {
             tr->name = sl__kstr_dup(q, info.name);
@@ -662,15 +792,22 @@ static void sl__create_partitions(sl__req_t *q, sl_kreader_t *r)
         tr->name = ct->name;
         char err[256] = "";
         sl_err_t e = SL_OK;
-        for (int a = 0; a < ct->assignments.count && !e; a++)
+        if (q->b->cluster && ct->assignments.count > 0) {
+            snprintf(err, sizeof err, "manual replica assignment is not supported yet");
+            e = SL_ERR_INVALID_REQUEST;
+        }
+        for (int a = 0; !q->b->cluster && a < ct->assignments.count && !e; a++)
             if (!sl__only_me(q, &ct->assignments.items[a].broker_ids)) {
                 snprintf(err, sizeof err, "replica assignment names brokers that do not exist");
                 e = SL_ERR_INVALID_REPLICATION_FACTOR;
             }
         char *name = sl__cstr(q, ct->name);
-        if (!e)
-            e = name ? sl_topics_add_partitions(q->b->topics, name, ct->count, req->validate_only, err, sizeof err)
-                     : SL_ERR_UNKNOWN_TOPIC;
+        if (!e && !name)
+            e = SL_ERR_UNKNOWN_TOPIC;
+        else if (!e && q->b->cluster)
+            e = sl_cluster_add_partitions(q->b->cluster, name, ct->count, req->validate_only, err, sizeof err);
+        else if (!e)
+            e = sl_topics_add_partitions(q->b->topics, name, ct->count, req->validate_only, err, sizeof err);
         tr->error_code = sl__code(e);
         if (e)
             tr->error_message = sl__kstr_dup(q, err[0] ? err : sl_err_str(e));
@@ -964,6 +1101,26 @@ static void sl__describe_cluster(sl__req_t *q, sl_kreader_t *r)
     sl_kmsg_describe_cluster_response_init(&resp);
     resp.cluster_id = sl_kstr_from(b->cluster_id);
     resp.controller_id = b->cfg.node_id;
+    if (b->cluster) {
+        const sl_meta_image_t *img = sl_cluster_image(b->cluster);
+        int nb = (int)sl_meta_image_broker_count(img);
+        resp.controller_id = sl_cluster_controller(b->cluster);
+        resp.brokers.items = SL__ALLOC(q, sl_kmsg_describe_cluster_response_describe_cluster_broker_t, nb);
+        resp.brokers.count = 0;
+        for (int i = 0; resp.brokers.items && i < nb; i++) {
+            const sl_meta_broker_t *br = sl_meta_image_broker_at(img, (size_t)i);
+            if (br->fenced)
+                continue;
+            sl_kmsg_describe_cluster_response_describe_cluster_broker_t *rb = &resp.brokers.items[resp.brokers.count++];
+            sl_kmsg_describe_cluster_response_describe_cluster_broker_init(rb);
+            rb->broker_id = br->id;
+            rb->host = sl__kstr_dup(q, br->host);
+            rb->port = br->port;
+        }
+        sl_meta_image_unref(img);
+        SL__RESPOND(q, describe_cluster_response, &resp);
+        return;
+    }
     resp.brokers.items = SL__ALLOC(q, sl_kmsg_describe_cluster_response_describe_cluster_broker_t, 1);
     if (resp.brokers.items) {
         resp.brokers.count = 1;
@@ -973,6 +1130,114 @@ static void sl__describe_cluster(sl__req_t *q, sl_kreader_t *r)
         resp.brokers.items[0].port = b->adv_port;
     }
     SL__RESPOND(q, describe_cluster_response, &resp);
+}
+
+/* ---- the controller's APIs (between brokers of a cluster) ---------------------------------------- */
+
+static void sl__broker_registration(sl__req_t *q, sl_kreader_t *r)
+{
+    sl_kmsg_broker_registration_request_t *req;
+    SL__DECODE(q, r, broker_registration_request, req);
+    if (!req)
+        return;
+    sl_kmsg_broker_registration_response_t resp;
+    sl_kmsg_broker_registration_response_init(&resp);
+    sl_err_t e = SL_OK;
+    char *host = req->listeners.count > 0 ? sl__cstr(q, req->listeners.items[0].host) : NULL;
+    if (!q->b->cluster)
+        e = SL_ERR_NOT_CONTROLLER;
+    else if (!host)
+        e = SL_ERR_INVALID_REQUEST;
+    if (!e) {
+        uint64_t incarnation, epoch = 0;
+        memcpy(&incarnation, req->incarnation_id, sizeof incarnation);
+        e = sl_cluster_register_broker(q->b->cluster, req->broker_id, incarnation, host,
+                                       req->listeners.items[0].port, &epoch);
+        resp.broker_epoch = e ? -1 : (int64_t)epoch;
+    }
+    resp.error_code = sl__code(e);
+    SL__RESPOND(q, broker_registration_response, &resp);
+}
+
+static void sl__broker_heartbeat(sl__req_t *q, sl_kreader_t *r)
+{
+    sl_kmsg_broker_heartbeat_request_t *req;
+    SL__DECODE(q, r, broker_heartbeat_request, req);
+    if (!req)
+        return;
+    sl_kmsg_broker_heartbeat_response_t resp;
+    sl_kmsg_broker_heartbeat_response_init(&resp);
+    int fenced = 1;
+    int leave = req->want_fence || req->want_shut_down;
+    sl_err_t e = !q->b->cluster ? SL_ERR_NOT_CONTROLLER
+                                : sl_cluster_heartbeat(q->b->cluster, req->broker_id, (uint64_t)req->broker_epoch,
+                                                       leave, &fenced);
+    resp.error_code = sl__code(e);
+    resp.is_caught_up = !e;
+    resp.is_fenced = (uint8_t)fenced;
+    resp.should_shut_down = !e && req->want_shut_down && fenced;
+    SL__RESPOND(q, broker_heartbeat_response, &resp);
+}
+
+static void sl__alter_partition(sl__req_t *q, sl_kreader_t *r)
+{
+    sl_kmsg_alter_partition_request_t *req;
+    SL__DECODE(q, r, alter_partition_request, req);
+    if (!req)
+        return;
+    sl_broker_t *b = q->b;
+    sl_kmsg_alter_partition_response_t resp;
+    sl_kmsg_alter_partition_response_init(&resp);
+    if (!b->cluster || q->version < 2) {
+        /* Topics by name (v0-1) are the ZooKeeper era's: ids only here. */
+        resp.error_code = sl__code(!b->cluster ? SL_ERR_NOT_CONTROLLER : SL_ERR_UNSUPPORTED_VERSION);
+        SL__RESPOND(q, alter_partition_response, &resp);
+        return;
+    }
+    int nt = req->topics.count > 0 ? req->topics.count : 0;
+    resp.topics.items = SL__ALLOC(q, sl_kmsg_alter_partition_response_topic_data_t, nt);
+    resp.topics.count = resp.topics.items ? nt : 0;
+    for (int i = 0; i < resp.topics.count; i++) {
+        sl_kmsg_alter_partition_request_topic_data_t *td = &req->topics.items[i];
+        sl_kmsg_alter_partition_response_topic_data_t *rt = &resp.topics.items[i];
+        sl_kmsg_alter_partition_response_topic_data_init(rt);
+        memcpy(rt->topic_id, td->topic_id, 16);
+        int np = td->partitions.count > 0 ? td->partitions.count : 0;
+        rt->partitions.items = SL__ALLOC(q, sl_kmsg_alter_partition_response_partition_data_t, np);
+        rt->partitions.count = rt->partitions.items ? np : 0;
+        for (int j = 0; j < rt->partitions.count; j++) {
+            sl_kmsg_alter_partition_request_partition_data_t *pd = &td->partitions.items[j];
+            sl_kmsg_alter_partition_response_partition_data_t *rp = &rt->partitions.items[j];
+            sl_kmsg_alter_partition_response_partition_data_init(rp);
+            rp->partition_index = pd->partition_index;
+            int32_t nisr = q->version >= 3 ? pd->new_isr_with_epochs.count : pd->new_isr.count;
+            int32_t *isr = SL__ALLOC(q, int32_t, nisr > 0 ? nisr : 1);
+            for (int32_t k = 0; isr && k < nisr; k++)
+                isr[k] = q->version >= 3 ? pd->new_isr_with_epochs.items[k].broker_id : pd->new_isr.items[k];
+            sl_err_t e = isr ? sl_cluster_alter_isr(b->cluster, req->broker_id, (uint64_t)req->broker_epoch,
+                                                    td->topic_id, pd->partition_index, pd->leader_epoch,
+                                                    pd->partition_epoch, isr, nisr > 0 ? nisr : 0)
+                             : SL_ERR_NOMEM;
+            if (e == SL_ERR_NOT_CONTROLLER || e == SL_ERR_STALE_BROKER_EPOCH) {
+                resp.error_code = sl__code(e);
+                continue;
+            }
+            rp->error_code = sl__code(e);
+            /* The partition as it is now (after the change, or the state that
+             * made it fail). */
+            const sl_meta_image_t *img = sl_cluster_image(b->cluster);
+            const sl_meta_topic_t *mt = sl_meta_image_topic_by_id(img, td->topic_id);
+            const sl_meta_partition_t *mp = mt ? sl_meta_topic_partition(mt, pd->partition_index) : NULL;
+            if (mp) {
+                rp->leader_id = mp->leader;
+                rp->leader_epoch = mp->leader_epoch;
+                rp->partition_epoch = mp->partition_epoch;
+                rp->isr = (sl_kint32_array_t){sl__ids_dup(q, mp->isr, mp->nisr), mp->nisr};
+            }
+            sl_meta_image_unref(img);
+        }
+    }
+    SL__RESPOND(q, alter_partition_response, &resp);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------------- */
@@ -994,6 +1259,9 @@ void sl__dispatch(sl__req_t *q, sl_kreader_t *r)
     case SL_KAPI_DELETE_RECORDS: sl__delete_records(q, r); break;
     case SL_KAPI_INIT_PRODUCER_ID: sl__init_producer_id(q, r); break;
     case SL_KAPI_DESCRIBE_CLUSTER: sl__describe_cluster(q, r); break;
+    case SL_KAPI_BROKER_REGISTRATION: sl__broker_registration(q, r); break;
+    case SL_KAPI_BROKER_HEARTBEAT: sl__broker_heartbeat(q, r); break;
+    case SL_KAPI_ALTER_PARTITION: sl__alter_partition(q, r); break;
     default:
         if (sl__group_dispatch(q, r))
             break;

@@ -411,9 +411,27 @@ static int sl__in_graveyard(const sl_topics_t *t, const char *name)
     return 0;
 }
 
+static sl_err_t sl__create(sl_topics_t *t, const char *name, const uint8_t *id_in, int32_t n,
+                           const char *const *keys, const char *const *values, int nconfigs, int validate_only,
+                           uint8_t id_out[16], char *errbuf, size_t errlen);
+
 sl_err_t sl_topics_create(sl_topics_t *t, const char *name, int32_t n, const char *const *keys,
                           const char *const *values, int nconfigs, int validate_only,
                           uint8_t id_out[16], char *errbuf, size_t errlen)
+{
+    return sl__create(t, name, NULL, n, keys, values, nconfigs, validate_only, id_out, errbuf, errlen);
+}
+
+sl_err_t sl_topics_create_as(sl_topics_t *t, const char *name, const uint8_t id[16], int32_t n,
+                             const char *const *keys, const char *const *values, int nconfigs, char *errbuf,
+                             size_t errlen)
+{
+    return sl__create(t, name, id, n, keys, values, nconfigs, 0, NULL, errbuf, errlen);
+}
+
+static sl_err_t sl__create(sl_topics_t *t, const char *name, const uint8_t *id_in, int32_t n,
+                           const char *const *keys, const char *const *values, int nconfigs, int validate_only,
+                           uint8_t id_out[16], char *errbuf, size_t errlen)
 {
     char dummy[8];
     if (!errbuf)
@@ -441,7 +459,7 @@ sl_err_t sl_topics_create(sl_topics_t *t, const char *name, int32_t n, const cha
         pthread_mutex_unlock(&t->mu);
         return SL_OK;
     }
-    sl__topic_t *tp = sl__topic_new(name, NULL);
+    sl__topic_t *tp = sl__topic_new(name, id_in);
     err = tp ? sl__set_overrides(tp, keys, values, nconfigs) : SL_ERR_NOMEM;
     if (!err)
         err = sl__push(t, tp);

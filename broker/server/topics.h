@@ -52,6 +52,12 @@ sl_err_t sl_topics_create(sl_topics_t *t, const char *name, int32_t n, const cha
                           const char *const *values, int nconfigs, int validate_only,
                           uint8_t id_out[16], char *errbuf, size_t errlen);
 
+/** sl_topics_create with the topic id given (the cluster's, from its
+ * metadata) and no validate_only. Errors as sl_topics_create. */
+sl_err_t sl_topics_create_as(sl_topics_t *t, const char *name, const uint8_t id[16], int32_t n,
+                             const char *const *keys, const char *const *values, int nconfigs, char *errbuf,
+                             size_t errlen);
+
 /** Deletes a topic: it disappears at once; its logs are deleted when the last
  * borrower releases them. Errors: SL_ERR_UNKNOWN_TOPIC, SL_ERR_IO. */
 sl_err_t sl_topics_delete(sl_topics_t *t, const char *name);
