@@ -634,7 +634,7 @@ int sl_log_epoch_entries(sl_log_t *log, sl_log_epoch_entry_t *out, int max)
 {
     pthread_mutex_lock(&log->mu);
     int n = log->epochs.n;
-    if (out && max > 0)
+    if (out && max > 0 && n > 0)
         memcpy(out, log->epochs.e, (size_t)(n < max ? n : max) * sizeof *out);
     pthread_mutex_unlock(&log->mu);
     return n;
