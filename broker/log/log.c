@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "broker/log/log_int.h"
+#include "common/fsutil.h"
 #include "common/trace.h"
 
 /* ---- configuration ------------------------------------------------------------ */
@@ -305,8 +306,102 @@ static void sl__log_free(sl_log_t *log)
         sl__segment_unpin(log->segs[i]);
     free(log->segs);
     free(log->dir);
+    sl__epochs_free(&log->epochs);
+    free(log->epochs_path);
     pthread_mutex_destroy(&log->mu);
     free(log);
+}
+
+/* ---- leader epochs and the high watermark (the cache itself is epochs.c) ----------- */
+
+/* Writes the leader-epoch checkpoint after a change. A failed write is traced
+ * and retried at the next change and at close: the records are in the log
+ * already, and a restart rebuilds what the file misses past the recovery point.
+ * Caller holds mu (or owns the log alone). */
+static void sl__log_save_epochs(sl_log_t *log)
+{
+    if (sl__epochs_write(log->epochs_path, &log->epochs) != SL_OK) {
+        sl_trace(SL_TRACE_ERROR, "log", "writing %s: %s", log->epochs_path, strerror(errno));
+        log->epochs.dirty = 1;
+    } else {
+        log->epochs.dirty = 0;
+    }
+}
+
+/* Keeps the high watermark within [log start, log end]. Caller holds mu. */
+static void sl__log_clamp_hw(sl_log_t *log)
+{
+    int64_t leo = sl__log_active(log)->next_offset;
+    if (log->high_watermark < log->log_start_offset)
+        log->high_watermark = log->log_start_offset;
+    if (log->high_watermark > leo)
+        log->high_watermark = leo;
+}
+
+/* The log start offset has moved up: epochs before it go. Caller holds mu. */
+static void sl__log_start_moved(sl_log_t *log)
+{
+    if (sl__epochs_truncate_from_start(&log->epochs, log->log_start_offset))
+        sl__log_save_epochs(log);
+    sl__log_clamp_hw(log);
+}
+
+typedef struct sl__epoch_scan {
+    sl__epochs_t *epochs;
+    int changed;
+    sl_err_t err;
+} sl__epoch_scan_t;
+
+static int sl__epoch_scan_cb(void *opaque, const sl_batch_header_t *h)
+{
+    sl__epoch_scan_t *sc = opaque;
+    sl__epochs_t *c = sc->epochs;
+    /* As Kafka's segment recovery: only an epoch newer than the latest counts,
+     * so that a rescan of records already in the cache changes nothing. */
+    if (h->partition_leader_epoch < 0 || (c->n && h->partition_leader_epoch <= c->e[c->n - 1].epoch))
+        return 0;
+    int r = sl__epochs_assign(c, h->partition_leader_epoch, h->base_offset);
+    if (r < 0) {
+        sc->err = (sl_err_t)r;
+        return 1;
+    }
+    sc->changed |= r;
+    return 0;
+}
+
+/* On open, after recovery: reads leader-epoch-checkpoint, or rebuilds the
+ * cache from every batch header when the file is missing or malformed; after
+ * an unclean shutdown, batches past the recovery point add their epochs (their
+ * entry may not have reached the file). Then entries past the log end go and
+ * the first is trimmed to the log start, as Kafka's LogLoader does. */
+static sl_err_t sl__log_load_epochs(sl_log_t *log, int clean_shutdown)
+{
+    int64_t leo = sl__log_active(log)->next_offset;
+    sl_err_t err = sl__epochs_read(log->epochs_path, &log->epochs);
+    int missing = err == SL_ERR_IO && errno == ENOENT;
+    if (err == SL_ERR_NOMEM)
+        return err;
+    int64_t from = clean_shutdown ? leo : log->recovery_point;
+    if (err) {
+        if (!missing)
+            sl_trace(SL_TRACE_WARN, "log", "%s: %s; rebuilding it from the batches", log->epochs_path,
+                     err == SL_ERR_CORRUPT_MESSAGE ? "malformed" : strerror(errno));
+        from = log->log_start_offset;
+    }
+    sl__epoch_scan_t sc = {&log->epochs, err && !missing, SL_OK};
+    if (from < leo) {
+        sl_err_t e = sl_log_scan_headers(log, from, sl__epoch_scan_cb, &sc);
+        if (e)
+            return e;
+        if (sc.err)
+            return sc.err;
+    }
+    sc.changed |= sl__epochs_truncate_from_end(&log->epochs, leo);
+    sc.changed |= sl__epochs_truncate_from_start(&log->epochs, log->log_start_offset);
+    /* A log that has never had an epoch needs no file (Kafka writes an empty one). */
+    if (sc.changed || (missing && log->epochs.n > 0))
+        sl__log_save_epochs(log);
+    return SL_OK;
 }
 
 sl_err_t sl_log_open(const char *dir, const sl_log_config_t *cfg, const sl_log_open_opts_t *opts,
@@ -332,8 +427,11 @@ sl_err_t sl_log_open(const char *dir, const sl_log_config_t *cfg, const sl_log_o
     pthread_mutex_init(&log->mu, NULL);
     log->cfg = *cfg;
     log->dir = strdup(dir);
+    size_t plen = strlen(dir) + sizeof "/" SL__EPOCH_CHECKPOINT;
+    if ((log->epochs_path = malloc(plen)) != NULL)
+        snprintf(log->epochs_path, plen, "%s/%s", dir, SL__EPOCH_CHECKPOINT);
     log->last_flush_ms = now;
-    if (!log->dir) {
+    if (!log->dir || !log->epochs_path) {
         sl__log_free(log);
         return SL_ERR_NOMEM;
     }
@@ -414,6 +512,12 @@ sl_err_t sl_log_open(const char *dir, const sl_log_config_t *cfg, const sl_log_o
     if (log->recovery_point < log->log_start_offset)
         log->recovery_point = log->log_start_offset;
     log->first_dirty_offset = log->log_start_offset;
+    log->high_watermark = leo;
+    if ((err = sl__log_load_epochs(log, o.clean_shutdown)) != SL_OK) {
+        snprintf(errbuf, errlen, "%s: rebuilding the leader-epoch cache: %s", dir, sl_err_str(err));
+        sl__log_free(log);
+        return err;
+    }
     *out = log;
     return SL_OK;
 }
@@ -424,6 +528,8 @@ void sl_log_close(sl_log_t *log)
         return;
     pthread_mutex_lock(&log->mu);
     log->closed = 1;
+    if (log->epochs.dirty)
+        sl__log_save_epochs(log);
     if (log->nsegs) {
         sl_segment_t *active = sl__log_active(log);
         if (sl__segment_flush(active) != SL_OK)
@@ -488,6 +594,70 @@ void sl_log_set_first_dirty_offset(sl_log_t *log, int64_t offset)
     pthread_mutex_lock(&log->mu);
     log->first_dirty_offset = offset;
     pthread_mutex_unlock(&log->mu);
+}
+
+SL__LOG_GETTER(sl_log_high_watermark, log->high_watermark)
+
+int64_t sl_log_set_high_watermark(sl_log_t *log, int64_t hw)
+{
+    pthread_mutex_lock(&log->mu);
+    log->high_watermark = hw;
+    sl__log_clamp_hw(log);
+    hw = log->high_watermark;
+    pthread_mutex_unlock(&log->mu);
+    return hw;
+}
+
+int32_t sl_log_latest_epoch(sl_log_t *log)
+{
+    pthread_mutex_lock(&log->mu);
+    int32_t e = log->epochs.n ? log->epochs.e[log->epochs.n - 1].epoch : -1;
+    pthread_mutex_unlock(&log->mu);
+    return e;
+}
+
+sl_err_t sl_log_end_offset_for_epoch(sl_log_t *log, int32_t epoch, int32_t *out_epoch,
+                                     int64_t *out_end_offset)
+{
+    pthread_mutex_lock(&log->mu);
+    sl_err_t err = log->closed ? SL_ERR_LOG_CLOSED : SL_OK;
+    if (!err)
+        sl__epochs_end_offset_for(&log->epochs, epoch, sl__log_active(log)->next_offset, out_epoch,
+                                  out_end_offset);
+    else
+        *out_epoch = -1, *out_end_offset = -1;
+    pthread_mutex_unlock(&log->mu);
+    return err;
+}
+
+int sl_log_epoch_entries(sl_log_t *log, sl_log_epoch_entry_t *out, int max)
+{
+    pthread_mutex_lock(&log->mu);
+    int n = log->epochs.n;
+    if (out && max > 0 && n > 0)
+        memcpy(out, log->epochs.e, (size_t)(n < max ? n : max) * sizeof *out);
+    pthread_mutex_unlock(&log->mu);
+    return n;
+}
+
+sl_err_t sl_log_assign_epoch(sl_log_t *log, int32_t epoch, int64_t start_offset)
+{
+    pthread_mutex_lock(&log->mu);
+    sl_err_t err = SL_OK;
+    if (log->closed)
+        err = SL_ERR_LOG_CLOSED;
+    else if (epoch < 0 || start_offset < log->log_start_offset ||
+             start_offset > sl__log_active(log)->next_offset)
+        err = SL_ERR_INVAL;
+    if (!err) {
+        int r = sl__epochs_assign(&log->epochs, epoch, start_offset);
+        if (r < 0)
+            err = (sl_err_t)r;
+        else if (r)
+            sl__log_save_epochs(log);
+    }
+    pthread_mutex_unlock(&log->mu);
+    return err;
 }
 
 /* ---- appending ------------------------------------------------------------------ */
@@ -661,12 +831,39 @@ static sl_err_t sl__log_write(sl_log_t *log, uint8_t *data, const uint8_t *cdata
         log->segs[log->nsegs - 1] = seg;
         sl__segment_delete(active, "");
         active = seg;
-        if (log->nsegs == 1)
+        if (log->nsegs == 1 && log->log_start_offset < first_offset) {
+            /* The log starts over at the leader's offsets (Kafka's
+             * truncateFullyAndStartAt): its old epochs describe nothing now. */
             log->log_start_offset = first_offset;
+            if (log->epochs.n) {
+                log->epochs.n = 0;
+                sl__log_save_epochs(log);
+            }
+            sl__log_clamp_hw(log);
+        }
     }
     sl_err_t err = sl__segment_append(active, bytes, len, &log->cfg);
     if (err)
         return err;
+    /* Epochs before a flush can move the recovery point past these batches:
+     * reopening only rescans from there for epochs the file lacks. */
+    int changed = 0;
+    for (size_t off = 0; off < len;) {
+        sl_batch_header_t h;
+        sl_batch_header_parse(bytes + off, len - off, &h);
+        int32_t epoch = data ? leader_epoch : h.partition_leader_epoch;
+        int r = sl__epochs_assign(&log->epochs, epoch, data ? first_offset : h.base_offset);
+        if (r < 0)
+            sl_trace(SL_TRACE_ERROR, "log", "%s: leader epoch %" PRId32 " at %" PRId64 " not cached: %s",
+                     log->dir, epoch, h.base_offset, sl_err_str((sl_err_t)r));
+        else
+            changed |= r;
+        if (data)
+            break; /* one epoch for the whole append */
+        off += sl_batch_size(&h);
+    }
+    if (changed)
+        sl__log_save_epochs(log);
     if (info) {
         info->first_offset = first_offset;
         info->last_offset = last_offset;
@@ -1087,8 +1284,10 @@ sl_err_t sl_log_retain(sl_log_t *log, int64_t now_ms, int *deleted)
         err = sl__log_replace_segments(log, 0, n, NULL, 1);
         if (!err) {
             count = n;
-            if (log->log_start_offset < new_start)
+            if (log->log_start_offset < new_start) {
                 log->log_start_offset = new_start;
+                sl__log_start_moved(log);
+            }
             if (log->first_dirty_offset < new_start)
                 log->first_dirty_offset = new_start;
             if (log->recovery_point < new_start)
@@ -1107,8 +1306,10 @@ sl_err_t sl_log_advance_start_offset(sl_log_t *log, int64_t offset)
     sl_err_t err = SL_OK;
     if (offset > sl__log_active(log)->next_offset || offset < 0)
         err = SL_ERR_OFFSET_OUT_OF_RANGE;
-    else if (offset > log->log_start_offset)
+    else if (offset > log->log_start_offset) {
         log->log_start_offset = offset;
+        sl__log_start_moved(log);
+    }
     pthread_mutex_unlock(&log->mu);
     return err;
 }
@@ -1147,6 +1348,13 @@ sl_err_t sl_log_truncate_to(sl_log_t *log, int64_t offset)
         if (log->first_dirty_offset > leo)
             log->first_dirty_offset = leo;
     }
+    if (err != SL_ERR_INVAL) {
+        /* Also when nothing was cut: a leader's epoch entry may sit at the end
+         * with no records after it (Kafka truncates the cache there too). */
+        if (sl__epochs_truncate_from_end(&log->epochs, sl__log_active(log)->next_offset))
+            sl__log_save_epochs(log);
+        sl__log_clamp_hw(log);
+    }
     pthread_mutex_unlock(&log->mu);
     return err;
 }
@@ -1158,6 +1366,14 @@ sl_err_t sl_log_delete(sl_log_t *log)
     while (log->nsegs > 0)
         sl__segment_delete(log->segs[--log->nsegs], "");
     pthread_mutex_unlock(&log->mu);
+    unlink(log->epochs_path);
+    size_t tlen = strlen(log->epochs_path) + sizeof ".tmp";
+    char *tmp = malloc(tlen);
+    if (tmp) {
+        snprintf(tmp, tlen, "%s.tmp", log->epochs_path); /* a write cut short */
+        unlink(tmp);
+        free(tmp);
+    }
     sl_err_t err = SL_OK;
     if (rmdir(log->dir) != 0 && errno != ENOENT) {
         sl_trace(SL_TRACE_WARN, "log", "rmdir %s: %s", log->dir, strerror(errno));

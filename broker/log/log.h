@@ -199,9 +199,78 @@ sl_err_t sl_log_retain(sl_log_t *log, int64_t now_ms, int *deleted);
  * Errors: SL_ERR_OFFSET_OUT_OF_RANGE. */
 sl_err_t sl_log_advance_start_offset(sl_log_t *log, int64_t offset);
 
-/** Removes every record at or after offset (replication truncation).
+/** Removes every record at or after offset (replication truncation): the
+ * segment holding offset is cut before the batch that holds it, so the new log
+ * end offset is <= offset. Leader-epoch entries starting at or after the new
+ * end go, and the high watermark comes down to it. An offset at or past the
+ * log end removes nothing but still drops epoch entries starting at or after
+ * the end (as Kafka: a leader's epoch entry with no records after it).
  * Errors: SL_ERR_IO, SL_ERR_INVAL (offset below the log start). */
 sl_err_t sl_log_truncate_to(sl_log_t *log, int64_t offset);
+
+/* ---- replication: leader epochs and the high watermark ------------------------
+ *
+ * Each log keeps Kafka's leader-epoch cache: for every leader epoch whose
+ * records it holds, the offset where that epoch began, epochs and offsets both
+ * ascending. The log maintains it itself: sl_log_append with leader_epoch >= 0
+ * and sl_log_append_with_offsets (each batch's partitionLeaderEpoch, when >= 0)
+ * record epochs as Kafka's LeaderEpochFileCache.assign does; sl_log_truncate_to
+ * drops entries past the new end; a log start offset moved by retention or
+ * sl_log_advance_start_offset trims entries before it (the entry covering the
+ * new start then starts there). Every change is written at once, atomically,
+ * to `leader-epoch-checkpoint` in the log directory (Kafka's format: "0", the
+ * entry count, then "<epoch> <start offset>" lines). sl_log_open reads that
+ * file; when it is missing or malformed the cache is rebuilt from the batch
+ * headers, and after an unclean shutdown batches past the recovery point add
+ * their epochs; entries past the recovered log end are dropped. */
+
+/** One leader-epoch cache entry: epoch began at start_offset. */
+typedef struct sl_log_epoch_entry {
+    int32_t epoch;
+    int64_t start_offset;
+} sl_log_epoch_entry_t;
+
+/** The latest leader epoch in the cache, or -1 when it is empty. */
+int32_t sl_log_latest_epoch(sl_log_t *log);
+
+/** OffsetForLeaderEpoch, as Kafka's LeaderEpochFileCache.endOffsetFor answers it:
+ *  - requested is the latest epoch: (requested, log end offset);
+ *  - requested is between entries: (the largest epoch <= requested, the start
+ *    offset of the first epoch > requested);
+ *  - requested is below every entry: (requested, the first entry's start
+ *    offset), as current Kafka does (older versions answered (-1, -1), which
+ *    the comment on Kafka's method still says);
+ *  - requested is above the latest epoch, negative, or the cache is empty:
+ *    (-1, -1), i.e. UNDEFINED_EPOCH and UNDEFINED_EPOCH_OFFSET.
+ * Returns SL_OK (the undefined answers included), SL_ERR_LOG_CLOSED. */
+sl_err_t sl_log_end_offset_for_epoch(sl_log_t *log, int32_t epoch, int32_t *out_epoch,
+                                     int64_t *out_end_offset);
+
+/** Copies up to max cache entries, oldest first, into out (may be NULL when
+ * max is 0) and returns how many there are in all (diagnostics, tests). */
+int sl_log_epoch_entries(sl_log_t *log, sl_log_epoch_entry_t *out, int max);
+
+/** Records that epoch begins at start_offset without appending (Kafka's
+ * maybeAssignEpochStartOffset: a replica becoming leader does this with its
+ * log end offset, so that OffsetForLeaderEpoch answers for the new epoch
+ * before it has records). Same rules as an append's epoch (the entry is
+ * dropped again if the log is truncated at or below start_offset, or reopened
+ * with its end at or below it). Errors: SL_ERR_INVAL (epoch < 0, start_offset
+ * outside [log start, log end]), SL_ERR_NOMEM, SL_ERR_LOG_CLOSED. */
+sl_err_t sl_log_assign_epoch(sl_log_t *log, int32_t epoch, int64_t start_offset);
+
+/** The high watermark: the offset below which records are committed (every
+ * in-sync replica has them). The log only stores it: the replica manager
+ * moves it. A log opens with it at its log end offset (everything on disk is
+ * taken as committed: what a single-node broker, which never sets it, means);
+ * the log manager then restores the value of `replication-offset-checkpoint`.
+ * It is kept within [log start offset, log end offset]: truncation lowers it,
+ * a start offset moving past it raises it. */
+int64_t sl_log_high_watermark(sl_log_t *log);
+
+/** Sets the high watermark to hw clamped to [log start offset, log end
+ * offset] (it may move down as well as up) and returns the value stored. */
+int64_t sl_log_set_high_watermark(sl_log_t *log, int64_t hw);
 
 /** Deletes the log's files and directory and frees it (topic deletion). */
 sl_err_t sl_log_delete(sl_log_t *log);

@@ -16,6 +16,7 @@
 #define SL__CLEANED_SUFFIX ".cleaned"
 #define SL__SWAP_SUFFIX ".swap"
 #define SL__DELETED_SUFFIX ".deleted"
+#define SL__EPOCH_CHECKPOINT "leader-epoch-checkpoint"
 
 /** One segment: a .log file and its two indexes. Reference counted: the log
  * holds one reference while the segment is in its list, each slice one more. */
@@ -105,6 +106,46 @@ static inline uint64_t sl__segment_size(sl_segment_t *seg)
     return __atomic_load_n(&seg->size, __ATOMIC_ACQUIRE);
 }
 
+/* ---- leader-epoch cache (epochs.c) ---------------------------------------------------
+ * Kafka's LeaderEpochFileCache as a sorted array: epochs and start offsets both
+ * strictly ascending. The functions only change memory; the log writes the file. */
+typedef struct sl__epochs {
+    sl_log_epoch_entry_t *e; /* owned */
+    int n, cap;
+    int dirty; /* the checkpoint file lags the cache (a write failed) */
+} sl__epochs_t;
+
+void sl__epochs_free(sl__epochs_t *c);
+
+/** Kafka's assign: records that epoch began at start_offset unless the latest
+ * entry already has that epoch at or before it; entries with an epoch >= epoch
+ * or a start >= start_offset are removed first. Negative arguments are
+ * ignored. Returns 1 when the cache changed, 0 when not, SL_ERR_NOMEM. */
+int sl__epochs_assign(sl__epochs_t *c, int32_t epoch, int64_t start_offset);
+
+/** Removes the entries starting at or after end_offset (Kafka's
+ * truncateFromEnd). Returns 1 when the cache changed. */
+int sl__epochs_truncate_from_end(sl__epochs_t *c, int64_t end_offset);
+
+/** Kafka's truncateFromStart: removes the entries starting at or before
+ * start_offset except the last of them, which now starts at start_offset.
+ * Returns 1 when the cache changed. */
+int sl__epochs_truncate_from_start(sl__epochs_t *c, int64_t start_offset);
+
+/** OffsetForLeaderEpoch, as sl_log_end_offset_for_epoch documents it. */
+void sl__epochs_end_offset_for(const sl__epochs_t *c, int32_t requested, int64_t log_end_offset,
+                               int32_t *out_epoch, int64_t *out_end_offset);
+
+/** Reads a leader-epoch-checkpoint file into c (emptied first). Errors:
+ * SL_ERR_IO (cannot open or read it; errno tells ENOENT apart),
+ * SL_ERR_CORRUPT_MESSAGE (not Kafka's format), SL_ERR_NOMEM; c is then empty. */
+sl_err_t sl__epochs_read(const char *path, sl__epochs_t *c);
+
+/** Replaces the file at path atomically with c's entries in Kafka's format:
+ * "0", the entry count, then "<epoch> <start offset>" per line. Errors:
+ * SL_ERR_IO, SL_ERR_NOMEM. */
+sl_err_t sl__epochs_write(const char *path, const sl__epochs_t *c);
+
 /** The log. Fields below mu are guarded by it. */
 struct sl_log {
     pthread_mutex_t mu;
@@ -117,6 +158,9 @@ struct sl_log {
     int64_t unflushed_messages;
     int64_t last_flush_ms;
     int64_t first_dirty_offset;
+    int64_t high_watermark; /* in [log_start_offset, log end offset] */
+    sl__epochs_t epochs;
+    char *epochs_path; /* "<dir>/leader-epoch-checkpoint", owned */
     int cleaning; /* a compaction pass is running (cleaner.c) */
     int closed;
 };

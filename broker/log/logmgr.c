@@ -21,6 +21,7 @@
 #define SL__CP_RECOVERY "recovery-point-offset-checkpoint"
 #define SL__CP_START "log-start-offset-checkpoint"
 #define SL__CP_CLEANER "cleaner-offset-checkpoint"
+#define SL__CP_REPLICATION "replication-offset-checkpoint"
 #define SL__CLEAN_SHUTDOWN ".kafka_cleanshutdown"
 
 typedef struct sl__entry {
@@ -107,7 +108,8 @@ static int64_t sl__cp_find(const sl__cp_entry_t *e, int n, const char *topic, in
     return dflt;
 }
 
-/* Writes name atomically; which: 0 recovery point, 1 log start, 2 cleaner. */
+/* Writes name atomically; which: 0 recovery point, 1 log start, 2 cleaner,
+ * 3 high watermark. */
 static sl_err_t sl__cp_write(sl_logmgr_t *mgr, const char *name, int which)
 {
     char path[4096];
@@ -129,6 +131,8 @@ static sl_err_t sl__cp_write(sl_logmgr_t *mgr, const char *name, int which)
             v = sl_log_recovery_point(e->log);
         else if (which == 1)
             v = sl_log_start_offset(e->log);
+        else if (which == 3)
+            v = sl_log_high_watermark(e->log);
         else if (sl_log_get_config(e->log).cleanup_policy & SL_CLEANUP_COMPACT)
             v = sl_log_first_dirty_offset(e->log);
         else
@@ -148,9 +152,10 @@ sl_err_t sl_logmgr_checkpoint(sl_logmgr_t *mgr)
     sl_err_t err = sl__cp_write(mgr, SL__CP_RECOVERY, 0);
     sl_err_t e2 = sl__cp_write(mgr, SL__CP_START, 1);
     sl_err_t e3 = sl__cp_write(mgr, SL__CP_CLEANER, 2);
+    sl_err_t e4 = sl__cp_write(mgr, SL__CP_REPLICATION, 3);
     pthread_rwlock_unlock(&mgr->lock);
     if (!err)
-        err = e2 ? e2 : e3;
+        err = e2 ? e2 : e3 ? e3 : e4;
     pthread_mutex_unlock(&mgr->cp_mu);
     return err;
 }
@@ -234,19 +239,22 @@ sl_err_t sl_logmgr_open(const char *dir, const sl_logmgr_config_t *cfg, sl_logmg
     snprintf(marker, sizeof marker, "%s/%s", dir, SL__CLEAN_SHUTDOWN);
     int clean = access(marker, F_OK) == 0;
 
-    sl__cp_entry_t *rp = NULL, *ls = NULL, *cl = NULL;
-    int nrp = 0, nls = 0, ncl = 0;
+    sl__cp_entry_t *rp = NULL, *ls = NULL, *cl = NULL, *hw = NULL;
+    int nrp = 0, nls = 0, ncl = 0, nhw = 0;
     sl_err_t err = sl__cp_read(dir, SL__CP_RECOVERY, &rp, &nrp, errbuf, errlen);
     if (!err)
         err = sl__cp_read(dir, SL__CP_START, &ls, &nls, errbuf, errlen);
     if (!err)
         err = sl__cp_read(dir, SL__CP_CLEANER, &cl, &ncl, errbuf, errlen);
+    if (!err)
+        err = sl__cp_read(dir, SL__CP_REPLICATION, &hw, &nhw, errbuf, errlen);
     if (err == SL_ERR_CORRUPT_MESSAGE) {
-        /* A bad checkpoint only costs a full recovery scan. */
+        /* A bad checkpoint only costs a full recovery scan (and high
+         * watermarks back at the log ends). */
         sl_trace(SL_TRACE_WARN, "log", "%s; recovering every log from its start", errbuf);
-        free(rp), free(ls), free(cl);
-        rp = ls = cl = NULL;
-        nrp = nls = ncl = 0;
+        free(rp), free(ls), free(cl), free(hw);
+        rp = ls = cl = hw = NULL;
+        nrp = nls = ncl = nhw = 0;
         clean = 0;
         err = SL_OK;
     }
@@ -279,12 +287,16 @@ sl_err_t sl_logmgr_open(const char *dir, const sl_logmgr_config_t *cfg, sl_logmg
         int64_t dirty = sl__cp_find(cl, ncl, topic, partition, -1);
         if (dirty > sl_log_first_dirty_offset(log) && dirty <= sl_log_end_offset(log))
             sl_log_set_first_dirty_offset(log, dirty);
+        /* No entry: the high watermark stays at the log end offset. */
+        int64_t hwm = sl__cp_find(hw, nhw, topic, partition, -1);
+        if (hwm >= 0)
+            sl_log_set_high_watermark(log, hwm);
         if ((err = sl__add(mgr, topic, partition, log)) != SL_OK)
             sl_log_close(log);
     }
     if (d)
         closedir(d);
-    free(rp), free(ls), free(cl);
+    free(rp), free(ls), free(cl), free(hw);
     /* From here on a crash is not a clean shutdown. */
     if (!err && unlink(marker) != 0 && errno != ENOENT)
         err = SL_ERR_IO;

@@ -3,9 +3,10 @@
  * background work — flushes on flush.ms, retention, compaction.
  *
  * Layout of the directory, as Kafka's: one `<topic>-<partition>` directory per
- * log, plus `recovery-point-offset-checkpoint`, `log-start-offset-checkpoint`
- * and `cleaner-offset-checkpoint` (text: version 0, the entry count, then one
- * `topic partition offset` line each), and `.kafka_cleanshutdown` while the
+ * log, plus `recovery-point-offset-checkpoint`, `log-start-offset-checkpoint`,
+ * `cleaner-offset-checkpoint` and `replication-offset-checkpoint` (high
+ * watermarks), all in Kafka's text format: version 0, the entry count, then
+ * one `topic partition offset` line each; and `.kafka_cleanshutdown` while the
  * manager is closed cleanly. */
 #ifndef SL_BROKER_LOG_LOGMGR_H
 #define SL_BROKER_LOG_LOGMGR_H
@@ -33,7 +34,9 @@ typedef struct sl_logmgr sl_logmgr_t;
 
 /** Opens the data directory dir (created when missing) and every partition log
  * in it, recovering each from its checkpointed recovery point (or skipping
- * scans after a clean shutdown). cfg may be NULL (defaults); it is copied.
+ * scans after a clean shutdown), and restores each log's high watermark from
+ * replication-offset-checkpoint (clamped to the log; a log the file does not
+ * name keeps its log end offset). cfg may be NULL (defaults); it is copied.
  * *out is owned by the caller (sl_logmgr_close). Errors: SL_ERR_IO,
  * SL_ERR_NOMEM, SL_ERR_CORRUPT_MESSAGE (a malformed checkpoint file), with
  * detail in errbuf. */
@@ -75,7 +78,10 @@ void sl_logmgr_foreach(sl_logmgr_t *mgr,
                        void (*fn)(void *opaque, const char *topic, int32_t partition, sl_log_t *log),
                        void *opaque);
 
-/** Writes the three checkpoint files (atomically: temp file, fsync, rename). */
+/** Writes the four checkpoint files (atomically: temp file, fsync, rename):
+ * recovery points, log start offsets, cleaner offsets (compacted logs only)
+ * and high watermarks. Errors: SL_ERR_IO (the first failure; the other files
+ * are still written). */
 sl_err_t sl_logmgr_checkpoint(sl_logmgr_t *mgr);
 
 /** One pass of background work at time now_ms (0: the clock): flushes the logs

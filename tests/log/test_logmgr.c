@@ -188,5 +188,80 @@ static void maintenance_applies_retention_and_flush(void **state)
     sl_test_rmdir(dir);
 }
 
+static char *read_text(const char *dir, const char *name)
+{
+    char *p = lt_path(dir, name);
+    size_t len;
+    char *text = (char *)sl_test_read_file(p, &len);
+    text = realloc(text, len + 1);
+    text[len] = 0;
+    free(p);
+    return text;
+}
+
+/* High watermarks: written to replication-offset-checkpoint with the other
+ * checkpoints and restored on open, clamped to the log. */
+static void high_watermark_checkpoint(void **state)
+{
+    (void)state;
+    char *dir = sl_test_mkdtemp();
+    sl_logmgr_t *mgr = open_mgr(dir, NULL);
+    sl_log_t *a, *b;
+    assert_int_equal(sl_logmgr_create(mgr, "hw", 0, NULL, &a), SL_OK);
+    assert_int_equal(sl_logmgr_create(mgr, "hw", 1, NULL, &b), SL_OK);
+    for (int i = 0; i < 5; i++)
+        lt_append(a, 2, 2 * i, 1000, 0);
+    lt_append(b, 3, 0, 1000, 0);
+    assert_int_equal(sl_log_high_watermark(a), 0); /* created empty, never set */
+    assert_int_equal(sl_log_set_high_watermark(a, 6), 6);
+    assert_int_equal(sl_logmgr_checkpoint(mgr), SL_OK);
+    char *text = read_text(dir, "replication-offset-checkpoint");
+    assert_true(strncmp(text, "0\n2\n", 4) == 0);
+    assert_non_null(strstr(text, "hw 0 6\n"));
+    assert_non_null(strstr(text, "hw 1 0\n"));
+    free(text);
+    sl_logmgr_close(mgr);
+
+    /* Round trip across a restart. */
+    mgr = open_mgr(dir, NULL);
+    a = sl_logmgr_get(mgr, "hw", 0);
+    b = sl_logmgr_get(mgr, "hw", 1);
+    assert_int_equal(sl_log_end_offset(a), 10);
+    assert_int_equal(sl_log_high_watermark(a), 6);
+    assert_int_equal(sl_log_high_watermark(b), 0);
+
+    /* Truncation below it lowers it, and that is what is checkpointed. */
+    assert_int_equal(sl_log_truncate_to(a, 4), SL_OK);
+    assert_int_equal(sl_log_high_watermark(a), 4);
+    assert_int_equal(sl_log_set_high_watermark(b, 1), 1);
+    sl_logmgr_close(mgr);
+    text = read_text(dir, "replication-offset-checkpoint");
+    assert_non_null(strstr(text, "hw 0 4\n"));
+    assert_non_null(strstr(text, "hw 1 1\n"));
+    free(text);
+
+    /* A checkpoint past the log end is clamped to it; a log the file does not
+     * name starts at its log end offset. */
+    char *cp = lt_path(dir, "replication-offset-checkpoint");
+    const char *edited = "0\n1\nhw 0 1000\n";
+    sl_test_write_file(cp, edited, strlen(edited));
+    mgr = open_mgr(dir, NULL);
+    a = sl_logmgr_get(mgr, "hw", 0);
+    assert_int_equal(sl_log_high_watermark(a), 4);
+    assert_int_equal(sl_log_high_watermark(sl_logmgr_get(mgr, "hw", 1)), 3);
+    assert_int_equal(sl_log_set_high_watermark(a, 2), 2);
+    sl_logmgr_close(mgr);
+
+    /* A malformed file costs the high watermarks (back at the log ends), as a
+     * malformed checkpoint costs the recovery points. */
+    sl_test_write_file(cp, "0\nx\n", 4);
+    mgr = open_mgr(dir, NULL);
+    assert_int_equal(sl_log_high_watermark(sl_logmgr_get(mgr, "hw", 0)), 4);
+    sl_logmgr_close(mgr);
+    free(cp);
+    sl_test_rmdir(dir);
+}
+
 SL_TEST_GROUP(logmgr, cmocka_unit_test(partitions_and_checkpoints), cmocka_unit_test(unclean_restart),
-              cmocka_unit_test(maintenance_applies_retention_and_flush))
+              cmocka_unit_test(maintenance_applies_retention_and_flush),
+              cmocka_unit_test(high_watermark_checkpoint))
