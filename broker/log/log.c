@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,6 +40,7 @@ sl_log_config_t sl_log_config_default(void)
         .timestamp_before_max_ms = INT64_MAX,
         .timestamp_after_max_ms = INT64_MAX,
         .max_decompressed_bytes = SL_BATCH_DEFAULT_MAX_DECOMPRESSED,
+        .min_insync_replicas = 1,
     };
     return c;
 }
@@ -76,6 +78,7 @@ sl_err_t sl_log_config_set(sl_log_config_t *cfg, const char *key, const char *va
         SL__I64("min.compaction.lag.ms", min_compaction_lag_ms, 0),
         SL__I64("max.compaction.lag.ms", max_compaction_lag_ms, 1),
         {"max.message.bytes", offsetof(sl_log_config_t, max_message_bytes), 1, 0, INT32_MAX},
+        {"min.insync.replicas", offsetof(sl_log_config_t, min_insync_replicas), 1, 1, INT32_MAX},
         SL__I64("message.timestamp.before.max.ms", timestamp_before_max_ms, 0),
         SL__I64("message.timestamp.after.max.ms", timestamp_after_max_ms, 0),
 #undef SL__I64
@@ -96,6 +99,14 @@ sl_err_t sl_log_config_set(sl_log_config_t *cfg, const char *key, const char *va
         } else {
             memcpy(field, &v, sizeof v);
         }
+        return SL_OK;
+    }
+    if (strcmp(key, "unclean.leader.election.enable") == 0) {
+        if (strcasecmp(value, "true") != 0 && strcasecmp(value, "false") != 0) {
+            snprintf(errbuf, errlen, "%s: '%s' is not true or false", key, value);
+            return SL_ERR_CONFIG;
+        }
+        cfg->unclean_leader_election = strcasecmp(value, "true") == 0;
         return SL_OK;
     }
     if (strcmp(key, "cleanup.policy") == 0) {

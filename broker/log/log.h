@@ -51,6 +51,9 @@ typedef struct sl_log_config {
     int64_t timestamp_before_max_ms;  /* message.timestamp.before.max.ms: INT64_MAX */
     int64_t timestamp_after_max_ms;   /* message.timestamp.after.max.ms: INT64_MAX */
     int64_t max_decompressed_bytes;   /* cap on one batch decompressed (Sluice's own): 64 MiB */
+    /* Replication (read by the replica manager and the controller, not the log): */
+    int32_t min_insync_replicas;      /* min.insync.replicas: 1 */
+    int unclean_leader_election;      /* unclean.leader.election.enable: false */
 } sl_log_config_t;
 
 sl_log_config_t sl_log_config_default(void);

@@ -795,6 +795,61 @@ sl_err_t sl_cluster_create_topic_anywhere(sl_cluster_t *c, const char *name, int
     return SL_OK;
 }
 
+sl_err_t sl_cluster_alter_isr_anywhere(sl_cluster_t *c, const uint8_t topic_id[16], int32_t partition,
+                                       int32_t leader_epoch, int32_t partition_epoch, const int32_t *isr,
+                                       int32_t nisr)
+{
+    int32_t ctl = sl_quorum_leader(c->quorum);
+    uint64_t epoch = atomic_load(&c->broker_epoch);
+    if (ctl < 1 || !epoch)
+        return SL_ERR_NOT_CONTROLLER;
+    if (ctl == c->cfg.node_id)
+        return sl_cluster_alter_isr(c, c->cfg.node_id, epoch, topic_id, partition, leader_epoch, partition_epoch,
+                                    isr, nisr);
+    pthread_mutex_lock(&c->client_mu);
+    sl_kclient_t *k = sl__controller_client(c, ctl);
+    sl_err_t err = k ? SL_OK : SL_ERR_BROKER_NOT_AVAILABLE;
+    int16_t v = k ? sl_kclient_version(k, SL_KAPI_ALTER_PARTITION, 2, 3) : -1;
+    if (!err && v < 0)
+        err = SL_ERR_UNSUPPORTED_VERSION;
+    if (!err) {
+        sl_kmsg_alter_partition_request_broker_state_t states[SL_META_MAX_REPLICAS];
+        int32_t ids[SL_META_MAX_REPLICAS];
+        int32_t n = nisr < SL_META_MAX_REPLICAS ? nisr : SL_META_MAX_REPLICAS;
+        for (int32_t i = 0; i < n; i++) {
+            sl_kmsg_alter_partition_request_broker_state_init(&states[i]);
+            states[i].broker_id = isr[i];
+            ids[i] = isr[i];
+        }
+        sl_kmsg_alter_partition_request_partition_data_t pd;
+        sl_kmsg_alter_partition_request_partition_data_init(&pd);
+        pd.partition_index = partition;
+        pd.leader_epoch = leader_epoch;
+        pd.partition_epoch = partition_epoch;
+        pd.new_isr = (sl_kint32_array_t){ids, n};
+        pd.new_isr_with_epochs = (sl_kmsg_alter_partition_request_broker_state_array_t){states, n};
+        sl_kmsg_alter_partition_request_topic_data_t td;
+        sl_kmsg_alter_partition_request_topic_data_init(&td);
+        memcpy(td.topic_id, topic_id, 16);
+        td.partitions = (sl_kmsg_alter_partition_request_partition_data_array_t){&pd, 1};
+        sl_kmsg_alter_partition_request_t req;
+        sl_kmsg_alter_partition_request_init(&req);
+        req.broker_id = c->cfg.node_id;
+        req.broker_epoch = (int64_t)epoch;
+        req.topics = (sl_kmsg_alter_partition_request_topic_data_array_t){&td, 1};
+        sl_arena_t a = SL_ARENA_INIT;
+        sl_kmsg_alter_partition_response_t resp;
+        err = SL_KCLIENT_CALL(k, alter_partition, v, &req, &a, &resp, (int)c->cfg.replica_socket_timeout_ms);
+        if (!err && resp.error_code)
+            err = sl_err_from_kafka_code(resp.error_code);
+        else if (!err && resp.topics.count == 1 && resp.topics.items[0].partitions.count == 1)
+            err = sl_err_from_kafka_code(resp.topics.items[0].partitions.items[0].error_code);
+        sl_arena_free(&a);
+    }
+    pthread_mutex_unlock(&c->client_mu);
+    return err;
+}
+
 /* ---- start, stop ---------------------------------------------------------------------- */
 
 sl_err_t sl_cluster_start(const sl_broker_config_t *cfg, const char *adv_host, int adv_port,

@@ -117,4 +117,11 @@ sl_err_t sl_cluster_elect_preferred(sl_cluster_t *c, int *moved);
 sl_err_t sl_cluster_create_topic_anywhere(sl_cluster_t *c, const char *name, int32_t partitions, int16_t rf,
                                           char *errbuf, size_t errlen);
 
+/** A leader's ISR change (sl_cluster_alter_isr) sent to the active
+ * controller wherever it is, as this broker with its broker epoch. Errors as
+ * sl_cluster_alter_isr, plus SL_ERR_BROKER_NOT_AVAILABLE. */
+sl_err_t sl_cluster_alter_isr_anywhere(sl_cluster_t *c, const uint8_t topic_id[16], int32_t partition,
+                                       int32_t leader_epoch, int32_t partition_epoch, const int32_t *isr,
+                                       int32_t nisr);
+
 #endif

@@ -245,6 +245,9 @@ sl_err_t sl_broker_config_set(sl_broker_config_t *cfg, const char *key, const ch
             return SL_ERR_CONFIG;
         }
         sl__store((char *)cfg + k->off, k->width, v);
+        /* Also the default of the topic-level key of the same name. */
+        if (strcmp(key, "min.insync.replicas") == 0)
+            cfg->log.log_defaults.min_insync_replicas = (int32_t)v;
         return SL_OK;
     }
     for (size_t i = 0; i < sizeof sl__topic_twins / sizeof sl__topic_twins[0]; i++) {
@@ -285,6 +288,8 @@ sl_err_t sl_broker_config_set(sl_broker_config_t *cfg, const char *key, const ch
             return SL_ERR_CONFIG;
         }
         memcpy((char *)cfg + bools[i].off, &b, sizeof b);
+        if (strcmp(key, "unclean.leader.election.enable") == 0)
+            cfg->log.log_defaults.unclean_leader_election = b;
         return SL_OK;
     }
     if (strcmp(key, "controller.quorum.voters") == 0 || strcmp(key, "controller.quorum.bootstrap.servers") == 0) {

@@ -677,14 +677,22 @@ sl_pstate_t *sl_topic_part_pstate(sl_topic_part_t *p)
     return ps;
 }
 
+void sl_topic_part_reset_pstate(sl_topic_part_t *p)
+{
+    pthread_mutex_lock(&p->produce_mu);
+    sl_pstate_free(p->ps);
+    p->ps = NULL;
+    pthread_mutex_unlock(&p->produce_mu);
+}
+
 /* ---- configs ----------------------------------------------------------------------------------- */
 
 static const char *const sl__topic_keys[] = {
     "cleanup.policy", "delete.retention.ms", "flush.messages", "flush.ms", "index.interval.bytes",
     "max.compaction.lag.ms", "max.message.bytes", "message.timestamp.after.max.ms",
     "message.timestamp.before.max.ms", "message.timestamp.type", "min.cleanable.dirty.ratio",
-    "min.compaction.lag.ms", "retention.bytes", "retention.ms", "segment.bytes",
-    "segment.index.bytes", "segment.ms",
+    "min.compaction.lag.ms", "min.insync.replicas", "retention.bytes", "retention.ms", "segment.bytes",
+    "segment.index.bytes", "segment.ms", "unclean.leader.election.enable",
 };
 
 /* A config value as Kafka prints it. */
@@ -704,6 +712,7 @@ static void sl__format_value(const sl_log_config_t *c, const char *key, char *ou
     SL__I("message.timestamp.after.max.ms", c->timestamp_after_max_ms)
     SL__I("message.timestamp.before.max.ms", c->timestamp_before_max_ms)
     SL__I("min.compaction.lag.ms", c->min_compaction_lag_ms)
+    SL__I("min.insync.replicas", c->min_insync_replicas)
     SL__I("retention.bytes", c->retention_bytes)
     SL__I("retention.ms", c->retention_ms)
     SL__I("segment.bytes", c->segment_bytes)
@@ -717,6 +726,8 @@ static void sl__format_value(const sl_log_config_t *c, const char *key, char *ou
                                                                                : "delete");
     else if (strcmp(key, "message.timestamp.type") == 0)
         snprintf(out, n, "%s", c->timestamp_type == SL_TIMESTAMP_LOG_APPEND_TIME ? "LogAppendTime" : "CreateTime");
+    else if (strcmp(key, "unclean.leader.election.enable") == 0)
+        snprintf(out, n, "%s", c->unclean_leader_election ? "true" : "false");
     else if (strcmp(key, "min.cleanable.dirty.ratio") == 0)
         snprintf(out, n, "%g", c->min_cleanable_dirty_ratio);
     else

@@ -96,6 +96,11 @@ pthread_mutex_t *sl_topic_part_produce_lock(sl_topic_part_t *p);
  * memory, a read error: traced). */
 sl_pstate_t *sl_topic_part_pstate(sl_topic_part_t *p);
 
+/** Forgets the idempotent-producer state (takes the produce lock): it is
+ * rebuilt from the log on next use. A replica becoming leader calls it, as
+ * the records its producers wrote arrived as a follower's. */
+void sl_topic_part_reset_pstate(sl_topic_part_t *p);
+
 /** Gives a partition back; the last release of a deleted topic's partition
  * deletes its log. NULL is a no-op. */
 void sl_topics_release(sl_topics_t *t, sl_topic_part_t *p);
