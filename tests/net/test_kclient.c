@@ -263,6 +263,26 @@ static void encode_errors_keep_the_connection(void **state)
     sl_arena_free(&arena);
 }
 
+/* An API the broker does not serve (yet): it closes the connection, which the
+ * client reports as broken — through the new codecs, both versions. */
+static void unserved_api_breaks_the_connection(void **state)
+{
+    fixture_t *f = *state;
+    sl_arena_t arena = SL_ARENA_INIT;
+    for (int16_t v = 0; v <= 1; v++) {
+        sl_kclient_t *c = connect_ok(f->port);
+        sl_kmsg_broker_heartbeat_request_t req;
+        sl_kmsg_broker_heartbeat_request_init(&req);
+        req.broker_id = 2;
+        sl_kmsg_broker_heartbeat_response_t resp;
+        assert_int_equal(SL_KCLIENT_CALL(c, broker_heartbeat, v, &req, &arena, &resp, 5000), SL_ERR_IO);
+        assert_true(sl_kclient_broken(c));
+        assert_non_null(strstr(sl_kclient_errmsg(c), "closed by the peer"));
+        sl_kclient_close(c);
+    }
+    sl_arena_free(&arena);
+}
+
 /* ---- fake peers ------------------------------------------------------------------- */
 
 typedef enum {
@@ -569,6 +589,7 @@ static void api_versions_falls_back(void **state)
 SL_TEST_GROUP(kclient, cmocka_unit_test_setup_teardown(negotiated_versions, setup, teardown),
               cmocka_unit_test_setup_teardown(metadata_topics_produce_fetch, setup, teardown),
               cmocka_unit_test_setup_teardown(encode_errors_keep_the_connection, setup, teardown),
+              cmocka_unit_test_setup_teardown(unserved_api_breaks_the_connection, setup, teardown),
               cmocka_unit_test(connect_times_out_on_a_silent_listener),
               cmocka_unit_test(call_times_out_and_breaks_the_connection), cmocka_unit_test(connect_refused),
               cmocka_unit_test(shutdown_unblocks_a_call), cmocka_unit_test(wrong_correlation_id_breaks_the_connection),
