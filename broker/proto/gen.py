@@ -45,6 +45,11 @@ APIS = [
     "IncrementalAlterConfigs",
     "OffsetDelete",
     "DescribeCluster",
+    "OffsetForLeaderEpoch",
+    "AlterPartition",
+    "BrokerRegistration",
+    "BrokerHeartbeat",
+    "ElectLeaders",
 ]
 
 HEADERS = ["RequestHeader", "ResponseHeader"]
@@ -944,6 +949,12 @@ def gen_h(msgs, apis):
     for key, api, _, _ in apis:
         o("SL_KAPI_%s = %d," % (snake(api).upper(), key), 1)
     o("} sl_kapi_t;")
+    o()
+    o("/* The same keys by the snake-case names the codec functions use, for macros")
+    o(" * that paste a name (SL_KCLIENT_CALL(c, metadata, ...) needs the key of")
+    o(" * sl_kmsg_metadata_request_encode). */")
+    for key, api, _, _ in apis:
+        o("#define SL_KAPI_KEY_%s SL_KAPI_%s" % (snake(api), snake(api).upper()))
     o()
     o("/** One generated API: its key, name, versions, and the first flexible version")
     o(" * (INT16_MAX when none is), the same for its request and response. */")

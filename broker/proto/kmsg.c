@@ -24,13 +24,18 @@ const sl_kmsg_api_t sl_kmsg_apis[SL_KMSG_API_COUNT] = {
     {20, "DeleteTopics", 0, 6, 4},
     {21, "DeleteRecords", 0, 2, 2},
     {22, "InitProducerId", 0, 5, 2},
+    {23, "OffsetForLeaderEpoch", 0, 4, 4},
     {32, "DescribeConfigs", 0, 4, 4},
     {33, "AlterConfigs", 0, 2, 2},
     {37, "CreatePartitions", 0, 3, 2},
     {42, "DeleteGroups", 0, 2, 2},
+    {43, "ElectLeaders", 0, 2, 2},
     {44, "IncrementalAlterConfigs", 0, 1, 1},
     {47, "OffsetDelete", 0, 0, 32767},
+    {56, "AlterPartition", 0, 3, 0},
     {60, "DescribeCluster", 0, 1, 0},
+    {62, "BrokerRegistration", 0, 4, 0},
+    {63, "BrokerHeartbeat", 0, 1, 0},
 };
 
 const sl_kmsg_api_t *sl_kmsg_api_find(int16_t key)
@@ -74,20 +79,30 @@ const sl_kmsg_api_t *sl_kmsg_api_find(int16_t key)
         return &sl_kmsg_apis[17];
     case SL_KAPI_INIT_PRODUCER_ID:
         return &sl_kmsg_apis[18];
-    case SL_KAPI_DESCRIBE_CONFIGS:
+    case SL_KAPI_OFFSET_FOR_LEADER_EPOCH:
         return &sl_kmsg_apis[19];
-    case SL_KAPI_ALTER_CONFIGS:
+    case SL_KAPI_DESCRIBE_CONFIGS:
         return &sl_kmsg_apis[20];
-    case SL_KAPI_CREATE_PARTITIONS:
+    case SL_KAPI_ALTER_CONFIGS:
         return &sl_kmsg_apis[21];
-    case SL_KAPI_DELETE_GROUPS:
+    case SL_KAPI_CREATE_PARTITIONS:
         return &sl_kmsg_apis[22];
-    case SL_KAPI_INCREMENTAL_ALTER_CONFIGS:
+    case SL_KAPI_DELETE_GROUPS:
         return &sl_kmsg_apis[23];
-    case SL_KAPI_OFFSET_DELETE:
+    case SL_KAPI_ELECT_LEADERS:
         return &sl_kmsg_apis[24];
-    case SL_KAPI_DESCRIBE_CLUSTER:
+    case SL_KAPI_INCREMENTAL_ALTER_CONFIGS:
         return &sl_kmsg_apis[25];
+    case SL_KAPI_OFFSET_DELETE:
+        return &sl_kmsg_apis[26];
+    case SL_KAPI_ALTER_PARTITION:
+        return &sl_kmsg_apis[27];
+    case SL_KAPI_DESCRIBE_CLUSTER:
+        return &sl_kmsg_apis[28];
+    case SL_KAPI_BROKER_REGISTRATION:
+        return &sl_kmsg_apis[29];
+    case SL_KAPI_BROKER_HEARTBEAT:
+        return &sl_kmsg_apis[30];
     default:
         return NULL;
     }
@@ -6355,6 +6370,1103 @@ sl_err_t sl_kmsg_describe_cluster_response_encode(sl_outbuf_t *w, int16_t versio
     sl_kwriter_t kw;
     sl_kwriter_init(&kw, w);
     sl__kmsg_describe_cluster_response_write(&kw, version, m);
+    return kw.err;
+}
+
+/* ---- OffsetForLeaderEpochRequest ------------------------------------------ */
+
+static void sl__kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_t *m);
+static void sl__kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_t *m);
+static void sl__kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_t *m);
+static void sl__kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_t *m);
+static void sl__kmsg_offset_for_leader_epoch_request_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_offset_for_leader_epoch_request_t *m);
+static void sl__kmsg_offset_for_leader_epoch_request_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_offset_for_leader_epoch_request_t *m);
+
+void sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_init(sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_t *m)
+{
+    m->partition = 0;
+    m->current_leader_epoch = -1;
+    m->leader_epoch = 0;
+}
+
+static void sl__kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_t *m)
+{
+    sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_init(m);
+    m->partition = sl_kreader_int32(r);
+    if (v >= 2)
+        m->current_leader_epoch = sl_kreader_int32(r);
+    m->leader_epoch = sl_kreader_int32(r);
+    if (v >= 4)
+        sl_kreader_skip_tags(r);
+    (void)a;
+}
+
+static void sl__kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_t *m)
+{
+    sl_kwriter_int32(w, m->partition);
+    if (v >= 2)
+        sl_kwriter_int32(w, m->current_leader_epoch);
+    sl_kwriter_int32(w, m->leader_epoch);
+    if (v >= 4) {
+        sl_kwriter_uvarint(w, 0); /* no tagged fields */
+    }
+}
+
+void sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_init(sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_t *m)
+{
+    m->topic = (sl_kstr_t){"", 0};
+    m->partitions = (sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_array_t){NULL, 0};
+}
+
+static void sl__kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_t *m)
+{
+    sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_init(m);
+    m->topic = sl_kreader_string(r, v >= 4, 0);
+    m->partitions.items = sl_kreader_array(r, a, v >= 4, 0, (v >= 4 ? 13 : v >= 2 ? 12 : 8), sizeof *m->partitions.items, &m->partitions.count);
+    for (int32_t i = 0; i < m->partitions.count && !r->err; i++)
+        sl__kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_read(r, v, a, &m->partitions.items[i]);
+    if (v >= 4)
+        sl_kreader_skip_tags(r);
+}
+
+static void sl__kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_t *m)
+{
+    sl_kwriter_string(w, m->topic, v >= 4, 0);
+    sl_kwriter_array_len(w, m->partitions.count, v >= 4, 0);
+    for (int32_t i = 0; i < m->partitions.count; i++)
+        sl__kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_write(w, v, &m->partitions.items[i]);
+    if (v >= 4) {
+        sl_kwriter_uvarint(w, 0); /* no tagged fields */
+    }
+}
+
+void sl_kmsg_offset_for_leader_epoch_request_init(sl_kmsg_offset_for_leader_epoch_request_t *m)
+{
+    m->replica_id = -2;
+    m->topics = (sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_array_t){NULL, 0};
+}
+
+static void sl__kmsg_offset_for_leader_epoch_request_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_offset_for_leader_epoch_request_t *m)
+{
+    sl_kmsg_offset_for_leader_epoch_request_init(m);
+    if (v >= 3)
+        m->replica_id = sl_kreader_int32(r);
+    m->topics.items = sl_kreader_array(r, a, v >= 4, 0, (v >= 4 ? 3 : 6), sizeof *m->topics.items, &m->topics.count);
+    for (int32_t i = 0; i < m->topics.count && !r->err; i++)
+        sl__kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_read(r, v, a, &m->topics.items[i]);
+    if (v >= 4)
+        sl_kreader_skip_tags(r);
+}
+
+static void sl__kmsg_offset_for_leader_epoch_request_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_offset_for_leader_epoch_request_t *m)
+{
+    if (v >= 3)
+        sl_kwriter_int32(w, m->replica_id);
+    sl_kwriter_array_len(w, m->topics.count, v >= 4, 0);
+    for (int32_t i = 0; i < m->topics.count; i++)
+        sl__kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_write(w, v, &m->topics.items[i]);
+    if (v >= 4) {
+        sl_kwriter_uvarint(w, 0); /* no tagged fields */
+    }
+}
+
+sl_err_t sl_kmsg_offset_for_leader_epoch_request_decode(sl_kreader_t *r, int16_t version, sl_arena_t *arena,
+    sl_kmsg_offset_for_leader_epoch_request_t *out)
+{
+    if (version < 0 || version > 4)
+        return SL_ERR_UNSUPPORTED;
+    if (!r->err)
+        sl__kmsg_offset_for_leader_epoch_request_read(r, version, arena, out);
+    return r->err;
+}
+
+sl_err_t sl_kmsg_offset_for_leader_epoch_request_encode(sl_outbuf_t *w, int16_t version, const sl_kmsg_offset_for_leader_epoch_request_t *m)
+{
+    if (version < 0 || version > 4)
+        return SL_ERR_UNSUPPORTED;
+    sl_kwriter_t kw;
+    sl_kwriter_init(&kw, w);
+    sl__kmsg_offset_for_leader_epoch_request_write(&kw, version, m);
+    return kw.err;
+}
+
+/* ---- OffsetForLeaderEpochResponse ----------------------------------------- */
+
+static void sl__kmsg_offset_for_leader_epoch_response_epoch_end_offset_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_t *m);
+static void sl__kmsg_offset_for_leader_epoch_response_epoch_end_offset_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_t *m);
+static void sl__kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_t *m);
+static void sl__kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_t *m);
+static void sl__kmsg_offset_for_leader_epoch_response_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_offset_for_leader_epoch_response_t *m);
+static void sl__kmsg_offset_for_leader_epoch_response_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_offset_for_leader_epoch_response_t *m);
+
+void sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_init(sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_t *m)
+{
+    m->error_code = 0;
+    m->partition = 0;
+    m->leader_epoch = -1;
+    m->end_offset = INT64_C(-1);
+}
+
+static void sl__kmsg_offset_for_leader_epoch_response_epoch_end_offset_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_t *m)
+{
+    sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_init(m);
+    m->error_code = sl_kreader_int16(r);
+    m->partition = sl_kreader_int32(r);
+    if (v >= 1)
+        m->leader_epoch = sl_kreader_int32(r);
+    m->end_offset = sl_kreader_int64(r);
+    if (v >= 4)
+        sl_kreader_skip_tags(r);
+    (void)a;
+}
+
+static void sl__kmsg_offset_for_leader_epoch_response_epoch_end_offset_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_t *m)
+{
+    sl_kwriter_int16(w, m->error_code);
+    sl_kwriter_int32(w, m->partition);
+    if (v >= 1)
+        sl_kwriter_int32(w, m->leader_epoch);
+    sl_kwriter_int64(w, m->end_offset);
+    if (v >= 4) {
+        sl_kwriter_uvarint(w, 0); /* no tagged fields */
+    }
+}
+
+void sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_init(sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_t *m)
+{
+    m->topic = (sl_kstr_t){"", 0};
+    m->partitions = (sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_array_t){NULL, 0};
+}
+
+static void sl__kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_t *m)
+{
+    sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_init(m);
+    m->topic = sl_kreader_string(r, v >= 4, 0);
+    m->partitions.items = sl_kreader_array(r, a, v >= 4, 0, (v >= 4 ? 19 : v >= 1 ? 18 : 14), sizeof *m->partitions.items, &m->partitions.count);
+    for (int32_t i = 0; i < m->partitions.count && !r->err; i++)
+        sl__kmsg_offset_for_leader_epoch_response_epoch_end_offset_read(r, v, a, &m->partitions.items[i]);
+    if (v >= 4)
+        sl_kreader_skip_tags(r);
+}
+
+static void sl__kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_t *m)
+{
+    sl_kwriter_string(w, m->topic, v >= 4, 0);
+    sl_kwriter_array_len(w, m->partitions.count, v >= 4, 0);
+    for (int32_t i = 0; i < m->partitions.count; i++)
+        sl__kmsg_offset_for_leader_epoch_response_epoch_end_offset_write(w, v, &m->partitions.items[i]);
+    if (v >= 4) {
+        sl_kwriter_uvarint(w, 0); /* no tagged fields */
+    }
+}
+
+void sl_kmsg_offset_for_leader_epoch_response_init(sl_kmsg_offset_for_leader_epoch_response_t *m)
+{
+    m->throttle_time_ms = 0;
+    m->topics = (sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_array_t){NULL, 0};
+}
+
+static void sl__kmsg_offset_for_leader_epoch_response_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_offset_for_leader_epoch_response_t *m)
+{
+    sl_kmsg_offset_for_leader_epoch_response_init(m);
+    if (v >= 2)
+        m->throttle_time_ms = sl_kreader_int32(r);
+    m->topics.items = sl_kreader_array(r, a, v >= 4, 0, (v >= 4 ? 3 : 6), sizeof *m->topics.items, &m->topics.count);
+    for (int32_t i = 0; i < m->topics.count && !r->err; i++)
+        sl__kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_read(r, v, a, &m->topics.items[i]);
+    if (v >= 4)
+        sl_kreader_skip_tags(r);
+}
+
+static void sl__kmsg_offset_for_leader_epoch_response_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_offset_for_leader_epoch_response_t *m)
+{
+    if (v >= 2)
+        sl_kwriter_int32(w, m->throttle_time_ms);
+    sl_kwriter_array_len(w, m->topics.count, v >= 4, 0);
+    for (int32_t i = 0; i < m->topics.count; i++)
+        sl__kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_write(w, v, &m->topics.items[i]);
+    if (v >= 4) {
+        sl_kwriter_uvarint(w, 0); /* no tagged fields */
+    }
+}
+
+sl_err_t sl_kmsg_offset_for_leader_epoch_response_decode(sl_kreader_t *r, int16_t version, sl_arena_t *arena,
+    sl_kmsg_offset_for_leader_epoch_response_t *out)
+{
+    if (version < 0 || version > 4)
+        return SL_ERR_UNSUPPORTED;
+    if (!r->err)
+        sl__kmsg_offset_for_leader_epoch_response_read(r, version, arena, out);
+    return r->err;
+}
+
+sl_err_t sl_kmsg_offset_for_leader_epoch_response_encode(sl_outbuf_t *w, int16_t version, const sl_kmsg_offset_for_leader_epoch_response_t *m)
+{
+    if (version < 0 || version > 4)
+        return SL_ERR_UNSUPPORTED;
+    sl_kwriter_t kw;
+    sl_kwriter_init(&kw, w);
+    sl__kmsg_offset_for_leader_epoch_response_write(&kw, version, m);
+    return kw.err;
+}
+
+/* ---- AlterPartitionRequest ------------------------------------------------ */
+
+static void sl__kmsg_alter_partition_request_broker_state_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_alter_partition_request_broker_state_t *m);
+static void sl__kmsg_alter_partition_request_broker_state_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_alter_partition_request_broker_state_t *m);
+static void sl__kmsg_alter_partition_request_partition_data_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_alter_partition_request_partition_data_t *m);
+static void sl__kmsg_alter_partition_request_partition_data_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_alter_partition_request_partition_data_t *m);
+static void sl__kmsg_alter_partition_request_topic_data_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_alter_partition_request_topic_data_t *m);
+static void sl__kmsg_alter_partition_request_topic_data_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_alter_partition_request_topic_data_t *m);
+static void sl__kmsg_alter_partition_request_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_alter_partition_request_t *m);
+static void sl__kmsg_alter_partition_request_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_alter_partition_request_t *m);
+
+void sl_kmsg_alter_partition_request_broker_state_init(sl_kmsg_alter_partition_request_broker_state_t *m)
+{
+    m->broker_id = 0;
+    m->broker_epoch = INT64_C(-1);
+}
+
+static void sl__kmsg_alter_partition_request_broker_state_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_alter_partition_request_broker_state_t *m)
+{
+    sl_kmsg_alter_partition_request_broker_state_init(m);
+    m->broker_id = sl_kreader_int32(r);
+    m->broker_epoch = sl_kreader_int64(r);
+    sl_kreader_skip_tags(r);
+    (void)v;
+    (void)a;
+}
+
+static void sl__kmsg_alter_partition_request_broker_state_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_alter_partition_request_broker_state_t *m)
+{
+    sl_kwriter_int32(w, m->broker_id);
+    sl_kwriter_int64(w, m->broker_epoch);
+    sl_kwriter_uvarint(w, 0); /* no tagged fields */
+    (void)v;
+}
+
+void sl_kmsg_alter_partition_request_partition_data_init(sl_kmsg_alter_partition_request_partition_data_t *m)
+{
+    m->partition_index = 0;
+    m->leader_epoch = 0;
+    m->new_isr = (sl_kint32_array_t){NULL, 0};
+    m->new_isr_with_epochs = (sl_kmsg_alter_partition_request_broker_state_array_t){NULL, 0};
+    m->leader_recovery_state = 0;
+    m->partition_epoch = 0;
+}
+
+static void sl__kmsg_alter_partition_request_partition_data_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_alter_partition_request_partition_data_t *m)
+{
+    sl_kmsg_alter_partition_request_partition_data_init(m);
+    m->partition_index = sl_kreader_int32(r);
+    m->leader_epoch = sl_kreader_int32(r);
+    if (v <= 2) {
+        m->new_isr.items = sl_kreader_array(r, a, 1, 0, 4, sizeof *m->new_isr.items, &m->new_isr.count);
+        for (int32_t i = 0; i < m->new_isr.count && !r->err; i++)
+            m->new_isr.items[i] = sl_kreader_int32(r);
+    }
+    if (v >= 3) {
+        m->new_isr_with_epochs.items = sl_kreader_array(r, a, 1, 0, 13, sizeof *m->new_isr_with_epochs.items, &m->new_isr_with_epochs.count);
+        for (int32_t i = 0; i < m->new_isr_with_epochs.count && !r->err; i++)
+            sl__kmsg_alter_partition_request_broker_state_read(r, v, a, &m->new_isr_with_epochs.items[i]);
+    }
+    if (v >= 1)
+        m->leader_recovery_state = sl_kreader_int8(r);
+    m->partition_epoch = sl_kreader_int32(r);
+    sl_kreader_skip_tags(r);
+}
+
+static void sl__kmsg_alter_partition_request_partition_data_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_alter_partition_request_partition_data_t *m)
+{
+    sl_kwriter_int32(w, m->partition_index);
+    sl_kwriter_int32(w, m->leader_epoch);
+    if (v <= 2) {
+        sl_kwriter_array_len(w, m->new_isr.count, 1, 0);
+        for (int32_t i = 0; i < m->new_isr.count; i++)
+            sl_kwriter_int32(w, m->new_isr.items[i]);
+    } else if (!(m->new_isr.count == 0)) {
+        sl_kwriter_fail(w, SL_ERR_UNSUPPORTED);
+    }
+    if (v >= 3) {
+        sl_kwriter_array_len(w, m->new_isr_with_epochs.count, 1, 0);
+        for (int32_t i = 0; i < m->new_isr_with_epochs.count; i++)
+            sl__kmsg_alter_partition_request_broker_state_write(w, v, &m->new_isr_with_epochs.items[i]);
+    } else if (!(m->new_isr_with_epochs.count == 0)) {
+        sl_kwriter_fail(w, SL_ERR_UNSUPPORTED);
+    }
+    if (v >= 1)
+        sl_kwriter_int8(w, m->leader_recovery_state);
+    else if (!(m->leader_recovery_state == 0))
+        sl_kwriter_fail(w, SL_ERR_UNSUPPORTED);
+    sl_kwriter_int32(w, m->partition_epoch);
+    sl_kwriter_uvarint(w, 0); /* no tagged fields */
+}
+
+void sl_kmsg_alter_partition_request_topic_data_init(sl_kmsg_alter_partition_request_topic_data_t *m)
+{
+    m->topic_name = (sl_kstr_t){"", 0};
+    memset(m->topic_id, 0, 16);
+    m->partitions = (sl_kmsg_alter_partition_request_partition_data_array_t){NULL, 0};
+}
+
+static void sl__kmsg_alter_partition_request_topic_data_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_alter_partition_request_topic_data_t *m)
+{
+    sl_kmsg_alter_partition_request_topic_data_init(m);
+    if (v <= 1)
+        m->topic_name = sl_kreader_string(r, 1, 0);
+    if (v >= 2)
+        sl_kreader_uuid(r, m->topic_id);
+    m->partitions.items = sl_kreader_array(r, a, 1, 0, (v >= 1 ? 15 : 14), sizeof *m->partitions.items, &m->partitions.count);
+    for (int32_t i = 0; i < m->partitions.count && !r->err; i++)
+        sl__kmsg_alter_partition_request_partition_data_read(r, v, a, &m->partitions.items[i]);
+    sl_kreader_skip_tags(r);
+}
+
+static void sl__kmsg_alter_partition_request_topic_data_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_alter_partition_request_topic_data_t *m)
+{
+    if (v <= 1)
+        sl_kwriter_string(w, m->topic_name, 1, 0);
+    if (v >= 2)
+        sl_kwriter_uuid(w, m->topic_id);
+    sl_kwriter_array_len(w, m->partitions.count, 1, 0);
+    for (int32_t i = 0; i < m->partitions.count; i++)
+        sl__kmsg_alter_partition_request_partition_data_write(w, v, &m->partitions.items[i]);
+    sl_kwriter_uvarint(w, 0); /* no tagged fields */
+}
+
+void sl_kmsg_alter_partition_request_init(sl_kmsg_alter_partition_request_t *m)
+{
+    m->broker_id = 0;
+    m->broker_epoch = INT64_C(-1);
+    m->topics = (sl_kmsg_alter_partition_request_topic_data_array_t){NULL, 0};
+}
+
+static void sl__kmsg_alter_partition_request_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_alter_partition_request_t *m)
+{
+    sl_kmsg_alter_partition_request_init(m);
+    m->broker_id = sl_kreader_int32(r);
+    m->broker_epoch = sl_kreader_int64(r);
+    m->topics.items = sl_kreader_array(r, a, 1, 0, (v >= 2 ? 18 : 3), sizeof *m->topics.items, &m->topics.count);
+    for (int32_t i = 0; i < m->topics.count && !r->err; i++)
+        sl__kmsg_alter_partition_request_topic_data_read(r, v, a, &m->topics.items[i]);
+    sl_kreader_skip_tags(r);
+}
+
+static void sl__kmsg_alter_partition_request_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_alter_partition_request_t *m)
+{
+    sl_kwriter_int32(w, m->broker_id);
+    sl_kwriter_int64(w, m->broker_epoch);
+    sl_kwriter_array_len(w, m->topics.count, 1, 0);
+    for (int32_t i = 0; i < m->topics.count; i++)
+        sl__kmsg_alter_partition_request_topic_data_write(w, v, &m->topics.items[i]);
+    sl_kwriter_uvarint(w, 0); /* no tagged fields */
+}
+
+sl_err_t sl_kmsg_alter_partition_request_decode(sl_kreader_t *r, int16_t version, sl_arena_t *arena,
+    sl_kmsg_alter_partition_request_t *out)
+{
+    if (version < 0 || version > 3)
+        return SL_ERR_UNSUPPORTED;
+    if (!r->err)
+        sl__kmsg_alter_partition_request_read(r, version, arena, out);
+    return r->err;
+}
+
+sl_err_t sl_kmsg_alter_partition_request_encode(sl_outbuf_t *w, int16_t version, const sl_kmsg_alter_partition_request_t *m)
+{
+    if (version < 0 || version > 3)
+        return SL_ERR_UNSUPPORTED;
+    sl_kwriter_t kw;
+    sl_kwriter_init(&kw, w);
+    sl__kmsg_alter_partition_request_write(&kw, version, m);
+    return kw.err;
+}
+
+/* ---- AlterPartitionResponse ----------------------------------------------- */
+
+static void sl__kmsg_alter_partition_response_partition_data_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_alter_partition_response_partition_data_t *m);
+static void sl__kmsg_alter_partition_response_partition_data_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_alter_partition_response_partition_data_t *m);
+static void sl__kmsg_alter_partition_response_topic_data_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_alter_partition_response_topic_data_t *m);
+static void sl__kmsg_alter_partition_response_topic_data_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_alter_partition_response_topic_data_t *m);
+static void sl__kmsg_alter_partition_response_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_alter_partition_response_t *m);
+static void sl__kmsg_alter_partition_response_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_alter_partition_response_t *m);
+
+void sl_kmsg_alter_partition_response_partition_data_init(sl_kmsg_alter_partition_response_partition_data_t *m)
+{
+    m->partition_index = 0;
+    m->error_code = 0;
+    m->leader_id = 0;
+    m->leader_epoch = 0;
+    m->isr = (sl_kint32_array_t){NULL, 0};
+    m->leader_recovery_state = 0;
+    m->partition_epoch = 0;
+}
+
+static void sl__kmsg_alter_partition_response_partition_data_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_alter_partition_response_partition_data_t *m)
+{
+    sl_kmsg_alter_partition_response_partition_data_init(m);
+    m->partition_index = sl_kreader_int32(r);
+    m->error_code = sl_kreader_int16(r);
+    m->leader_id = sl_kreader_int32(r);
+    m->leader_epoch = sl_kreader_int32(r);
+    m->isr.items = sl_kreader_array(r, a, 1, 0, 4, sizeof *m->isr.items, &m->isr.count);
+    for (int32_t i = 0; i < m->isr.count && !r->err; i++)
+        m->isr.items[i] = sl_kreader_int32(r);
+    if (v >= 1)
+        m->leader_recovery_state = sl_kreader_int8(r);
+    m->partition_epoch = sl_kreader_int32(r);
+    sl_kreader_skip_tags(r);
+}
+
+static void sl__kmsg_alter_partition_response_partition_data_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_alter_partition_response_partition_data_t *m)
+{
+    sl_kwriter_int32(w, m->partition_index);
+    sl_kwriter_int16(w, m->error_code);
+    sl_kwriter_int32(w, m->leader_id);
+    sl_kwriter_int32(w, m->leader_epoch);
+    sl_kwriter_array_len(w, m->isr.count, 1, 0);
+    for (int32_t i = 0; i < m->isr.count; i++)
+        sl_kwriter_int32(w, m->isr.items[i]);
+    if (v >= 1)
+        sl_kwriter_int8(w, m->leader_recovery_state);
+    sl_kwriter_int32(w, m->partition_epoch);
+    sl_kwriter_uvarint(w, 0); /* no tagged fields */
+}
+
+void sl_kmsg_alter_partition_response_topic_data_init(sl_kmsg_alter_partition_response_topic_data_t *m)
+{
+    m->topic_name = (sl_kstr_t){"", 0};
+    memset(m->topic_id, 0, 16);
+    m->partitions = (sl_kmsg_alter_partition_response_partition_data_array_t){NULL, 0};
+}
+
+static void sl__kmsg_alter_partition_response_topic_data_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_alter_partition_response_topic_data_t *m)
+{
+    sl_kmsg_alter_partition_response_topic_data_init(m);
+    if (v <= 1)
+        m->topic_name = sl_kreader_string(r, 1, 0);
+    if (v >= 2)
+        sl_kreader_uuid(r, m->topic_id);
+    m->partitions.items = sl_kreader_array(r, a, 1, 0, (v >= 1 ? 21 : 20), sizeof *m->partitions.items, &m->partitions.count);
+    for (int32_t i = 0; i < m->partitions.count && !r->err; i++)
+        sl__kmsg_alter_partition_response_partition_data_read(r, v, a, &m->partitions.items[i]);
+    sl_kreader_skip_tags(r);
+}
+
+static void sl__kmsg_alter_partition_response_topic_data_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_alter_partition_response_topic_data_t *m)
+{
+    if (v <= 1)
+        sl_kwriter_string(w, m->topic_name, 1, 0);
+    if (v >= 2)
+        sl_kwriter_uuid(w, m->topic_id);
+    sl_kwriter_array_len(w, m->partitions.count, 1, 0);
+    for (int32_t i = 0; i < m->partitions.count; i++)
+        sl__kmsg_alter_partition_response_partition_data_write(w, v, &m->partitions.items[i]);
+    sl_kwriter_uvarint(w, 0); /* no tagged fields */
+}
+
+void sl_kmsg_alter_partition_response_init(sl_kmsg_alter_partition_response_t *m)
+{
+    m->throttle_time_ms = 0;
+    m->error_code = 0;
+    m->topics = (sl_kmsg_alter_partition_response_topic_data_array_t){NULL, 0};
+}
+
+static void sl__kmsg_alter_partition_response_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_alter_partition_response_t *m)
+{
+    sl_kmsg_alter_partition_response_init(m);
+    m->throttle_time_ms = sl_kreader_int32(r);
+    m->error_code = sl_kreader_int16(r);
+    m->topics.items = sl_kreader_array(r, a, 1, 0, (v >= 2 ? 18 : 3), sizeof *m->topics.items, &m->topics.count);
+    for (int32_t i = 0; i < m->topics.count && !r->err; i++)
+        sl__kmsg_alter_partition_response_topic_data_read(r, v, a, &m->topics.items[i]);
+    sl_kreader_skip_tags(r);
+}
+
+static void sl__kmsg_alter_partition_response_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_alter_partition_response_t *m)
+{
+    sl_kwriter_int32(w, m->throttle_time_ms);
+    sl_kwriter_int16(w, m->error_code);
+    sl_kwriter_array_len(w, m->topics.count, 1, 0);
+    for (int32_t i = 0; i < m->topics.count; i++)
+        sl__kmsg_alter_partition_response_topic_data_write(w, v, &m->topics.items[i]);
+    sl_kwriter_uvarint(w, 0); /* no tagged fields */
+}
+
+sl_err_t sl_kmsg_alter_partition_response_decode(sl_kreader_t *r, int16_t version, sl_arena_t *arena,
+    sl_kmsg_alter_partition_response_t *out)
+{
+    if (version < 0 || version > 3)
+        return SL_ERR_UNSUPPORTED;
+    if (!r->err)
+        sl__kmsg_alter_partition_response_read(r, version, arena, out);
+    return r->err;
+}
+
+sl_err_t sl_kmsg_alter_partition_response_encode(sl_outbuf_t *w, int16_t version, const sl_kmsg_alter_partition_response_t *m)
+{
+    if (version < 0 || version > 3)
+        return SL_ERR_UNSUPPORTED;
+    sl_kwriter_t kw;
+    sl_kwriter_init(&kw, w);
+    sl__kmsg_alter_partition_response_write(&kw, version, m);
+    return kw.err;
+}
+
+/* ---- BrokerRegistrationRequest -------------------------------------------- */
+
+static void sl__kmsg_broker_registration_request_listener_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_broker_registration_request_listener_t *m);
+static void sl__kmsg_broker_registration_request_listener_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_broker_registration_request_listener_t *m);
+static void sl__kmsg_broker_registration_request_feature_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_broker_registration_request_feature_t *m);
+static void sl__kmsg_broker_registration_request_feature_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_broker_registration_request_feature_t *m);
+static void sl__kmsg_broker_registration_request_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_broker_registration_request_t *m);
+static void sl__kmsg_broker_registration_request_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_broker_registration_request_t *m);
+
+void sl_kmsg_broker_registration_request_listener_init(sl_kmsg_broker_registration_request_listener_t *m)
+{
+    m->name = (sl_kstr_t){"", 0};
+    m->host = (sl_kstr_t){"", 0};
+    m->port = 0;
+    m->security_protocol = 0;
+}
+
+static void sl__kmsg_broker_registration_request_listener_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_broker_registration_request_listener_t *m)
+{
+    sl_kmsg_broker_registration_request_listener_init(m);
+    m->name = sl_kreader_string(r, 1, 0);
+    m->host = sl_kreader_string(r, 1, 0);
+    m->port = sl_kreader_uint16(r);
+    m->security_protocol = sl_kreader_int16(r);
+    sl_kreader_skip_tags(r);
+    (void)v;
+    (void)a;
+}
+
+static void sl__kmsg_broker_registration_request_listener_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_broker_registration_request_listener_t *m)
+{
+    sl_kwriter_string(w, m->name, 1, 0);
+    sl_kwriter_string(w, m->host, 1, 0);
+    sl_kwriter_uint16(w, m->port);
+    sl_kwriter_int16(w, m->security_protocol);
+    sl_kwriter_uvarint(w, 0); /* no tagged fields */
+    (void)v;
+}
+
+void sl_kmsg_broker_registration_request_feature_init(sl_kmsg_broker_registration_request_feature_t *m)
+{
+    m->name = (sl_kstr_t){"", 0};
+    m->min_supported_version = 0;
+    m->max_supported_version = 0;
+}
+
+static void sl__kmsg_broker_registration_request_feature_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_broker_registration_request_feature_t *m)
+{
+    sl_kmsg_broker_registration_request_feature_init(m);
+    m->name = sl_kreader_string(r, 1, 0);
+    m->min_supported_version = sl_kreader_int16(r);
+    m->max_supported_version = sl_kreader_int16(r);
+    sl_kreader_skip_tags(r);
+    (void)v;
+    (void)a;
+}
+
+static void sl__kmsg_broker_registration_request_feature_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_broker_registration_request_feature_t *m)
+{
+    sl_kwriter_string(w, m->name, 1, 0);
+    sl_kwriter_int16(w, m->min_supported_version);
+    sl_kwriter_int16(w, m->max_supported_version);
+    sl_kwriter_uvarint(w, 0); /* no tagged fields */
+    (void)v;
+}
+
+void sl_kmsg_broker_registration_request_init(sl_kmsg_broker_registration_request_t *m)
+{
+    m->broker_id = 0;
+    m->cluster_id = (sl_kstr_t){"", 0};
+    memset(m->incarnation_id, 0, 16);
+    m->listeners = (sl_kmsg_broker_registration_request_listener_array_t){NULL, 0};
+    m->features = (sl_kmsg_broker_registration_request_feature_array_t){NULL, 0};
+    m->rack = (sl_kstr_t){"", 0};
+    m->is_migrating_zk_broker = 0;
+    m->log_dirs = (sl_kuuid_array_t){NULL, 0};
+    m->previous_broker_epoch = INT64_C(-1);
+}
+
+static void sl__kmsg_broker_registration_request_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_broker_registration_request_t *m)
+{
+    sl_kmsg_broker_registration_request_init(m);
+    m->broker_id = sl_kreader_int32(r);
+    m->cluster_id = sl_kreader_string(r, 1, 0);
+    sl_kreader_uuid(r, m->incarnation_id);
+    m->listeners.items = sl_kreader_array(r, a, 1, 0, 7, sizeof *m->listeners.items, &m->listeners.count);
+    for (int32_t i = 0; i < m->listeners.count && !r->err; i++)
+        sl__kmsg_broker_registration_request_listener_read(r, v, a, &m->listeners.items[i]);
+    m->features.items = sl_kreader_array(r, a, 1, 0, 6, sizeof *m->features.items, &m->features.count);
+    for (int32_t i = 0; i < m->features.count && !r->err; i++)
+        sl__kmsg_broker_registration_request_feature_read(r, v, a, &m->features.items[i]);
+    m->rack = sl_kreader_string(r, 1, 1);
+    if (v >= 1)
+        m->is_migrating_zk_broker = sl_kreader_bool(r);
+    if (v >= 2) {
+        m->log_dirs.items = sl_kreader_array(r, a, 1, 0, 16, sizeof *m->log_dirs.items, &m->log_dirs.count);
+        for (int32_t i = 0; i < m->log_dirs.count && !r->err; i++)
+            sl_kreader_uuid(r, m->log_dirs.items[i]);
+    }
+    if (v >= 3)
+        m->previous_broker_epoch = sl_kreader_int64(r);
+    sl_kreader_skip_tags(r);
+}
+
+static void sl__kmsg_broker_registration_request_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_broker_registration_request_t *m)
+{
+    sl_kwriter_int32(w, m->broker_id);
+    sl_kwriter_string(w, m->cluster_id, 1, 0);
+    sl_kwriter_uuid(w, m->incarnation_id);
+    sl_kwriter_array_len(w, m->listeners.count, 1, 0);
+    for (int32_t i = 0; i < m->listeners.count; i++)
+        sl__kmsg_broker_registration_request_listener_write(w, v, &m->listeners.items[i]);
+    sl_kwriter_array_len(w, m->features.count, 1, 0);
+    for (int32_t i = 0; i < m->features.count; i++)
+        sl__kmsg_broker_registration_request_feature_write(w, v, &m->features.items[i]);
+    sl_kwriter_string(w, m->rack, 1, 1);
+    if (v >= 1)
+        sl_kwriter_bool(w, m->is_migrating_zk_broker);
+    else if (!(m->is_migrating_zk_broker == 0))
+        sl_kwriter_fail(w, SL_ERR_UNSUPPORTED);
+    if (v >= 2) {
+        sl_kwriter_array_len(w, m->log_dirs.count, 1, 0);
+        for (int32_t i = 0; i < m->log_dirs.count; i++)
+            sl_kwriter_uuid(w, m->log_dirs.items[i]);
+    }
+    if (v >= 3)
+        sl_kwriter_int64(w, m->previous_broker_epoch);
+    sl_kwriter_uvarint(w, 0); /* no tagged fields */
+}
+
+sl_err_t sl_kmsg_broker_registration_request_decode(sl_kreader_t *r, int16_t version, sl_arena_t *arena,
+    sl_kmsg_broker_registration_request_t *out)
+{
+    if (version < 0 || version > 4)
+        return SL_ERR_UNSUPPORTED;
+    if (!r->err)
+        sl__kmsg_broker_registration_request_read(r, version, arena, out);
+    return r->err;
+}
+
+sl_err_t sl_kmsg_broker_registration_request_encode(sl_outbuf_t *w, int16_t version, const sl_kmsg_broker_registration_request_t *m)
+{
+    if (version < 0 || version > 4)
+        return SL_ERR_UNSUPPORTED;
+    sl_kwriter_t kw;
+    sl_kwriter_init(&kw, w);
+    sl__kmsg_broker_registration_request_write(&kw, version, m);
+    return kw.err;
+}
+
+/* ---- BrokerRegistrationResponse ------------------------------------------- */
+
+static void sl__kmsg_broker_registration_response_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_broker_registration_response_t *m);
+static void sl__kmsg_broker_registration_response_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_broker_registration_response_t *m);
+
+void sl_kmsg_broker_registration_response_init(sl_kmsg_broker_registration_response_t *m)
+{
+    m->throttle_time_ms = 0;
+    m->error_code = 0;
+    m->broker_epoch = INT64_C(-1);
+}
+
+static void sl__kmsg_broker_registration_response_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_broker_registration_response_t *m)
+{
+    sl_kmsg_broker_registration_response_init(m);
+    m->throttle_time_ms = sl_kreader_int32(r);
+    m->error_code = sl_kreader_int16(r);
+    m->broker_epoch = sl_kreader_int64(r);
+    sl_kreader_skip_tags(r);
+    (void)v;
+    (void)a;
+}
+
+static void sl__kmsg_broker_registration_response_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_broker_registration_response_t *m)
+{
+    sl_kwriter_int32(w, m->throttle_time_ms);
+    sl_kwriter_int16(w, m->error_code);
+    sl_kwriter_int64(w, m->broker_epoch);
+    sl_kwriter_uvarint(w, 0); /* no tagged fields */
+    (void)v;
+}
+
+sl_err_t sl_kmsg_broker_registration_response_decode(sl_kreader_t *r, int16_t version, sl_arena_t *arena,
+    sl_kmsg_broker_registration_response_t *out)
+{
+    if (version < 0 || version > 4)
+        return SL_ERR_UNSUPPORTED;
+    if (!r->err)
+        sl__kmsg_broker_registration_response_read(r, version, arena, out);
+    return r->err;
+}
+
+sl_err_t sl_kmsg_broker_registration_response_encode(sl_outbuf_t *w, int16_t version, const sl_kmsg_broker_registration_response_t *m)
+{
+    if (version < 0 || version > 4)
+        return SL_ERR_UNSUPPORTED;
+    sl_kwriter_t kw;
+    sl_kwriter_init(&kw, w);
+    sl__kmsg_broker_registration_response_write(&kw, version, m);
+    return kw.err;
+}
+
+/* ---- BrokerHeartbeatRequest ----------------------------------------------- */
+
+static void sl__kmsg_broker_heartbeat_request_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_broker_heartbeat_request_t *m);
+static void sl__kmsg_broker_heartbeat_request_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_broker_heartbeat_request_t *m);
+
+void sl_kmsg_broker_heartbeat_request_init(sl_kmsg_broker_heartbeat_request_t *m)
+{
+    m->broker_id = 0;
+    m->broker_epoch = INT64_C(-1);
+    m->current_metadata_offset = INT64_C(0);
+    m->want_fence = 0;
+    m->want_shut_down = 0;
+    m->offline_log_dirs = (sl_kuuid_array_t){NULL, 0};
+}
+
+static void sl__kmsg_broker_heartbeat_request_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_broker_heartbeat_request_t *m)
+{
+    sl_kmsg_broker_heartbeat_request_init(m);
+    m->broker_id = sl_kreader_int32(r);
+    m->broker_epoch = sl_kreader_int64(r);
+    m->current_metadata_offset = sl_kreader_int64(r);
+    m->want_fence = sl_kreader_bool(r);
+    m->want_shut_down = sl_kreader_bool(r);
+    {
+        uint32_t ntags = sl_kreader_tag_count(r);
+        for (uint32_t k = 0; k < ntags && !r->err; k++) {
+            sl_kreader_t tr, *t = &tr;
+            switch (sl_kreader_tag_begin(r, t)) {
+            case 0:
+                if (v >= 1) {
+                    m->offline_log_dirs.items = sl_kreader_array(t, a, 1, 0, 16, sizeof *m->offline_log_dirs.items, &m->offline_log_dirs.count);
+                    for (int32_t i = 0; i < m->offline_log_dirs.count && !t->err; i++)
+                        sl_kreader_uuid(t, m->offline_log_dirs.items[i]);
+                }
+                break;
+            default: /* unknown tags are skipped */
+                break;
+            }
+            sl_kreader_tag_end(r, t);
+        }
+    }
+}
+
+static void sl__kmsg_broker_heartbeat_request_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_broker_heartbeat_request_t *m)
+{
+    sl_kwriter_int32(w, m->broker_id);
+    sl_kwriter_int64(w, m->broker_epoch);
+    sl_kwriter_int64(w, m->current_metadata_offset);
+    sl_kwriter_bool(w, m->want_fence);
+    sl_kwriter_bool(w, m->want_shut_down);
+    if (!(v >= 1) && !(m->offline_log_dirs.count == 0))
+        sl_kwriter_fail(w, SL_ERR_UNSUPPORTED);
+    uint32_t ntags = 0;
+    if (v >= 1 && !(m->offline_log_dirs.count == 0))
+        ntags++;
+    sl_kwriter_uvarint(w, ntags);
+    if (v >= 1 && !(m->offline_log_dirs.count == 0)) {
+        sl_kwriter_uvarint(w, 0);
+        sl_kwriter_t tw, *t = &tw;
+        sl_kwriter_tag_begin(w, t);
+        sl_kwriter_array_len(t, m->offline_log_dirs.count, 1, 0);
+        for (int32_t i = 0; i < m->offline_log_dirs.count; i++)
+            sl_kwriter_uuid(t, m->offline_log_dirs.items[i]);
+        sl_kwriter_tag_end(w, t);
+    }
+}
+
+sl_err_t sl_kmsg_broker_heartbeat_request_decode(sl_kreader_t *r, int16_t version, sl_arena_t *arena,
+    sl_kmsg_broker_heartbeat_request_t *out)
+{
+    if (version < 0 || version > 1)
+        return SL_ERR_UNSUPPORTED;
+    if (!r->err)
+        sl__kmsg_broker_heartbeat_request_read(r, version, arena, out);
+    return r->err;
+}
+
+sl_err_t sl_kmsg_broker_heartbeat_request_encode(sl_outbuf_t *w, int16_t version, const sl_kmsg_broker_heartbeat_request_t *m)
+{
+    if (version < 0 || version > 1)
+        return SL_ERR_UNSUPPORTED;
+    sl_kwriter_t kw;
+    sl_kwriter_init(&kw, w);
+    sl__kmsg_broker_heartbeat_request_write(&kw, version, m);
+    return kw.err;
+}
+
+/* ---- BrokerHeartbeatResponse ---------------------------------------------- */
+
+static void sl__kmsg_broker_heartbeat_response_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_broker_heartbeat_response_t *m);
+static void sl__kmsg_broker_heartbeat_response_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_broker_heartbeat_response_t *m);
+
+void sl_kmsg_broker_heartbeat_response_init(sl_kmsg_broker_heartbeat_response_t *m)
+{
+    m->throttle_time_ms = 0;
+    m->error_code = 0;
+    m->is_caught_up = 0;
+    m->is_fenced = 1;
+    m->should_shut_down = 0;
+}
+
+static void sl__kmsg_broker_heartbeat_response_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_broker_heartbeat_response_t *m)
+{
+    sl_kmsg_broker_heartbeat_response_init(m);
+    m->throttle_time_ms = sl_kreader_int32(r);
+    m->error_code = sl_kreader_int16(r);
+    m->is_caught_up = sl_kreader_bool(r);
+    m->is_fenced = sl_kreader_bool(r);
+    m->should_shut_down = sl_kreader_bool(r);
+    sl_kreader_skip_tags(r);
+    (void)v;
+    (void)a;
+}
+
+static void sl__kmsg_broker_heartbeat_response_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_broker_heartbeat_response_t *m)
+{
+    sl_kwriter_int32(w, m->throttle_time_ms);
+    sl_kwriter_int16(w, m->error_code);
+    sl_kwriter_bool(w, m->is_caught_up);
+    sl_kwriter_bool(w, m->is_fenced);
+    sl_kwriter_bool(w, m->should_shut_down);
+    sl_kwriter_uvarint(w, 0); /* no tagged fields */
+    (void)v;
+}
+
+sl_err_t sl_kmsg_broker_heartbeat_response_decode(sl_kreader_t *r, int16_t version, sl_arena_t *arena,
+    sl_kmsg_broker_heartbeat_response_t *out)
+{
+    if (version < 0 || version > 1)
+        return SL_ERR_UNSUPPORTED;
+    if (!r->err)
+        sl__kmsg_broker_heartbeat_response_read(r, version, arena, out);
+    return r->err;
+}
+
+sl_err_t sl_kmsg_broker_heartbeat_response_encode(sl_outbuf_t *w, int16_t version, const sl_kmsg_broker_heartbeat_response_t *m)
+{
+    if (version < 0 || version > 1)
+        return SL_ERR_UNSUPPORTED;
+    sl_kwriter_t kw;
+    sl_kwriter_init(&kw, w);
+    sl__kmsg_broker_heartbeat_response_write(&kw, version, m);
+    return kw.err;
+}
+
+/* ---- ElectLeadersRequest -------------------------------------------------- */
+
+static void sl__kmsg_elect_leaders_request_topic_partitions_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_elect_leaders_request_topic_partitions_t *m);
+static void sl__kmsg_elect_leaders_request_topic_partitions_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_elect_leaders_request_topic_partitions_t *m);
+static void sl__kmsg_elect_leaders_request_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_elect_leaders_request_t *m);
+static void sl__kmsg_elect_leaders_request_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_elect_leaders_request_t *m);
+
+void sl_kmsg_elect_leaders_request_topic_partitions_init(sl_kmsg_elect_leaders_request_topic_partitions_t *m)
+{
+    m->topic = (sl_kstr_t){"", 0};
+    m->partitions = (sl_kint32_array_t){NULL, 0};
+}
+
+static void sl__kmsg_elect_leaders_request_topic_partitions_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_elect_leaders_request_topic_partitions_t *m)
+{
+    sl_kmsg_elect_leaders_request_topic_partitions_init(m);
+    m->topic = sl_kreader_string(r, v >= 2, 0);
+    m->partitions.items = sl_kreader_array(r, a, v >= 2, 0, 4, sizeof *m->partitions.items, &m->partitions.count);
+    for (int32_t i = 0; i < m->partitions.count && !r->err; i++)
+        m->partitions.items[i] = sl_kreader_int32(r);
+    if (v >= 2)
+        sl_kreader_skip_tags(r);
+}
+
+static void sl__kmsg_elect_leaders_request_topic_partitions_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_elect_leaders_request_topic_partitions_t *m)
+{
+    sl_kwriter_string(w, m->topic, v >= 2, 0);
+    sl_kwriter_array_len(w, m->partitions.count, v >= 2, 0);
+    for (int32_t i = 0; i < m->partitions.count; i++)
+        sl_kwriter_int32(w, m->partitions.items[i]);
+    if (v >= 2) {
+        sl_kwriter_uvarint(w, 0); /* no tagged fields */
+    }
+}
+
+void sl_kmsg_elect_leaders_request_init(sl_kmsg_elect_leaders_request_t *m)
+{
+    m->election_type = 0;
+    m->topic_partitions = (sl_kmsg_elect_leaders_request_topic_partitions_array_t){NULL, 0};
+    m->timeout_ms = 60000;
+}
+
+static void sl__kmsg_elect_leaders_request_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_elect_leaders_request_t *m)
+{
+    sl_kmsg_elect_leaders_request_init(m);
+    if (v >= 1)
+        m->election_type = sl_kreader_int8(r);
+    m->topic_partitions.items = sl_kreader_array(r, a, v >= 2, 1, (v >= 2 ? 3 : 6), sizeof *m->topic_partitions.items, &m->topic_partitions.count);
+    for (int32_t i = 0; i < m->topic_partitions.count && !r->err; i++)
+        sl__kmsg_elect_leaders_request_topic_partitions_read(r, v, a, &m->topic_partitions.items[i]);
+    m->timeout_ms = sl_kreader_int32(r);
+    if (v >= 2)
+        sl_kreader_skip_tags(r);
+}
+
+static void sl__kmsg_elect_leaders_request_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_elect_leaders_request_t *m)
+{
+    if (v >= 1)
+        sl_kwriter_int8(w, m->election_type);
+    else if (!(m->election_type == 0))
+        sl_kwriter_fail(w, SL_ERR_UNSUPPORTED);
+    sl_kwriter_array_len(w, m->topic_partitions.count, v >= 2, 1);
+    for (int32_t i = 0; i < m->topic_partitions.count; i++)
+        sl__kmsg_elect_leaders_request_topic_partitions_write(w, v, &m->topic_partitions.items[i]);
+    sl_kwriter_int32(w, m->timeout_ms);
+    if (v >= 2) {
+        sl_kwriter_uvarint(w, 0); /* no tagged fields */
+    }
+}
+
+sl_err_t sl_kmsg_elect_leaders_request_decode(sl_kreader_t *r, int16_t version, sl_arena_t *arena,
+    sl_kmsg_elect_leaders_request_t *out)
+{
+    if (version < 0 || version > 2)
+        return SL_ERR_UNSUPPORTED;
+    if (!r->err)
+        sl__kmsg_elect_leaders_request_read(r, version, arena, out);
+    return r->err;
+}
+
+sl_err_t sl_kmsg_elect_leaders_request_encode(sl_outbuf_t *w, int16_t version, const sl_kmsg_elect_leaders_request_t *m)
+{
+    if (version < 0 || version > 2)
+        return SL_ERR_UNSUPPORTED;
+    sl_kwriter_t kw;
+    sl_kwriter_init(&kw, w);
+    sl__kmsg_elect_leaders_request_write(&kw, version, m);
+    return kw.err;
+}
+
+/* ---- ElectLeadersResponse ------------------------------------------------- */
+
+static void sl__kmsg_elect_leaders_response_partition_result_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_elect_leaders_response_partition_result_t *m);
+static void sl__kmsg_elect_leaders_response_partition_result_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_elect_leaders_response_partition_result_t *m);
+static void sl__kmsg_elect_leaders_response_replica_election_result_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_elect_leaders_response_replica_election_result_t *m);
+static void sl__kmsg_elect_leaders_response_replica_election_result_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_elect_leaders_response_replica_election_result_t *m);
+static void sl__kmsg_elect_leaders_response_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_elect_leaders_response_t *m);
+static void sl__kmsg_elect_leaders_response_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_elect_leaders_response_t *m);
+
+void sl_kmsg_elect_leaders_response_partition_result_init(sl_kmsg_elect_leaders_response_partition_result_t *m)
+{
+    m->partition_id = 0;
+    m->error_code = 0;
+    m->error_message = (sl_kstr_t){"", 0};
+}
+
+static void sl__kmsg_elect_leaders_response_partition_result_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_elect_leaders_response_partition_result_t *m)
+{
+    sl_kmsg_elect_leaders_response_partition_result_init(m);
+    m->partition_id = sl_kreader_int32(r);
+    m->error_code = sl_kreader_int16(r);
+    m->error_message = sl_kreader_string(r, v >= 2, 1);
+    if (v >= 2)
+        sl_kreader_skip_tags(r);
+    (void)a;
+}
+
+static void sl__kmsg_elect_leaders_response_partition_result_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_elect_leaders_response_partition_result_t *m)
+{
+    sl_kwriter_int32(w, m->partition_id);
+    sl_kwriter_int16(w, m->error_code);
+    sl_kwriter_string(w, m->error_message, v >= 2, 1);
+    if (v >= 2) {
+        sl_kwriter_uvarint(w, 0); /* no tagged fields */
+    }
+}
+
+void sl_kmsg_elect_leaders_response_replica_election_result_init(sl_kmsg_elect_leaders_response_replica_election_result_t *m)
+{
+    m->topic = (sl_kstr_t){"", 0};
+    m->partition_result = (sl_kmsg_elect_leaders_response_partition_result_array_t){NULL, 0};
+}
+
+static void sl__kmsg_elect_leaders_response_replica_election_result_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_elect_leaders_response_replica_election_result_t *m)
+{
+    sl_kmsg_elect_leaders_response_replica_election_result_init(m);
+    m->topic = sl_kreader_string(r, v >= 2, 0);
+    m->partition_result.items = sl_kreader_array(r, a, v >= 2, 0, 8, sizeof *m->partition_result.items, &m->partition_result.count);
+    for (int32_t i = 0; i < m->partition_result.count && !r->err; i++)
+        sl__kmsg_elect_leaders_response_partition_result_read(r, v, a, &m->partition_result.items[i]);
+    if (v >= 2)
+        sl_kreader_skip_tags(r);
+}
+
+static void sl__kmsg_elect_leaders_response_replica_election_result_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_elect_leaders_response_replica_election_result_t *m)
+{
+    sl_kwriter_string(w, m->topic, v >= 2, 0);
+    sl_kwriter_array_len(w, m->partition_result.count, v >= 2, 0);
+    for (int32_t i = 0; i < m->partition_result.count; i++)
+        sl__kmsg_elect_leaders_response_partition_result_write(w, v, &m->partition_result.items[i]);
+    if (v >= 2) {
+        sl_kwriter_uvarint(w, 0); /* no tagged fields */
+    }
+}
+
+void sl_kmsg_elect_leaders_response_init(sl_kmsg_elect_leaders_response_t *m)
+{
+    m->throttle_time_ms = 0;
+    m->error_code = 0;
+    m->replica_election_results = (sl_kmsg_elect_leaders_response_replica_election_result_array_t){NULL, 0};
+}
+
+static void sl__kmsg_elect_leaders_response_read(sl_kreader_t *r, int16_t v, sl_arena_t *a, sl_kmsg_elect_leaders_response_t *m)
+{
+    sl_kmsg_elect_leaders_response_init(m);
+    m->throttle_time_ms = sl_kreader_int32(r);
+    if (v >= 1)
+        m->error_code = sl_kreader_int16(r);
+    m->replica_election_results.items = sl_kreader_array(r, a, v >= 2, 0, (v >= 2 ? 3 : 6), sizeof *m->replica_election_results.items, &m->replica_election_results.count);
+    for (int32_t i = 0; i < m->replica_election_results.count && !r->err; i++)
+        sl__kmsg_elect_leaders_response_replica_election_result_read(r, v, a, &m->replica_election_results.items[i]);
+    if (v >= 2)
+        sl_kreader_skip_tags(r);
+}
+
+static void sl__kmsg_elect_leaders_response_write(sl_kwriter_t *w, int16_t v, const sl_kmsg_elect_leaders_response_t *m)
+{
+    sl_kwriter_int32(w, m->throttle_time_ms);
+    if (v >= 1)
+        sl_kwriter_int16(w, m->error_code);
+    else if (!(m->error_code == 0))
+        sl_kwriter_fail(w, SL_ERR_UNSUPPORTED);
+    sl_kwriter_array_len(w, m->replica_election_results.count, v >= 2, 0);
+    for (int32_t i = 0; i < m->replica_election_results.count; i++)
+        sl__kmsg_elect_leaders_response_replica_election_result_write(w, v, &m->replica_election_results.items[i]);
+    if (v >= 2) {
+        sl_kwriter_uvarint(w, 0); /* no tagged fields */
+    }
+}
+
+sl_err_t sl_kmsg_elect_leaders_response_decode(sl_kreader_t *r, int16_t version, sl_arena_t *arena,
+    sl_kmsg_elect_leaders_response_t *out)
+{
+    if (version < 0 || version > 2)
+        return SL_ERR_UNSUPPORTED;
+    if (!r->err)
+        sl__kmsg_elect_leaders_response_read(r, version, arena, out);
+    return r->err;
+}
+
+sl_err_t sl_kmsg_elect_leaders_response_encode(sl_outbuf_t *w, int16_t version, const sl_kmsg_elect_leaders_response_t *m)
+{
+    if (version < 0 || version > 2)
+        return SL_ERR_UNSUPPORTED;
+    sl_kwriter_t kw;
+    sl_kwriter_init(&kw, w);
+    sl__kmsg_elect_leaders_response_write(&kw, version, m);
     return kw.err;
 }
 

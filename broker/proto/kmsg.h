@@ -55,14 +55,54 @@ typedef enum sl_kapi {
     SL_KAPI_DELETE_TOPICS = 20,
     SL_KAPI_DELETE_RECORDS = 21,
     SL_KAPI_INIT_PRODUCER_ID = 22,
+    SL_KAPI_OFFSET_FOR_LEADER_EPOCH = 23,
     SL_KAPI_DESCRIBE_CONFIGS = 32,
     SL_KAPI_ALTER_CONFIGS = 33,
     SL_KAPI_CREATE_PARTITIONS = 37,
     SL_KAPI_DELETE_GROUPS = 42,
+    SL_KAPI_ELECT_LEADERS = 43,
     SL_KAPI_INCREMENTAL_ALTER_CONFIGS = 44,
     SL_KAPI_OFFSET_DELETE = 47,
+    SL_KAPI_ALTER_PARTITION = 56,
     SL_KAPI_DESCRIBE_CLUSTER = 60,
+    SL_KAPI_BROKER_REGISTRATION = 62,
+    SL_KAPI_BROKER_HEARTBEAT = 63,
 } sl_kapi_t;
+
+/* The same keys by the snake-case names the codec functions use, for macros
+ * that paste a name (SL_KCLIENT_CALL(c, metadata, ...) needs the key of
+ * sl_kmsg_metadata_request_encode). */
+#define SL_KAPI_KEY_produce SL_KAPI_PRODUCE
+#define SL_KAPI_KEY_fetch SL_KAPI_FETCH
+#define SL_KAPI_KEY_list_offsets SL_KAPI_LIST_OFFSETS
+#define SL_KAPI_KEY_metadata SL_KAPI_METADATA
+#define SL_KAPI_KEY_offset_commit SL_KAPI_OFFSET_COMMIT
+#define SL_KAPI_KEY_offset_fetch SL_KAPI_OFFSET_FETCH
+#define SL_KAPI_KEY_find_coordinator SL_KAPI_FIND_COORDINATOR
+#define SL_KAPI_KEY_join_group SL_KAPI_JOIN_GROUP
+#define SL_KAPI_KEY_heartbeat SL_KAPI_HEARTBEAT
+#define SL_KAPI_KEY_leave_group SL_KAPI_LEAVE_GROUP
+#define SL_KAPI_KEY_sync_group SL_KAPI_SYNC_GROUP
+#define SL_KAPI_KEY_describe_groups SL_KAPI_DESCRIBE_GROUPS
+#define SL_KAPI_KEY_list_groups SL_KAPI_LIST_GROUPS
+#define SL_KAPI_KEY_sasl_handshake SL_KAPI_SASL_HANDSHAKE
+#define SL_KAPI_KEY_api_versions SL_KAPI_API_VERSIONS
+#define SL_KAPI_KEY_create_topics SL_KAPI_CREATE_TOPICS
+#define SL_KAPI_KEY_delete_topics SL_KAPI_DELETE_TOPICS
+#define SL_KAPI_KEY_delete_records SL_KAPI_DELETE_RECORDS
+#define SL_KAPI_KEY_init_producer_id SL_KAPI_INIT_PRODUCER_ID
+#define SL_KAPI_KEY_offset_for_leader_epoch SL_KAPI_OFFSET_FOR_LEADER_EPOCH
+#define SL_KAPI_KEY_describe_configs SL_KAPI_DESCRIBE_CONFIGS
+#define SL_KAPI_KEY_alter_configs SL_KAPI_ALTER_CONFIGS
+#define SL_KAPI_KEY_create_partitions SL_KAPI_CREATE_PARTITIONS
+#define SL_KAPI_KEY_delete_groups SL_KAPI_DELETE_GROUPS
+#define SL_KAPI_KEY_elect_leaders SL_KAPI_ELECT_LEADERS
+#define SL_KAPI_KEY_incremental_alter_configs SL_KAPI_INCREMENTAL_ALTER_CONFIGS
+#define SL_KAPI_KEY_offset_delete SL_KAPI_OFFSET_DELETE
+#define SL_KAPI_KEY_alter_partition SL_KAPI_ALTER_PARTITION
+#define SL_KAPI_KEY_describe_cluster SL_KAPI_DESCRIBE_CLUSTER
+#define SL_KAPI_KEY_broker_registration SL_KAPI_BROKER_REGISTRATION
+#define SL_KAPI_KEY_broker_heartbeat SL_KAPI_BROKER_HEARTBEAT
 
 /** One generated API: its key, name, versions, and the first flexible version
  * (INT16_MAX when none is), the same for its request and response. */
@@ -72,7 +112,7 @@ typedef struct sl_kmsg_api {
     int16_t min_version, max_version, flexible_min;
 } sl_kmsg_api_t;
 
-#define SL_KMSG_API_COUNT 26
+#define SL_KMSG_API_COUNT 31
 
 /** Every generated API, by ascending key. */
 extern const sl_kmsg_api_t sl_kmsg_apis[SL_KMSG_API_COUNT];
@@ -2514,6 +2554,456 @@ sl_err_t sl_kmsg_describe_cluster_response_decode(sl_kreader_t *r, int16_t versi
     sl_kmsg_describe_cluster_response_t *out);
 /** Encodes m as one DescribeClusterResponse of this version; see the top of this file. */
 sl_err_t sl_kmsg_describe_cluster_response_encode(sl_outbuf_t *w, int16_t version, const sl_kmsg_describe_cluster_response_t *m);
+
+/* ---- OffsetForLeaderEpochRequest ------------------------------------------ */
+
+/** OffsetForLeaderPartition, in OffsetForLeaderEpochRequest. */
+typedef struct sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition {
+    /* v0+: The partition index. */
+    int32_t partition;
+    /* v2+, ignorable, default -1: An epoch used to fence consumers/replicas with old metadata. If the epoch provided by the client is larger than the current epoch known to the broker, then the UNKNOWN_LEADER_EPOCH error code will be returned. If the provided epoch is smaller, then the FENCED_LEADER_EPOCH error code will be returned. */
+    int32_t current_leader_epoch;
+    /* v0+: The epoch to look up an offset for. */
+    int32_t leader_epoch;
+} sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_t;
+typedef struct sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_array {
+    sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_t *items;
+    int32_t count; /* -1: null */
+} sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_array_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_init(sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_t *m);
+
+/** OffsetForLeaderTopic, in OffsetForLeaderEpochRequest. */
+typedef struct sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic {
+    /* v0+: The topic name. */
+    sl_kstr_t topic;
+    /* v0+: Each partition to get offsets for. */
+    sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_array_t partitions;
+} sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_t;
+typedef struct sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_array {
+    sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_t *items;
+    int32_t count; /* -1: null */
+} sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_array_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_init(sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_t *m);
+
+/** OffsetForLeaderEpochRequest (v0-4; flexible v4+). */
+typedef struct sl_kmsg_offset_for_leader_epoch_request {
+    /* v3+, ignorable, default -2: The broker ID of the follower, of -1 if this request is from a consumer. */
+    int32_t replica_id;
+    /* v0+: Each topic to get offsets for. */
+    sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_array_t topics;
+} sl_kmsg_offset_for_leader_epoch_request_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_offset_for_leader_epoch_request_init(sl_kmsg_offset_for_leader_epoch_request_t *m);
+
+/** Decodes one OffsetForLeaderEpochRequest of this version; see the top of this file. */
+sl_err_t sl_kmsg_offset_for_leader_epoch_request_decode(sl_kreader_t *r, int16_t version, sl_arena_t *arena,
+    sl_kmsg_offset_for_leader_epoch_request_t *out);
+/** Encodes m as one OffsetForLeaderEpochRequest of this version; see the top of this file. */
+sl_err_t sl_kmsg_offset_for_leader_epoch_request_encode(sl_outbuf_t *w, int16_t version, const sl_kmsg_offset_for_leader_epoch_request_t *m);
+
+/* ---- OffsetForLeaderEpochResponse ----------------------------------------- */
+
+/** EpochEndOffset, in OffsetForLeaderEpochResponse. */
+typedef struct sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset {
+    /* v0+: The error code 0, or if there was no error. */
+    int16_t error_code;
+    /* v0+: The partition index. */
+    int32_t partition;
+    /* v1+, ignorable, default -1: The leader epoch of the partition. */
+    int32_t leader_epoch;
+    /* v0+, default INT64_C(-1): The end offset of the epoch. */
+    int64_t end_offset;
+} sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_t;
+typedef struct sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_array {
+    sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_t *items;
+    int32_t count; /* -1: null */
+} sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_array_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_init(sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_t *m);
+
+/** OffsetForLeaderTopicResult, in OffsetForLeaderEpochResponse. */
+typedef struct sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result {
+    /* v0+: The topic name. */
+    sl_kstr_t topic;
+    /* v0+: Each partition in the topic we fetched offsets for. */
+    sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_array_t partitions;
+} sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_t;
+typedef struct sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_array {
+    sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_t *items;
+    int32_t count; /* -1: null */
+} sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_array_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_init(sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_t *m);
+
+/** OffsetForLeaderEpochResponse (v0-4; flexible v4+). */
+typedef struct sl_kmsg_offset_for_leader_epoch_response {
+    /* v2+, ignorable: The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+    int32_t throttle_time_ms;
+    /* v0+: Each topic we fetched offsets for. */
+    sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_array_t topics;
+} sl_kmsg_offset_for_leader_epoch_response_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_offset_for_leader_epoch_response_init(sl_kmsg_offset_for_leader_epoch_response_t *m);
+
+/** Decodes one OffsetForLeaderEpochResponse of this version; see the top of this file. */
+sl_err_t sl_kmsg_offset_for_leader_epoch_response_decode(sl_kreader_t *r, int16_t version, sl_arena_t *arena,
+    sl_kmsg_offset_for_leader_epoch_response_t *out);
+/** Encodes m as one OffsetForLeaderEpochResponse of this version; see the top of this file. */
+sl_err_t sl_kmsg_offset_for_leader_epoch_response_encode(sl_outbuf_t *w, int16_t version, const sl_kmsg_offset_for_leader_epoch_response_t *m);
+
+/* ---- AlterPartitionRequest ------------------------------------------------ */
+
+/** BrokerState, in AlterPartitionRequest. */
+typedef struct sl_kmsg_alter_partition_request_broker_state {
+    /* v3+: The ID of the broker. */
+    int32_t broker_id;
+    /* v3+, default INT64_C(-1): The epoch of the broker. It will be -1 if the epoch check is not supported. */
+    int64_t broker_epoch;
+} sl_kmsg_alter_partition_request_broker_state_t;
+typedef struct sl_kmsg_alter_partition_request_broker_state_array {
+    sl_kmsg_alter_partition_request_broker_state_t *items;
+    int32_t count; /* -1: null */
+} sl_kmsg_alter_partition_request_broker_state_array_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_alter_partition_request_broker_state_init(sl_kmsg_alter_partition_request_broker_state_t *m);
+
+/** PartitionData, in AlterPartitionRequest. */
+typedef struct sl_kmsg_alter_partition_request_partition_data {
+    /* v0+: The partition index */
+    int32_t partition_index;
+    /* v0+: The leader epoch of this partition */
+    int32_t leader_epoch;
+    /* v0-2: The ISR for this partition. Deprecated since version 3. */
+    sl_kint32_array_t new_isr;
+    /* v3+ */
+    sl_kmsg_alter_partition_request_broker_state_array_t new_isr_with_epochs;
+    /* v1+: 1 if the partition is recovering from an unclean leader election; 0 otherwise. */
+    int8_t leader_recovery_state;
+    /* v0+: The expected epoch of the partition which is being updated. For legacy cluster this is the ZkVersion in the LeaderAndIsr request. */
+    int32_t partition_epoch;
+} sl_kmsg_alter_partition_request_partition_data_t;
+typedef struct sl_kmsg_alter_partition_request_partition_data_array {
+    sl_kmsg_alter_partition_request_partition_data_t *items;
+    int32_t count; /* -1: null */
+} sl_kmsg_alter_partition_request_partition_data_array_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_alter_partition_request_partition_data_init(sl_kmsg_alter_partition_request_partition_data_t *m);
+
+/** TopicData, in AlterPartitionRequest. */
+typedef struct sl_kmsg_alter_partition_request_topic_data {
+    /* v0-1, ignorable: The name of the topic to alter ISRs for */
+    sl_kstr_t topic_name;
+    /* v2+, ignorable: The ID of the topic to alter ISRs for */
+    uint8_t topic_id[16];
+    /* v0+ */
+    sl_kmsg_alter_partition_request_partition_data_array_t partitions;
+} sl_kmsg_alter_partition_request_topic_data_t;
+typedef struct sl_kmsg_alter_partition_request_topic_data_array {
+    sl_kmsg_alter_partition_request_topic_data_t *items;
+    int32_t count; /* -1: null */
+} sl_kmsg_alter_partition_request_topic_data_array_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_alter_partition_request_topic_data_init(sl_kmsg_alter_partition_request_topic_data_t *m);
+
+/** AlterPartitionRequest (v0-3; flexible v0+). */
+typedef struct sl_kmsg_alter_partition_request {
+    /* v0+: The ID of the requesting broker */
+    int32_t broker_id;
+    /* v0+, default INT64_C(-1): The epoch of the requesting broker */
+    int64_t broker_epoch;
+    /* v0+ */
+    sl_kmsg_alter_partition_request_topic_data_array_t topics;
+} sl_kmsg_alter_partition_request_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_alter_partition_request_init(sl_kmsg_alter_partition_request_t *m);
+
+/** Decodes one AlterPartitionRequest of this version; see the top of this file. */
+sl_err_t sl_kmsg_alter_partition_request_decode(sl_kreader_t *r, int16_t version, sl_arena_t *arena,
+    sl_kmsg_alter_partition_request_t *out);
+/** Encodes m as one AlterPartitionRequest of this version; see the top of this file. */
+sl_err_t sl_kmsg_alter_partition_request_encode(sl_outbuf_t *w, int16_t version, const sl_kmsg_alter_partition_request_t *m);
+
+/* ---- AlterPartitionResponse ----------------------------------------------- */
+
+/** PartitionData, in AlterPartitionResponse. */
+typedef struct sl_kmsg_alter_partition_response_partition_data {
+    /* v0+: The partition index */
+    int32_t partition_index;
+    /* v0+: The partition level error code */
+    int16_t error_code;
+    /* v0+: The broker ID of the leader. */
+    int32_t leader_id;
+    /* v0+: The leader epoch. */
+    int32_t leader_epoch;
+    /* v0+: The in-sync replica IDs. */
+    sl_kint32_array_t isr;
+    /* v1+, ignorable: 1 if the partition is recovering from an unclean leader election; 0 otherwise. */
+    int8_t leader_recovery_state;
+    /* v0+: The current epoch for the partition for KRaft controllers. The current ZK version for the legacy controllers. */
+    int32_t partition_epoch;
+} sl_kmsg_alter_partition_response_partition_data_t;
+typedef struct sl_kmsg_alter_partition_response_partition_data_array {
+    sl_kmsg_alter_partition_response_partition_data_t *items;
+    int32_t count; /* -1: null */
+} sl_kmsg_alter_partition_response_partition_data_array_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_alter_partition_response_partition_data_init(sl_kmsg_alter_partition_response_partition_data_t *m);
+
+/** TopicData, in AlterPartitionResponse. */
+typedef struct sl_kmsg_alter_partition_response_topic_data {
+    /* v0-1, ignorable: The name of the topic */
+    sl_kstr_t topic_name;
+    /* v2+, ignorable: The ID of the topic */
+    uint8_t topic_id[16];
+    /* v0+ */
+    sl_kmsg_alter_partition_response_partition_data_array_t partitions;
+} sl_kmsg_alter_partition_response_topic_data_t;
+typedef struct sl_kmsg_alter_partition_response_topic_data_array {
+    sl_kmsg_alter_partition_response_topic_data_t *items;
+    int32_t count; /* -1: null */
+} sl_kmsg_alter_partition_response_topic_data_array_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_alter_partition_response_topic_data_init(sl_kmsg_alter_partition_response_topic_data_t *m);
+
+/** AlterPartitionResponse (v0-3; flexible v0+). */
+typedef struct sl_kmsg_alter_partition_response {
+    /* v0+: The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+    int32_t throttle_time_ms;
+    /* v0+: The top level response error code */
+    int16_t error_code;
+    /* v0+ */
+    sl_kmsg_alter_partition_response_topic_data_array_t topics;
+} sl_kmsg_alter_partition_response_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_alter_partition_response_init(sl_kmsg_alter_partition_response_t *m);
+
+/** Decodes one AlterPartitionResponse of this version; see the top of this file. */
+sl_err_t sl_kmsg_alter_partition_response_decode(sl_kreader_t *r, int16_t version, sl_arena_t *arena,
+    sl_kmsg_alter_partition_response_t *out);
+/** Encodes m as one AlterPartitionResponse of this version; see the top of this file. */
+sl_err_t sl_kmsg_alter_partition_response_encode(sl_outbuf_t *w, int16_t version, const sl_kmsg_alter_partition_response_t *m);
+
+/* ---- BrokerRegistrationRequest -------------------------------------------- */
+
+/** Listener, in BrokerRegistrationRequest. */
+typedef struct sl_kmsg_broker_registration_request_listener {
+    /* v0+: The name of the endpoint. */
+    sl_kstr_t name;
+    /* v0+: The hostname. */
+    sl_kstr_t host;
+    /* v0+: The port. */
+    uint16_t port;
+    /* v0+: The security protocol. */
+    int16_t security_protocol;
+} sl_kmsg_broker_registration_request_listener_t;
+typedef struct sl_kmsg_broker_registration_request_listener_array {
+    sl_kmsg_broker_registration_request_listener_t *items;
+    int32_t count; /* -1: null */
+} sl_kmsg_broker_registration_request_listener_array_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_broker_registration_request_listener_init(sl_kmsg_broker_registration_request_listener_t *m);
+
+/** Feature, in BrokerRegistrationRequest. */
+typedef struct sl_kmsg_broker_registration_request_feature {
+    /* v0+: The feature name. */
+    sl_kstr_t name;
+    /* v0+: The minimum supported feature level. */
+    int16_t min_supported_version;
+    /* v0+: The maximum supported feature level. */
+    int16_t max_supported_version;
+} sl_kmsg_broker_registration_request_feature_t;
+typedef struct sl_kmsg_broker_registration_request_feature_array {
+    sl_kmsg_broker_registration_request_feature_t *items;
+    int32_t count; /* -1: null */
+} sl_kmsg_broker_registration_request_feature_array_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_broker_registration_request_feature_init(sl_kmsg_broker_registration_request_feature_t *m);
+
+/** BrokerRegistrationRequest (v0-4; flexible v0+). */
+typedef struct sl_kmsg_broker_registration_request {
+    /* v0+: The broker ID. */
+    int32_t broker_id;
+    /* v0+: The cluster id of the broker process. */
+    sl_kstr_t cluster_id;
+    /* v0+: The incarnation id of the broker process. */
+    uint8_t incarnation_id[16];
+    /* v0+: The listeners of this broker */
+    sl_kmsg_broker_registration_request_listener_array_t listeners;
+    /* v0+: The features on this broker. Note: in v0-v3, features with MinSupportedVersion = 0 are omitted. */
+    sl_kmsg_broker_registration_request_feature_array_t features;
+    /* v0+, nullable v0+: The rack which this broker is in. */
+    sl_kstr_t rack;
+    /* v1+: If the required configurations for ZK migration are present, this value is set to true */
+    uint8_t is_migrating_zk_broker;
+    /* v2+, ignorable: Log directories configured in this broker which are available. */
+    sl_kuuid_array_t log_dirs;
+    /* v3+, ignorable, default INT64_C(-1): The epoch before a clean shutdown. */
+    int64_t previous_broker_epoch;
+} sl_kmsg_broker_registration_request_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_broker_registration_request_init(sl_kmsg_broker_registration_request_t *m);
+
+/** Decodes one BrokerRegistrationRequest of this version; see the top of this file. */
+sl_err_t sl_kmsg_broker_registration_request_decode(sl_kreader_t *r, int16_t version, sl_arena_t *arena,
+    sl_kmsg_broker_registration_request_t *out);
+/** Encodes m as one BrokerRegistrationRequest of this version; see the top of this file. */
+sl_err_t sl_kmsg_broker_registration_request_encode(sl_outbuf_t *w, int16_t version, const sl_kmsg_broker_registration_request_t *m);
+
+/* ---- BrokerRegistrationResponse ------------------------------------------- */
+
+/** BrokerRegistrationResponse (v0-4; flexible v0+). */
+typedef struct sl_kmsg_broker_registration_response {
+    /* v0+: Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+    int32_t throttle_time_ms;
+    /* v0+: The error code, or 0 if there was no error. */
+    int16_t error_code;
+    /* v0+, default INT64_C(-1): The broker's assigned epoch, or -1 if none was assigned. */
+    int64_t broker_epoch;
+} sl_kmsg_broker_registration_response_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_broker_registration_response_init(sl_kmsg_broker_registration_response_t *m);
+
+/** Decodes one BrokerRegistrationResponse of this version; see the top of this file. */
+sl_err_t sl_kmsg_broker_registration_response_decode(sl_kreader_t *r, int16_t version, sl_arena_t *arena,
+    sl_kmsg_broker_registration_response_t *out);
+/** Encodes m as one BrokerRegistrationResponse of this version; see the top of this file. */
+sl_err_t sl_kmsg_broker_registration_response_encode(sl_outbuf_t *w, int16_t version, const sl_kmsg_broker_registration_response_t *m);
+
+/* ---- BrokerHeartbeatRequest ----------------------------------------------- */
+
+/** BrokerHeartbeatRequest (v0-1; flexible v0+). */
+typedef struct sl_kmsg_broker_heartbeat_request {
+    /* v0+: The broker ID. */
+    int32_t broker_id;
+    /* v0+, default INT64_C(-1): The broker epoch. */
+    int64_t broker_epoch;
+    /* v0+: The highest metadata offset which the broker has reached. */
+    int64_t current_metadata_offset;
+    /* v0+: True if the broker wants to be fenced, false otherwise. */
+    uint8_t want_fence;
+    /* v0+: True if the broker wants to be shut down, false otherwise. */
+    uint8_t want_shut_down;
+    /* v1+, tag 0 in v1+: Log directories that failed and went offline. */
+    sl_kuuid_array_t offline_log_dirs;
+} sl_kmsg_broker_heartbeat_request_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_broker_heartbeat_request_init(sl_kmsg_broker_heartbeat_request_t *m);
+
+/** Decodes one BrokerHeartbeatRequest of this version; see the top of this file. */
+sl_err_t sl_kmsg_broker_heartbeat_request_decode(sl_kreader_t *r, int16_t version, sl_arena_t *arena,
+    sl_kmsg_broker_heartbeat_request_t *out);
+/** Encodes m as one BrokerHeartbeatRequest of this version; see the top of this file. */
+sl_err_t sl_kmsg_broker_heartbeat_request_encode(sl_outbuf_t *w, int16_t version, const sl_kmsg_broker_heartbeat_request_t *m);
+
+/* ---- BrokerHeartbeatResponse ---------------------------------------------- */
+
+/** BrokerHeartbeatResponse (v0-1; flexible v0+). */
+typedef struct sl_kmsg_broker_heartbeat_response {
+    /* v0+: Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+    int32_t throttle_time_ms;
+    /* v0+: The error code, or 0 if there was no error. */
+    int16_t error_code;
+    /* v0+: True if the broker has approximately caught up with the latest metadata. */
+    uint8_t is_caught_up;
+    /* v0+, default 1: True if the broker is fenced. */
+    uint8_t is_fenced;
+    /* v0+: True if the broker should proceed with its shutdown. */
+    uint8_t should_shut_down;
+} sl_kmsg_broker_heartbeat_response_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_broker_heartbeat_response_init(sl_kmsg_broker_heartbeat_response_t *m);
+
+/** Decodes one BrokerHeartbeatResponse of this version; see the top of this file. */
+sl_err_t sl_kmsg_broker_heartbeat_response_decode(sl_kreader_t *r, int16_t version, sl_arena_t *arena,
+    sl_kmsg_broker_heartbeat_response_t *out);
+/** Encodes m as one BrokerHeartbeatResponse of this version; see the top of this file. */
+sl_err_t sl_kmsg_broker_heartbeat_response_encode(sl_outbuf_t *w, int16_t version, const sl_kmsg_broker_heartbeat_response_t *m);
+
+/* ---- ElectLeadersRequest -------------------------------------------------- */
+
+/** TopicPartitions, in ElectLeadersRequest. */
+typedef struct sl_kmsg_elect_leaders_request_topic_partitions {
+    /* v0+: The name of a topic. */
+    sl_kstr_t topic;
+    /* v0+: The partitions of this topic whose leader should be elected. */
+    sl_kint32_array_t partitions;
+} sl_kmsg_elect_leaders_request_topic_partitions_t;
+typedef struct sl_kmsg_elect_leaders_request_topic_partitions_array {
+    sl_kmsg_elect_leaders_request_topic_partitions_t *items;
+    int32_t count; /* -1: null */
+} sl_kmsg_elect_leaders_request_topic_partitions_array_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_elect_leaders_request_topic_partitions_init(sl_kmsg_elect_leaders_request_topic_partitions_t *m);
+
+/** ElectLeadersRequest (v0-2; flexible v2+). */
+typedef struct sl_kmsg_elect_leaders_request {
+    /* v1+: Type of elections to conduct for the partition. A value of '0' elects the preferred replica. A value of '1' elects the first live replica if there are no in-sync replica. */
+    int8_t election_type;
+    /* v0+, nullable v0+: The topic partitions to elect leaders. */
+    sl_kmsg_elect_leaders_request_topic_partitions_array_t topic_partitions;
+    /* v0+, default 60000: The time in ms to wait for the election to complete. */
+    int32_t timeout_ms;
+} sl_kmsg_elect_leaders_request_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_elect_leaders_request_init(sl_kmsg_elect_leaders_request_t *m);
+
+/** Decodes one ElectLeadersRequest of this version; see the top of this file. */
+sl_err_t sl_kmsg_elect_leaders_request_decode(sl_kreader_t *r, int16_t version, sl_arena_t *arena,
+    sl_kmsg_elect_leaders_request_t *out);
+/** Encodes m as one ElectLeadersRequest of this version; see the top of this file. */
+sl_err_t sl_kmsg_elect_leaders_request_encode(sl_outbuf_t *w, int16_t version, const sl_kmsg_elect_leaders_request_t *m);
+
+/* ---- ElectLeadersResponse ------------------------------------------------- */
+
+/** PartitionResult, in ElectLeadersResponse. */
+typedef struct sl_kmsg_elect_leaders_response_partition_result {
+    /* v0+: The partition id */
+    int32_t partition_id;
+    /* v0+: The result error, or zero if there was no error. */
+    int16_t error_code;
+    /* v0+, nullable v0+: The result message, or null if there was no error. */
+    sl_kstr_t error_message;
+} sl_kmsg_elect_leaders_response_partition_result_t;
+typedef struct sl_kmsg_elect_leaders_response_partition_result_array {
+    sl_kmsg_elect_leaders_response_partition_result_t *items;
+    int32_t count; /* -1: null */
+} sl_kmsg_elect_leaders_response_partition_result_array_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_elect_leaders_response_partition_result_init(sl_kmsg_elect_leaders_response_partition_result_t *m);
+
+/** ReplicaElectionResult, in ElectLeadersResponse. */
+typedef struct sl_kmsg_elect_leaders_response_replica_election_result {
+    /* v0+: The topic name */
+    sl_kstr_t topic;
+    /* v0+: The results for each partition */
+    sl_kmsg_elect_leaders_response_partition_result_array_t partition_result;
+} sl_kmsg_elect_leaders_response_replica_election_result_t;
+typedef struct sl_kmsg_elect_leaders_response_replica_election_result_array {
+    sl_kmsg_elect_leaders_response_replica_election_result_t *items;
+    int32_t count; /* -1: null */
+} sl_kmsg_elect_leaders_response_replica_election_result_array_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_elect_leaders_response_replica_election_result_init(sl_kmsg_elect_leaders_response_replica_election_result_t *m);
+
+/** ElectLeadersResponse (v0-2; flexible v2+). */
+typedef struct sl_kmsg_elect_leaders_response {
+    /* v0+: The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+    int32_t throttle_time_ms;
+    /* v1+: The top level response error code. */
+    int16_t error_code;
+    /* v0+: The election results, or an empty array if the requester did not have permission and the request asks for all partitions. */
+    sl_kmsg_elect_leaders_response_replica_election_result_array_t replica_election_results;
+} sl_kmsg_elect_leaders_response_t;
+/** Sets every field of m to its spec default. */
+void sl_kmsg_elect_leaders_response_init(sl_kmsg_elect_leaders_response_t *m);
+
+/** Decodes one ElectLeadersResponse of this version; see the top of this file. */
+sl_err_t sl_kmsg_elect_leaders_response_decode(sl_kreader_t *r, int16_t version, sl_arena_t *arena,
+    sl_kmsg_elect_leaders_response_t *out);
+/** Encodes m as one ElectLeadersResponse of this version; see the top of this file. */
+sl_err_t sl_kmsg_elect_leaders_response_encode(sl_outbuf_t *w, int16_t version, const sl_kmsg_elect_leaders_response_t *m);
 
 /* ---- RequestHeader -------------------------------------------------------- */
 

@@ -271,6 +271,54 @@ static void sl_tg_fill_describe_cluster_response_describe_cluster_broker(sl_kmsg
 static const char *sl_tg_equal_describe_cluster_response_describe_cluster_broker(const sl_kmsg_describe_cluster_response_describe_cluster_broker_t *x, const sl_kmsg_describe_cluster_response_describe_cluster_broker_t *y);
 static void sl_tg_fill_describe_cluster_response(sl_kmsg_describe_cluster_response_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
 static const char *sl_tg_equal_describe_cluster_response(const sl_kmsg_describe_cluster_response_t *x, const sl_kmsg_describe_cluster_response_t *y);
+static void sl_tg_fill_offset_for_leader_epoch_request_offset_for_leader_partition(sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_offset_for_leader_epoch_request_offset_for_leader_partition(const sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_t *x, const sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_t *y);
+static void sl_tg_fill_offset_for_leader_epoch_request_offset_for_leader_topic(sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_offset_for_leader_epoch_request_offset_for_leader_topic(const sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_t *x, const sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_t *y);
+static void sl_tg_fill_offset_for_leader_epoch_request(sl_kmsg_offset_for_leader_epoch_request_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_offset_for_leader_epoch_request(const sl_kmsg_offset_for_leader_epoch_request_t *x, const sl_kmsg_offset_for_leader_epoch_request_t *y);
+static void sl_tg_fill_offset_for_leader_epoch_response_epoch_end_offset(sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_offset_for_leader_epoch_response_epoch_end_offset(const sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_t *x, const sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_t *y);
+static void sl_tg_fill_offset_for_leader_epoch_response_offset_for_leader_topic_result(sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_offset_for_leader_epoch_response_offset_for_leader_topic_result(const sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_t *x, const sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_t *y);
+static void sl_tg_fill_offset_for_leader_epoch_response(sl_kmsg_offset_for_leader_epoch_response_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_offset_for_leader_epoch_response(const sl_kmsg_offset_for_leader_epoch_response_t *x, const sl_kmsg_offset_for_leader_epoch_response_t *y);
+static void sl_tg_fill_alter_partition_request_broker_state(sl_kmsg_alter_partition_request_broker_state_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_alter_partition_request_broker_state(const sl_kmsg_alter_partition_request_broker_state_t *x, const sl_kmsg_alter_partition_request_broker_state_t *y);
+static void sl_tg_fill_alter_partition_request_partition_data(sl_kmsg_alter_partition_request_partition_data_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_alter_partition_request_partition_data(const sl_kmsg_alter_partition_request_partition_data_t *x, const sl_kmsg_alter_partition_request_partition_data_t *y);
+static void sl_tg_fill_alter_partition_request_topic_data(sl_kmsg_alter_partition_request_topic_data_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_alter_partition_request_topic_data(const sl_kmsg_alter_partition_request_topic_data_t *x, const sl_kmsg_alter_partition_request_topic_data_t *y);
+static void sl_tg_fill_alter_partition_request(sl_kmsg_alter_partition_request_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_alter_partition_request(const sl_kmsg_alter_partition_request_t *x, const sl_kmsg_alter_partition_request_t *y);
+static void sl_tg_fill_alter_partition_response_partition_data(sl_kmsg_alter_partition_response_partition_data_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_alter_partition_response_partition_data(const sl_kmsg_alter_partition_response_partition_data_t *x, const sl_kmsg_alter_partition_response_partition_data_t *y);
+static void sl_tg_fill_alter_partition_response_topic_data(sl_kmsg_alter_partition_response_topic_data_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_alter_partition_response_topic_data(const sl_kmsg_alter_partition_response_topic_data_t *x, const sl_kmsg_alter_partition_response_topic_data_t *y);
+static void sl_tg_fill_alter_partition_response(sl_kmsg_alter_partition_response_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_alter_partition_response(const sl_kmsg_alter_partition_response_t *x, const sl_kmsg_alter_partition_response_t *y);
+static void sl_tg_fill_broker_registration_request_listener(sl_kmsg_broker_registration_request_listener_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_broker_registration_request_listener(const sl_kmsg_broker_registration_request_listener_t *x, const sl_kmsg_broker_registration_request_listener_t *y);
+static void sl_tg_fill_broker_registration_request_feature(sl_kmsg_broker_registration_request_feature_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_broker_registration_request_feature(const sl_kmsg_broker_registration_request_feature_t *x, const sl_kmsg_broker_registration_request_feature_t *y);
+static void sl_tg_fill_broker_registration_request(sl_kmsg_broker_registration_request_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_broker_registration_request(const sl_kmsg_broker_registration_request_t *x, const sl_kmsg_broker_registration_request_t *y);
+static void sl_tg_fill_broker_registration_response(sl_kmsg_broker_registration_response_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_broker_registration_response(const sl_kmsg_broker_registration_response_t *x, const sl_kmsg_broker_registration_response_t *y);
+static void sl_tg_fill_broker_heartbeat_request(sl_kmsg_broker_heartbeat_request_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_broker_heartbeat_request(const sl_kmsg_broker_heartbeat_request_t *x, const sl_kmsg_broker_heartbeat_request_t *y);
+static void sl_tg_fill_broker_heartbeat_response(sl_kmsg_broker_heartbeat_response_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_broker_heartbeat_response(const sl_kmsg_broker_heartbeat_response_t *x, const sl_kmsg_broker_heartbeat_response_t *y);
+static void sl_tg_fill_elect_leaders_request_topic_partitions(sl_kmsg_elect_leaders_request_topic_partitions_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_elect_leaders_request_topic_partitions(const sl_kmsg_elect_leaders_request_topic_partitions_t *x, const sl_kmsg_elect_leaders_request_topic_partitions_t *y);
+static void sl_tg_fill_elect_leaders_request(sl_kmsg_elect_leaders_request_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_elect_leaders_request(const sl_kmsg_elect_leaders_request_t *x, const sl_kmsg_elect_leaders_request_t *y);
+static void sl_tg_fill_elect_leaders_response_partition_result(sl_kmsg_elect_leaders_response_partition_result_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_elect_leaders_response_partition_result(const sl_kmsg_elect_leaders_response_partition_result_t *x, const sl_kmsg_elect_leaders_response_partition_result_t *y);
+static void sl_tg_fill_elect_leaders_response_replica_election_result(sl_kmsg_elect_leaders_response_replica_election_result_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_elect_leaders_response_replica_election_result(const sl_kmsg_elect_leaders_response_replica_election_result_t *x, const sl_kmsg_elect_leaders_response_replica_election_result_t *y);
+static void sl_tg_fill_elect_leaders_response(sl_kmsg_elect_leaders_response_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
+static const char *sl_tg_equal_elect_leaders_response(const sl_kmsg_elect_leaders_response_t *x, const sl_kmsg_elect_leaders_response_t *y);
 static void sl_tg_fill_request_header(sl_kmsg_request_header_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
 static const char *sl_tg_equal_request_header(const sl_kmsg_request_header_t *x, const sl_kmsg_request_header_t *y);
 static void sl_tg_fill_response_header(sl_kmsg_response_header_t *m, int16_t v, sl_arena_t *a, uint64_t *seed);
@@ -5089,6 +5137,901 @@ static sl_err_t sl_tg_encode_describe_cluster_response(sl_outbuf_t *w, int16_t v
     return sl_kmsg_describe_cluster_response_encode(w, v, m);
 }
 
+static void sl_tg_fill_offset_for_leader_epoch_request_offset_for_leader_partition(sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_init(m);
+    m->partition = (int32_t)sl_tg_rand(seed);
+    if (v >= 2)
+        m->current_leader_epoch = (int32_t)sl_tg_rand(seed);
+    m->leader_epoch = (int32_t)sl_tg_rand(seed);
+    (void)a;
+}
+
+static const char *sl_tg_equal_offset_for_leader_epoch_request_offset_for_leader_partition(const sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_t *x, const sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_t *y)
+{
+    const char *d = NULL;
+    if (!(x->partition == y->partition))
+        return "offset_for_leader_epoch_request_offset_for_leader_partition.partition";
+    if (!(x->current_leader_epoch == y->current_leader_epoch))
+        return "offset_for_leader_epoch_request_offset_for_leader_partition.current_leader_epoch";
+    if (!(x->leader_epoch == y->leader_epoch))
+        return "offset_for_leader_epoch_request_offset_for_leader_partition.leader_epoch";
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_fill_offset_for_leader_epoch_request_offset_for_leader_topic(sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_init(m);
+    m->topic = sl_tg_str(a, seed, 0);
+    m->partitions.count = sl_tg_count(seed, 0);
+    m->partitions.items = sl_tg_alloc(a, m->partitions.count, sizeof *m->partitions.items);
+    for (int32_t i = 0; i < m->partitions.count; i++)
+        sl_tg_fill_offset_for_leader_epoch_request_offset_for_leader_partition(&m->partitions.items[i], v, a, seed);
+}
+
+static const char *sl_tg_equal_offset_for_leader_epoch_request_offset_for_leader_topic(const sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_t *x, const sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_t *y)
+{
+    const char *d = NULL;
+    if (!sl_kstr_eq(x->topic, y->topic))
+        return "offset_for_leader_epoch_request_offset_for_leader_topic.topic";
+    if (x->partitions.count != y->partitions.count)
+        return "offset_for_leader_epoch_request_offset_for_leader_topic.partitions";
+    for (int32_t i = 0; i < x->partitions.count; i++)
+        if ((d = sl_tg_equal_offset_for_leader_epoch_request_offset_for_leader_partition(&x->partitions.items[i], &y->partitions.items[i])))
+            return d;
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_fill_offset_for_leader_epoch_request(sl_kmsg_offset_for_leader_epoch_request_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_offset_for_leader_epoch_request_init(m);
+    if (v >= 3)
+        m->replica_id = (int32_t)sl_tg_rand(seed);
+    m->topics.count = sl_tg_count(seed, 0);
+    m->topics.items = sl_tg_alloc(a, m->topics.count, sizeof *m->topics.items);
+    for (int32_t i = 0; i < m->topics.count; i++)
+        sl_tg_fill_offset_for_leader_epoch_request_offset_for_leader_topic(&m->topics.items[i], v, a, seed);
+}
+
+static const char *sl_tg_equal_offset_for_leader_epoch_request(const sl_kmsg_offset_for_leader_epoch_request_t *x, const sl_kmsg_offset_for_leader_epoch_request_t *y)
+{
+    const char *d = NULL;
+    if (!(x->replica_id == y->replica_id))
+        return "offset_for_leader_epoch_request.replica_id";
+    if (x->topics.count != y->topics.count)
+        return "offset_for_leader_epoch_request.topics";
+    for (int32_t i = 0; i < x->topics.count; i++)
+        if ((d = sl_tg_equal_offset_for_leader_epoch_request_offset_for_leader_topic(&x->topics.items[i], &y->topics.items[i])))
+            return d;
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_init_offset_for_leader_epoch_request(void *m) { sl_kmsg_offset_for_leader_epoch_request_init(m); }
+static void sl_tg_fillv_offset_for_leader_epoch_request(void *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_tg_fill_offset_for_leader_epoch_request(m, v, a, seed);
+}
+static const char *sl_tg_equalv_offset_for_leader_epoch_request(const void *x, const void *y)
+{
+    return sl_tg_equal_offset_for_leader_epoch_request(x, y);
+}
+static sl_err_t sl_tg_decode_offset_for_leader_epoch_request(sl_kreader_t *r, int16_t v, sl_arena_t *a, void *out)
+{
+    return sl_kmsg_offset_for_leader_epoch_request_decode(r, v, a, out);
+}
+static sl_err_t sl_tg_encode_offset_for_leader_epoch_request(sl_outbuf_t *w, int16_t v, const void *m)
+{
+    return sl_kmsg_offset_for_leader_epoch_request_encode(w, v, m);
+}
+
+static void sl_tg_fill_offset_for_leader_epoch_response_epoch_end_offset(sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_init(m);
+    m->error_code = (int16_t)sl_tg_rand(seed);
+    m->partition = (int32_t)sl_tg_rand(seed);
+    if (v >= 1)
+        m->leader_epoch = (int32_t)sl_tg_rand(seed);
+    m->end_offset = (int64_t)sl_tg_rand(seed);
+    (void)a;
+}
+
+static const char *sl_tg_equal_offset_for_leader_epoch_response_epoch_end_offset(const sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_t *x, const sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_t *y)
+{
+    const char *d = NULL;
+    if (!(x->error_code == y->error_code))
+        return "offset_for_leader_epoch_response_epoch_end_offset.error_code";
+    if (!(x->partition == y->partition))
+        return "offset_for_leader_epoch_response_epoch_end_offset.partition";
+    if (!(x->leader_epoch == y->leader_epoch))
+        return "offset_for_leader_epoch_response_epoch_end_offset.leader_epoch";
+    if (!(x->end_offset == y->end_offset))
+        return "offset_for_leader_epoch_response_epoch_end_offset.end_offset";
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_fill_offset_for_leader_epoch_response_offset_for_leader_topic_result(sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_init(m);
+    m->topic = sl_tg_str(a, seed, 0);
+    m->partitions.count = sl_tg_count(seed, 0);
+    m->partitions.items = sl_tg_alloc(a, m->partitions.count, sizeof *m->partitions.items);
+    for (int32_t i = 0; i < m->partitions.count; i++)
+        sl_tg_fill_offset_for_leader_epoch_response_epoch_end_offset(&m->partitions.items[i], v, a, seed);
+}
+
+static const char *sl_tg_equal_offset_for_leader_epoch_response_offset_for_leader_topic_result(const sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_t *x, const sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_t *y)
+{
+    const char *d = NULL;
+    if (!sl_kstr_eq(x->topic, y->topic))
+        return "offset_for_leader_epoch_response_offset_for_leader_topic_result.topic";
+    if (x->partitions.count != y->partitions.count)
+        return "offset_for_leader_epoch_response_offset_for_leader_topic_result.partitions";
+    for (int32_t i = 0; i < x->partitions.count; i++)
+        if ((d = sl_tg_equal_offset_for_leader_epoch_response_epoch_end_offset(&x->partitions.items[i], &y->partitions.items[i])))
+            return d;
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_fill_offset_for_leader_epoch_response(sl_kmsg_offset_for_leader_epoch_response_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_offset_for_leader_epoch_response_init(m);
+    if (v >= 2)
+        m->throttle_time_ms = (int32_t)sl_tg_rand(seed);
+    m->topics.count = sl_tg_count(seed, 0);
+    m->topics.items = sl_tg_alloc(a, m->topics.count, sizeof *m->topics.items);
+    for (int32_t i = 0; i < m->topics.count; i++)
+        sl_tg_fill_offset_for_leader_epoch_response_offset_for_leader_topic_result(&m->topics.items[i], v, a, seed);
+}
+
+static const char *sl_tg_equal_offset_for_leader_epoch_response(const sl_kmsg_offset_for_leader_epoch_response_t *x, const sl_kmsg_offset_for_leader_epoch_response_t *y)
+{
+    const char *d = NULL;
+    if (!(x->throttle_time_ms == y->throttle_time_ms))
+        return "offset_for_leader_epoch_response.throttle_time_ms";
+    if (x->topics.count != y->topics.count)
+        return "offset_for_leader_epoch_response.topics";
+    for (int32_t i = 0; i < x->topics.count; i++)
+        if ((d = sl_tg_equal_offset_for_leader_epoch_response_offset_for_leader_topic_result(&x->topics.items[i], &y->topics.items[i])))
+            return d;
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_init_offset_for_leader_epoch_response(void *m) { sl_kmsg_offset_for_leader_epoch_response_init(m); }
+static void sl_tg_fillv_offset_for_leader_epoch_response(void *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_tg_fill_offset_for_leader_epoch_response(m, v, a, seed);
+}
+static const char *sl_tg_equalv_offset_for_leader_epoch_response(const void *x, const void *y)
+{
+    return sl_tg_equal_offset_for_leader_epoch_response(x, y);
+}
+static sl_err_t sl_tg_decode_offset_for_leader_epoch_response(sl_kreader_t *r, int16_t v, sl_arena_t *a, void *out)
+{
+    return sl_kmsg_offset_for_leader_epoch_response_decode(r, v, a, out);
+}
+static sl_err_t sl_tg_encode_offset_for_leader_epoch_response(sl_outbuf_t *w, int16_t v, const void *m)
+{
+    return sl_kmsg_offset_for_leader_epoch_response_encode(w, v, m);
+}
+
+static void sl_tg_fill_alter_partition_request_broker_state(sl_kmsg_alter_partition_request_broker_state_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_alter_partition_request_broker_state_init(m);
+    m->broker_id = (int32_t)sl_tg_rand(seed);
+    m->broker_epoch = (int64_t)sl_tg_rand(seed);
+    (void)v;
+    (void)a;
+}
+
+static const char *sl_tg_equal_alter_partition_request_broker_state(const sl_kmsg_alter_partition_request_broker_state_t *x, const sl_kmsg_alter_partition_request_broker_state_t *y)
+{
+    const char *d = NULL;
+    if (!(x->broker_id == y->broker_id))
+        return "alter_partition_request_broker_state.broker_id";
+    if (!(x->broker_epoch == y->broker_epoch))
+        return "alter_partition_request_broker_state.broker_epoch";
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_fill_alter_partition_request_partition_data(sl_kmsg_alter_partition_request_partition_data_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_alter_partition_request_partition_data_init(m);
+    m->partition_index = (int32_t)sl_tg_rand(seed);
+    m->leader_epoch = (int32_t)sl_tg_rand(seed);
+    if (v <= 2) {
+        m->new_isr.count = sl_tg_count(seed, 0);
+        m->new_isr.items = sl_tg_alloc(a, m->new_isr.count, sizeof *m->new_isr.items);
+        for (int32_t i = 0; i < m->new_isr.count; i++)
+            m->new_isr.items[i] = (int32_t)sl_tg_rand(seed);
+    }
+    if (v >= 3) {
+        m->new_isr_with_epochs.count = sl_tg_count(seed, 0);
+        m->new_isr_with_epochs.items = sl_tg_alloc(a, m->new_isr_with_epochs.count, sizeof *m->new_isr_with_epochs.items);
+        for (int32_t i = 0; i < m->new_isr_with_epochs.count; i++)
+            sl_tg_fill_alter_partition_request_broker_state(&m->new_isr_with_epochs.items[i], v, a, seed);
+    }
+    if (v >= 1)
+        m->leader_recovery_state = (int8_t)sl_tg_rand(seed);
+    m->partition_epoch = (int32_t)sl_tg_rand(seed);
+}
+
+static const char *sl_tg_equal_alter_partition_request_partition_data(const sl_kmsg_alter_partition_request_partition_data_t *x, const sl_kmsg_alter_partition_request_partition_data_t *y)
+{
+    const char *d = NULL;
+    if (!(x->partition_index == y->partition_index))
+        return "alter_partition_request_partition_data.partition_index";
+    if (!(x->leader_epoch == y->leader_epoch))
+        return "alter_partition_request_partition_data.leader_epoch";
+    if (x->new_isr.count != y->new_isr.count)
+        return "alter_partition_request_partition_data.new_isr";
+    for (int32_t i = 0; i < x->new_isr.count; i++)
+        if (!(x->new_isr.items[i] == y->new_isr.items[i]))
+            return "alter_partition_request_partition_data.new_isr";
+    if (x->new_isr_with_epochs.count != y->new_isr_with_epochs.count)
+        return "alter_partition_request_partition_data.new_isr_with_epochs";
+    for (int32_t i = 0; i < x->new_isr_with_epochs.count; i++)
+        if ((d = sl_tg_equal_alter_partition_request_broker_state(&x->new_isr_with_epochs.items[i], &y->new_isr_with_epochs.items[i])))
+            return d;
+    if (!(x->leader_recovery_state == y->leader_recovery_state))
+        return "alter_partition_request_partition_data.leader_recovery_state";
+    if (!(x->partition_epoch == y->partition_epoch))
+        return "alter_partition_request_partition_data.partition_epoch";
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_fill_alter_partition_request_topic_data(sl_kmsg_alter_partition_request_topic_data_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_alter_partition_request_topic_data_init(m);
+    if (v <= 1)
+        m->topic_name = sl_tg_str(a, seed, 0);
+    if (v >= 2)
+        sl_tg_uuid(seed, m->topic_id);
+    m->partitions.count = sl_tg_count(seed, 0);
+    m->partitions.items = sl_tg_alloc(a, m->partitions.count, sizeof *m->partitions.items);
+    for (int32_t i = 0; i < m->partitions.count; i++)
+        sl_tg_fill_alter_partition_request_partition_data(&m->partitions.items[i], v, a, seed);
+}
+
+static const char *sl_tg_equal_alter_partition_request_topic_data(const sl_kmsg_alter_partition_request_topic_data_t *x, const sl_kmsg_alter_partition_request_topic_data_t *y)
+{
+    const char *d = NULL;
+    if (!sl_kstr_eq(x->topic_name, y->topic_name))
+        return "alter_partition_request_topic_data.topic_name";
+    if (!(memcmp(x->topic_id, y->topic_id, 16) == 0))
+        return "alter_partition_request_topic_data.topic_id";
+    if (x->partitions.count != y->partitions.count)
+        return "alter_partition_request_topic_data.partitions";
+    for (int32_t i = 0; i < x->partitions.count; i++)
+        if ((d = sl_tg_equal_alter_partition_request_partition_data(&x->partitions.items[i], &y->partitions.items[i])))
+            return d;
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_fill_alter_partition_request(sl_kmsg_alter_partition_request_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_alter_partition_request_init(m);
+    m->broker_id = (int32_t)sl_tg_rand(seed);
+    m->broker_epoch = (int64_t)sl_tg_rand(seed);
+    m->topics.count = sl_tg_count(seed, 0);
+    m->topics.items = sl_tg_alloc(a, m->topics.count, sizeof *m->topics.items);
+    for (int32_t i = 0; i < m->topics.count; i++)
+        sl_tg_fill_alter_partition_request_topic_data(&m->topics.items[i], v, a, seed);
+}
+
+static const char *sl_tg_equal_alter_partition_request(const sl_kmsg_alter_partition_request_t *x, const sl_kmsg_alter_partition_request_t *y)
+{
+    const char *d = NULL;
+    if (!(x->broker_id == y->broker_id))
+        return "alter_partition_request.broker_id";
+    if (!(x->broker_epoch == y->broker_epoch))
+        return "alter_partition_request.broker_epoch";
+    if (x->topics.count != y->topics.count)
+        return "alter_partition_request.topics";
+    for (int32_t i = 0; i < x->topics.count; i++)
+        if ((d = sl_tg_equal_alter_partition_request_topic_data(&x->topics.items[i], &y->topics.items[i])))
+            return d;
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_init_alter_partition_request(void *m) { sl_kmsg_alter_partition_request_init(m); }
+static void sl_tg_fillv_alter_partition_request(void *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_tg_fill_alter_partition_request(m, v, a, seed);
+}
+static const char *sl_tg_equalv_alter_partition_request(const void *x, const void *y)
+{
+    return sl_tg_equal_alter_partition_request(x, y);
+}
+static sl_err_t sl_tg_decode_alter_partition_request(sl_kreader_t *r, int16_t v, sl_arena_t *a, void *out)
+{
+    return sl_kmsg_alter_partition_request_decode(r, v, a, out);
+}
+static sl_err_t sl_tg_encode_alter_partition_request(sl_outbuf_t *w, int16_t v, const void *m)
+{
+    return sl_kmsg_alter_partition_request_encode(w, v, m);
+}
+
+static void sl_tg_fill_alter_partition_response_partition_data(sl_kmsg_alter_partition_response_partition_data_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_alter_partition_response_partition_data_init(m);
+    m->partition_index = (int32_t)sl_tg_rand(seed);
+    m->error_code = (int16_t)sl_tg_rand(seed);
+    m->leader_id = (int32_t)sl_tg_rand(seed);
+    m->leader_epoch = (int32_t)sl_tg_rand(seed);
+    m->isr.count = sl_tg_count(seed, 0);
+    m->isr.items = sl_tg_alloc(a, m->isr.count, sizeof *m->isr.items);
+    for (int32_t i = 0; i < m->isr.count; i++)
+        m->isr.items[i] = (int32_t)sl_tg_rand(seed);
+    if (v >= 1)
+        m->leader_recovery_state = (int8_t)sl_tg_rand(seed);
+    m->partition_epoch = (int32_t)sl_tg_rand(seed);
+}
+
+static const char *sl_tg_equal_alter_partition_response_partition_data(const sl_kmsg_alter_partition_response_partition_data_t *x, const sl_kmsg_alter_partition_response_partition_data_t *y)
+{
+    const char *d = NULL;
+    if (!(x->partition_index == y->partition_index))
+        return "alter_partition_response_partition_data.partition_index";
+    if (!(x->error_code == y->error_code))
+        return "alter_partition_response_partition_data.error_code";
+    if (!(x->leader_id == y->leader_id))
+        return "alter_partition_response_partition_data.leader_id";
+    if (!(x->leader_epoch == y->leader_epoch))
+        return "alter_partition_response_partition_data.leader_epoch";
+    if (x->isr.count != y->isr.count)
+        return "alter_partition_response_partition_data.isr";
+    for (int32_t i = 0; i < x->isr.count; i++)
+        if (!(x->isr.items[i] == y->isr.items[i]))
+            return "alter_partition_response_partition_data.isr";
+    if (!(x->leader_recovery_state == y->leader_recovery_state))
+        return "alter_partition_response_partition_data.leader_recovery_state";
+    if (!(x->partition_epoch == y->partition_epoch))
+        return "alter_partition_response_partition_data.partition_epoch";
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_fill_alter_partition_response_topic_data(sl_kmsg_alter_partition_response_topic_data_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_alter_partition_response_topic_data_init(m);
+    if (v <= 1)
+        m->topic_name = sl_tg_str(a, seed, 0);
+    if (v >= 2)
+        sl_tg_uuid(seed, m->topic_id);
+    m->partitions.count = sl_tg_count(seed, 0);
+    m->partitions.items = sl_tg_alloc(a, m->partitions.count, sizeof *m->partitions.items);
+    for (int32_t i = 0; i < m->partitions.count; i++)
+        sl_tg_fill_alter_partition_response_partition_data(&m->partitions.items[i], v, a, seed);
+}
+
+static const char *sl_tg_equal_alter_partition_response_topic_data(const sl_kmsg_alter_partition_response_topic_data_t *x, const sl_kmsg_alter_partition_response_topic_data_t *y)
+{
+    const char *d = NULL;
+    if (!sl_kstr_eq(x->topic_name, y->topic_name))
+        return "alter_partition_response_topic_data.topic_name";
+    if (!(memcmp(x->topic_id, y->topic_id, 16) == 0))
+        return "alter_partition_response_topic_data.topic_id";
+    if (x->partitions.count != y->partitions.count)
+        return "alter_partition_response_topic_data.partitions";
+    for (int32_t i = 0; i < x->partitions.count; i++)
+        if ((d = sl_tg_equal_alter_partition_response_partition_data(&x->partitions.items[i], &y->partitions.items[i])))
+            return d;
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_fill_alter_partition_response(sl_kmsg_alter_partition_response_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_alter_partition_response_init(m);
+    m->throttle_time_ms = (int32_t)sl_tg_rand(seed);
+    m->error_code = (int16_t)sl_tg_rand(seed);
+    m->topics.count = sl_tg_count(seed, 0);
+    m->topics.items = sl_tg_alloc(a, m->topics.count, sizeof *m->topics.items);
+    for (int32_t i = 0; i < m->topics.count; i++)
+        sl_tg_fill_alter_partition_response_topic_data(&m->topics.items[i], v, a, seed);
+}
+
+static const char *sl_tg_equal_alter_partition_response(const sl_kmsg_alter_partition_response_t *x, const sl_kmsg_alter_partition_response_t *y)
+{
+    const char *d = NULL;
+    if (!(x->throttle_time_ms == y->throttle_time_ms))
+        return "alter_partition_response.throttle_time_ms";
+    if (!(x->error_code == y->error_code))
+        return "alter_partition_response.error_code";
+    if (x->topics.count != y->topics.count)
+        return "alter_partition_response.topics";
+    for (int32_t i = 0; i < x->topics.count; i++)
+        if ((d = sl_tg_equal_alter_partition_response_topic_data(&x->topics.items[i], &y->topics.items[i])))
+            return d;
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_init_alter_partition_response(void *m) { sl_kmsg_alter_partition_response_init(m); }
+static void sl_tg_fillv_alter_partition_response(void *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_tg_fill_alter_partition_response(m, v, a, seed);
+}
+static const char *sl_tg_equalv_alter_partition_response(const void *x, const void *y)
+{
+    return sl_tg_equal_alter_partition_response(x, y);
+}
+static sl_err_t sl_tg_decode_alter_partition_response(sl_kreader_t *r, int16_t v, sl_arena_t *a, void *out)
+{
+    return sl_kmsg_alter_partition_response_decode(r, v, a, out);
+}
+static sl_err_t sl_tg_encode_alter_partition_response(sl_outbuf_t *w, int16_t v, const void *m)
+{
+    return sl_kmsg_alter_partition_response_encode(w, v, m);
+}
+
+static void sl_tg_fill_broker_registration_request_listener(sl_kmsg_broker_registration_request_listener_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_broker_registration_request_listener_init(m);
+    m->name = sl_tg_str(a, seed, 0);
+    m->host = sl_tg_str(a, seed, 0);
+    m->port = (uint16_t)sl_tg_rand(seed);
+    m->security_protocol = (int16_t)sl_tg_rand(seed);
+    (void)v;
+}
+
+static const char *sl_tg_equal_broker_registration_request_listener(const sl_kmsg_broker_registration_request_listener_t *x, const sl_kmsg_broker_registration_request_listener_t *y)
+{
+    const char *d = NULL;
+    if (!sl_kstr_eq(x->name, y->name))
+        return "broker_registration_request_listener.name";
+    if (!sl_kstr_eq(x->host, y->host))
+        return "broker_registration_request_listener.host";
+    if (!(x->port == y->port))
+        return "broker_registration_request_listener.port";
+    if (!(x->security_protocol == y->security_protocol))
+        return "broker_registration_request_listener.security_protocol";
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_fill_broker_registration_request_feature(sl_kmsg_broker_registration_request_feature_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_broker_registration_request_feature_init(m);
+    m->name = sl_tg_str(a, seed, 0);
+    m->min_supported_version = (int16_t)sl_tg_rand(seed);
+    m->max_supported_version = (int16_t)sl_tg_rand(seed);
+    (void)v;
+}
+
+static const char *sl_tg_equal_broker_registration_request_feature(const sl_kmsg_broker_registration_request_feature_t *x, const sl_kmsg_broker_registration_request_feature_t *y)
+{
+    const char *d = NULL;
+    if (!sl_kstr_eq(x->name, y->name))
+        return "broker_registration_request_feature.name";
+    if (!(x->min_supported_version == y->min_supported_version))
+        return "broker_registration_request_feature.min_supported_version";
+    if (!(x->max_supported_version == y->max_supported_version))
+        return "broker_registration_request_feature.max_supported_version";
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_fill_broker_registration_request(sl_kmsg_broker_registration_request_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_broker_registration_request_init(m);
+    m->broker_id = (int32_t)sl_tg_rand(seed);
+    m->cluster_id = sl_tg_str(a, seed, 0);
+    sl_tg_uuid(seed, m->incarnation_id);
+    m->listeners.count = sl_tg_count(seed, 0);
+    m->listeners.items = sl_tg_alloc(a, m->listeners.count, sizeof *m->listeners.items);
+    for (int32_t i = 0; i < m->listeners.count; i++)
+        sl_tg_fill_broker_registration_request_listener(&m->listeners.items[i], v, a, seed);
+    m->features.count = sl_tg_count(seed, 0);
+    m->features.items = sl_tg_alloc(a, m->features.count, sizeof *m->features.items);
+    for (int32_t i = 0; i < m->features.count; i++)
+        sl_tg_fill_broker_registration_request_feature(&m->features.items[i], v, a, seed);
+    m->rack = sl_tg_str(a, seed, 1);
+    if (v >= 1)
+        m->is_migrating_zk_broker = (uint8_t)(sl_tg_rand(seed) & 1);
+    if (v >= 2) {
+        m->log_dirs.count = sl_tg_count(seed, 0);
+        m->log_dirs.items = sl_tg_alloc(a, m->log_dirs.count, sizeof *m->log_dirs.items);
+        for (int32_t i = 0; i < m->log_dirs.count; i++)
+            sl_tg_uuid(seed, m->log_dirs.items[i]);
+    }
+    if (v >= 3)
+        m->previous_broker_epoch = (int64_t)sl_tg_rand(seed);
+}
+
+static const char *sl_tg_equal_broker_registration_request(const sl_kmsg_broker_registration_request_t *x, const sl_kmsg_broker_registration_request_t *y)
+{
+    const char *d = NULL;
+    if (!(x->broker_id == y->broker_id))
+        return "broker_registration_request.broker_id";
+    if (!sl_kstr_eq(x->cluster_id, y->cluster_id))
+        return "broker_registration_request.cluster_id";
+    if (!(memcmp(x->incarnation_id, y->incarnation_id, 16) == 0))
+        return "broker_registration_request.incarnation_id";
+    if (x->listeners.count != y->listeners.count)
+        return "broker_registration_request.listeners";
+    for (int32_t i = 0; i < x->listeners.count; i++)
+        if ((d = sl_tg_equal_broker_registration_request_listener(&x->listeners.items[i], &y->listeners.items[i])))
+            return d;
+    if (x->features.count != y->features.count)
+        return "broker_registration_request.features";
+    for (int32_t i = 0; i < x->features.count; i++)
+        if ((d = sl_tg_equal_broker_registration_request_feature(&x->features.items[i], &y->features.items[i])))
+            return d;
+    if (!sl_kstr_eq(x->rack, y->rack))
+        return "broker_registration_request.rack";
+    if (!(x->is_migrating_zk_broker == y->is_migrating_zk_broker))
+        return "broker_registration_request.is_migrating_zk_broker";
+    if (x->log_dirs.count != y->log_dirs.count)
+        return "broker_registration_request.log_dirs";
+    for (int32_t i = 0; i < x->log_dirs.count; i++)
+        if (!(memcmp(x->log_dirs.items[i], y->log_dirs.items[i], 16) == 0))
+            return "broker_registration_request.log_dirs";
+    if (!(x->previous_broker_epoch == y->previous_broker_epoch))
+        return "broker_registration_request.previous_broker_epoch";
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_init_broker_registration_request(void *m) { sl_kmsg_broker_registration_request_init(m); }
+static void sl_tg_fillv_broker_registration_request(void *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_tg_fill_broker_registration_request(m, v, a, seed);
+}
+static const char *sl_tg_equalv_broker_registration_request(const void *x, const void *y)
+{
+    return sl_tg_equal_broker_registration_request(x, y);
+}
+static sl_err_t sl_tg_decode_broker_registration_request(sl_kreader_t *r, int16_t v, sl_arena_t *a, void *out)
+{
+    return sl_kmsg_broker_registration_request_decode(r, v, a, out);
+}
+static sl_err_t sl_tg_encode_broker_registration_request(sl_outbuf_t *w, int16_t v, const void *m)
+{
+    return sl_kmsg_broker_registration_request_encode(w, v, m);
+}
+
+static void sl_tg_fill_broker_registration_response(sl_kmsg_broker_registration_response_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_broker_registration_response_init(m);
+    m->throttle_time_ms = (int32_t)sl_tg_rand(seed);
+    m->error_code = (int16_t)sl_tg_rand(seed);
+    m->broker_epoch = (int64_t)sl_tg_rand(seed);
+    (void)v;
+    (void)a;
+}
+
+static const char *sl_tg_equal_broker_registration_response(const sl_kmsg_broker_registration_response_t *x, const sl_kmsg_broker_registration_response_t *y)
+{
+    const char *d = NULL;
+    if (!(x->throttle_time_ms == y->throttle_time_ms))
+        return "broker_registration_response.throttle_time_ms";
+    if (!(x->error_code == y->error_code))
+        return "broker_registration_response.error_code";
+    if (!(x->broker_epoch == y->broker_epoch))
+        return "broker_registration_response.broker_epoch";
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_init_broker_registration_response(void *m) { sl_kmsg_broker_registration_response_init(m); }
+static void sl_tg_fillv_broker_registration_response(void *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_tg_fill_broker_registration_response(m, v, a, seed);
+}
+static const char *sl_tg_equalv_broker_registration_response(const void *x, const void *y)
+{
+    return sl_tg_equal_broker_registration_response(x, y);
+}
+static sl_err_t sl_tg_decode_broker_registration_response(sl_kreader_t *r, int16_t v, sl_arena_t *a, void *out)
+{
+    return sl_kmsg_broker_registration_response_decode(r, v, a, out);
+}
+static sl_err_t sl_tg_encode_broker_registration_response(sl_outbuf_t *w, int16_t v, const void *m)
+{
+    return sl_kmsg_broker_registration_response_encode(w, v, m);
+}
+
+static void sl_tg_fill_broker_heartbeat_request(sl_kmsg_broker_heartbeat_request_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_broker_heartbeat_request_init(m);
+    m->broker_id = (int32_t)sl_tg_rand(seed);
+    m->broker_epoch = (int64_t)sl_tg_rand(seed);
+    m->current_metadata_offset = (int64_t)sl_tg_rand(seed);
+    m->want_fence = (uint8_t)(sl_tg_rand(seed) & 1);
+    m->want_shut_down = (uint8_t)(sl_tg_rand(seed) & 1);
+    if (v >= 1) {
+        m->offline_log_dirs.count = sl_tg_count(seed, 0);
+        m->offline_log_dirs.items = sl_tg_alloc(a, m->offline_log_dirs.count, sizeof *m->offline_log_dirs.items);
+        for (int32_t i = 0; i < m->offline_log_dirs.count; i++)
+            sl_tg_uuid(seed, m->offline_log_dirs.items[i]);
+    }
+}
+
+static const char *sl_tg_equal_broker_heartbeat_request(const sl_kmsg_broker_heartbeat_request_t *x, const sl_kmsg_broker_heartbeat_request_t *y)
+{
+    const char *d = NULL;
+    if (!(x->broker_id == y->broker_id))
+        return "broker_heartbeat_request.broker_id";
+    if (!(x->broker_epoch == y->broker_epoch))
+        return "broker_heartbeat_request.broker_epoch";
+    if (!(x->current_metadata_offset == y->current_metadata_offset))
+        return "broker_heartbeat_request.current_metadata_offset";
+    if (!(x->want_fence == y->want_fence))
+        return "broker_heartbeat_request.want_fence";
+    if (!(x->want_shut_down == y->want_shut_down))
+        return "broker_heartbeat_request.want_shut_down";
+    if (x->offline_log_dirs.count != y->offline_log_dirs.count)
+        return "broker_heartbeat_request.offline_log_dirs";
+    for (int32_t i = 0; i < x->offline_log_dirs.count; i++)
+        if (!(memcmp(x->offline_log_dirs.items[i], y->offline_log_dirs.items[i], 16) == 0))
+            return "broker_heartbeat_request.offline_log_dirs";
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_init_broker_heartbeat_request(void *m) { sl_kmsg_broker_heartbeat_request_init(m); }
+static void sl_tg_fillv_broker_heartbeat_request(void *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_tg_fill_broker_heartbeat_request(m, v, a, seed);
+}
+static const char *sl_tg_equalv_broker_heartbeat_request(const void *x, const void *y)
+{
+    return sl_tg_equal_broker_heartbeat_request(x, y);
+}
+static sl_err_t sl_tg_decode_broker_heartbeat_request(sl_kreader_t *r, int16_t v, sl_arena_t *a, void *out)
+{
+    return sl_kmsg_broker_heartbeat_request_decode(r, v, a, out);
+}
+static sl_err_t sl_tg_encode_broker_heartbeat_request(sl_outbuf_t *w, int16_t v, const void *m)
+{
+    return sl_kmsg_broker_heartbeat_request_encode(w, v, m);
+}
+
+static void sl_tg_fill_broker_heartbeat_response(sl_kmsg_broker_heartbeat_response_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_broker_heartbeat_response_init(m);
+    m->throttle_time_ms = (int32_t)sl_tg_rand(seed);
+    m->error_code = (int16_t)sl_tg_rand(seed);
+    m->is_caught_up = (uint8_t)(sl_tg_rand(seed) & 1);
+    m->is_fenced = (uint8_t)(sl_tg_rand(seed) & 1);
+    m->should_shut_down = (uint8_t)(sl_tg_rand(seed) & 1);
+    (void)v;
+    (void)a;
+}
+
+static const char *sl_tg_equal_broker_heartbeat_response(const sl_kmsg_broker_heartbeat_response_t *x, const sl_kmsg_broker_heartbeat_response_t *y)
+{
+    const char *d = NULL;
+    if (!(x->throttle_time_ms == y->throttle_time_ms))
+        return "broker_heartbeat_response.throttle_time_ms";
+    if (!(x->error_code == y->error_code))
+        return "broker_heartbeat_response.error_code";
+    if (!(x->is_caught_up == y->is_caught_up))
+        return "broker_heartbeat_response.is_caught_up";
+    if (!(x->is_fenced == y->is_fenced))
+        return "broker_heartbeat_response.is_fenced";
+    if (!(x->should_shut_down == y->should_shut_down))
+        return "broker_heartbeat_response.should_shut_down";
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_init_broker_heartbeat_response(void *m) { sl_kmsg_broker_heartbeat_response_init(m); }
+static void sl_tg_fillv_broker_heartbeat_response(void *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_tg_fill_broker_heartbeat_response(m, v, a, seed);
+}
+static const char *sl_tg_equalv_broker_heartbeat_response(const void *x, const void *y)
+{
+    return sl_tg_equal_broker_heartbeat_response(x, y);
+}
+static sl_err_t sl_tg_decode_broker_heartbeat_response(sl_kreader_t *r, int16_t v, sl_arena_t *a, void *out)
+{
+    return sl_kmsg_broker_heartbeat_response_decode(r, v, a, out);
+}
+static sl_err_t sl_tg_encode_broker_heartbeat_response(sl_outbuf_t *w, int16_t v, const void *m)
+{
+    return sl_kmsg_broker_heartbeat_response_encode(w, v, m);
+}
+
+static void sl_tg_fill_elect_leaders_request_topic_partitions(sl_kmsg_elect_leaders_request_topic_partitions_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_elect_leaders_request_topic_partitions_init(m);
+    m->topic = sl_tg_str(a, seed, 0);
+    m->partitions.count = sl_tg_count(seed, 0);
+    m->partitions.items = sl_tg_alloc(a, m->partitions.count, sizeof *m->partitions.items);
+    for (int32_t i = 0; i < m->partitions.count; i++)
+        m->partitions.items[i] = (int32_t)sl_tg_rand(seed);
+    (void)v;
+}
+
+static const char *sl_tg_equal_elect_leaders_request_topic_partitions(const sl_kmsg_elect_leaders_request_topic_partitions_t *x, const sl_kmsg_elect_leaders_request_topic_partitions_t *y)
+{
+    const char *d = NULL;
+    if (!sl_kstr_eq(x->topic, y->topic))
+        return "elect_leaders_request_topic_partitions.topic";
+    if (x->partitions.count != y->partitions.count)
+        return "elect_leaders_request_topic_partitions.partitions";
+    for (int32_t i = 0; i < x->partitions.count; i++)
+        if (!(x->partitions.items[i] == y->partitions.items[i]))
+            return "elect_leaders_request_topic_partitions.partitions";
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_fill_elect_leaders_request(sl_kmsg_elect_leaders_request_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_elect_leaders_request_init(m);
+    if (v >= 1)
+        m->election_type = (int8_t)sl_tg_rand(seed);
+    m->topic_partitions.count = sl_tg_count(seed, 1);
+    m->topic_partitions.items = sl_tg_alloc(a, m->topic_partitions.count, sizeof *m->topic_partitions.items);
+    for (int32_t i = 0; i < m->topic_partitions.count; i++)
+        sl_tg_fill_elect_leaders_request_topic_partitions(&m->topic_partitions.items[i], v, a, seed);
+    m->timeout_ms = (int32_t)sl_tg_rand(seed);
+}
+
+static const char *sl_tg_equal_elect_leaders_request(const sl_kmsg_elect_leaders_request_t *x, const sl_kmsg_elect_leaders_request_t *y)
+{
+    const char *d = NULL;
+    if (!(x->election_type == y->election_type))
+        return "elect_leaders_request.election_type";
+    if (x->topic_partitions.count != y->topic_partitions.count)
+        return "elect_leaders_request.topic_partitions";
+    for (int32_t i = 0; i < x->topic_partitions.count; i++)
+        if ((d = sl_tg_equal_elect_leaders_request_topic_partitions(&x->topic_partitions.items[i], &y->topic_partitions.items[i])))
+            return d;
+    if (!(x->timeout_ms == y->timeout_ms))
+        return "elect_leaders_request.timeout_ms";
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_init_elect_leaders_request(void *m) { sl_kmsg_elect_leaders_request_init(m); }
+static void sl_tg_fillv_elect_leaders_request(void *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_tg_fill_elect_leaders_request(m, v, a, seed);
+}
+static const char *sl_tg_equalv_elect_leaders_request(const void *x, const void *y)
+{
+    return sl_tg_equal_elect_leaders_request(x, y);
+}
+static sl_err_t sl_tg_decode_elect_leaders_request(sl_kreader_t *r, int16_t v, sl_arena_t *a, void *out)
+{
+    return sl_kmsg_elect_leaders_request_decode(r, v, a, out);
+}
+static sl_err_t sl_tg_encode_elect_leaders_request(sl_outbuf_t *w, int16_t v, const void *m)
+{
+    return sl_kmsg_elect_leaders_request_encode(w, v, m);
+}
+
+static void sl_tg_fill_elect_leaders_response_partition_result(sl_kmsg_elect_leaders_response_partition_result_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_elect_leaders_response_partition_result_init(m);
+    m->partition_id = (int32_t)sl_tg_rand(seed);
+    m->error_code = (int16_t)sl_tg_rand(seed);
+    m->error_message = sl_tg_str(a, seed, 1);
+    (void)v;
+}
+
+static const char *sl_tg_equal_elect_leaders_response_partition_result(const sl_kmsg_elect_leaders_response_partition_result_t *x, const sl_kmsg_elect_leaders_response_partition_result_t *y)
+{
+    const char *d = NULL;
+    if (!(x->partition_id == y->partition_id))
+        return "elect_leaders_response_partition_result.partition_id";
+    if (!(x->error_code == y->error_code))
+        return "elect_leaders_response_partition_result.error_code";
+    if (!sl_kstr_eq(x->error_message, y->error_message))
+        return "elect_leaders_response_partition_result.error_message";
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_fill_elect_leaders_response_replica_election_result(sl_kmsg_elect_leaders_response_replica_election_result_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_elect_leaders_response_replica_election_result_init(m);
+    m->topic = sl_tg_str(a, seed, 0);
+    m->partition_result.count = sl_tg_count(seed, 0);
+    m->partition_result.items = sl_tg_alloc(a, m->partition_result.count, sizeof *m->partition_result.items);
+    for (int32_t i = 0; i < m->partition_result.count; i++)
+        sl_tg_fill_elect_leaders_response_partition_result(&m->partition_result.items[i], v, a, seed);
+}
+
+static const char *sl_tg_equal_elect_leaders_response_replica_election_result(const sl_kmsg_elect_leaders_response_replica_election_result_t *x, const sl_kmsg_elect_leaders_response_replica_election_result_t *y)
+{
+    const char *d = NULL;
+    if (!sl_kstr_eq(x->topic, y->topic))
+        return "elect_leaders_response_replica_election_result.topic";
+    if (x->partition_result.count != y->partition_result.count)
+        return "elect_leaders_response_replica_election_result.partition_result";
+    for (int32_t i = 0; i < x->partition_result.count; i++)
+        if ((d = sl_tg_equal_elect_leaders_response_partition_result(&x->partition_result.items[i], &y->partition_result.items[i])))
+            return d;
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_fill_elect_leaders_response(sl_kmsg_elect_leaders_response_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_kmsg_elect_leaders_response_init(m);
+    m->throttle_time_ms = (int32_t)sl_tg_rand(seed);
+    if (v >= 1)
+        m->error_code = (int16_t)sl_tg_rand(seed);
+    m->replica_election_results.count = sl_tg_count(seed, 0);
+    m->replica_election_results.items = sl_tg_alloc(a, m->replica_election_results.count, sizeof *m->replica_election_results.items);
+    for (int32_t i = 0; i < m->replica_election_results.count; i++)
+        sl_tg_fill_elect_leaders_response_replica_election_result(&m->replica_election_results.items[i], v, a, seed);
+}
+
+static const char *sl_tg_equal_elect_leaders_response(const sl_kmsg_elect_leaders_response_t *x, const sl_kmsg_elect_leaders_response_t *y)
+{
+    const char *d = NULL;
+    if (!(x->throttle_time_ms == y->throttle_time_ms))
+        return "elect_leaders_response.throttle_time_ms";
+    if (!(x->error_code == y->error_code))
+        return "elect_leaders_response.error_code";
+    if (x->replica_election_results.count != y->replica_election_results.count)
+        return "elect_leaders_response.replica_election_results";
+    for (int32_t i = 0; i < x->replica_election_results.count; i++)
+        if ((d = sl_tg_equal_elect_leaders_response_replica_election_result(&x->replica_election_results.items[i], &y->replica_election_results.items[i])))
+            return d;
+    (void)x;
+    (void)y;
+    return d;
+}
+
+static void sl_tg_init_elect_leaders_response(void *m) { sl_kmsg_elect_leaders_response_init(m); }
+static void sl_tg_fillv_elect_leaders_response(void *m, int16_t v, sl_arena_t *a, uint64_t *seed)
+{
+    sl_tg_fill_elect_leaders_response(m, v, a, seed);
+}
+static const char *sl_tg_equalv_elect_leaders_response(const void *x, const void *y)
+{
+    return sl_tg_equal_elect_leaders_response(x, y);
+}
+static sl_err_t sl_tg_decode_elect_leaders_response(sl_kreader_t *r, int16_t v, sl_arena_t *a, void *out)
+{
+    return sl_kmsg_elect_leaders_response_decode(r, v, a, out);
+}
+static sl_err_t sl_tg_encode_elect_leaders_response(sl_outbuf_t *w, int16_t v, const void *m)
+{
+    return sl_kmsg_elect_leaders_response_encode(w, v, m);
+}
+
 static void sl_tg_fill_request_header(sl_kmsg_request_header_t *m, int16_t v, sl_arena_t *a, uint64_t *seed)
 {
     sl_kmsg_request_header_init(m);
@@ -5275,6 +6218,26 @@ static const sl_tg_msg_t sl_tg_msgs[] = {
         sl_tg_decode_describe_cluster_request, sl_tg_encode_describe_cluster_request},
     {"DescribeClusterResponse", 60, 1, 0, 1, sizeof(sl_kmsg_describe_cluster_response_t), sl_tg_init_describe_cluster_response, sl_tg_fillv_describe_cluster_response, sl_tg_equalv_describe_cluster_response,
         sl_tg_decode_describe_cluster_response, sl_tg_encode_describe_cluster_response},
+    {"OffsetForLeaderEpochRequest", 23, 0, 0, 4, sizeof(sl_kmsg_offset_for_leader_epoch_request_t), sl_tg_init_offset_for_leader_epoch_request, sl_tg_fillv_offset_for_leader_epoch_request, sl_tg_equalv_offset_for_leader_epoch_request,
+        sl_tg_decode_offset_for_leader_epoch_request, sl_tg_encode_offset_for_leader_epoch_request},
+    {"OffsetForLeaderEpochResponse", 23, 1, 0, 4, sizeof(sl_kmsg_offset_for_leader_epoch_response_t), sl_tg_init_offset_for_leader_epoch_response, sl_tg_fillv_offset_for_leader_epoch_response, sl_tg_equalv_offset_for_leader_epoch_response,
+        sl_tg_decode_offset_for_leader_epoch_response, sl_tg_encode_offset_for_leader_epoch_response},
+    {"AlterPartitionRequest", 56, 0, 0, 3, sizeof(sl_kmsg_alter_partition_request_t), sl_tg_init_alter_partition_request, sl_tg_fillv_alter_partition_request, sl_tg_equalv_alter_partition_request,
+        sl_tg_decode_alter_partition_request, sl_tg_encode_alter_partition_request},
+    {"AlterPartitionResponse", 56, 1, 0, 3, sizeof(sl_kmsg_alter_partition_response_t), sl_tg_init_alter_partition_response, sl_tg_fillv_alter_partition_response, sl_tg_equalv_alter_partition_response,
+        sl_tg_decode_alter_partition_response, sl_tg_encode_alter_partition_response},
+    {"BrokerRegistrationRequest", 62, 0, 0, 4, sizeof(sl_kmsg_broker_registration_request_t), sl_tg_init_broker_registration_request, sl_tg_fillv_broker_registration_request, sl_tg_equalv_broker_registration_request,
+        sl_tg_decode_broker_registration_request, sl_tg_encode_broker_registration_request},
+    {"BrokerRegistrationResponse", 62, 1, 0, 4, sizeof(sl_kmsg_broker_registration_response_t), sl_tg_init_broker_registration_response, sl_tg_fillv_broker_registration_response, sl_tg_equalv_broker_registration_response,
+        sl_tg_decode_broker_registration_response, sl_tg_encode_broker_registration_response},
+    {"BrokerHeartbeatRequest", 63, 0, 0, 1, sizeof(sl_kmsg_broker_heartbeat_request_t), sl_tg_init_broker_heartbeat_request, sl_tg_fillv_broker_heartbeat_request, sl_tg_equalv_broker_heartbeat_request,
+        sl_tg_decode_broker_heartbeat_request, sl_tg_encode_broker_heartbeat_request},
+    {"BrokerHeartbeatResponse", 63, 1, 0, 1, sizeof(sl_kmsg_broker_heartbeat_response_t), sl_tg_init_broker_heartbeat_response, sl_tg_fillv_broker_heartbeat_response, sl_tg_equalv_broker_heartbeat_response,
+        sl_tg_decode_broker_heartbeat_response, sl_tg_encode_broker_heartbeat_response},
+    {"ElectLeadersRequest", 43, 0, 0, 2, sizeof(sl_kmsg_elect_leaders_request_t), sl_tg_init_elect_leaders_request, sl_tg_fillv_elect_leaders_request, sl_tg_equalv_elect_leaders_request,
+        sl_tg_decode_elect_leaders_request, sl_tg_encode_elect_leaders_request},
+    {"ElectLeadersResponse", 43, 1, 0, 2, sizeof(sl_kmsg_elect_leaders_response_t), sl_tg_init_elect_leaders_response, sl_tg_fillv_elect_leaders_response, sl_tg_equalv_elect_leaders_response,
+        sl_tg_decode_elect_leaders_response, sl_tg_encode_elect_leaders_response},
     {"RequestHeader", -1, 2, 0, 2, sizeof(sl_kmsg_request_header_t), sl_tg_init_request_header, sl_tg_fillv_request_header, sl_tg_equalv_request_header,
         sl_tg_decode_request_header, sl_tg_encode_request_header},
     {"ResponseHeader", -1, 2, 0, 1, sizeof(sl_kmsg_response_header_t), sl_tg_init_response_header, sl_tg_fillv_response_header, sl_tg_equalv_response_header,

@@ -841,7 +841,7 @@ static void header_versions(void **state)
             }
         assert_int_equal(found, 2);
     }
-    assert_int_equal(SL_KMSG_API_COUNT, 26);
+    assert_int_equal(SL_KMSG_API_COUNT, 31);
     assert_null(sl_kmsg_api_find(7));
     const sl_kmsg_api_t *av = sl_kmsg_api_find(18);
     assert_string_equal(av->name, "ApiVersions");
@@ -877,7 +877,135 @@ static void header_versions(void **state)
     sl_outbuf_free(&ob);
 }
 
+/* The replication APIs (OffsetForLeaderEpoch, AlterPartition,
+ * BrokerRegistration, BrokerHeartbeat, ElectLeaders): bytes by hand for the
+ * features they add (a tagged uuid array, a nullable top-level array), and
+ * the fields a version lacks. */
+static void cluster_messages(void **state)
+{
+    (void)state;
+    sl_arena_t a = SL_ARENA_INIT;
+    sl_outbuf_t ob = SL_OUTBUF_INIT;
+    size_t en;
+    const uint8_t *e;
+
+    /* BrokerHeartbeat v1: OfflineLogDirs is tag 0, a compact array of uuids. */
+    sl_kmsg_broker_heartbeat_request_t hb, hb2;
+    sl_kmsg_broker_heartbeat_request_init(&hb);
+    assert_int_equal(hb.broker_epoch, -1);
+    hb.broker_id = 1;
+    hb.broker_epoch = 5;
+    hb.current_metadata_offset = 100;
+    hb.want_shut_down = 1;
+    uint8_t dirs[1][16];
+    for (int i = 0; i < 16; i++)
+        dirs[0][i] = (uint8_t)(0xa0 + i);
+    hb.offline_log_dirs = (sl_kuuid_array_t){dirs, 1};
+    uint8_t want[4 + 8 + 8 + 2 + 3 + 1 + 16] = {
+        0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 100, 0, 1, /* fields */
+        0x01, 0x00, 0x11, 0x02,                                             /* 1 tag: 0, 17 bytes, 1 uuid */
+    };
+    memcpy(want + sizeof want - 16, dirs[0], 16);
+    assert_int_equal(sl_kmsg_broker_heartbeat_request_encode(&ob, 1, &hb), SL_OK);
+    e = ob_mem(&ob, &en);
+    assert_bytes(e, en, want, sizeof want);
+    sl_kreader_t r = sl_kreader_make(want, sizeof want);
+    assert_int_equal(sl_kmsg_broker_heartbeat_request_decode(&r, 1, &a, &hb2), SL_OK);
+    assert_int_equal(sl_kreader_remaining(&r), 0);
+    assert_int_equal(hb2.offline_log_dirs.count, 1);
+    assert_memory_equal(hb2.offline_log_dirs.items[0], dirs[0], 16);
+    assert_int_equal(hb2.current_metadata_offset, 100);
+    sl_outbuf_free(&ob);
+    /* v0 has no OfflineLogDirs (not ignorable); without them it encodes. */
+    assert_int_equal(sl_kmsg_broker_heartbeat_request_encode(&ob, 0, &hb), SL_ERR_UNSUPPORTED);
+    sl_outbuf_free(&ob);
+    hb.offline_log_dirs.count = 0;
+    assert_int_equal(sl_kmsg_broker_heartbeat_request_encode(&ob, 0, &hb), SL_OK);
+    e = ob_mem(&ob, &en);
+    assert_int_equal(en, 23);
+    assert_int_equal(e[22], 0); /* no tags */
+    sl_outbuf_free(&ob);
+    sl_kmsg_broker_heartbeat_response_t hbr;
+    sl_kmsg_broker_heartbeat_response_init(&hbr);
+    assert_int_equal(hbr.is_fenced, 1); /* the spec's default */
+
+    /* ElectLeaders v0: a null TopicPartitions (all partitions), no ElectionType. */
+    sl_kmsg_elect_leaders_request_t el;
+    sl_kmsg_elect_leaders_request_init(&el);
+    assert_int_equal(el.timeout_ms, 60000);
+    el.topic_partitions.count = -1;
+    assert_int_equal(sl_kmsg_elect_leaders_request_encode(&ob, 0, &el), SL_OK);
+    static const uint8_t want_el[] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0xea, 0x60};
+    e = ob_mem(&ob, &en);
+    assert_bytes(e, en, want_el, sizeof want_el);
+    sl_outbuf_free(&ob);
+    el.election_type = 1; /* unclean: v1+ */
+    assert_int_equal(sl_kmsg_elect_leaders_request_encode(&ob, 0, &el), SL_ERR_UNSUPPORTED);
+    sl_outbuf_free(&ob);
+
+    /* AlterPartition: NewIsr until v2, NewIsrWithEpochs from v3. */
+    sl_kmsg_alter_partition_request_partition_data_t pd;
+    sl_kmsg_alter_partition_request_partition_data_init(&pd);
+    int32_t isr[] = {1, 2};
+    pd.new_isr = (sl_kint32_array_t){isr, 2};
+    sl_kmsg_alter_partition_request_topic_data_t td;
+    sl_kmsg_alter_partition_request_topic_data_init(&td);
+    td.topic_name = SL_KSTR("t");
+    td.partitions = (sl_kmsg_alter_partition_request_partition_data_array_t){&pd, 1};
+    sl_kmsg_alter_partition_request_t ap;
+    sl_kmsg_alter_partition_request_init(&ap);
+    ap.topics = (sl_kmsg_alter_partition_request_topic_data_array_t){&td, 1};
+    assert_int_equal(sl_kmsg_alter_partition_request_encode(&ob, 1, &ap), SL_OK);
+    sl_outbuf_free(&ob);
+    assert_int_equal(sl_kmsg_alter_partition_request_encode(&ob, 3, &ap), SL_ERR_UNSUPPORTED);
+    sl_outbuf_free(&ob);
+    sl_kmsg_alter_partition_request_broker_state_t bs[2] = {{1, 10}, {2, 11}};
+    pd.new_isr.count = 0;
+    pd.new_isr_with_epochs = (sl_kmsg_alter_partition_request_broker_state_array_t){bs, 2};
+    td.topic_id[15] = 7; /* TopicName is ignorable in v3: dropped */
+    assert_int_equal(sl_kmsg_alter_partition_request_encode(&ob, 3, &ap), SL_OK);
+    e = ob_mem(&ob, &en);
+    sl_kmsg_alter_partition_request_t ap2;
+    r = sl_kreader_make(e, en);
+    assert_int_equal(sl_kmsg_alter_partition_request_decode(&r, 3, &a, &ap2), SL_OK);
+    assert_int_equal(ap2.topics.count, 1);
+    assert_int_equal(ap2.topics.items[0].topic_name.len, 0);
+    assert_int_equal(ap2.topics.items[0].topic_id[15], 7);
+    assert_int_equal(ap2.topics.items[0].partitions.items[0].new_isr_with_epochs.count, 2);
+    assert_int_equal(ap2.topics.items[0].partitions.items[0].new_isr_with_epochs.items[1].broker_epoch, 11);
+    sl_outbuf_free(&ob);
+
+    /* OffsetForLeaderEpoch: ReplicaId defaults to -2 (a debugging consumer);
+     * a follower sets its id, which v0-2 drop (ignorable). */
+    sl_kmsg_offset_for_leader_epoch_request_t ofl;
+    sl_kmsg_offset_for_leader_epoch_request_init(&ofl);
+    assert_int_equal(ofl.replica_id, -2);
+    ofl.replica_id = 3;
+    assert_int_equal(sl_kmsg_offset_for_leader_epoch_request_encode(&ob, 2, &ofl), SL_OK);
+    e = ob_mem(&ob, &en);
+    assert_int_equal(en, 4); /* just the empty topics array */
+    sl_outbuf_free(&ob);
+    sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_t eo;
+    sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_init(&eo);
+    assert_int_equal(eo.end_offset, -1);
+    assert_int_equal(eo.leader_epoch, -1);
+
+    /* BrokerRegistration v0 lacks LogDirs (ignorable: dropped) and
+     * IsMigratingZkBroker (not ignorable: refused). */
+    sl_kmsg_broker_registration_request_t br;
+    sl_kmsg_broker_registration_request_init(&br);
+    assert_int_equal(br.previous_broker_epoch, -1);
+    br.log_dirs = (sl_kuuid_array_t){dirs, 1};
+    assert_int_equal(sl_kmsg_broker_registration_request_encode(&ob, 0, &br), SL_OK);
+    sl_outbuf_free(&ob);
+    br.is_migrating_zk_broker = 1;
+    assert_int_equal(sl_kmsg_broker_registration_request_encode(&ob, 0, &br), SL_ERR_UNSUPPORTED);
+    sl_outbuf_free(&ob);
+    sl_arena_free(&a);
+}
+
 SL_TEST_GROUP(kmsg, cmocka_unit_test(primitives), cmocka_unit_test(api_versions_requests), cmocka_unit_test(metadata_requests),
               cmocka_unit_test(produce_requests), cmocka_unit_test(fetch_request), cmocka_unit_test(tagged_fields),
               cmocka_unit_test(round_trip_all), cmocka_unit_test(hostile_counts), cmocka_unit_test(null_and_empty),
-              cmocka_unit_test(records_file_range), cmocka_unit_test(header_versions))
+              cmocka_unit_test(records_file_range), cmocka_unit_test(header_versions),
+              cmocka_unit_test(cluster_messages))
