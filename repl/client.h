@@ -85,5 +85,6 @@ int sl__cmd_produce(int argc, char **argv);
 int sl__cmd_consume(int argc, char **argv);
 int sl__cmd_bench(int argc, char **argv);
 int sl__cmd_groups(int argc, char **argv);
+int sl__cmd_cluster(int argc, char **argv);
 
 #endif

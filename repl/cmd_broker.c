@@ -13,7 +13,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: sluice broker [--config FILE] [--node-id N] [--listen HOST:PORT] [--data-dir DIR]\n"
-               "                     [--override KEY=VALUE]...\n");
+               "                     [--controller-quorum ID@HOST:PORT,...] [--override KEY=VALUE]...\n");
 }
 
 int sl__cmd_broker(int argc, char **argv)
@@ -47,6 +47,8 @@ int sl__cmd_broker(int argc, char **argv)
             continue;
         } else if (strcmp(a, "--node-id") == 0) {
             key = "node.id";
+        } else if (strcmp(a, "--controller-quorum") == 0) {
+            key = "controller.quorum.voters";
         } else if (strcmp(a, "--data-dir") == 0) {
             key = "log.dirs";
         } else if (strcmp(a, "--listen") == 0) {

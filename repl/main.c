@@ -20,8 +20,11 @@ static void usage(FILE *f)
                "\n"
                "commands available in this build:\n"
                "  broker [--config FILE] [--node-id N] [--listen HOST:PORT] [--data-dir DIR]\n"
-               "         [--override KEY=VALUE]...\n"
-               "                     run a single-node Kafka-protocol broker (kafka-server-start.sh)\n"
+               "         [--controller-quorum ID@HOST:PORT,...] [--override KEY=VALUE]...\n"
+               "                     run a Kafka-protocol broker (kafka-server-start.sh); with\n"
+               "                     --controller-quorum, a node of a replicated cluster\n"
+               "  cluster status     brokers, controller, each partition's leader, replicas and ISR,\n"
+               "                     under-replicated and offline partitions counted\n"
                "  topic create NAME [--partitions N] [--replication-factor R] [--config KEY=VALUE]...\n"
                "  topic list [--all] | topic describe NAME | topic delete NAME\n"
                "                     administer topics (kafka-topics.sh)\n"
@@ -73,6 +76,7 @@ int main(int argc, char **argv)
                                       : strcmp(cmd, "consume") == 0 ? sl__cmd_consume
                                       : strcmp(cmd, "bench") == 0   ? sl__cmd_bench
                                       : strcmp(cmd, "groups") == 0  ? sl__cmd_groups
+                                      : strcmp(cmd, "cluster") == 0 ? sl__cmd_cluster
                                                                     : NULL;
     if (client_cmd) {
         int rc = client_cmd(argc - 1, argv + 1);

@@ -21,11 +21,24 @@
 /* ---- meta.properties --------------------------------------------------------- */
 
 /* Kafka's cluster ids: a random UUID in URL-safe base64 without padding. */
-static void sl__new_cluster_id(char out[23])
+static void sl__new_cluster_id(char out[23], const char *voters)
 {
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     uint8_t u[18] = {0};
-    if (getrandom(u, 16, 0) != 16)
+    if (voters && *voters) {
+        /* The nodes of a cluster start with the same quorum list and no
+         * `kafka-storage format` step: they derive the same id from it
+         * (two FNV-1a hashes of the list). */
+        uint64_t h1 = 14695981039346656037ull, h2 = 1099511628211ull * 31;
+        for (const char *p = voters; *p; p++) {
+            h1 = (h1 ^ (uint8_t)*p) * 1099511628211ull;
+            h2 = (h2 ^ (uint8_t)*p) * 1099511628211ull + 0x9e3779b97f4a7c15ull;
+        }
+        for (int i = 0; i < 8; i++) {
+            u[i] = (uint8_t)(h1 >> (8 * i));
+            u[8 + i] = (uint8_t)(h2 >> (8 * i));
+        }
+    } else if (getrandom(u, 16, 0) != 16)
         for (int i = 0; i < 16; i++)
             u[i] = (uint8_t)rand();
     u[6] = (uint8_t)((u[6] & 0x0f) | 0x40);
@@ -66,7 +79,7 @@ static sl_err_t sl__meta_properties(sl_broker_t *b, char *errbuf, size_t errlen)
         if (b->cluster_id[0])
             return SL_OK;
     }
-    sl__new_cluster_id(b->cluster_id);
+    sl__new_cluster_id(b->cluster_id, b->cfg.controller_quorum_voters);
     sl_atomic_file_t af;
     sl_err_t err = sl_atomic_file_open(&af, path);
     if (!err) {
@@ -97,7 +110,7 @@ static const struct {
     {SL_KAPI_INCREMENTAL_ALTER_CONFIGS, 0, 1}, {SL_KAPI_DESCRIBE_CLUSTER, 0, 0},
     /* the controller's, between the brokers of a cluster */
     {SL_KAPI_BROKER_REGISTRATION, 0, 4}, {SL_KAPI_BROKER_HEARTBEAT, 0, 1},
-    {SL_KAPI_ALTER_PARTITION, 2, 3},
+    {SL_KAPI_ALTER_PARTITION, 2, 3},      {SL_KAPI_OFFSET_FOR_LEADER_EPOCH, 0, 4},
     /* the group coordinator (group_handlers.c) */
     {SL_KAPI_FIND_COORDINATOR, 0, 4}, {SL_KAPI_JOIN_GROUP, 0, 9},
     {SL_KAPI_SYNC_GROUP, 0, 5},       {SL_KAPI_HEARTBEAT, 0, 4},
@@ -310,6 +323,14 @@ static void *sl__purgatory(void *arg)
 
 /* ---- start and stop ------------------------------------------------------------------ */
 
+static void sl__on_image(void *opaque, const sl_meta_image_t *img)
+{
+    (void)img;
+    sl_broker_t *b = opaque;
+    if (b->replicas)
+        sl_replica_mgr_image(b->replicas);
+}
+
 sl_err_t sl_broker_start(const sl_broker_config_t *cfg, sl_broker_t **out, char *errbuf, size_t errlen)
 {
     char dummy[8];
@@ -390,6 +411,20 @@ sl_err_t sl_broker_start(const sl_broker_config_t *cfg, sl_broker_t **out, char 
                  !h[0] || strcmp(h, "0.0.0.0") == 0 || strcmp(h, "::") == 0 ? "localhost" : h);
         b->adv_port = sl_net_port(b->net);
     }
+    if (cfg->controller_quorum_voters[0]) {
+        /* A cluster: the replicas' manager first, so that it hears of every
+         * metadata image the quorum applies (its replay included). */
+        err = sl_replica_mgr_start(b, &b->replicas);
+        sl_cluster_t *c = NULL;
+        if (!err)
+            err = sl_cluster_start(cfg, b->adv_host, b->adv_port, sl__on_image, b, &c, errbuf, errlen);
+        if (err) {
+            sl_broker_stop(b);
+            return err;
+        }
+        __atomic_store_n(&b->cluster, c, __ATOMIC_RELEASE);
+        sl_replica_mgr_image(b->replicas);
+    }
     sl_trace(SL_TRACE_INFO, "broker", "node %" PRId32 " of cluster %s serving on %s:%d, data in %s",
              cfg->node_id, b->cluster_id, b->adv_host, b->adv_port, cfg->data_dir);
     *out = b;
@@ -464,6 +499,10 @@ void sl_broker_stop(sl_broker_t *b)
         pthread_mutex_unlock(&b->wait_mu);
         pthread_join(b->wait_thread, NULL);
     }
+    /* The cluster: replicas first (they read the metadata), then the
+     * controlled shutdown (leadership moves away) and the quorum voter. */
+    sl_replica_mgr_stop(b->replicas);
+    sl_cluster_stop(b->cluster);
     sl_net_destroy(b->net);
     sl_topics_close(b->topics);
     sl_logmgr_close(b->logs); /* flushes, checkpoints, marks a clean shutdown */

@@ -10,6 +10,8 @@
 #include "broker/net/net.h"
 #include "broker/proto/kmsg.h"
 #include "broker/server/broker.h"
+#include "broker/server/cluster.h"
+#include "broker/server/replica.h"
 #include "broker/server/producers.h"
 #include "broker/server/topics.h"
 #include "common/buf.h"
@@ -29,6 +31,8 @@ struct sl_broker {
     sl_net_t *net;
     int lock_fd; /* flock on <data dir>/.lock: one broker per data directory */
     sl_group_coord_t *groups; /* the group coordinator */
+    sl_cluster_t *cluster;    /* NULL: a single node (no controller.quorum.voters) */
+    sl_replica_mgr_t *replicas; /* with cluster: the replicas' roles and fetchers */
 
     /* Fetches waiting for data (the fetch purgatory): woken by appends. */
     pthread_mutex_t wait_mu;

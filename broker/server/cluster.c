@@ -246,7 +246,8 @@ sl_err_t sl_cluster_register_broker(sl_cluster_t *c, int32_t id, uint64_t incarn
     return err;
 }
 
-sl_err_t sl_cluster_heartbeat(sl_cluster_t *c, int32_t id, uint64_t epoch, int want_fence, int *fenced)
+sl_err_t sl_cluster_heartbeat(sl_cluster_t *c, int32_t id, uint64_t epoch, int want_fence,
+                              uint64_t metadata_offset, int *fenced)
 {
     pthread_mutex_lock(&c->ctl_mu);
     if (!c->leading) {
@@ -263,7 +264,10 @@ sl_err_t sl_cluster_heartbeat(sl_cluster_t *c, int32_t id, uint64_t epoch, int w
         if (s)
             s->last_heartbeat_ms = sl_now_ms();
         *fenced = br->fenced;
-        if (br->fenced != want_fence) {
+        /* Unfenced only once it has applied the metadata up to its own
+         * registration (KRaft's rule): it then knows every partition it holds. */
+        int behind = br->fenced && !want_fence && metadata_offset < br->epoch;
+        if (br->fenced != want_fence && !behind) {
             sl_meta_batch_t b;
             sl_meta_batch_init(&b);
             if (want_fence) {
@@ -699,7 +703,9 @@ static sl_err_t sl__lifecycle_round(sl_cluster_t *c, int want_shut_down)
             if (!err)
                 atomic_store(&c->broker_epoch, epoch);
         }
-        err = epoch ? sl_cluster_heartbeat(c, c->cfg.node_id, epoch, want_shut_down, &fenced) : SL_ERR_NOT_CONTROLLER;
+        err = epoch ? sl_cluster_heartbeat(c, c->cfg.node_id, epoch, want_shut_down, sl_quorum_applied(c->quorum),
+                                           &fenced)
+                    : SL_ERR_NOT_CONTROLLER;
     } else {
         pthread_mutex_lock(&c->client_mu);
         sl_kclient_t *k = sl__controller_client(c, ctl);
@@ -826,8 +832,11 @@ sl_err_t sl_cluster_alter_isr_anywhere(sl_cluster_t *c, const uint8_t topic_id[1
         pd.partition_index = partition;
         pd.leader_epoch = leader_epoch;
         pd.partition_epoch = partition_epoch;
-        pd.new_isr = (sl_kint32_array_t){ids, n};
-        pd.new_isr_with_epochs = (sl_kmsg_alter_partition_request_broker_state_array_t){states, n};
+        /* v3 names the ISR with broker epochs (KIP-903), v2 by id only. */
+        if (v >= 3)
+            pd.new_isr_with_epochs = (sl_kmsg_alter_partition_request_broker_state_array_t){states, n};
+        else
+            pd.new_isr = (sl_kint32_array_t){ids, n};
         sl_kmsg_alter_partition_request_topic_data_t td;
         sl_kmsg_alter_partition_request_topic_data_init(&td);
         memcpy(td.topic_id, topic_id, 16);

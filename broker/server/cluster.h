@@ -69,10 +69,14 @@ int sl_cluster_unfenced(sl_cluster_t *c);
 sl_err_t sl_cluster_register_broker(sl_cluster_t *c, int32_t id, uint64_t incarnation, const char *host,
                                     int port, uint64_t *epoch);
 
-/** A broker's heartbeat: refreshes its session, unfences it when fenced (and
- * not want_fence). *fenced gets its state after the call. Errors:
- * SL_ERR_STALE_BROKER_EPOCH (unknown broker or epoch: register again). */
-sl_err_t sl_cluster_heartbeat(sl_cluster_t *c, int32_t id, uint64_t epoch, int want_fence, int *fenced);
+/** A broker's heartbeat: refreshes its session; unfences it when fenced, not
+ * want_fence, and caught up (metadata_offset, the last metadata index it has
+ * applied, at least its registration's); fences it with want_fence (a
+ * controlled shutdown: what it leads moves at once). *fenced gets its state
+ * after the call. Errors: SL_ERR_STALE_BROKER_EPOCH (unknown broker or
+ * epoch: register again). */
+sl_err_t sl_cluster_heartbeat(sl_cluster_t *c, int32_t id, uint64_t epoch, int want_fence,
+                              uint64_t metadata_offset, int *fenced);
 
 /** Creates a topic: partitions and replication factor (-1: the configured
  * defaults), the replicas spread over the unfenced brokers, configs as

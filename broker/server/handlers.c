@@ -302,7 +302,8 @@ static void sl__metadata(sl__req_t *q, sl_kreader_t *r)
 
 /* Appends one partition's records for a producer, with the idempotence checks. */
 static sl_err_t sl__produce_partition(sl_broker_t *b, sl_topic_part_t *part, uint8_t *data, size_t len,
-                                      sl_kmsg_produce_response_partition_produce_response_t *out)
+                                      int32_t leader_epoch, sl_kmsg_produce_response_partition_produce_response_t *out,
+                                      int64_t *end_offset)
 {
     sl_log_t *log = sl_topic_part_log(part);
     pthread_mutex_t *mu = sl_topic_part_produce_lock(part);
@@ -322,6 +323,7 @@ static sl_err_t sl__produce_partition(sl_broker_t *b, sl_topic_part_t *part, uin
         int c = sl_pstate_check(ps, &h, &dup);
         if (c == 1) {
             /* A retry of a batch already written: answer as the first time. */
+            *end_offset = dup + 1;
             out->base_offset = dup;
             out->log_start_offset = sl_log_start_offset(log);
             pthread_mutex_unlock(mu);
@@ -331,8 +333,12 @@ static sl_err_t sl__produce_partition(sl_broker_t *b, sl_topic_part_t *part, uin
     }
     sl_log_append_info_t info;
     if (!err)
-        err = sl_log_append(log, data, len, 0, 0, &info);
+        err = sl_log_append(log, data, len, leader_epoch, 0, &info);
     if (!err) {
+        *end_offset = info.last_offset + 1;
+        /* A single node's records are committed once written. */
+        if (!b->cluster)
+            sl_log_set_high_watermark(log, info.log_end_offset);
         out->base_offset = info.first_offset;
         out->log_append_time_ms = info.log_append_time;
         out->log_start_offset = sl_log_start_offset(log);
@@ -361,11 +367,37 @@ sl_err_t sl_broker_produce(sl_broker_t *b, const char *topic, int32_t partition,
         return SL_ERR_UNKNOWN_TOPIC;
     sl_kmsg_produce_response_partition_produce_response_t pr;
     sl_kmsg_produce_response_partition_produce_response_init(&pr);
-    sl_err_t err = len > 0 ? sl__produce_partition(b, part, data, len, &pr) : SL_ERR_CORRUPT_MESSAGE;
+    int64_t end = 0;
+    sl_err_t err = len > 0 ? sl__produce_partition(b, part, data, len, 0, &pr, &end) : SL_ERR_CORRUPT_MESSAGE;
     sl_topics_release(b->topics, part);
     if (!err && base_offset)
         *base_offset = pr.base_offset;
     return err;
+}
+
+/* Produce to a partition of a cluster: only its leader takes records, stamps
+ * them with its leader epoch, and with acks=all answers once the ISR has
+ * them (the high watermark passed them). */
+static sl_err_t sl__produce_replicated(sl__req_t *q, const sl_kmsg_produce_request_t *req, const char *topic,
+                                       sl_topic_part_t *part, sl_kmsg_produce_request_partition_produce_data_t *pd,
+                                       sl_kmsg_produce_response_partition_produce_response_t *pr)
+{
+    sl_broker_t *b = q->b;
+    sl_replica_view_t v;
+    if (!sl_replica_view(b->replicas, topic, pd->index, &v) || !v.is_leader)
+        return SL_ERR_NOT_LEADER_OR_FOLLOWER;
+    if (req->acks == -1 && v.nisr < v.min_isr)
+        return SL_ERR_NOT_ENOUGH_REPLICAS;
+    int64_t end = 0;
+    sl_err_t err = sl__produce_partition(b, part, (uint8_t *)pd->records.data, (size_t)pd->records.len,
+                                         v.leader_epoch, pr, &end);
+    if (err)
+        return err;
+    sl_replica_leader_appended(b->replicas, topic, pd->index);
+    if (req->acks != -1)
+        return SL_OK;
+    int64_t timeout = req->timeout_ms > 0 ? req->timeout_ms : 0;
+    return sl_replica_wait_hw(b->replicas, topic, pd->index, end, sl_now_ms() + timeout);
 }
 
 static void sl__produce(sl__req_t *q, sl_kreader_t *r)
@@ -406,10 +438,13 @@ static void sl__produce(sl__req_t *q, sl_kreader_t *r)
                 err = SL_ERR_UNKNOWN_TOPIC;
             else if (pd->records.len <= 0)
                 err = SL_ERR_CORRUPT_MESSAGE;
+            else if (b->cluster)
+                err = sl__produce_replicated(q, req, topic, part, pd, pr);
             else
                 /* The records are a view into the request frame, which is ours
                  * until we answer: offsets are assigned in place. */
-                err = sl__produce_partition(b, part, (uint8_t *)pd->records.data, (size_t)pd->records.len, pr);
+                err = sl__produce_partition(b, part, (uint8_t *)pd->records.data, (size_t)pd->records.len, 0, pr,
+                                            &(int64_t){0});
             if (err) {
                 pr->error_code = sl__code(err);
                 pr->error_message = sl_kstr_from(sl_err_str(err));
@@ -485,8 +520,38 @@ int sl__fetch_try(sl__req_t *q, void *request, int final)
             }
             sl_log_t *log = sl_topic_part_log(part);
             int64_t hw = sl_log_end_offset(log);
-            pd->high_watermark = hw;
-            pd->last_stable_offset = hw;
+            if (b->cluster) {
+                /* Only the leader serves; a follower reads up to the log end
+                 * (its fetch tells how far it got), a consumer up to the
+                 * high watermark. */
+                sl_replica_view_t v;
+                int32_t epoch = q->version >= 9 ? fp->current_leader_epoch : -1;
+                sl_err_t ce = SL_OK;
+                if (!sl_replica_view(b->replicas, topic, fp->partition, &v) || !v.is_leader)
+                    ce = SL_ERR_NOT_LEADER_OR_FOLLOWER;
+                else if (epoch >= 0 && epoch < v.leader_epoch)
+                    ce = SL_ERR_FENCED_LEADER_EPOCH;
+                else if (epoch > v.leader_epoch)
+                    ce = SL_ERR_UNKNOWN_LEADER_EPOCH;
+                else if (req->replica_id >= 0)
+                    ce = sl_replica_follower_fetch(b->replicas, topic, fp->partition, req->replica_id, epoch,
+                                                   fp->fetch_offset);
+                if (ce) {
+                    pd->error_code = sl__code(ce);
+                    pd->high_watermark = pd->last_stable_offset = pd->log_start_offset = -1;
+                    any_error = 1;
+                    sl_topics_release(b->topics, part);
+                    continue;
+                }
+                int64_t committed = sl_log_high_watermark(log);
+                pd->high_watermark = committed;
+                pd->last_stable_offset = committed;
+                if (req->replica_id < 0)
+                    hw = committed;
+            } else {
+                pd->high_watermark = hw;
+                pd->last_stable_offset = hw;
+            }
             pd->log_start_offset = sl_log_start_offset(log);
             int64_t room = budget - total;
             size_t max = fp->partition_max_bytes > 0 ? (size_t)fp->partition_max_bytes : 0;
@@ -593,16 +658,32 @@ static void sl__list_offsets(sl__req_t *q, sl_kreader_t *r)
                 continue;
             }
             int64_t off = -1, ts = -1;
+            int32_t epoch = 0;
+            if (b->cluster) {
+                sl_replica_view_t v;
+                if (!sl_replica_view(b->replicas, topic, rp->partition_index, &v) ||
+                    (!v.is_leader && req->replica_id != -2)) {
+                    pr->error_code = sl__code(SL_ERR_NOT_LEADER_OR_FOLLOWER);
+                    sl_topics_release(b->topics, part);
+                    continue;
+                }
+                epoch = v.leader_epoch;
+            }
             int found = rp->timestamp >= -3
                             ? sl_log_offset_for_timestamp(sl_topic_part_log(part), rp->timestamp, &off, &ts)
                             : SL_ERR_INVAL;
+            if (b->cluster && found >= 0 && rp->timestamp == -1) {
+                /* Latest: what consumers can read, the high watermark. */
+                off = sl_log_high_watermark(sl_topic_part_log(part));
+                found = 1;
+            }
             if (found < 0) {
                 pr->error_code = sl__code(found == SL_ERR_INVAL ? SL_ERR_INVALID_REQUEST : (sl_err_t)found);
             } else {
                 pr->offset = found ? off : -1;
                 pr->timestamp = found ? ts : -1;
                 if (q->version >= 4)
-                    pr->leader_epoch = 0;
+                    pr->leader_epoch = epoch;
             }
             sl_topics_release(b->topics, part);
         }
@@ -1132,6 +1213,61 @@ static void sl__describe_cluster(sl__req_t *q, sl_kreader_t *r)
     SL__RESPOND(q, describe_cluster_response, &resp);
 }
 
+/* ---- OffsetForLeaderEpoch: where a leader epoch ends (KIP-101, KIP-320) --------------------------- */
+
+static void sl__offset_for_leader_epoch(sl__req_t *q, sl_kreader_t *r)
+{
+    sl_kmsg_offset_for_leader_epoch_request_t *req;
+    SL__DECODE(q, r, offset_for_leader_epoch_request, req);
+    if (!req)
+        return;
+    sl_broker_t *b = q->b;
+    sl_kmsg_offset_for_leader_epoch_response_t resp;
+    sl_kmsg_offset_for_leader_epoch_response_init(&resp);
+    int nt = req->topics.count > 0 ? req->topics.count : 0;
+    resp.topics.items = SL__ALLOC(q, sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_t, nt);
+    resp.topics.count = resp.topics.items ? nt : 0;
+    for (int i = 0; i < resp.topics.count; i++) {
+        sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_topic_t *rt = &req->topics.items[i];
+        sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_t *tr = &resp.topics.items[i];
+        sl_kmsg_offset_for_leader_epoch_response_offset_for_leader_topic_result_init(tr);
+        tr->topic = rt->topic;
+        int np = rt->partitions.count > 0 ? rt->partitions.count : 0;
+        tr->partitions.items = SL__ALLOC(q, sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_t, np);
+        tr->partitions.count = tr->partitions.items ? np : 0;
+        char *topic = sl__cstr(q, rt->topic);
+        for (int j = 0; j < tr->partitions.count; j++) {
+            sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_t *rp = &rt->partitions.items[j];
+            sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_t *pr = &tr->partitions.items[j];
+            sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_init(pr);
+            pr->partition = rp->partition;
+            pr->leader_epoch = -1;
+            pr->end_offset = -1;
+            sl_err_t e = SL_OK;
+            int32_t current = 0;
+            if (b->cluster) {
+                sl_replica_view_t v;
+                if (!sl_replica_view(b->replicas, topic ? topic : "", rp->partition, &v) || !v.is_leader)
+                    e = SL_ERR_NOT_LEADER_OR_FOLLOWER;
+                current = v.leader_epoch;
+            }
+            if (!e && rp->current_leader_epoch >= 0 && rp->current_leader_epoch < current)
+                e = SL_ERR_FENCED_LEADER_EPOCH;
+            else if (!e && rp->current_leader_epoch > current)
+                e = SL_ERR_UNKNOWN_LEADER_EPOCH;
+            sl_topic_part_t *part = !e && topic ? sl_topics_acquire(b->topics, topic, rp->partition) : NULL;
+            if (!e && !part)
+                e = SL_ERR_UNKNOWN_TOPIC;
+            if (!e)
+                e = sl_log_end_offset_for_epoch(sl_topic_part_log(part), rp->leader_epoch, &pr->leader_epoch,
+                                                &pr->end_offset);
+            sl_topics_release(b->topics, part);
+            pr->error_code = sl__code(e);
+        }
+    }
+    SL__RESPOND(q, offset_for_leader_epoch_response, &resp);
+}
+
 /* ---- the controller's APIs (between brokers of a cluster) ---------------------------------------- */
 
 static void sl__broker_registration(sl__req_t *q, sl_kreader_t *r)
@@ -1171,7 +1307,7 @@ static void sl__broker_heartbeat(sl__req_t *q, sl_kreader_t *r)
     int leave = req->want_fence || req->want_shut_down;
     sl_err_t e = !q->b->cluster ? SL_ERR_NOT_CONTROLLER
                                 : sl_cluster_heartbeat(q->b->cluster, req->broker_id, (uint64_t)req->broker_epoch,
-                                                       leave, &fenced);
+                                                       leave, (uint64_t)req->current_metadata_offset, &fenced);
     resp.error_code = sl__code(e);
     resp.is_caught_up = !e;
     resp.is_fenced = (uint8_t)fenced;
@@ -1259,6 +1395,7 @@ void sl__dispatch(sl__req_t *q, sl_kreader_t *r)
     case SL_KAPI_DELETE_RECORDS: sl__delete_records(q, r); break;
     case SL_KAPI_INIT_PRODUCER_ID: sl__init_producer_id(q, r); break;
     case SL_KAPI_DESCRIBE_CLUSTER: sl__describe_cluster(q, r); break;
+    case SL_KAPI_OFFSET_FOR_LEADER_EPOCH: sl__offset_for_leader_epoch(q, r); break;
     case SL_KAPI_BROKER_REGISTRATION: sl__broker_registration(q, r); break;
     case SL_KAPI_BROKER_HEARTBEAT: sl__broker_heartbeat(q, r); break;
     case SL_KAPI_ALTER_PARTITION: sl__alter_partition(q, r); break;

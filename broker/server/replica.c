@@ -696,10 +696,19 @@ static void sl__become_leader(sl_replica_mgr_t *m, sl__rep_t *r)
              r->leader_epoch, leo);
 }
 
-static void sl__reconcile(sl_replica_mgr_t *m)
+/* Returns 0 (and does nothing) while this broker's image may be behind the
+ * cluster's: before it registered and applied the metadata up to its
+ * registration, an image may lack topics that exist, and local logs must not
+ * be deleted for that. */
+static int sl__reconcile(sl_replica_mgr_t *m)
 {
     sl_broker_t *b = m->b;
     const sl_meta_image_t *img = sl_cluster_image(b->cluster);
+    uint64_t epoch = sl_cluster_broker_epoch(b->cluster);
+    if (!epoch || sl_meta_image_last_index(img) < epoch) {
+        sl_meta_image_unref(img);
+        return 0;
+    }
     sl__sync_topics(m, img);
     pthread_mutex_lock(&m->mu);
     for (int i = 0; i < SL__BUCKETS; i++)
@@ -778,6 +787,7 @@ static void sl__reconcile(sl_replica_mgr_t *m)
     pthread_cond_broadcast(&m->cond);    /* fetchers pick up their partitions */
     pthread_mutex_unlock(&m->mu);
     sl_meta_image_unref(img);
+    return 1;
 }
 
 /* An ISR change to ask for. */
@@ -888,8 +898,18 @@ static void *sl__reconciler_main(void *arg)
         pthread_mutex_unlock(&m->mu);
         if (stop)
             break;
-        if (dirty)
-            sl__reconcile(m);
+        if (dirty && !__atomic_load_n(&m->b->cluster, __ATOMIC_ACQUIRE)) {
+            struct timespec ts = {0, 10 * 1000000};
+            nanosleep(&ts, NULL); /* not joined yet: later */
+            sl_replica_mgr_image(m);
+            continue;
+        }
+        if (dirty && !sl__reconcile(m)) {
+            struct timespec ts = {0, 20 * 1000000};
+            nanosleep(&ts, NULL); /* not caught up yet: again soon */
+            sl_replica_mgr_image(m);
+            continue;
+        }
         sl__isr_checks(m);
     }
     return NULL;
