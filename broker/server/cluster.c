@@ -52,7 +52,8 @@ struct sl_cluster {
     uint64_t incarnation;
     _Atomic uint64_t broker_epoch;
     _Atomic int unfenced;
-    pthread_mutex_t client_mu; /* the connection to the controller */
+    pthread_mutex_t client_mu; /* the connection to the controller: one call at a time */
+    pthread_mutex_t client_ptr_mu; /* c->client's replacement, against a shutdown from another thread */
     sl_kclient_t *client;
     int32_t client_node;
 
@@ -133,8 +134,14 @@ static void sl__wake(sl_cluster_t *c)
 
 static void sl__leader_changed(void *opaque, int32_t leader)
 {
-    (void)leader;
-    sl__wake(opaque);
+    sl_cluster_t *c = opaque;
+    /* A call to the old controller (maybe paused, maybe gone) ends now: the
+     * next goes to the new one. */
+    pthread_mutex_lock(&c->client_ptr_mu);
+    if (c->client && c->client_node != leader)
+        sl_kclient_shutdown(c->client);
+    pthread_mutex_unlock(&c->client_ptr_mu);
+    sl__wake(c);
 }
 
 const sl_meta_image_t *sl_cluster_image(sl_cluster_t *c)
@@ -600,14 +607,28 @@ static void *sl__controller_main(void *arg)
 
 /* ---- this broker: registration and heartbeats --------------------------------------- */
 
+/* How long a call to the controller may take: a broker must be able to
+ * heartbeat again well within its session when the controller moves. */
+static int sl__rpc_timeout(const sl_cluster_t *c)
+{
+    int64_t t = c->cfg.broker_session_timeout_ms / 2;
+    if (t < 500)
+        t = 500;
+    if (t > c->cfg.replica_socket_timeout_ms)
+        t = c->cfg.replica_socket_timeout_ms;
+    return (int)t;
+}
+
 /* The connection to the controller (node ctl), made or remade. Call with
  * client_mu held. NULL when its address is not known yet or it cannot be
  * reached. */
 static sl_kclient_t *sl__controller_client(sl_cluster_t *c, int32_t ctl)
 {
     if (c->client && (c->client_node != ctl || sl_kclient_broken(c->client))) {
+        pthread_mutex_lock(&c->client_ptr_mu);
         sl_kclient_close(c->client);
         c->client = NULL;
+        pthread_mutex_unlock(&c->client_ptr_mu);
     }
     if (c->client)
         return c->client;
@@ -625,12 +646,15 @@ static sl_kclient_t *sl__controller_client(sl_cluster_t *c, int32_t ctl)
     char err[256];
     char id[64];
     snprintf(id, sizeof id, "sluice-broker-%d", c->cfg.node_id);
-    if (sl_kclient_connect(host, port, (int)c->cfg.replica_socket_timeout_ms, id, &c->client, err, sizeof err)) {
+    sl_kclient_t *k = NULL;
+    if (sl_kclient_connect(host, port, sl__rpc_timeout(c), id, &k, err, sizeof err)) {
         sl_trace(SL_TRACE_DEBUG, "cluster", "connecting to the controller %d at %s:%d: %s", ctl, host, port, err);
-        c->client = NULL;
         return NULL;
     }
+    pthread_mutex_lock(&c->client_ptr_mu);
+    c->client = k;
     c->client_node = ctl;
+    pthread_mutex_unlock(&c->client_ptr_mu);
     return c->client;
 }
 
@@ -654,8 +678,7 @@ static sl_err_t sl__register_remote(sl_cluster_t *c, sl_kclient_t *k, uint64_t *
     req.features.count = 0;
     sl_arena_t a = SL_ARENA_INIT;
     sl_kmsg_broker_registration_response_t resp;
-    sl_err_t err = SL_KCLIENT_CALL(k, broker_registration, v, &req, &a, &resp,
-                                   (int)c->cfg.replica_socket_timeout_ms);
+    sl_err_t err = SL_KCLIENT_CALL(k, broker_registration, v, &req, &a, &resp, sl__rpc_timeout(c));
     if (!err && resp.error_code)
         err = sl_err_from_kafka_code(resp.error_code);
     if (!err)
@@ -679,7 +702,7 @@ static sl_err_t sl__heartbeat_remote(sl_cluster_t *c, sl_kclient_t *k, uint64_t 
     req.want_shut_down = (uint8_t)want_shut_down;
     sl_arena_t a = SL_ARENA_INIT;
     sl_kmsg_broker_heartbeat_response_t resp;
-    sl_err_t err = SL_KCLIENT_CALL(k, broker_heartbeat, v, &req, &a, &resp, (int)c->cfg.replica_socket_timeout_ms);
+    sl_err_t err = SL_KCLIENT_CALL(k, broker_heartbeat, v, &req, &a, &resp, sl__rpc_timeout(c));
     if (!err && resp.error_code)
         err = sl_err_from_kafka_code(resp.error_code);
     if (!err)
@@ -776,7 +799,7 @@ sl_err_t sl_cluster_create_topic_anywhere(sl_cluster_t *c, const char *name, int
         req.timeout_ms = (int32_t)c->cfg.replica_socket_timeout_ms;
         sl_arena_t a = SL_ARENA_INIT;
         sl_kmsg_create_topics_response_t resp;
-        err = SL_KCLIENT_CALL(k, create_topics, v, &req, &a, &resp, (int)c->cfg.replica_socket_timeout_ms);
+        err = SL_KCLIENT_CALL(k, create_topics, v, &req, &a, &resp, sl__rpc_timeout(c));
         if (!err && resp.topics.count == 1 && resp.topics.items[0].error_code) {
             err = sl_err_from_kafka_code(resp.topics.items[0].error_code);
             sl_kstr_t m = resp.topics.items[0].error_message;
@@ -848,7 +871,7 @@ sl_err_t sl_cluster_alter_isr_anywhere(sl_cluster_t *c, const uint8_t topic_id[1
         req.topics = (sl_kmsg_alter_partition_request_topic_data_array_t){&td, 1};
         sl_arena_t a = SL_ARENA_INIT;
         sl_kmsg_alter_partition_response_t resp;
-        err = SL_KCLIENT_CALL(k, alter_partition, v, &req, &a, &resp, (int)c->cfg.replica_socket_timeout_ms);
+        err = SL_KCLIENT_CALL(k, alter_partition, v, &req, &a, &resp, sl__rpc_timeout(c));
         if (!err && resp.error_code)
             err = sl_err_from_kafka_code(resp.error_code);
         else if (!err && resp.topics.count == 1 && resp.topics.items[0].partitions.count == 1)
@@ -878,6 +901,7 @@ sl_err_t sl_cluster_start(const sl_broker_config_t *cfg, const char *adv_host, i
     pthread_cond_init(&c->img_cond, NULL);
     pthread_mutex_init(&c->ctl_mu, NULL);
     pthread_mutex_init(&c->client_mu, NULL);
+    pthread_mutex_init(&c->client_ptr_mu, NULL);
     pthread_mutex_init(&c->stop_mu, NULL);
     pthread_cond_init(&c->stop_cond, NULL);
     if (getrandom(&c->incarnation, sizeof c->incarnation, 0) != sizeof c->incarnation)
@@ -888,7 +912,8 @@ sl_err_t sl_cluster_start(const sl_broker_config_t *cfg, const char *adv_host, i
         err = sl_quorum_parse_voters(cfg->controller_quorum_voters, c->voters, &c->nvoters, errbuf, errlen);
     if (!err) {
         char dir[1200];
-        snprintf(dir, sizeof dir, "%s/__cluster_metadata-0", cfg->data_dir);
+        /* Not "<topic>-<n>": the log manager would take it for a partition. */
+        snprintf(dir, sizeof dir, "%s/__cluster_metadata.raft", cfg->data_dir);
         sl_quorum_config_t qc = {
             .node_id = cfg->node_id,
             .voters = c->voters,
@@ -934,10 +959,10 @@ void sl_cluster_stop(sl_cluster_t *c)
     c->stop = 1;
     pthread_cond_broadcast(&c->stop_cond);
     pthread_mutex_unlock(&c->stop_mu);
-    pthread_mutex_lock(&c->client_mu);
+    pthread_mutex_lock(&c->client_ptr_mu);
     if (c->client)
         sl_kclient_shutdown(c->client);
-    pthread_mutex_unlock(&c->client_mu);
+    pthread_mutex_unlock(&c->client_ptr_mu);
     if (c->life_started)
         pthread_join(c->life_thread, NULL);
     /* A controlled shutdown: ask to be fenced, so that what this broker leads
@@ -954,6 +979,7 @@ void sl_cluster_stop(sl_cluster_t *c)
     pthread_cond_destroy(&c->img_cond);
     pthread_mutex_destroy(&c->ctl_mu);
     pthread_mutex_destroy(&c->client_mu);
+    pthread_mutex_destroy(&c->client_ptr_mu);
     pthread_mutex_destroy(&c->stop_mu);
     pthread_cond_destroy(&c->stop_cond);
     free(c);

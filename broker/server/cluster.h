@@ -32,7 +32,7 @@ typedef struct sl_cluster sl_cluster_t;
 typedef void (*sl_cluster_image_cb)(void *opaque, const sl_meta_image_t *img);
 
 /** Joins the cluster described by cfg->controller_quorum_voters: starts this
- * node's voter (Raft log in <data dir>/__cluster_metadata-0), the controller
+ * node's voter (Raft log in <data dir>/__cluster_metadata.raft), the controller
  * thread and the lifecycle thread, which registers this broker as
  * adv_host:adv_port. on_image (may be NULL) learns every new image. cfg is
  * copied. Errors: SL_ERR_CONFIG (a bad voters list, this node not a voter),

@@ -1164,7 +1164,11 @@ static void sl__init_producer_id(sl__req_t *q, sl_kreader_t *r)
         if (e) {
             resp.error_code = sl__code(SL_ERR_IO);
         } else {
-            resp.producer_id = id;
+            /* In a cluster every broker allocates from its own range (the
+             * node id in the high bits), so that two brokers never hand out
+             * the same producer id; Kafka asks the controller for blocks
+             * (AllocateProducerIds) instead. */
+            resp.producer_id = q->b->cluster ? ((int64_t)q->b->cfg.node_id << 40) + id : id;
             resp.producer_epoch = 0;
         }
     }

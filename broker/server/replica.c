@@ -47,6 +47,7 @@ typedef struct sl__rep {
     int isr_pending;     /* an ISR change was sent for this partition epoch */
     int64_t isr_retry_ms;
     /* follower */
+    int busy;             /* a fetcher is appending to it (set under m->mu) */
     int truncate_pending; /* ask the leader where our logs agree first */
     int64_t stalled_until_ms;
 } sl__rep_t;
@@ -279,7 +280,7 @@ static int sl__collect(sl_replica_mgr_t *m, int32_t leader, sl__fpart_t **out)
     pthread_mutex_lock(&m->mu);
     for (int b = 0; b < SL__BUCKETS; b++)
         for (sl__rep_t *r = m->buckets[b]; r; r = r->next) {
-            if (r->role != SL__FOLLOWER || r->leader != leader || r->stalled_until_ms > now)
+            if (r->role != SL__FOLLOWER || r->leader != leader || r->stalled_until_ms > now || r->busy)
                 continue;
             if (n == cap) {
                 cap = cap ? cap * 2 : 16;
@@ -313,9 +314,33 @@ static void sl__stall(sl_replica_mgr_t *m, const char *topic, int32_t partition,
     pthread_mutex_unlock(&m->mu);
 }
 
+/* Claims a partition for writing fetched records: only while it still
+ * follows leader at epoch (a fetcher of a former leader, whose answer came
+ * late, must not write), and no other fetcher writes. Returns 1 when claimed;
+ * sl__release gives it back. */
+static int sl__claim(sl_replica_mgr_t *m, const char *topic, int32_t partition, int32_t leader, int32_t epoch)
+{
+    pthread_mutex_lock(&m->mu);
+    sl__rep_t *r = sl__find(m, topic, partition);
+    int ok = r && r->role == SL__FOLLOWER && r->leader == leader && r->leader_epoch == epoch && !r->busy;
+    if (ok)
+        r->busy = 1;
+    pthread_mutex_unlock(&m->mu);
+    return ok;
+}
+
+static void sl__release(sl_replica_mgr_t *m, const char *topic, int32_t partition)
+{
+    pthread_mutex_lock(&m->mu);
+    sl__rep_t *r = sl__find(m, topic, partition);
+    if (r)
+        r->busy = 0;
+    pthread_mutex_unlock(&m->mu);
+}
+
 /* OffsetForLeaderEpoch for the partitions that became followers: truncates
  * each local log where it diverges from the leader's. */
-static sl_err_t sl__truncate(sl_replica_mgr_t *m, sl_kclient_t *k, sl__fpart_t *ps, int n)
+static sl_err_t sl__truncate(sl_replica_mgr_t *m, sl_kclient_t *k, int32_t leader, sl__fpart_t *ps, int n)
 {
     int16_t v = sl_kclient_version(k, SL_KAPI_OFFSET_FOR_LEADER_EPOCH, 3, 4);
     if (v < 0)
@@ -375,10 +400,15 @@ static sl_err_t sl__truncate(sl_replica_mgr_t *m, sl_kclient_t *k, sl__fpart_t *
             sl_arena_free(&a);
         }
         if (!err && target < leo) {
-            sl_trace(SL_TRACE_INFO, "replica", "%s-%d: truncating from %" PRId64 " to %" PRId64
-                     " (diverges from leader at epoch %d)", ps[i].topic, ps[i].partition, leo, target,
-                     ps[i].leader_epoch);
-            err = sl_log_truncate_to(log, target);
+            if (sl__claim(m, ps[i].topic, ps[i].partition, leader, ps[i].leader_epoch)) {
+                sl_trace(SL_TRACE_INFO, "replica", "%s-%d: truncating from %" PRId64 " to %" PRId64
+                         " (diverges from leader at epoch %d)", ps[i].topic, ps[i].partition, leo, target,
+                         ps[i].leader_epoch);
+                err = sl_log_truncate_to(log, target);
+                sl__release(m, ps[i].topic, ps[i].partition);
+            } else {
+                err = SL_ERR_NOT_LEADER_OR_FOLLOWER; /* moved on meanwhile */
+            }
         }
         sl_topics_release(m->b->topics, part);
         if (err == SL_ERR_NOT_LEADER_OR_FOLLOWER || err == SL_ERR_FENCED_LEADER_EPOCH ||
@@ -414,7 +444,7 @@ static sl_err_t sl__append_fetched(sl_log_t *log, const uint8_t *data, size_t le
     return sl_log_append_with_offsets(log, data, whole, &info);
 }
 
-static sl_err_t sl__fetch_round(sl_replica_mgr_t *m, sl_kclient_t *k, sl__fpart_t *ps, int n)
+static sl_err_t sl__fetch_round(sl_replica_mgr_t *m, sl_kclient_t *k, int32_t leader, sl__fpart_t *ps, int n)
 {
     sl_broker_t *b = m->b;
     int16_t v = sl_kclient_version(k, SL_KAPI_FETCH, 9, 12);
@@ -496,9 +526,13 @@ static sl_err_t sl__fetch_round(sl_replica_mgr_t *m, sl_kclient_t *k, sl__fpart_
                 sl__stall(m, topic, pd->partition_index, epoch, -1, 100);
                 continue;
             }
+            if (!sl__claim(m, topic, pd->partition_index, leader, epoch))
+                continue; /* it follows another leader now: this answer is stale */
             sl_topic_part_t *part = sl_topics_acquire(b->topics, topic, pd->partition_index);
-            if (!part)
+            if (!part) {
+                sl__release(m, topic, pd->partition_index);
                 continue;
+            }
             sl_log_t *log = sl_topic_part_log(part);
             sl_err_t ae = pd->records.len > 0 ? sl__append_fetched(log, pd->records.data, (size_t)pd->records.len)
                                               : SL_OK;
@@ -513,6 +547,7 @@ static sl_err_t sl__fetch_round(sl_replica_mgr_t *m, sl_kclient_t *k, sl__fpart_
             if (hw > sl_log_high_watermark(log))
                 sl_log_set_high_watermark(log, hw);
             sl_topics_release(b->topics, part);
+            sl__release(m, topic, pd->partition_index);
         }
     }
     sl_arena_free(&a);
@@ -567,9 +602,9 @@ static void *sl__fetcher_main(void *arg)
                 continue;
             }
         }
-        sl_err_t err = sl__truncate(m, f->k, ps, n);
+        sl_err_t err = sl__truncate(m, f->k, f->leader, ps, n);
         if (!err)
-            err = sl__fetch_round(m, f->k, ps, n);
+            err = sl__fetch_round(m, f->k, f->leader, ps, n);
         free(ps);
         if (err && !m->stop) {
             sl_trace(SL_TRACE_DEBUG, "replica", "fetching from leader %d: %s", f->leader, sl_err_str(err));
@@ -783,6 +818,16 @@ static int sl__reconcile(sl_replica_mgr_t *m)
             free(r);
         }
     }
+    /* A fetcher whose leader leads nothing of ours any more (it died, or was
+     * paused and replaced) is waiting on it: cut its call short. */
+    for (int f = 0; f < m->nfetchers; f++) {
+        int used = 0;
+        for (int i = 0; i < SL__BUCKETS && !used; i++)
+            for (sl__rep_t *r = m->buckets[i]; r && !used; r = r->next)
+                used = r->role == SL__FOLLOWER && r->leader == m->fetchers[f]->leader;
+        if (!used && m->fetchers[f]->k)
+            sl_kclient_shutdown(m->fetchers[f]->k);
+    }
     pthread_cond_broadcast(&m->hw_cond); /* waiters recheck their role */
     pthread_cond_broadcast(&m->cond);    /* fetchers pick up their partitions */
     pthread_mutex_unlock(&m->mu);
@@ -865,8 +910,12 @@ static void sl__isr_checks(sl_replica_mgr_t *m)
         sl__isr_req_t *q = &reqs[i];
         sl_err_t err = sl_cluster_alter_isr_anywhere(b->cluster, q->topic_id, q->partition, q->leader_epoch,
                                                      q->partition_epoch, q->isr, q->nisr);
-        sl_trace(err ? SL_TRACE_WARN : SL_TRACE_INFO, "replica", "%s-%d: asked for an ISR of %d: %s", q->topic,
-                 q->partition, q->nisr, err ? sl_err_str(err) : "done");
+        /* Refusals are expected now and then (a replica not unfenced yet, a
+         * leadership moving): asked again later. */
+        sl_trace(err && err != SL_ERR_INVALID_REQUEST && err != SL_ERR_NOT_LEADER_OR_FOLLOWER ? SL_TRACE_WARN
+                                                                                              : SL_TRACE_INFO,
+                 "replica", "%s-%d: asked for an ISR of %d: %s", q->topic, q->partition, q->nisr,
+                 err ? sl_err_str(err) : "done");
         if (err) {
             pthread_mutex_lock(&m->mu);
             sl__rep_t *r = sl__find(m, q->topic, q->partition);
