@@ -863,6 +863,10 @@ static sl_err_t sl__log_write(sl_log_t *log, uint8_t *data, const uint8_t *cdata
         sl_batch_header_t h;
         sl_batch_header_parse(bytes + off, len - off, &h);
         int32_t epoch = data ? leader_epoch : h.partition_leader_epoch;
+        if (log->epochs.n > 0 && epoch >= 0 && epoch < log->epochs.e[log->epochs.n - 1].epoch)
+            sl_trace(SL_TRACE_WARN, "log", "%s: %s append of leader epoch %d at %" PRId64 " after epoch %d",
+                     log->dir, data ? "a leader's" : "a follower's", epoch, data ? first_offset : h.base_offset,
+                     log->epochs.e[log->epochs.n - 1].epoch);
         int r = sl__epochs_assign(&log->epochs, epoch, data ? first_offset : h.base_offset);
         if (r < 0)
             sl_trace(SL_TRACE_ERROR, "log", "%s: leader epoch %" PRId32 " at %" PRId64 " not cached: %s",

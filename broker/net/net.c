@@ -143,6 +143,7 @@ struct sl_net {
     sl_net_config_t cfg;
     sl_net_handler_fn *handler;
     void *opaque;
+    _Atomic(sl_net_close_fn *) on_close; /* see sl_net_set_close_hook */
     int lfd, port;
     int accept_efd;
     pthread_t acceptor;
@@ -388,6 +389,8 @@ const uint8_t *sl_net_request_data(const sl_net_request_t *req, size_t *len)
 
 uint64_t sl_net_request_conn(const sl_net_request_t *req) { return req->conn->id; }
 
+void sl_net_set_close_hook(sl_net_t *net, sl_net_close_fn *fn) { atomic_store(&net->on_close, fn); }
+
 const char *sl_net_request_peer(const sl_net_request_t *req) { return req->conn->peer; }
 
 /* ---- connections: processor thread --------------------------------------------------- */
@@ -410,6 +413,9 @@ static void sl__net_conn_close(sl_net_conn_t *c)
         return;
     sl_net_proc_t *p = c->proc;
     c->closed = true;
+    sl_net_close_fn *hook = atomic_load(&p->net->on_close);
+    if (hook)
+        hook(p->net->opaque, c->id);
     epoll_ctl(p->epfd, EPOLL_CTL_DEL, c->fd, NULL); /* fails harmlessly if never added */
     close(c->fd);
     c->fd = -1;

@@ -92,6 +92,15 @@ void sl_net_respond_none(sl_net_request_t *req);
  * anything already queued for it is sent. Frees req. Callable from any thread. */
 void sl_net_close(sl_net_request_t *req);
 
+/** Called on a processor thread when a connection closes (either side, any
+ * reason), with the handler's opaque and the id sl_net_request_conn gave for
+ * its requests. It must return quickly and must not call into the network
+ * layer. */
+typedef void sl_net_close_fn(void *opaque, uint64_t conn);
+
+/** Sets (or, with NULL, clears) the close hook; from any thread. */
+void sl_net_set_close_hook(sl_net_t *net, sl_net_close_fn *fn);
+
 /** Counters for tests and monitoring (a consistent snapshot is not promised). */
 typedef struct sl_net_stats {
     uint64_t connections_accepted;

@@ -323,6 +323,14 @@ static void *sl__purgatory(void *arg)
 
 /* ---- start and stop ------------------------------------------------------------------ */
 
+static void sl__on_conn_close(void *opaque, uint64_t conn)
+{
+    sl_broker_t *b = opaque;
+    sl_cluster_t *c = __atomic_load_n(&b->cluster, __ATOMIC_ACQUIRE);
+    if (c)
+        sl_cluster_connection_closed(c, conn);
+}
+
 static void sl__on_image(void *opaque, const sl_meta_image_t *img)
 {
     (void)img;
@@ -390,6 +398,13 @@ sl_err_t sl_broker_start(const sl_broker_config_t *cfg, sl_broker_t **out, char 
             b->wait_started = 1;
         }
     }
+    if (!err && cfg->controller_quorum_voters[0]) {
+        /* A node of a cluster serves nothing as a single node, not even
+         * before it has joined: the replicas' manager (which answers "not
+         * the leader" until the metadata says otherwise) comes first. */
+        b->clustered = 1;
+        err = sl_replica_mgr_start(b, &b->replicas);
+    }
     if (!err) {
         sl_net_config_t nc = cfg->net;
         snprintf(nc.host, sizeof nc.host, "%s", cfg->listener_host);
@@ -412,18 +427,17 @@ sl_err_t sl_broker_start(const sl_broker_config_t *cfg, sl_broker_t **out, char 
         b->adv_port = sl_net_port(b->net);
     }
     if (cfg->controller_quorum_voters[0]) {
-        /* A cluster: the replicas' manager first, so that it hears of every
-         * metadata image the quorum applies (its replay included). */
-        err = sl_replica_mgr_start(b, &b->replicas);
+        /* Join the cluster (the replicas' manager, started above, hears of
+         * every metadata image the quorum applies, its replay included). */
         sl_cluster_t *c = NULL;
-        if (!err)
-            err = sl_cluster_start(cfg, b->adv_host, b->adv_port, sl__on_image, b, &c, errbuf, errlen);
+        err = sl_cluster_start(cfg, b->adv_host, b->adv_port, sl__on_image, b, &c, errbuf, errlen);
         if (err) {
             sl_broker_stop(b);
             return err;
         }
         __atomic_store_n(&b->cluster, c, __ATOMIC_RELEASE);
         sl_replica_mgr_image(b->replicas);
+        sl_net_set_close_hook(b->net, sl__on_conn_close);
     }
     sl_trace(SL_TRACE_INFO, "broker", "node %" PRId32 " of cluster %s serving on %s:%d, data in %s",
              cfg->node_id, b->cluster_id, b->adv_host, b->adv_port, cfg->data_dir);
@@ -502,6 +516,8 @@ void sl_broker_stop(sl_broker_t *b)
     /* The cluster: replicas first (they read the metadata), then the
      * controlled shutdown (leadership moves away) and the quorum voter. */
     sl_replica_mgr_stop(b->replicas);
+    if (b->net)
+        sl_net_set_close_hook(b->net, NULL);
     sl_cluster_stop(b->cluster);
     sl_net_destroy(b->net);
     sl_topics_close(b->topics);

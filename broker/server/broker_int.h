@@ -31,7 +31,8 @@ struct sl_broker {
     sl_net_t *net;
     int lock_fd; /* flock on <data dir>/.lock: one broker per data directory */
     sl_group_coord_t *groups; /* the group coordinator */
-    sl_cluster_t *cluster;    /* NULL: a single node (no controller.quorum.voters) */
+    int clustered;            /* controller.quorum.voters is set: a node of a cluster */
+    sl_cluster_t *cluster;    /* with clustered, once joined (read it with sl__cluster) */
     sl_replica_mgr_t *replicas; /* with cluster: the replicas' roles and fetchers */
 
     /* Fetches waiting for data (the fetch purgatory): woken by appends. */
@@ -54,6 +55,11 @@ typedef struct sl__req {
     int16_t key, version;
     sl_kmsg_request_header_t hdr;
 } sl__req_t;
+
+/** The cluster this broker has joined: NULL on a single node, and on a node
+ * of a cluster (b->clustered) until sl_broker_start has joined it — requests
+ * that need it then answer as a broker that is not ready. */
+static inline sl_cluster_t *sl__cluster(sl_broker_t *b) { return __atomic_load_n(&b->cluster, __ATOMIC_ACQUIRE); }
 
 /** The versions this broker serves of an API: 0 when it does not serve it. */
 int sl__broker_supported(int16_t key, int16_t *min, int16_t *max);

@@ -24,6 +24,7 @@
 typedef struct sl__session {
     int32_t id;
     int64_t last_heartbeat_ms;
+    uint64_t conn; /* the connection its heartbeats come on (0: this node's own) */
 } sl__session_t;
 
 struct sl_cluster {
@@ -46,6 +47,9 @@ struct sl_cluster {
     sl__session_t *sessions;
     int nsessions;
     int leading; /* set by the controller thread once it has caught up as leader */
+    pthread_mutex_t closed_mu; /* connections closed since the controller last looked */
+    uint64_t closed[64];
+    int nclosed;
     int64_t next_preferred_ms;
 
     /* This broker. */
@@ -253,8 +257,37 @@ sl_err_t sl_cluster_register_broker(sl_cluster_t *c, int32_t id, uint64_t incarn
     return err;
 }
 
+void sl_cluster_connection_closed(sl_cluster_t *c, uint64_t conn)
+{
+    pthread_mutex_lock(&c->closed_mu);
+    if (c->nclosed < (int)(sizeof c->closed / sizeof c->closed[0]))
+        c->closed[c->nclosed++] = conn;
+    pthread_mutex_unlock(&c->closed_mu);
+    sl__wake(c);
+}
+
+/* A broker whose heartbeat connection closed is taken for dead at once
+ * (Kafka waits for the session timeout): its process ended, most likely.
+ * Call with ctl_mu. */
+static void sl__closed_sessions(sl_cluster_t *c)
+{
+    uint64_t closed[64];
+    pthread_mutex_lock(&c->closed_mu);
+    int n = c->nclosed;
+    memcpy(closed, c->closed, sizeof closed[0] * (size_t)n);
+    c->nclosed = 0;
+    pthread_mutex_unlock(&c->closed_mu);
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < c->nsessions; k++)
+            if (c->sessions[k].conn == closed[i] && closed[i]) {
+                sl_trace(SL_TRACE_INFO, "cluster", "controller: broker %d's connection closed", c->sessions[k].id);
+                c->sessions[k].last_heartbeat_ms = INT64_MIN / 2;
+                c->sessions[k].conn = 0;
+            }
+}
+
 sl_err_t sl_cluster_heartbeat(sl_cluster_t *c, int32_t id, uint64_t epoch, int want_fence,
-                              uint64_t metadata_offset, int *fenced)
+                              uint64_t metadata_offset, uint64_t conn, int *fenced)
 {
     pthread_mutex_lock(&c->ctl_mu);
     if (!c->leading) {
@@ -268,8 +301,10 @@ sl_err_t sl_cluster_heartbeat(sl_cluster_t *c, int32_t id, uint64_t epoch, int w
         err = SL_ERR_STALE_BROKER_EPOCH;
     } else {
         sl__session_t *s = sl__session(c, id, 1);
-        if (s)
+        if (s) {
             s->last_heartbeat_ms = sl_now_ms();
+            s->conn = conn;
+        }
         *fenced = br->fenced;
         /* Unfenced only once it has applied the metadata up to its own
          * registration (KRaft's rule): it then knows every partition it holds. */
@@ -522,6 +557,7 @@ static void sl__expire_sessions(sl_cluster_t *c)
 {
     int64_t now = sl_now_ms();
     pthread_mutex_lock(&c->ctl_mu);
+    sl__closed_sessions(c);
     SL__WITH_IMAGE(c, img);
     for (size_t i = 0; c->leading && i < sl_meta_image_broker_count(img); i++) {
         const sl_meta_broker_t *br = sl_meta_image_broker_at(img, i);
@@ -534,9 +570,15 @@ static void sl__expire_sessions(sl_cluster_t *c)
         int moved = sl_meta_fence_changes(img, br->id, &b);
         sl_err_t err = b.err ? b.err : sl__propose(c, &b, NULL);
         sl_meta_batch_free(&b);
-        sl_trace(err ? SL_TRACE_WARN : SL_TRACE_INFO, "cluster",
-                 "controller: broker %d missed its heartbeats for %" PRId64 " ms: fenced (%d partition change(s))%s%s",
-                 br->id, now - s->last_heartbeat_ms, moved, err ? ": " : "", err ? sl_err_str(err) : "");
+        if (s->last_heartbeat_ms < 0)
+            sl_trace(err ? SL_TRACE_WARN : SL_TRACE_INFO, "cluster",
+                     "controller: broker %d gone (its connection closed): fenced (%d partition change(s))%s%s",
+                     br->id, moved, err ? ": " : "", err ? sl_err_str(err) : "");
+        else
+            sl_trace(err ? SL_TRACE_WARN : SL_TRACE_INFO, "cluster",
+                     "controller: broker %d missed its heartbeats for %" PRId64
+                     " ms: fenced (%d partition change(s))%s%s",
+                     br->id, now - s->last_heartbeat_ms, moved, err ? ": " : "", err ? sl_err_str(err) : "");
         break; /* the image changed: look again next round */
     }
     sl_meta_image_unref(img);
@@ -726,7 +768,7 @@ static sl_err_t sl__lifecycle_round(sl_cluster_t *c, int want_shut_down)
             if (!err)
                 atomic_store(&c->broker_epoch, epoch);
         }
-        err = epoch ? sl_cluster_heartbeat(c, c->cfg.node_id, epoch, want_shut_down, sl_quorum_applied(c->quorum),
+        err = epoch ? sl_cluster_heartbeat(c, c->cfg.node_id, epoch, want_shut_down, sl_quorum_applied(c->quorum), 0,
                                            &fenced)
                     : SL_ERR_NOT_CONTROLLER;
     } else {
@@ -900,6 +942,7 @@ sl_err_t sl_cluster_start(const sl_broker_config_t *cfg, const char *adv_host, i
     pthread_mutex_init(&c->img_mu, NULL);
     pthread_cond_init(&c->img_cond, NULL);
     pthread_mutex_init(&c->ctl_mu, NULL);
+    pthread_mutex_init(&c->closed_mu, NULL);
     pthread_mutex_init(&c->client_mu, NULL);
     pthread_mutex_init(&c->client_ptr_mu, NULL);
     pthread_mutex_init(&c->stop_mu, NULL);
@@ -978,6 +1021,7 @@ void sl_cluster_stop(sl_cluster_t *c)
     pthread_mutex_destroy(&c->img_mu);
     pthread_cond_destroy(&c->img_cond);
     pthread_mutex_destroy(&c->ctl_mu);
+    pthread_mutex_destroy(&c->closed_mu);
     pthread_mutex_destroy(&c->client_mu);
     pthread_mutex_destroy(&c->client_ptr_mu);
     pthread_mutex_destroy(&c->stop_mu);

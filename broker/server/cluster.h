@@ -76,7 +76,13 @@ sl_err_t sl_cluster_register_broker(sl_cluster_t *c, int32_t id, uint64_t incarn
  * after the call. Errors: SL_ERR_STALE_BROKER_EPOCH (unknown broker or
  * epoch: register again). */
 sl_err_t sl_cluster_heartbeat(sl_cluster_t *c, int32_t id, uint64_t epoch, int want_fence,
-                              uint64_t metadata_offset, int *fenced);
+                              uint64_t metadata_offset, uint64_t conn, int *fenced);
+
+/** The network layer closed connection conn (sl_net_request_conn). A broker
+ * whose heartbeats came on it is fenced at the controller's next round
+ * rather than after its session timeout: a killed broker's socket closes at
+ * once. Quick and lock-light: called on the network layer's threads. */
+void sl_cluster_connection_closed(sl_cluster_t *c, uint64_t conn);
 
 /** Creates a topic: partitions and replication factor (-1: the configured
  * defaults), the replicas spread over the unfenced brokers, configs as

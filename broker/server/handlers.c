@@ -151,12 +151,12 @@ static void sl__metadata_cluster_topic(sl__req_t *q, const sl_meta_image_t *img,
     }
 }
 
-static void sl__metadata_cluster(sl__req_t *q, sl_kmsg_metadata_request_t *req)
+static void sl__metadata_cluster(sl__req_t *q, sl_kmsg_metadata_request_t *req, sl_cluster_t *c)
 {
     sl_broker_t *b = q->b;
     sl_kmsg_metadata_response_t resp;
     sl_kmsg_metadata_response_init(&resp);
-    const sl_meta_image_t *img = sl_cluster_image(b->cluster);
+    const sl_meta_image_t *img = sl_cluster_image(c);
     /* Topics asked for that do not exist are created first (auto-create). */
     int all = req->topics.count < 0 || (q->version == 0 && req->topics.count == 0);
     int auto_create = b->cfg.auto_create_topics_enable && (q->version < 4 || req->allow_auto_topic_creation);
@@ -166,7 +166,7 @@ static void sl__metadata_cluster(sl__req_t *q, sl_kmsg_metadata_request_t *req)
         if (name && sl_topic_name_valid(name) && strncmp(name, "__", 2) != 0 &&
             !sl_meta_image_topic_by_name(img, name)) {
             char err[256] = "";
-            sl_err_t e = sl_cluster_create_topic_anywhere(b->cluster, name, -1, -1, err, sizeof err);
+            sl_err_t e = sl_cluster_create_topic_anywhere(c, name, -1, -1, err, sizeof err);
             if (e && e != SL_ERR_TOPIC_EXISTS)
                 sl_trace(SL_TRACE_WARN, "broker", "auto-creating topic %s: %s", name, err[0] ? err : sl_err_str(e));
             else
@@ -175,7 +175,7 @@ static void sl__metadata_cluster(sl__req_t *q, sl_kmsg_metadata_request_t *req)
     }
     if (created) {
         sl_meta_image_unref(img);
-        img = sl_cluster_image(b->cluster);
+        img = sl_cluster_image(c);
     }
     int nb = (int)sl_meta_image_broker_count(img);
     resp.brokers.items = SL__ALLOC(q, sl_kmsg_metadata_response_metadata_response_broker_t, nb);
@@ -191,7 +191,7 @@ static void sl__metadata_cluster(sl__req_t *q, sl_kmsg_metadata_request_t *req)
         rb->port = br->port;
     }
     resp.cluster_id = sl_kstr_from(b->cluster_id);
-    resp.controller_id = sl_cluster_controller(b->cluster);
+    resp.controller_id = sl_cluster_controller(c);
     if (all) {
         int n = (int)sl_meta_image_topic_count(img);
         resp.topics.items = SL__ALLOC(q, sl_kmsg_metadata_response_metadata_response_topic_t, n);
@@ -232,8 +232,9 @@ static void sl__metadata(sl__req_t *q, sl_kreader_t *r)
     if (!req)
         return;
     sl_broker_t *b = q->b;
-    if (b->cluster) {
-        sl__metadata_cluster(q, req);
+    sl_cluster_t *c = sl__cluster(b);
+    if (c) {
+        sl__metadata_cluster(q, req, c);
         return;
     }
     sl_kmsg_metadata_response_t resp;
@@ -248,6 +249,23 @@ static void sl__metadata(sl__req_t *q, sl_kreader_t *r)
     }
     resp.cluster_id = sl_kstr_from(b->cluster_id);
     resp.controller_id = b->cfg.node_id;
+    if (b->clustered) {
+        /* A node of a cluster that has not joined yet knows no topics. */
+        resp.controller_id = -1;
+        int n = req->topics.count > 0 ? req->topics.count : 0;
+        resp.topics.items = SL__ALLOC(q, sl_kmsg_metadata_response_metadata_response_topic_t, n);
+        resp.topics.count = resp.topics.items ? n : 0;
+        for (int i = 0; i < resp.topics.count; i++) {
+            sl_kmsg_metadata_response_metadata_response_topic_t *t = &resp.topics.items[i];
+            sl_kmsg_metadata_response_metadata_response_topic_init(t);
+            t->name = req->topics.items[i].name;
+            memcpy(t->topic_id, req->topics.items[i].topic_id, 16);
+            t->error_code = sl__code(SL_ERR_LEADER_NOT_AVAILABLE);
+            t->partitions = (sl_kmsg_metadata_response_metadata_response_partition_array_t){NULL, 0};
+        }
+        SL__RESPOND(q, metadata_response, &resp);
+        return;
+    }
 
     /* v0: an empty list means all topics; v1+: null means all. */
     int all = req->topics.count < 0 || (q->version == 0 && req->topics.count == 0);
@@ -337,7 +355,7 @@ static sl_err_t sl__produce_partition(sl_broker_t *b, sl_topic_part_t *part, uin
     if (!err) {
         *end_offset = info.last_offset + 1;
         /* A single node's records are committed once written. */
-        if (!b->cluster)
+        if (!b->clustered)
             sl_log_set_high_watermark(log, info.log_end_offset);
         out->base_offset = info.first_offset;
         out->log_append_time_ms = info.log_append_time;
@@ -438,7 +456,7 @@ static void sl__produce(sl__req_t *q, sl_kreader_t *r)
                 err = SL_ERR_UNKNOWN_TOPIC;
             else if (pd->records.len <= 0)
                 err = SL_ERR_CORRUPT_MESSAGE;
-            else if (b->cluster)
+            else if (b->clustered)
                 err = sl__produce_replicated(q, req, topic, part, pd, pr);
             else
                 /* The records are a view into the request frame, which is ours
@@ -520,7 +538,7 @@ int sl__fetch_try(sl__req_t *q, void *request, int final)
             }
             sl_log_t *log = sl_topic_part_log(part);
             int64_t hw = sl_log_end_offset(log);
-            if (b->cluster) {
+            if (b->clustered) {
                 /* Only the leader serves; a follower reads up to the log end
                  * (its fetch tells how far it got), a consumer up to the
                  * high watermark. */
@@ -659,7 +677,7 @@ static void sl__list_offsets(sl__req_t *q, sl_kreader_t *r)
             }
             int64_t off = -1, ts = -1;
             int32_t epoch = 0;
-            if (b->cluster) {
+            if (b->clustered) {
                 sl_replica_view_t v;
                 if (!sl_replica_view(b->replicas, topic, rp->partition_index, &v) ||
                     (!v.is_leader && req->replica_id != -2)) {
@@ -672,7 +690,7 @@ static void sl__list_offsets(sl__req_t *q, sl_kreader_t *r)
             int found = rp->timestamp >= -3
                             ? sl_log_offset_for_timestamp(sl_topic_part_log(part), rp->timestamp, &off, &ts)
                             : SL_ERR_INVAL;
-            if (b->cluster && found >= 0 && rp->timestamp == -1) {
+            if (b->clustered && found >= 0 && rp->timestamp == -1) {
                 /* Latest: what consumers can read, the high watermark. */
                 off = sl_log_high_watermark(sl_topic_part_log(part));
                 found = 1;
@@ -742,10 +760,10 @@ static void sl__create_topics(sl__req_t *q, sl_kreader_t *r)
         sl_err_t e = SL_OK;
         int32_t parts = ct->num_partitions;
         int16_t rf = ct->replication_factor;
-        if (b->cluster && ct->assignments.count > 0) {
+        if (b->clustered && ct->assignments.count > 0) {
             snprintf(err, sizeof err, "manual replica assignment is not supported yet");
             e = SL_ERR_INVALID_REQUEST;
-        } else if (b->cluster) {
+        } else if (b->clustered) {
             /* The controller checks the replication factor against the brokers. */
         } else if (ct->assignments.count > 0) {
             /* Manual assignment: partitions are its entries, each on this node. */
@@ -778,12 +796,13 @@ static void sl__create_topics(sl__req_t *q, sl_kreader_t *r)
         uint8_t id[16] = {0};
         if (!e && !name)
             e = SL_ERR_INVALID_TOPIC;
-        if (!e && b->cluster)
-            e = sl_cluster_create_topic(b->cluster, name, parts, rf, keys, values, m, req->validate_only, id, err,
-                                        sizeof err);
+        if (!e && b->clustered)
+            e = sl__cluster(b) ? sl_cluster_create_topic(sl__cluster(b), name, parts, rf, keys, values, m,
+                                                         req->validate_only, id, err, sizeof err)
+                               : SL_ERR_NOT_CONTROLLER;
         else if (!e)
             e = sl_topics_create(b->topics, name, parts, keys, values, m, req->validate_only, id, err, sizeof err);
-        if (!e && b->cluster) {
+        if (!e && b->clustered) {
             parts = parts == -1 ? b->cfg.num_partitions : parts;
             rf = rf == -1 ? b->cfg.default_replication_factor : rf;
         }
@@ -840,7 +859,8 @@ static void sl__delete_topics(sl__req_t *q, sl_kreader_t *r)
         }
         sl_err_t e = !found ? SL_ERR_UNKNOWN_TOPIC
                      : !b->cfg.delete_topic_enable ? SL_ERR_TOPIC_DELETION_DISABLED
-                     : b->cluster                  ? sl_cluster_delete_topic(b->cluster, info.name)
+                     : b->clustered ? (sl__cluster(b) ? sl_cluster_delete_topic(sl__cluster(b), info.name)
+                                                      : SL_ERR_NOT_CONTROLLER)
                                                     : sl_topics_delete(b->topics, info.name);
         if (found) {
             tr->name = sl__kstr_dup(q, info.name);
@@ -873,11 +893,11 @@ static void sl__create_partitions(sl__req_t *q, sl_kreader_t *r)
         tr->name = ct->name;
         char err[256] = "";
         sl_err_t e = SL_OK;
-        if (q->b->cluster && ct->assignments.count > 0) {
+        if (q->b->clustered && ct->assignments.count > 0) {
             snprintf(err, sizeof err, "manual replica assignment is not supported yet");
             e = SL_ERR_INVALID_REQUEST;
         }
-        for (int a = 0; !q->b->cluster && a < ct->assignments.count && !e; a++)
+        for (int a = 0; !q->b->clustered && a < ct->assignments.count && !e; a++)
             if (!sl__only_me(q, &ct->assignments.items[a].broker_ids)) {
                 snprintf(err, sizeof err, "replica assignment names brokers that do not exist");
                 e = SL_ERR_INVALID_REPLICATION_FACTOR;
@@ -885,8 +905,10 @@ static void sl__create_partitions(sl__req_t *q, sl_kreader_t *r)
         char *name = sl__cstr(q, ct->name);
         if (!e && !name)
             e = SL_ERR_UNKNOWN_TOPIC;
-        else if (!e && q->b->cluster)
-            e = sl_cluster_add_partitions(q->b->cluster, name, ct->count, req->validate_only, err, sizeof err);
+        else if (!e && q->b->clustered)
+            e = sl__cluster(q->b) ? sl_cluster_add_partitions(sl__cluster(q->b), name, ct->count, req->validate_only,
+                                                              err, sizeof err)
+                                  : SL_ERR_NOT_CONTROLLER;
         else if (!e)
             e = sl_topics_add_partitions(q->b->topics, name, ct->count, req->validate_only, err, sizeof err);
         tr->error_code = sl__code(e);
@@ -1168,7 +1190,7 @@ static void sl__init_producer_id(sl__req_t *q, sl_kreader_t *r)
              * node id in the high bits), so that two brokers never hand out
              * the same producer id; Kafka asks the controller for blocks
              * (AllocateProducerIds) instead. */
-            resp.producer_id = q->b->cluster ? ((int64_t)q->b->cfg.node_id << 40) + id : id;
+            resp.producer_id = q->b->clustered ? ((int64_t)q->b->cfg.node_id << 40) + id : id;
             resp.producer_epoch = 0;
         }
     }
@@ -1186,10 +1208,10 @@ static void sl__describe_cluster(sl__req_t *q, sl_kreader_t *r)
     sl_kmsg_describe_cluster_response_init(&resp);
     resp.cluster_id = sl_kstr_from(b->cluster_id);
     resp.controller_id = b->cfg.node_id;
-    if (b->cluster) {
-        const sl_meta_image_t *img = sl_cluster_image(b->cluster);
+    if (sl__cluster(b)) {
+        const sl_meta_image_t *img = sl_cluster_image(sl__cluster(b));
         int nb = (int)sl_meta_image_broker_count(img);
-        resp.controller_id = sl_cluster_controller(b->cluster);
+        resp.controller_id = sl_cluster_controller(sl__cluster(b));
         resp.brokers.items = SL__ALLOC(q, sl_kmsg_describe_cluster_response_describe_cluster_broker_t, nb);
         resp.brokers.count = 0;
         for (int i = 0; resp.brokers.items && i < nb; i++) {
@@ -1249,7 +1271,7 @@ static void sl__offset_for_leader_epoch(sl__req_t *q, sl_kreader_t *r)
             pr->end_offset = -1;
             sl_err_t e = SL_OK;
             int32_t current = 0;
-            if (b->cluster) {
+            if (b->clustered) {
                 sl_replica_view_t v;
                 if (!sl_replica_view(b->replicas, topic ? topic : "", rp->partition, &v) || !v.is_leader)
                     e = SL_ERR_NOT_LEADER_OR_FOLLOWER;
@@ -1284,14 +1306,15 @@ static void sl__broker_registration(sl__req_t *q, sl_kreader_t *r)
     sl_kmsg_broker_registration_response_init(&resp);
     sl_err_t e = SL_OK;
     char *host = req->listeners.count > 0 ? sl__cstr(q, req->listeners.items[0].host) : NULL;
-    if (!q->b->cluster)
+    sl_cluster_t *c = sl__cluster(q->b);
+    if (!c)
         e = SL_ERR_NOT_CONTROLLER;
     else if (!host)
         e = SL_ERR_INVALID_REQUEST;
     if (!e) {
         uint64_t incarnation, epoch = 0;
         memcpy(&incarnation, req->incarnation_id, sizeof incarnation);
-        e = sl_cluster_register_broker(q->b->cluster, req->broker_id, incarnation, host,
+        e = sl_cluster_register_broker(c, req->broker_id, incarnation, host,
                                        req->listeners.items[0].port, &epoch);
         resp.broker_epoch = e ? -1 : (int64_t)epoch;
     }
@@ -1309,9 +1332,11 @@ static void sl__broker_heartbeat(sl__req_t *q, sl_kreader_t *r)
     sl_kmsg_broker_heartbeat_response_init(&resp);
     int fenced = 1;
     int leave = req->want_fence || req->want_shut_down;
-    sl_err_t e = !q->b->cluster ? SL_ERR_NOT_CONTROLLER
-                                : sl_cluster_heartbeat(q->b->cluster, req->broker_id, (uint64_t)req->broker_epoch,
-                                                       leave, (uint64_t)req->current_metadata_offset, &fenced);
+    sl_cluster_t *c = sl__cluster(q->b);
+    sl_err_t e = !c ? SL_ERR_NOT_CONTROLLER
+                                : sl_cluster_heartbeat(c, req->broker_id, (uint64_t)req->broker_epoch,
+                                                       leave, (uint64_t)req->current_metadata_offset,
+                                                       sl_net_request_conn(q->nreq), &fenced);
     resp.error_code = sl__code(e);
     resp.is_caught_up = !e;
     resp.is_fenced = (uint8_t)fenced;
@@ -1328,9 +1353,10 @@ static void sl__alter_partition(sl__req_t *q, sl_kreader_t *r)
     sl_broker_t *b = q->b;
     sl_kmsg_alter_partition_response_t resp;
     sl_kmsg_alter_partition_response_init(&resp);
-    if (!b->cluster || q->version < 2) {
+    sl_cluster_t *c = sl__cluster(b);
+    if (!c || q->version < 2) {
         /* Topics by name (v0-1) are the ZooKeeper era's: ids only here. */
-        resp.error_code = sl__code(!b->cluster ? SL_ERR_NOT_CONTROLLER : SL_ERR_UNSUPPORTED_VERSION);
+        resp.error_code = sl__code(!c ? SL_ERR_NOT_CONTROLLER : SL_ERR_UNSUPPORTED_VERSION);
         SL__RESPOND(q, alter_partition_response, &resp);
         return;
     }
@@ -1354,7 +1380,7 @@ static void sl__alter_partition(sl__req_t *q, sl_kreader_t *r)
             int32_t *isr = SL__ALLOC(q, int32_t, nisr > 0 ? nisr : 1);
             for (int32_t k = 0; isr && k < nisr; k++)
                 isr[k] = q->version >= 3 ? pd->new_isr_with_epochs.items[k].broker_id : pd->new_isr.items[k];
-            sl_err_t e = isr ? sl_cluster_alter_isr(b->cluster, req->broker_id, (uint64_t)req->broker_epoch,
+            sl_err_t e = isr ? sl_cluster_alter_isr(c, req->broker_id, (uint64_t)req->broker_epoch,
                                                     td->topic_id, pd->partition_index, pd->leader_epoch,
                                                     pd->partition_epoch, isr, nisr > 0 ? nisr : 0)
                              : SL_ERR_NOMEM;
@@ -1365,7 +1391,7 @@ static void sl__alter_partition(sl__req_t *q, sl_kreader_t *r)
             rp->error_code = sl__code(e);
             /* The partition as it is now (after the change, or the state that
              * made it fail). */
-            const sl_meta_image_t *img = sl_cluster_image(b->cluster);
+            const sl_meta_image_t *img = sl_cluster_image(c);
             const sl_meta_topic_t *mt = sl_meta_image_topic_by_id(img, td->topic_id);
             const sl_meta_partition_t *mp = mt ? sl_meta_topic_partition(mt, pd->partition_index) : NULL;
             if (mp) {

@@ -356,6 +356,7 @@ static sl_err_t sl__truncate(sl_replica_mgr_t *m, sl_kclient_t *k, int32_t leade
         int64_t leo = sl_log_end_offset(log);
         int64_t target = leo;
         sl_err_t err = SL_OK;
+        char answer[96] = "nothing";
         if (latest >= 0) {
             sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_t rp;
             sl_kmsg_offset_for_leader_epoch_request_offset_for_leader_partition_init(&rp);
@@ -381,6 +382,7 @@ static sl_err_t sl__truncate(sl_replica_mgr_t *m, sl_kclient_t *k, int32_t leade
             if (!err) {
                 sl_kmsg_offset_for_leader_epoch_response_epoch_end_offset_t *eo = &resp.topics.items[0].partitions.items[0];
                 err = sl_err_from_kafka_code(eo->error_code);
+                snprintf(answer, sizeof answer, "epoch %d ends at %" PRId64, eo->leader_epoch, eo->end_offset);
                 if (!err && eo->leader_epoch >= 0 && eo->end_offset >= 0) {
                     /* Kafka's follower truncation (KIP-101/279): to the leader's
                      * end of the last epoch both have, or our own end of it. */
@@ -402,8 +404,8 @@ static sl_err_t sl__truncate(sl_replica_mgr_t *m, sl_kclient_t *k, int32_t leade
         if (!err && target < leo) {
             if (sl__claim(m, ps[i].topic, ps[i].partition, leader, ps[i].leader_epoch)) {
                 sl_trace(SL_TRACE_INFO, "replica", "%s-%d: truncating from %" PRId64 " to %" PRId64
-                         " (diverges from leader at epoch %d)", ps[i].topic, ps[i].partition, leo, target,
-                         ps[i].leader_epoch);
+                         " (our last epoch %d; the leader, at epoch %d, answered %s)", ps[i].topic,
+                         ps[i].partition, leo, target, latest, ps[i].leader_epoch, answer);
                 err = sl_log_truncate_to(log, target);
                 sl__release(m, ps[i].topic, ps[i].partition);
             } else {
@@ -576,7 +578,7 @@ static void *sl__fetcher_main(void *arg)
             continue;
         }
         if (!f->k || sl_kclient_broken(f->k)) {
-            const sl_meta_image_t *img = sl_cluster_image(b->cluster);
+            const sl_meta_image_t *img = sl_cluster_image(sl__cluster(b));
             const sl_meta_broker_t *br = sl_meta_image_broker(img, f->leader);
             char host[SL_META_MAX_HOST + 1] = "";
             int port = br ? br->port : 0;
@@ -738,8 +740,8 @@ static void sl__become_leader(sl_replica_mgr_t *m, sl__rep_t *r)
 static int sl__reconcile(sl_replica_mgr_t *m)
 {
     sl_broker_t *b = m->b;
-    const sl_meta_image_t *img = sl_cluster_image(b->cluster);
-    uint64_t epoch = sl_cluster_broker_epoch(b->cluster);
+    const sl_meta_image_t *img = sl_cluster_image(sl__cluster(b));
+    uint64_t epoch = sl_cluster_broker_epoch(sl__cluster(b));
     if (!epoch || sl_meta_image_last_index(img) < epoch) {
         sl_meta_image_unref(img);
         return 0;
@@ -908,7 +910,7 @@ static void sl__isr_checks(sl_replica_mgr_t *m)
     pthread_mutex_unlock(&m->mu);
     for (int i = 0; i < n; i++) {
         sl__isr_req_t *q = &reqs[i];
-        sl_err_t err = sl_cluster_alter_isr_anywhere(b->cluster, q->topic_id, q->partition, q->leader_epoch,
+        sl_err_t err = sl_cluster_alter_isr_anywhere(sl__cluster(b), q->topic_id, q->partition, q->leader_epoch,
                                                      q->partition_epoch, q->isr, q->nisr);
         /* Refusals are expected now and then (a replica not unfenced yet, a
          * leadership moving): asked again later. */
@@ -947,7 +949,7 @@ static void *sl__reconciler_main(void *arg)
         pthread_mutex_unlock(&m->mu);
         if (stop)
             break;
-        if (dirty && !__atomic_load_n(&m->b->cluster, __ATOMIC_ACQUIRE)) {
+        if (dirty && !sl__cluster(m->b)) {
             struct timespec ts = {0, 10 * 1000000};
             nanosleep(&ts, NULL); /* not joined yet: later */
             sl_replica_mgr_image(m);

@@ -98,6 +98,10 @@ wait_until 60 test -s "$ACKED" || fail "nothing acknowledged within 60 s: $(tail
 
 # ------------------------------------------------ 1. kill -9 the leader, 10 times
 for k in $(seq $KILLS); do
+    # Each fault finds every replica back in sync (a rolling restart's pace):
+    # with a follower still catching up, killing the leader leaves the
+    # partition without an eligible replica until it returns.
+    wait_until 60 all_in_sync || fail "kill $k: replicas not back in sync: $(status)"
     l=$(leader_of "$TOPIC" 0)
     [ -n "$l" ] && [ "$l" -ge 1 ] || { wait_until 20 leader_known "$TOPIC" 0; l=$(leader_of "$TOPIC" 0); }
     [ -n "$l" ] && [ "$l" -ge 1 ] || fail "kill $k: no leader for $TOPIC-0: $(status)"
@@ -109,6 +113,7 @@ for k in $(seq $KILLS); do
 done
 
 # ----------------------------------- 2. pause the leader past its session timeout
+wait_until 60 all_in_sync || fail "replicas not back in sync before the pause: $(status)"
 l=$(leader_of "$TOPIC" 0)
 [ -n "$l" ] && [ "$l" -ge 1 ] || fail "no leader to pause: $(status)"
 kill -STOP "${NODE_PID[$l]}"
@@ -124,6 +129,7 @@ acked_past() { [ "$(wc -l <"$ACKED")" -gt "$1" ]; }
 wait_until 60 acked_past $((before + 2)) || fail "production stalled after the pause"
 
 # ----------------------------------------------- 3. kill the active controller
+wait_until 60 all_in_sync || fail "replicas not back in sync after the pause: $(status)"
 ctl=$(status | sed -n 's/^cluster .*controller \([0-9]*\)$/\1/p')
 [ -n "$ctl" ] && [ "$ctl" -ge 1 ] || fail "no active controller: $(status)"
 kill_node "$ctl" KILL
