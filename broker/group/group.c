@@ -77,12 +77,26 @@ typedef struct sl__group {
     struct sl__group *next;
 } sl__group_t;
 
+/* Ownership mode: what this coordinator knows of one partition of
+ * __consumer_offsets. seq changes on every acquire and loss, so a load that
+ * raced a loss (or a newer acquire) sees it is stale. */
+enum { SL__UNOWNED, SL__LOADING, SL__OWNED };
+typedef struct sl__opart {
+    int state;
+    int32_t epoch;
+    uint64_t seq;
+} sl__opart_t;
+
 struct sl_group_coord {
     sl_group_config_t cfg;
     sl_topics_t *topics;
     pthread_mutex_t mu;
     pthread_cond_t cond;
-    sl__group_t *groups;
+    sl__group_t *groups; /* ownership mode: the groups of owned partitions only */
+    sl_group_hooks_t hooks;
+    int owned_mode;     /* started with hooks: see sl_group_hooks_t */
+    sl__opart_t *parts; /* ownership mode: cfg.offsets_topic_num_partitions of them */
+    uint64_t next_seq;
     int stop;
     pthread_t thread;
     int started;
@@ -234,8 +248,49 @@ int32_t sl_group_partition_for(const char *group_id, size_t len, int32_t n)
     return n > 0 ? a % n : 0;
 }
 
-/* Appends records (key, value pairs; value NULL: tombstone) for group gid.
- * Called with c->mu held. */
+/* Ownership mode: the partition of __consumer_offsets that holds group gid. */
+static int32_t sl__part_of(const sl_group_coord_t *c, const char *gid, size_t len)
+{
+    return sl_group_partition_for(gid, len, c->cfg.offsets_topic_num_partitions);
+}
+
+/* Kafka's validateGroupStatus, after the group id check: in ownership mode a
+ * group of a partition being loaded is COORDINATOR_LOAD_IN_PROGRESS, of one
+ * not owned NOT_COORDINATOR. Always SL_OK for the single-node coordinator.
+ * With c->mu held. */
+static sl_err_t sl__gate(const sl_group_coord_t *c, sl_kstr_t id)
+{
+    if (!c->owned_mode)
+        return SL_OK;
+    const sl__opart_t *p = &c->parts[sl__part_of(c, id.data ? id.data : "", id.len > 0 ? (size_t)id.len : 0)];
+    if (p->state == SL__LOADING)
+        return SL_ERR_COORDINATOR_LOAD_IN_PROGRESS;
+    return p->state == SL__OWNED ? SL_OK : SL_ERR_NOT_COORDINATOR;
+}
+
+/* Kafka's mapping of a failed write of __consumer_offsets to the error of the
+ * request that wrote (GroupMetadataManager's storeGroup/storeOffsets). */
+static sl_err_t sl__write_error(sl_err_t e)
+{
+    switch (e) {
+    case SL_ERR_NOT_LEADER_OR_FOLLOWER:
+    case SL_ERR_FENCED_LEADER_EPOCH:
+        return SL_ERR_NOT_COORDINATOR;
+    case SL_ERR_UNKNOWN_TOPIC:
+    case SL_ERR_NOT_ENOUGH_REPLICAS:
+    case SL_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case SL_ERR_LEADER_NOT_AVAILABLE:
+        return SL_ERR_COORDINATOR_NOT_AVAILABLE;
+    default:
+        return e;
+    }
+}
+
+/* Appends records (key, value pairs; value NULL: tombstone) for group gid:
+ * to the local log (single-node; the topic is created on first write) or
+ * through the append hook (ownership mode). Called with c->mu held — in
+ * ownership mode that includes the hook's wait for the in-sync replicas, which
+ * stalls every group meanwhile (the known limit in sl_group_hooks_t). */
 typedef struct sl__rec {
     sl_buf_t key, value;
     int tombstone;
@@ -245,24 +300,32 @@ static sl_err_t sl__append(sl_group_coord_t *c, const char *gid, sl__rec_t *recs
 {
     if (n == 0)
         return SL_OK;
-    sl_topic_info_t info;
-    if (!sl_topics_get(c->topics, SL_GROUP_OFFSETS_TOPIC, &info)) {
-        static const char *const keys[] = {"cleanup.policy", "segment.bytes"};
-        static const char *const vals[] = {"compact", "104857600"};
-        char err[256];
-        sl_err_t e = sl_topics_create(c->topics, SL_GROUP_OFFSETS_TOPIC, c->cfg.offsets_topic_num_partitions, keys,
-                                      vals, 2, 0, NULL, err, sizeof err);
-        if (e && e != SL_ERR_TOPIC_EXISTS) {
-            sl_trace(SL_TRACE_ERROR, "group", "creating %s: %s", SL_GROUP_OFFSETS_TOPIC, err);
-            return SL_ERR_COORDINATOR_NOT_AVAILABLE;
+    int32_t part;
+    sl_topic_part_t *tp = NULL;
+    if (c->owned_mode) {
+        part = sl__part_of(c, gid, strlen(gid));
+        if (c->parts[part].state != SL__OWNED)
+            return SL_ERR_NOT_COORDINATOR;
+    } else {
+        sl_topic_info_t info;
+        if (!sl_topics_get(c->topics, SL_GROUP_OFFSETS_TOPIC, &info)) {
+            static const char *const keys[] = {"cleanup.policy", "segment.bytes"};
+            static const char *const vals[] = {"compact", "104857600"};
+            char err[256];
+            sl_err_t e = sl_topics_create(c->topics, SL_GROUP_OFFSETS_TOPIC, c->cfg.offsets_topic_num_partitions,
+                                          keys, vals, 2, 0, NULL, err, sizeof err);
+            if (e && e != SL_ERR_TOPIC_EXISTS) {
+                sl_trace(SL_TRACE_ERROR, "group", "creating %s: %s", SL_GROUP_OFFSETS_TOPIC, err);
+                return SL_ERR_COORDINATOR_NOT_AVAILABLE;
+            }
+            if (!sl_topics_get(c->topics, SL_GROUP_OFFSETS_TOPIC, &info))
+                return SL_ERR_COORDINATOR_NOT_AVAILABLE;
         }
-        if (!sl_topics_get(c->topics, SL_GROUP_OFFSETS_TOPIC, &info))
+        part = sl_group_partition_for(gid, strlen(gid), info.partitions);
+        tp = sl_topics_acquire(c->topics, SL_GROUP_OFFSETS_TOPIC, part);
+        if (!tp)
             return SL_ERR_COORDINATOR_NOT_AVAILABLE;
     }
-    int32_t part = sl_group_partition_for(gid, strlen(gid), info.partitions);
-    sl_topic_part_t *tp = sl_topics_acquire(c->topics, SL_GROUP_OFFSETS_TOPIC, part);
-    if (!tp)
-        return SL_ERR_COORDINATOR_NOT_AVAILABLE;
     sl_batch_opts_t opts = sl_batch_opts_default();
     sl_batch_builder_t bb;
     sl_batch_builder_init(&bb, &opts);
@@ -276,17 +339,23 @@ static sl_err_t sl__append(sl_group_coord_t *c, const char *gid, sl__rec_t *recs
     if (!e)
         e = sl_batch_builder_finish(&bb, &out);
     sl_batch_builder_destroy(&bb);
-    if (!e) {
+    if (!e && c->owned_mode) {
+        /* Blocks until the ISR has the batch, with c->mu held (see above). */
+        e = c->hooks.append(c->hooks.opaque, part, c->parts[part].epoch, out.data, out.len);
+    } else if (!e) {
         pthread_mutex_t *mu = sl_topic_part_produce_lock(tp);
         pthread_mutex_lock(mu);
         e = sl_log_append(sl_topic_part_log(tp), out.data, out.len, 0, 0, NULL);
         pthread_mutex_unlock(mu);
     }
     sl_buf_free(&out);
-    sl_topics_release(c->topics, tp);
+    if (tp)
+        sl_topics_release(c->topics, tp);
     if (e) {
-        sl_trace(SL_TRACE_ERROR, "group", "writing group %s to %s-%d: %s", gid, SL_GROUP_OFFSETS_TOPIC, part,
-                 sl_err_str(e));
+        sl_trace(c->owned_mode ? SL_TRACE_WARN : SL_TRACE_ERROR, "group", "writing group %s to %s-%d: %s", gid,
+                 SL_GROUP_OFFSETS_TOPIC, part, sl_err_str(e));
+        if (c->owned_mode)
+            return sl__write_error(e);
         return e == SL_ERR_RECORD_TOO_LARGE ? e : SL_ERR_COORDINATOR_NOT_AVAILABLE;
     }
     return SL_OK;
@@ -303,15 +372,16 @@ static void sl__recs_free(sl__rec_t *r, int n)
 
 /* ---- groups and members ------------------------------------------------------------------- */
 
-static sl__group_t *sl__group_find(sl_group_coord_t *c, sl_kstr_t id)
+/* The group lists: c->groups, or the list a partition's load builds. */
+static sl__group_t *sl__list_find(sl__group_t *head, sl_kstr_t id)
 {
-    for (sl__group_t *g = c->groups; g; g = g->next)
+    for (sl__group_t *g = head; g; g = g->next)
         if (sl__is(id, g->id))
             return g;
     return NULL;
 }
 
-static sl__group_t *sl__group_add(sl_group_coord_t *c, sl_kstr_t id)
+static sl__group_t *sl__list_add(sl__group_t **head, sl_kstr_t id)
 {
     sl__group_t *g = calloc(1, sizeof *g);
     if (!g || !(g->id = sl__kdup(id))) {
@@ -320,10 +390,14 @@ static sl__group_t *sl__group_add(sl_group_coord_t *c, sl_kstr_t id)
     }
     g->state = SL__EMPTY;
     g->state_ts = sl_now_ms();
-    g->next = c->groups;
-    c->groups = g;
+    g->next = *head;
+    *head = g;
     return g;
 }
+
+static sl__group_t *sl__group_find(sl_group_coord_t *c, sl_kstr_t id) { return sl__list_find(c->groups, id); }
+
+static sl__group_t *sl__group_add(sl_group_coord_t *c, sl_kstr_t id) { return sl__list_add(&c->groups, id); }
 
 static void sl__member_free(sl__member_t *m)
 {
@@ -375,15 +449,17 @@ static void sl__group_free(sl__group_t *g)
     free(g);
 }
 
-static void sl__group_unlink(sl_group_coord_t *c, sl__group_t *g)
+static void sl__list_unlink(sl__group_t **head, sl__group_t *g)
 {
-    for (sl__group_t **pp = &c->groups; *pp; pp = &(*pp)->next)
+    for (sl__group_t **pp = head; *pp; pp = &(*pp)->next)
         if (*pp == g) {
             *pp = g->next;
             break;
         }
     sl__group_free(g);
 }
+
+static void sl__group_unlink(sl_group_coord_t *c, sl__group_t *g) { sl__list_unlink(&c->groups, g); }
 
 static sl__member_t *sl__member_find(sl__group_t *g, sl_kstr_t id)
 {
@@ -828,13 +904,17 @@ void sl_group_join(sl_group_coord_t *c, int16_t version, const sl_kmsg_join_grou
         sl__join_error(cb, ctx, SL_ERR_INVALID_GROUP_ID, NULL);
         return;
     }
-    if (req->session_timeout_ms < c->cfg.min_session_timeout_ms ||
-        req->session_timeout_ms > c->cfg.max_session_timeout_ms) {
-        sl__join_error(cb, ctx, SL_ERR_INVALID_SESSION_TIMEOUT, NULL);
-        return;
-    }
     int64_t now = sl_now_ms();
     pthread_mutex_lock(&c->mu);
+    sl_err_t ge = sl__gate(c, req->group_id);
+    if (!ge && (req->session_timeout_ms < c->cfg.min_session_timeout_ms ||
+                req->session_timeout_ms > c->cfg.max_session_timeout_ms))
+        ge = SL_ERR_INVALID_SESSION_TIMEOUT;
+    if (ge) {
+        sl__join_error(cb, ctx, ge, NULL);
+        pthread_mutex_unlock(&c->mu);
+        return;
+    }
     sl__group_t *g = sl__group_find(c, req->group_id);
     int unknown = req->member_id.len <= 0;
     if (!g) {
@@ -949,9 +1029,11 @@ void sl_group_sync(sl_group_coord_t *c, int16_t version, const sl_kmsg_sync_grou
     int64_t now = sl_now_ms();
     pthread_mutex_lock(&c->mu);
     sl__group_t *g = sl__group_find(c, req->group_id);
-    sl_err_t e = SL_OK;
+    sl_err_t e = sl__gate(c, req->group_id);
     sl__member_t *m = NULL;
-    if (!g)
+    if (e)
+        ;
+    else if (!g)
         e = SL_ERR_UNKNOWN_MEMBER_ID;
     else if (g->state == SL__DEAD)
         e = SL_ERR_COORDINATOR_NOT_AVAILABLE;
@@ -1027,8 +1109,10 @@ void sl_group_heartbeat(sl_group_coord_t *c, const sl_kmsg_heartbeat_request_t *
     }
     pthread_mutex_lock(&c->mu);
     sl__group_t *g = sl__group_find(c, req->group_id);
-    sl_err_t e = SL_OK;
-    if (!g)
+    sl_err_t e = sl__gate(c, req->group_id);
+    if (e)
+        ;
+    else if (!g)
         e = SL_ERR_UNKNOWN_MEMBER_ID;
     else if (g->state == SL__DEAD)
         e = SL_ERR_COORDINATOR_NOT_AVAILABLE;
@@ -1062,8 +1146,9 @@ void sl_group_leave(sl_group_coord_t *c, int16_t version, const sl_kmsg_leave_gr
     int64_t now = sl_now_ms();
     pthread_mutex_lock(&c->mu);
     sl__group_t *g = sl__group_find(c, req->group_id);
-    if (g && g->state == SL__DEAD) {
-        resp->error_code = sl__code(SL_ERR_COORDINATOR_NOT_AVAILABLE);
+    sl_err_t ge = sl__gate(c, req->group_id);
+    if (ge || (g && g->state == SL__DEAD)) {
+        resp->error_code = sl__code(ge ? ge : SL_ERR_COORDINATOR_NOT_AVAILABLE);
         resp->members.count = 0;
         pthread_mutex_unlock(&c->mu);
         return;
@@ -1184,6 +1269,8 @@ void sl_group_offset_commit(sl_group_coord_t *c, int16_t version, const sl_kmsg_
     }
     sl_err_t ge = req->group_id.len <= 0 ? SL_ERR_INVALID_GROUP_ID : SL_OK;
     pthread_mutex_lock(&c->mu);
+    if (!ge)
+        ge = sl__gate(c, req->group_id);
     sl__group_t *g = ge ? NULL : sl__group_find(c, req->group_id);
     if (!ge && !g) {
         if (req->generation_id_or_member_epoch < 0) {
@@ -1364,7 +1451,14 @@ void sl_group_offset_fetch(sl_group_coord_t *c, int16_t version, const sl_kmsg_o
         }
         if (nt > 0 && (!tnames || !tparts))
             nt = 0;
-        sl__group_t *g = sl__group_find(c, gid);
+        /* A group not served here: Kafka's error response — the error for the
+         * group (v2+), or in each requested partition (v0-1). */
+        sl_err_t ge = sl__gate(c, gid);
+        if (ge && version >= 2)
+            nt = 0;
+        if (ge && version < 8)
+            resp->error_code = sl__code(ge);
+        sl__group_t *g = ge ? NULL : sl__group_find(c, gid);
         sl__fetched_t *f = NULL;
         int n = sl__fetch_group(g, nt, tnames, tparts, &f, a);
         int *first_of = sl_arena_alloc(a, ((size_t)n + 1) * sizeof(int));
@@ -1374,6 +1468,7 @@ void sl_group_offset_fetch(sl_group_coord_t *c, int16_t version, const sl_kmsg_o
             sl_kmsg_offset_fetch_response_offset_fetch_response_group_t *rg = &resp->groups.items[gi];
             sl_kmsg_offset_fetch_response_offset_fetch_response_group_init(rg);
             rg->group_id = gid;
+            rg->error_code = sl__code(ge);
             rg->topics.items = sl_arena_alloc(a, ((size_t)ntopics + 1) * sizeof *rg->topics.items);
             rg->topics.count = rg->topics.items ? ntopics : 0;
             for (int t = 0; t < rg->topics.count; t++) {
@@ -1417,6 +1512,7 @@ void sl_group_offset_fetch(sl_group_coord_t *c, int16_t version, const sl_kmsg_o
                         p->committed_offset = f[i].offset;
                         p->committed_leader_epoch = f[i].epoch;
                         p->metadata = f[i].metadata;
+                        p->error_code = sl__code(ge);
                     }
             }
         }
@@ -1446,9 +1542,10 @@ void sl_group_offset_delete(sl_group_coord_t *c, const sl_kmsg_offset_delete_req
                             sl_kmsg_offset_delete_response_t *resp, sl_arena_t *a)
 {
     pthread_mutex_lock(&c->mu);
-    sl__group_t *g = req->group_id.len > 0 ? sl__group_find(c, req->group_id) : NULL;
-    if (req->group_id.len <= 0 || !g || g->state == SL__DEAD) {
-        resp->error_code = sl__code(req->group_id.len <= 0 ? SL_ERR_INVALID_GROUP_ID : SL_ERR_GROUP_ID_NOT_FOUND);
+    sl_err_t ge = req->group_id.len <= 0 ? SL_ERR_INVALID_GROUP_ID : sl__gate(c, req->group_id);
+    sl__group_t *g = ge ? NULL : sl__group_find(c, req->group_id);
+    if (ge || !g || g->state == SL__DEAD) {
+        resp->error_code = sl__code(ge ? ge : SL_ERR_GROUP_ID_NOT_FOUND);
         resp->topics = (sl_kmsg_offset_delete_response_offset_delete_response_topic_array_t){NULL, 0};
         pthread_mutex_unlock(&c->mu);
         return;
@@ -1519,6 +1616,12 @@ void sl_group_list(sl_group_coord_t *c, int16_t version, const sl_kmsg_list_grou
         n++;
     resp->groups.items = sl_arena_alloc(a, ((size_t)n + 1) * sizeof *resp->groups.items);
     resp->groups.count = 0;
+    /* Ownership mode: only owned partitions' groups are in memory. As Kafka,
+     * the owned ones are listed with COORDINATOR_LOAD_IN_PROGRESS while any
+     * partition is still loading. */
+    for (int32_t p = 0; c->owned_mode && p < c->cfg.offsets_topic_num_partitions; p++)
+        if (c->parts[p].state == SL__LOADING)
+            resp->error_code = sl__code(SL_ERR_COORDINATOR_LOAD_IN_PROGRESS);
     for (sl__group_t *g = c->groups; g && resp->groups.items; g = g->next) {
         if (g->state == SL__DEAD)
             continue;
@@ -1578,8 +1681,9 @@ void sl_group_describe(sl_group_coord_t *c, const sl_kmsg_describe_groups_reques
         d->protocol_data = SL_KSTR("");
         d->members = (sl_kmsg_describe_groups_response_described_group_member_array_t){NULL, 0};
         sl__group_t *g = sl__group_find(c, d->group_id);
-        if (d->group_id.len <= 0) {
-            d->error_code = sl__code(SL_ERR_INVALID_GROUP_ID);
+        sl_err_t ge = d->group_id.len <= 0 ? SL_ERR_INVALID_GROUP_ID : sl__gate(c, d->group_id);
+        if (ge) {
+            d->error_code = sl__code(ge);
             continue;
         }
         if (!g)
@@ -1647,6 +1751,8 @@ void sl_group_delete(sl_group_coord_t *c, const sl_kmsg_delete_groups_request_t 
         sl_err_t e = SL_OK;
         if (r->group_id.len <= 0)
             e = SL_ERR_INVALID_GROUP_ID;
+        else if ((e = sl__gate(c, r->group_id)) != SL_OK)
+            ;
         else if (!g || g->state == SL__DEAD)
             e = SL_ERR_GROUP_ID_NOT_FOUND;
         else if (g->state != SL__EMPTY)
@@ -1769,10 +1875,10 @@ static void *sl__timer(void *arg)
 
 /* ---- loading ----------------------------------------------------------------------------------------- */
 
-static sl__group_t *sl__group_get(sl_group_coord_t *c, sl_kstr_t id)
+static sl__group_t *sl__group_get(sl__group_t **head, sl_kstr_t id)
 {
-    sl__group_t *g = sl__group_find(c, id);
-    return g ? g : sl__group_add(c, id);
+    sl__group_t *g = sl__list_find(*head, id);
+    return g ? g : sl__list_add(head, id);
 }
 
 static void sl__load_group_value(sl_group_coord_t *c, sl__group_t *g, sl_kreader_t *r, int16_t v, int64_t now)
@@ -1852,7 +1958,8 @@ static void sl__load_group_value(sl_group_coord_t *c, sl__group_t *g, sl_kreader
     (void)c;
 }
 
-static void sl__load_record(sl_group_coord_t *c, const sl_record_t *rec, int64_t now)
+/* Applies one record of __consumer_offsets to the groups of *head. */
+static void sl__load_record(sl_group_coord_t *c, sl__group_t **head, const sl_record_t *rec, int64_t now)
 {
     if (rec->key_len < 2)
         return;
@@ -1864,7 +1971,7 @@ static void sl__load_record(sl_group_coord_t *c, const sl_record_t *rec, int64_t
         int32_t part = sl_kreader_int32(&k);
         if (k.err)
             return;
-        sl__group_t *g = rec->value_len < 0 ? sl__group_find(c, gid) : sl__group_get(c, gid);
+        sl__group_t *g = rec->value_len < 0 ? sl__list_find(*head, gid) : sl__group_get(head, gid);
         if (!g)
             return;
         if (rec->value_len < 0) {
@@ -1892,12 +1999,12 @@ static void sl__load_record(sl_group_coord_t *c, const sl_record_t *rec, int64_t
         if (k.err)
             return;
         if (rec->value_len < 0) {
-            sl__group_t *g = sl__group_find(c, gid);
+            sl__group_t *g = sl__list_find(*head, gid);
             if (g)
-                sl__group_unlink(c, g);
+                sl__list_unlink(head, g);
             return;
         }
-        sl__group_t *g = sl__group_get(c, gid);
+        sl__group_t *g = sl__group_get(head, gid);
         if (!g)
             return;
         sl_kreader_t r = sl_kreader_make(rec->value, (size_t)rec->value_len);
@@ -1906,62 +2013,202 @@ static void sl__load_record(sl_group_coord_t *c, const sl_record_t *rec, int64_t
     }
 }
 
+/* Reads partition p of __consumer_offsets from its start to its end into the
+ * groups of *head. Needs no lock: it touches only *head and the log.
+ * SL_ERR_UNKNOWN_TOPIC when there is no such partition here. */
+static sl_err_t sl__load_partition(sl_group_coord_t *c, int32_t p, sl__group_t **head, char *errbuf, size_t errlen)
+{
+    sl_topic_part_t *tp = sl_topics_acquire(c->topics, SL_GROUP_OFFSETS_TOPIC, p);
+    if (!tp) {
+        snprintf(errbuf, errlen, "no partition %s-%d here", SL_GROUP_OFFSETS_TOPIC, p);
+        return SL_ERR_UNKNOWN_TOPIC;
+    }
+    int64_t now = sl_now_ms();
+    sl_buf_t buf = SL_BUF_INIT, scratch = SL_BUF_INIT;
+    sl_err_t err = SL_OK;
+    sl_log_t *log = sl_topic_part_log(tp);
+    int64_t off = sl_log_start_offset(log), end = sl_log_end_offset(log);
+    while (off < end && !err) {
+        sl_buf_reset(&buf);
+        err = sl_log_read_copy(log, off, 1 << 20, INT64_MAX, &buf);
+        if (err || buf.len == 0)
+            break;
+        size_t pos = 0;
+        int64_t next = off;
+        while (pos < buf.len) {
+            sl_batch_header_t h;
+            if (sl_batch_check(buf.data + pos, buf.len - pos, &h) != SL_OK)
+                break;
+            size_t sz = sl_batch_size(&h);
+            sl_record_iter_t it;
+            if (!(h.attributes & SL_BATCH_ATTR_CONTROL) &&
+                sl_record_iter_init(&it, buf.data + pos, sz, SL_BATCH_DEFAULT_MAX_DECOMPRESSED, &scratch) == SL_OK) {
+                sl_record_t rec;
+                while (sl_record_iter_next(&it, &rec) == 1)
+                    if (rec.offset >= off)
+                        sl__load_record(c, head, &rec, now);
+            }
+            next = sl_batch_last_offset(&h) + 1;
+            pos += sz;
+        }
+        if (next <= off)
+            break; /* nothing readable: stop rather than spin */
+        off = next;
+    }
+    if (err)
+        snprintf(errbuf, errlen, "reading %s-%d: %s", SL_GROUP_OFFSETS_TOPIC, p, sl_err_str(err));
+    sl_topics_release(c->topics, tp);
+    sl_buf_free(&buf);
+    sl_buf_free(&scratch);
+    return err;
+}
+
+/* Single-node start: every partition, into c->groups (a group's records all
+ * lie in its one partition, so one list for all is the same). */
 static sl_err_t sl__load(sl_group_coord_t *c, char *errbuf, size_t errlen)
 {
     sl_topic_info_t info;
     if (!sl_topics_get(c->topics, SL_GROUP_OFFSETS_TOPIC, &info))
         return SL_OK;
-    int64_t now = sl_now_ms();
-    sl_buf_t buf = SL_BUF_INIT, scratch = SL_BUF_INIT;
     sl_err_t err = SL_OK;
     for (int32_t p = 0; p < info.partitions && !err; p++) {
-        sl_topic_part_t *tp = sl_topics_acquire(c->topics, SL_GROUP_OFFSETS_TOPIC, p);
-        if (!tp)
-            continue;
-        sl_log_t *log = sl_topic_part_log(tp);
-        int64_t off = sl_log_start_offset(log), end = sl_log_end_offset(log);
-        while (off < end && !err) {
-            sl_buf_reset(&buf);
-            err = sl_log_read_copy(log, off, 1 << 20, INT64_MAX, &buf);
-            if (err || buf.len == 0)
-                break;
-            size_t pos = 0;
-            int64_t next = off;
-            while (pos < buf.len) {
-                sl_batch_header_t h;
-                if (sl_batch_check(buf.data + pos, buf.len - pos, &h) != SL_OK)
-                    break;
-                size_t sz = sl_batch_size(&h);
-                sl_record_iter_t it;
-                if (!(h.attributes & SL_BATCH_ATTR_CONTROL) &&
-                    sl_record_iter_init(&it, buf.data + pos, sz, SL_BATCH_DEFAULT_MAX_DECOMPRESSED, &scratch) ==
-                        SL_OK) {
-                    sl_record_t rec;
-                    while (sl_record_iter_next(&it, &rec) == 1)
-                        if (rec.offset >= off)
-                            sl__load_record(c, &rec, now);
-                }
-                next = sl_batch_last_offset(&h) + 1;
-                pos += sz;
-            }
-            if (next <= off)
-                break; /* nothing readable: stop rather than spin */
-            off = next;
-        }
-        if (err) {
-            snprintf(errbuf, errlen, "reading %s-%d: %s", SL_GROUP_OFFSETS_TOPIC, p, sl_err_str(err));
-        }
-        sl_topics_release(c->topics, tp);
+        err = sl__load_partition(c, p, &c->groups, errbuf, errlen);
+        if (err == SL_ERR_UNKNOWN_TOPIC)
+            err = SL_OK; /* deleted meanwhile: as before, skipped */
     }
-    sl_buf_free(&buf);
-    sl_buf_free(&scratch);
     return err;
+}
+
+static void sl__groups_free(sl__group_t *g)
+{
+    while (g) {
+        sl__group_t *next = g->next;
+        sl__group_free(g);
+        g = next;
+    }
+}
+
+/* Answers g's held JoinGroup/SyncGroup with NOT_COORDINATOR (Kafka's
+ * onGroupUnloaded). With c->mu held. */
+static void sl__unload_answers(sl__group_t *g)
+{
+    for (sl__member_t *m = g->members; m; m = m->next) {
+        if (m->join_cb)
+            sl__join_error(m->join_cb, m->join_ctx, SL_ERR_NOT_COORDINATOR, m->id);
+        if (m->sync_cb)
+            sl__sync_answer(m->sync_cb, m->sync_ctx, SL_ERR_NOT_COORDINATOR, NULL, NULL);
+        m->join_cb = NULL;
+        m->sync_cb = NULL;
+    }
+}
+
+/* Drops every group of partition p from c->groups. With c->mu held. */
+static void sl__drop_partition(sl_group_coord_t *c, int32_t p)
+{
+    for (sl__group_t **pp = &c->groups; *pp;) {
+        sl__group_t *g = *pp;
+        if (sl__part_of(c, g->id, strlen(g->id)) != p) {
+            pp = &g->next;
+            continue;
+        }
+        *pp = g->next;
+        sl__unload_answers(g);
+        sl__group_free(g);
+    }
+}
+
+sl_err_t sl_group_coord_partition_acquired(sl_group_coord_t *c, int32_t partition, int32_t leader_epoch)
+{
+    if (!c->owned_mode)
+        return SL_ERR_STATE;
+    if (partition < 0 || partition >= c->cfg.offsets_topic_num_partitions)
+        return SL_ERR_INVAL;
+    pthread_mutex_lock(&c->mu);
+    sl__opart_t *op = &c->parts[partition];
+    if (op->state != SL__UNOWNED) {
+        if (leader_epoch >= op->epoch)
+            op->epoch = leader_epoch;
+        else
+            sl_trace(SL_TRACE_INFO, "group", "%s-%d: acquired with epoch %d, older than %d: ignored",
+                     SL_GROUP_OFFSETS_TOPIC, partition, leader_epoch, op->epoch);
+        pthread_mutex_unlock(&c->mu);
+        return SL_OK;
+    }
+    op->state = SL__LOADING;
+    op->epoch = leader_epoch;
+    uint64_t seq = op->seq = ++c->next_seq;
+    pthread_mutex_unlock(&c->mu);
+
+    /* The read without the lock: this partition's groups answer
+     * COORDINATOR_LOAD_IN_PROGRESS meanwhile, the others are served. */
+    int64_t t0 = sl_now_ms();
+    sl__group_t *loaded = NULL;
+    char err[256] = "";
+    sl_err_t e = sl__load_partition(c, partition, &loaded, err, sizeof err);
+
+    pthread_mutex_lock(&c->mu);
+    op = &c->parts[partition];
+    if (op->seq != seq) {
+        /* Lost (and maybe acquired again) while loading: that call decides. */
+        pthread_mutex_unlock(&c->mu);
+        sl__groups_free(loaded);
+        return SL_OK;
+    }
+    if (e) {
+        op->state = SL__UNOWNED;
+        op->seq = ++c->next_seq;
+        pthread_mutex_unlock(&c->mu);
+        sl__groups_free(loaded);
+        sl_trace(SL_TRACE_ERROR, "group", "loading %s-%d: %s", SL_GROUP_OFFSETS_TOPIC, partition, err);
+        return e;
+    }
+    /* Nothing of this partition can be in memory (its requests were refused
+     * while it was not owned), but a stale group must not shadow a loaded one. */
+    sl__drop_partition(c, partition);
+    int n = 0;
+    while (loaded) {
+        sl__group_t *g = loaded;
+        loaded = g->next;
+        g->next = c->groups;
+        c->groups = g;
+        n++;
+    }
+    op->state = SL__OWNED;
+    pthread_mutex_unlock(&c->mu);
+    sl_trace(SL_TRACE_INFO, "group", "%s-%d (leader epoch %d): %d groups loaded in %" PRId64 " ms",
+             SL_GROUP_OFFSETS_TOPIC, partition, leader_epoch, n, sl_now_ms() - t0);
+    return SL_OK;
+}
+
+sl_err_t sl_group_coord_partition_lost(sl_group_coord_t *c, int32_t partition)
+{
+    if (!c->owned_mode)
+        return SL_ERR_STATE;
+    if (partition < 0 || partition >= c->cfg.offsets_topic_num_partitions)
+        return SL_ERR_INVAL;
+    pthread_mutex_lock(&c->mu);
+    sl__opart_t *op = &c->parts[partition];
+    if (op->state != SL__UNOWNED) {
+        op->state = SL__UNOWNED;
+        op->seq = ++c->next_seq;
+        sl__drop_partition(c, partition);
+        sl_trace(SL_TRACE_INFO, "group", "%s-%d: no longer led here: its groups are unloaded",
+                 SL_GROUP_OFFSETS_TOPIC, partition);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return SL_OK;
 }
 
 /* ---- start and stop ----------------------------------------------------------------------------------- */
 
 sl_err_t sl_group_coord_start(sl_topics_t *topics, const sl_group_config_t *cfg, sl_group_coord_t **out,
                               char *errbuf, size_t errlen)
+{
+    return sl_group_coord_start_with(topics, cfg, NULL, out, errbuf, errlen);
+}
+
+sl_err_t sl_group_coord_start_with(sl_topics_t *topics, const sl_group_config_t *cfg, const sl_group_hooks_t *hooks,
+                                   sl_group_coord_t **out, char *errbuf, size_t errlen)
 {
     sl_group_coord_t *c = calloc(1, sizeof *c);
     if (!c)
@@ -1976,7 +2223,18 @@ sl_err_t sl_group_coord_start(sl_topics_t *topics, const sl_group_config_t *cfg,
     c->topics = topics;
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cond, NULL);
-    sl_err_t err = sl__load(c, errbuf, errlen);
+    sl_err_t err = SL_OK;
+    if (hooks && hooks->append) {
+        c->hooks = *hooks;
+        c->owned_mode = 1; /* owns nothing until told: nothing to load */
+        c->parts = calloc((size_t)c->cfg.offsets_topic_num_partitions, sizeof *c->parts);
+        if (!c->parts) {
+            snprintf(errbuf, errlen, "out of memory");
+            err = SL_ERR_NOMEM;
+        }
+    } else {
+        err = sl__load(c, errbuf, errlen);
+    }
     c->next_expiry_check = sl_now_ms() + c->cfg.offsets_retention_check_ms;
     if (!err) {
         if (pthread_create(&c->thread, NULL, sl__timer, c) != 0) {
@@ -2009,18 +2267,12 @@ void sl_group_coord_stop(sl_group_coord_t *c)
     while (c->groups) {
         sl__group_t *g = c->groups;
         c->groups = g->next;
-        for (sl__member_t *m = g->members; m; m = m->next) {
-            if (m->join_cb)
-                sl__join_error(m->join_cb, m->join_ctx, SL_ERR_NOT_COORDINATOR, m->id);
-            if (m->sync_cb)
-                sl__sync_answer(m->sync_cb, m->sync_ctx, SL_ERR_NOT_COORDINATOR, NULL, NULL);
-            m->join_cb = NULL;
-            m->sync_cb = NULL;
-        }
+        sl__unload_answers(g);
         sl__group_free(g);
     }
     pthread_mutex_unlock(&c->mu);
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->cond);
+    free(c->parts);
     free(c);
 }

@@ -40,9 +40,86 @@ typedef struct sl_group_config {
 /** Starts the coordinator over the topic catalogue: loads every group's
  * offsets and metadata from __consumer_offsets (when it exists; it is created
  * on first write) and starts the timer thread. topics must outlive the
- * coordinator. Errors: SL_ERR_NOMEM, SL_ERR_IO (reading the topic; errbuf). */
+ * coordinator. Errors: SL_ERR_NOMEM, SL_ERR_IO (reading the topic; errbuf).
+ * The single-node coordinator: sl_group_coord_start_with(..., NULL, ...). */
 sl_err_t sl_group_coord_start(sl_topics_t *topics, const sl_group_config_t *cfg, sl_group_coord_t **out,
                               char *errbuf, size_t errlen);
+
+/** Writes one partition of __consumer_offsets for a coordinator in ownership
+ * mode. records[0..len) is one v2 record batch (base offset 0); the hook may
+ * rewrite it in place (offsets, partitionLeaderEpoch) and must not keep it
+ * past the call. The broker appends it as leader of partition with
+ * leader_epoch (the epoch given to sl_group_coord_partition_acquired) and
+ * returns only once the in-sync replicas have it (acks=all): SL_OK means the
+ * write is committed. Any error fails the request that wrote (mapped to
+ * Kafka's codes as Kafka's coordinator does: SL_ERR_NOT_LEADER_OR_FOLLOWER and
+ * SL_ERR_FENCED_LEADER_EPOCH answer NOT_COORDINATOR; SL_ERR_UNKNOWN_TOPIC,
+ * SL_ERR_NOT_ENOUGH_REPLICAS(_AFTER_APPEND) and SL_ERR_LEADER_NOT_AVAILABLE
+ * answer COORDINATOR_NOT_AVAILABLE; any other error its own code, e.g.
+ * SL_ERR_TIMEOUT REQUEST_TIMED_OUT). It may block; it is called with the
+ * coordinator's lock held (see sl_group_hooks_t) from a request handler
+ * thread or the coordinator's timer thread, and must not call back into the
+ * coordinator. */
+typedef sl_err_t sl_group_append_fn(void *opaque, int32_t partition, int32_t leader_epoch, uint8_t *records,
+                                    size_t len);
+
+/** What makes a coordinator one of several (the replicated cluster): with
+ * hooks, the coordinator owns no partition of __consumer_offsets until the
+ * broker calls sl_group_coord_partition_acquired, loads nothing at start,
+ * never creates __consumer_offsets (the cluster's controller does) and never
+ * appends to its logs itself: every record goes through append.
+ *
+ * In this "ownership mode" a group belongs to partition
+ * sl_group_partition_for(id, len, offsets_topic_num_partitions) — the broker
+ * must configure offsets_topic_num_partitions as the topic's partition count.
+ * Every request about a group of a partition not owned is answered
+ * NOT_COORDINATOR (Kafka's 16: clients look the coordinator up again), of a
+ * partition being loaded COORDINATOR_LOAD_IN_PROGRESS (14); ListGroups lists
+ * only the owned groups (with error 14 while any partition loads).
+ *
+ * Known limit: append is called with the coordinator's one lock held, so a
+ * write that waits for replication stalls every group (heartbeats included)
+ * for that long. It keeps the log's order of a group's records the order the
+ * coordinator applied them in; moving the wait out of the lock needs
+ * per-group ordering of writes and is not done yet. */
+typedef struct sl_group_hooks {
+    sl_group_append_fn *append; /* required */
+    void *opaque;               /* passed to append */
+} sl_group_hooks_t;
+
+/** sl_group_coord_start, with hooks: NULL (or hooks->append NULL) is exactly
+ * sl_group_coord_start; otherwise the coordinator starts in ownership mode
+ * (see sl_group_hooks_t), owning nothing. hooks is copied. topics must outlive
+ * the coordinator. Errors: SL_ERR_NOMEM, SL_ERR_IO (single-node mode: reading
+ * the topic; errbuf). */
+sl_err_t sl_group_coord_start_with(sl_topics_t *topics, const sl_group_config_t *cfg, const sl_group_hooks_t *hooks,
+                                   sl_group_coord_t **out, char *errbuf, size_t errlen);
+
+/** Ownership mode: this broker now leads partition of __consumer_offsets with
+ * leader_epoch. Marks the partition loading (its groups answer
+ * COORDINATOR_LOAD_IN_PROGRESS), reads the groups and committed offsets of
+ * that partition from its local log in topics (to the log end offset) without
+ * holding the coordinator's lock — other partitions are served meanwhile —
+ * then serves them. Blocks the calling thread for the read.
+ *
+ * Already owned (or loading) with an epoch <= leader_epoch: the epoch is
+ * updated and nothing is reloaded (the groups in memory are what this broker
+ * wrote). An epoch older than the one held is stale: ignored, SL_OK. A
+ * sl_group_coord_partition_lost during the read wins: the read is discarded.
+ * Errors: SL_ERR_STATE (not in ownership mode), SL_ERR_INVAL (partition
+ * outside [0, offsets_topic_num_partitions)), SL_ERR_UNKNOWN_TOPIC (no local
+ * log of that partition: it stays unowned), SL_ERR_IO / SL_ERR_NOMEM (reading;
+ * the partition stays unowned). Any thread; not concurrently with or after
+ * sl_group_coord_stop. */
+sl_err_t sl_group_coord_partition_acquired(sl_group_coord_t *c, int32_t partition, int32_t leader_epoch);
+
+/** Ownership mode: this broker no longer leads partition of
+ * __consumer_offsets. Drops every group of that partition from memory; their
+ * held JoinGroup/SyncGroup answers are sent NOT_COORDINATOR (from the calling
+ * thread, with the lock held) and later requests about them too. Unowned
+ * already: no-op. Errors: SL_ERR_STATE (not in ownership mode), SL_ERR_INVAL
+ * (partition out of range). Any thread; not after sl_group_coord_stop. */
+sl_err_t sl_group_coord_partition_lost(sl_group_coord_t *c, int32_t partition);
 
 /** Stops the timer thread, answers every held JoinGroup/SyncGroup with
  * NOT_COORDINATOR (as Kafka does when it gives up a group) and frees c.

@@ -65,6 +65,8 @@ extern "C" {
     X(SL_ERR_INVALID_SESSION_TIMEOUT, -223, 26, "session timeout outside the broker's bounds") \
     X(SL_ERR_OFFSET_METADATA_TOO_LARGE, -224, 12, "offset metadata too large") \
     X(SL_ERR_GROUP_SUBSCRIBED_TO_TOPIC, -225, 86, "the group is subscribed to the topic") \
+    X(SL_ERR_COORDINATOR_LOAD_IN_PROGRESS, -238, 14,                          \
+      "the coordinator is loading the group's partition of __consumer_offsets") \
     /* broker: the cluster (controller quorum, replication) */                 \
     X(SL_ERR_NOT_LEADER_OR_FOLLOWER, -226, 6, "this broker does not lead the partition") \
     X(SL_ERR_NOT_CONTROLLER, -227, 41, "this node is not the active controller") \

@@ -1,0 +1,576 @@
+/* test_ownership.c — the group coordinator as one of several (cluster mode):
+ * groups of unowned partitions of __consumer_offsets answer NOT_COORDINATOR,
+ * acquiring a partition loads its groups back from the log, losing it drops
+ * them (held joins answered NOT_COORDINATOR), and every write goes through
+ * the append hook, whose errors fail the request. Calls the coordinator
+ * directly over a real topic catalogue in a temp dir. */
+#include "testutil.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "broker/group/group.h"
+#include "broker/log/log.h"
+#include "broker/log/logmgr.h"
+#include "broker/server/topics.h"
+#include "common/trace.h"
+
+#define NPARTS 3
+
+typedef struct {
+    char *dir;
+    sl_logmgr_t *mgr;
+    sl_topics_t *topics;
+    sl_group_coord_t *c;
+    /* the append hook's record */
+    pthread_mutex_t mu;
+    int appends;
+    int32_t last_partition, last_epoch;
+    sl_err_t fail; /* returned (without writing) when set */
+} fixture_t;
+
+static sl_err_t append_hook(void *opaque, int32_t partition, int32_t leader_epoch, uint8_t *records, size_t len)
+{
+    fixture_t *f = opaque;
+    pthread_mutex_lock(&f->mu);
+    sl_err_t fail = f->fail;
+    f->last_partition = partition;
+    f->last_epoch = leader_epoch;
+    if (!fail)
+        f->appends++;
+    pthread_mutex_unlock(&f->mu);
+    if (fail)
+        return fail;
+    /* What a leader does, less the wait for the ISR. */
+    sl_topic_part_t *tp = sl_topics_acquire(f->topics, SL_GROUP_OFFSETS_TOPIC, partition);
+    if (!tp)
+        return SL_ERR_UNKNOWN_TOPIC;
+    pthread_mutex_lock(sl_topic_part_produce_lock(tp));
+    sl_err_t e = sl_log_append(sl_topic_part_log(tp), records, len, leader_epoch, 0, NULL);
+    pthread_mutex_unlock(sl_topic_part_produce_lock(tp));
+    sl_topics_release(f->topics, tp);
+    return e;
+}
+
+static sl_group_config_t config(void)
+{
+    return (sl_group_config_t){
+        .offsets_topic_num_partitions = NPARTS,
+        .offsets_retention_ms = 7 * 24 * 3600 * 1000LL,
+        .offsets_retention_check_ms = 600000,
+        .initial_rebalance_delay_ms = 0,
+        .min_session_timeout_ms = 1000,
+        .max_session_timeout_ms = 60000,
+        .offset_metadata_max_bytes = 4096,
+    };
+}
+
+static void open_topics(fixture_t *f)
+{
+    char err[256] = "";
+    if (sl_logmgr_open(f->dir, NULL, &f->mgr, err, sizeof err))
+        fail_msg("sl_logmgr_open: %s", err);
+    sl_log_config_t defaults = sl_log_config_default();
+    if (sl_topics_open(f->mgr, f->dir, &defaults, &f->topics, err, sizeof err))
+        fail_msg("sl_topics_open: %s", err);
+}
+
+static void close_topics(fixture_t *f)
+{
+    sl_group_coord_stop(f->c);
+    f->c = NULL;
+    sl_topics_close(f->topics);
+    sl_logmgr_close(f->mgr);
+}
+
+static void start_owned(fixture_t *f)
+{
+    sl_group_config_t cfg = config();
+    sl_group_hooks_t hooks = {append_hook, f};
+    char err[256] = "";
+    if (sl_group_coord_start_with(f->topics, &cfg, &hooks, &f->c, err, sizeof err))
+        fail_msg("sl_group_coord_start_with: %s", err);
+}
+
+/* A temp dir with topic "t" (2 partitions) and, when offsets, the
+ * __consumer_offsets the cluster's controller would have created. */
+static fixture_t *make(int offsets)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    pthread_mutex_init(&f->mu, NULL);
+    f->dir = sl_test_mkdtemp();
+    sl_trace_set_sink(NULL, NULL, SL_TRACE_OFF);
+    open_topics(f);
+    char err[256];
+    assert_int_equal(sl_topics_create(f->topics, "t", 2, NULL, NULL, 0, 0, NULL, err, sizeof err), SL_OK);
+    if (offsets)
+        assert_int_equal(
+            sl_topics_create(f->topics, SL_GROUP_OFFSETS_TOPIC, NPARTS, NULL, NULL, 0, 0, NULL, err, sizeof err),
+            SL_OK);
+    return f;
+}
+
+static int setup(void **state)
+{
+    fixture_t *f = make(1);
+    start_owned(f);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    close_topics(f);
+    sl_test_rmdir(f->dir);
+    pthread_mutex_destroy(&f->mu);
+    free(f);
+    return 0;
+}
+
+/* A group id whose coordinator partition is p (the k-th such id, k < 4). */
+static const char *group_of(int32_t p, int k)
+{
+    static char ids[NPARTS][4][32];
+    for (int i = 0, seen = 0;; i++) {
+        snprintf(ids[p][k], sizeof ids[p][k], "group-%d", i);
+        if (sl_group_partition_for(ids[p][k], strlen(ids[p][k]), NPARTS) == p && seen++ == k)
+            return ids[p][k];
+    }
+}
+
+/* ---- requests ------------------------------------------------------------------ */
+
+/* OffsetCommit of t-0 = offset for a simple consumer (no member): the
+ * partition's error code. */
+static int16_t commit(fixture_t *f, const char *group, int64_t offset)
+{
+    sl_kmsg_offset_commit_request_offset_commit_request_partition_t p = {0, offset, -1, -1, SL_KSTR("md")};
+    sl_kmsg_offset_commit_request_offset_commit_request_topic_t t = {SL_KSTR("t"), {&p, 1}};
+    sl_kmsg_offset_commit_request_t req = {sl_kstr_from(group), -1, SL_KSTR(""), SL_KSTR_NULL, -1, {&t, 1}};
+    sl_kmsg_offset_commit_response_t resp;
+    sl_kmsg_offset_commit_response_init(&resp);
+    sl_arena_t a = SL_ARENA_INIT;
+    sl_group_offset_commit(f->c, 8, &req, &resp, &a);
+    assert_int_equal(resp.topics.count, 1);
+    assert_int_equal(resp.topics.items[0].partitions.count, 1);
+    int16_t code = resp.topics.items[0].partitions.items[0].error_code;
+    sl_arena_free(&a);
+    return code;
+}
+
+/* OffsetFetch v5 of t-0: the top-level error code, and *offset. */
+static int16_t fetch(fixture_t *f, const char *group, int64_t *offset)
+{
+    int32_t parts[] = {0};
+    sl_kmsg_offset_fetch_request_offset_fetch_request_topic_t t = {SL_KSTR("t"), {parts, 1}};
+    sl_kmsg_offset_fetch_request_t req;
+    memset(&req, 0, sizeof req);
+    req.group_id = sl_kstr_from(group);
+    req.topics = (sl_kmsg_offset_fetch_request_offset_fetch_request_topic_array_t){&t, 1};
+    sl_kmsg_offset_fetch_response_t resp;
+    sl_kmsg_offset_fetch_response_init(&resp);
+    sl_arena_t a = SL_ARENA_INIT;
+    sl_group_offset_fetch(f->c, 5, &req, &resp, &a);
+    *offset = -2;
+    if (resp.topics.count == 1 && resp.topics.items[0].partitions.count == 1)
+        *offset = resp.topics.items[0].partitions.items[0].committed_offset;
+    int16_t code = resp.error_code;
+    sl_arena_free(&a);
+    return code;
+}
+
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    int answered;
+    int16_t error;
+    int32_t generation;
+    char member[256];
+} answer_t;
+
+static void answer_init(answer_t *a)
+{
+    memset(a, 0, sizeof *a);
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->cond, NULL);
+}
+
+static void answer_destroy(answer_t *a)
+{
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->cond);
+}
+
+static void on_join(void *ctx, sl_kmsg_join_group_response_t *resp)
+{
+    answer_t *a = ctx;
+    pthread_mutex_lock(&a->mu);
+    a->answered++;
+    a->error = resp->error_code;
+    a->generation = resp->generation_id;
+    snprintf(a->member, sizeof a->member, "%.*s", (int)resp->member_id.len, resp->member_id.data);
+    pthread_cond_broadcast(&a->cond);
+    pthread_mutex_unlock(&a->mu);
+}
+
+static void on_sync(void *ctx, sl_kmsg_sync_group_response_t *resp)
+{
+    answer_t *a = ctx;
+    pthread_mutex_lock(&a->mu);
+    a->answered++;
+    a->error = resp->error_code;
+    pthread_cond_broadcast(&a->cond);
+    pthread_mutex_unlock(&a->mu);
+}
+
+/* Waits up to 5 s for the answer; returns how many came. */
+static int wait_answer(answer_t *a)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 5;
+    pthread_mutex_lock(&a->mu);
+    while (!a->answered && pthread_cond_timedwait(&a->cond, &a->mu, &ts) == 0)
+        ;
+    int n = a->answered;
+    pthread_mutex_unlock(&a->mu);
+    return n;
+}
+
+static const uint8_t meta[] = {0, 0, 0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 0};
+
+/* JoinGroup v1 (no KIP-394 round trip) of a new member. */
+static void join(fixture_t *f, const char *group, int32_t rebalance_timeout, answer_t *a)
+{
+    sl_kmsg_join_group_request_join_group_request_protocol_t proto = {SL_KSTR("range"), {meta, sizeof meta}};
+    sl_kmsg_join_group_request_t req = {sl_kstr_from(group), 10000, rebalance_timeout, SL_KSTR(""),
+                                        SL_KSTR_NULL, SL_KSTR("consumer"), {&proto, 1}, SL_KSTR_NULL};
+    sl_group_join(f->c, 1, &req, "client", "/127.0.0.1", on_join, a);
+}
+
+/* ---- tests ----------------------------------------------------------------------- */
+
+static void unowned_groups_are_not_coordinated_here(void **state)
+{
+    fixture_t *f = *state;
+    const int16_t NOT_COORDINATOR = 16;
+    const char *g = group_of(1, 0);
+    sl_arena_t a = SL_ARENA_INIT;
+    int64_t off;
+    assert_int_equal(commit(f, g, 5), NOT_COORDINATOR);
+    assert_int_equal(fetch(f, g, &off), NOT_COORDINATOR);
+
+    answer_t ja;
+    answer_init(&ja);
+    join(f, g, 10000, &ja);
+    assert_int_equal(wait_answer(&ja), 1);
+    assert_int_equal(ja.error, NOT_COORDINATOR);
+    answer_destroy(&ja);
+
+    answer_t sa;
+    answer_init(&sa);
+    sl_kmsg_sync_group_request_t sreq = {sl_kstr_from(g), 1, SL_KSTR("m"), SL_KSTR_NULL, SL_KSTR_NULL,
+                                         SL_KSTR_NULL, {NULL, 0}};
+    sl_group_sync(f->c, 3, &sreq, on_sync, &sa);
+    assert_int_equal(wait_answer(&sa), 1);
+    assert_int_equal(sa.error, NOT_COORDINATOR);
+    answer_destroy(&sa);
+
+    sl_kmsg_heartbeat_request_t hreq = {sl_kstr_from(g), 1, SL_KSTR("m"), SL_KSTR_NULL};
+    sl_kmsg_heartbeat_response_t hresp = {0};
+    sl_group_heartbeat(f->c, &hreq, &hresp);
+    assert_int_equal(hresp.error_code, NOT_COORDINATOR);
+
+    sl_kmsg_leave_group_request_t lreq = {sl_kstr_from(g), SL_KSTR("m"), {NULL, 0}};
+    sl_kmsg_leave_group_response_t lresp;
+    sl_kmsg_leave_group_response_init(&lresp);
+    sl_group_leave(f->c, 1, &lreq, &lresp, &a);
+    assert_int_equal(lresp.error_code, NOT_COORDINATOR);
+
+    /* OffsetFetch v8: the group's own error; v1: in each partition. */
+    sl_kmsg_offset_fetch_request_offset_fetch_request_group_t fg;
+    memset(&fg, 0, sizeof fg);
+    fg.group_id = sl_kstr_from(g);
+    fg.topics.count = -1;
+    sl_kmsg_offset_fetch_request_t freq;
+    memset(&freq, 0, sizeof freq);
+    freq.groups = (sl_kmsg_offset_fetch_request_offset_fetch_request_group_array_t){&fg, 1};
+    sl_kmsg_offset_fetch_response_t fresp;
+    sl_kmsg_offset_fetch_response_init(&fresp);
+    sl_group_offset_fetch(f->c, 8, &freq, &fresp, &a);
+    assert_int_equal(fresp.groups.count, 1);
+    assert_int_equal(fresp.groups.items[0].error_code, NOT_COORDINATOR);
+    int32_t parts[] = {0, 1};
+    sl_kmsg_offset_fetch_request_offset_fetch_request_topic_t ft = {SL_KSTR("t"), {parts, 2}};
+    memset(&freq, 0, sizeof freq);
+    freq.group_id = sl_kstr_from(g);
+    freq.topics = (sl_kmsg_offset_fetch_request_offset_fetch_request_topic_array_t){&ft, 1};
+    sl_kmsg_offset_fetch_response_init(&fresp);
+    sl_group_offset_fetch(f->c, 1, &freq, &fresp, &a);
+    assert_int_equal(fresp.topics.count, 1);
+    assert_int_equal(fresp.topics.items[0].partitions.count, 2);
+    assert_int_equal(fresp.topics.items[0].partitions.items[1].error_code, NOT_COORDINATOR);
+    assert_int_equal(fresp.topics.items[0].partitions.items[1].committed_offset, -1);
+
+    sl_kstr_t names[] = {sl_kstr_from(g)};
+    sl_kmsg_describe_groups_request_t dreq = {{names, 1}, 0};
+    sl_kmsg_describe_groups_response_t dresp;
+    sl_kmsg_describe_groups_response_init(&dresp);
+    sl_group_describe(f->c, &dreq, &dresp, &a);
+    assert_int_equal(dresp.groups.count, 1);
+    assert_int_equal(dresp.groups.items[0].error_code, NOT_COORDINATOR);
+
+    sl_kmsg_delete_groups_request_t xreq = {{names, 1}};
+    sl_kmsg_delete_groups_response_t xresp;
+    sl_kmsg_delete_groups_response_init(&xresp);
+    sl_group_delete(f->c, &xreq, &xresp, &a);
+    assert_int_equal(xresp.results.count, 1);
+    assert_int_equal(xresp.results.items[0].error_code, NOT_COORDINATOR);
+
+    sl_kmsg_offset_delete_request_offset_delete_request_partition_t op = {0};
+    sl_kmsg_offset_delete_request_offset_delete_request_topic_t ot = {SL_KSTR("t"), {&op, 1}};
+    sl_kmsg_offset_delete_request_t oreq = {sl_kstr_from(g), {&ot, 1}};
+    sl_kmsg_offset_delete_response_t oresp;
+    sl_kmsg_offset_delete_response_init(&oresp);
+    sl_group_offset_delete(f->c, &oreq, &oresp, &a);
+    assert_int_equal(oresp.error_code, NOT_COORDINATOR);
+
+    /* Nothing was written, nothing is listed. */
+    sl_kmsg_list_groups_request_t lgreq;
+    memset(&lgreq, 0, sizeof lgreq);
+    sl_kmsg_list_groups_response_t lgresp;
+    sl_kmsg_list_groups_response_init(&lgresp);
+    sl_group_list(f->c, 4, &lgreq, &lgresp, &a);
+    assert_int_equal(lgresp.error_code, 0);
+    assert_int_equal(lgresp.groups.count, 0);
+    assert_int_equal(f->appends, 0);
+
+    /* Partitions outside the topic; a partition with no log here. */
+    assert_int_equal(sl_group_coord_partition_acquired(f->c, NPARTS, 1), SL_ERR_INVAL);
+    assert_int_equal(sl_group_coord_partition_lost(f->c, -1), SL_ERR_INVAL);
+    sl_arena_free(&a);
+}
+
+static void offsets_come_back_after_loss_and_reacquire(void **state)
+{
+    fixture_t *f = *state;
+    const char *g = group_of(1, 0), *other = group_of(2, 0);
+    int64_t off;
+    assert_int_equal(sl_group_coord_partition_acquired(f->c, 1, 4), SL_OK);
+    assert_int_equal(sl_group_coord_partition_acquired(f->c, 2, 1), SL_OK);
+    assert_int_equal(commit(f, g, 42), 0);
+    assert_int_equal(commit(f, g, 43), 0);
+    assert_int_equal(commit(f, other, 7), 0);
+    assert_int_equal(f->appends, 3);
+    assert_int_equal(f->last_partition, 2);
+    assert_int_equal(f->last_epoch, 1);
+    assert_int_equal(fetch(f, g, &off), 0);
+    assert_int_equal(off, 43);
+
+    /* The records are in partition 1's log, with the leader epoch. */
+    sl_topic_part_t *tp = sl_topics_acquire(f->topics, SL_GROUP_OFFSETS_TOPIC, 1);
+    assert_non_null(tp);
+    assert_int_equal(sl_log_end_offset(sl_topic_part_log(tp)), 2);
+    sl_topics_release(f->topics, tp);
+
+    /* Lost: its groups are gone, the other partition's stay. */
+    assert_int_equal(sl_group_coord_partition_lost(f->c, 1), SL_OK);
+    assert_int_equal(sl_group_coord_partition_lost(f->c, 1), SL_OK); /* again: no-op */
+    assert_int_equal(fetch(f, g, &off), 16);
+    assert_int_equal(commit(f, g, 99), 16);
+    assert_int_equal(fetch(f, other, &off), 0);
+    assert_int_equal(off, 7);
+
+    /* Acquired again (a newer epoch): loaded back from the log. */
+    assert_int_equal(sl_group_coord_partition_acquired(f->c, 1, 6), SL_OK);
+    assert_int_equal(fetch(f, g, &off), 0);
+    assert_int_equal(off, 43);
+    assert_int_equal(commit(f, g, 44), 0);
+    assert_int_equal(f->last_epoch, 6);
+
+    /* An older epoch is ignored; the same epoch again reloads nothing. */
+    assert_int_equal(sl_group_coord_partition_acquired(f->c, 1, 5), SL_OK);
+    assert_int_equal(commit(f, g, 45), 0);
+    assert_int_equal(f->last_epoch, 6);
+    assert_int_equal(sl_group_coord_partition_acquired(f->c, 1, 6), SL_OK);
+    assert_int_equal(fetch(f, g, &off), 0);
+    assert_int_equal(off, 45);
+
+    /* ListGroups: only the owned partitions' groups. */
+    sl_arena_t a = SL_ARENA_INIT;
+    sl_kmsg_list_groups_request_t lreq;
+    memset(&lreq, 0, sizeof lreq);
+    sl_kmsg_list_groups_response_t lresp;
+    sl_kmsg_list_groups_response_init(&lresp);
+    sl_group_list(f->c, 4, &lreq, &lresp, &a);
+    assert_int_equal(lresp.groups.count, 2);
+    assert_int_equal(sl_group_coord_partition_lost(f->c, 2), SL_OK);
+    sl_kmsg_list_groups_response_init(&lresp);
+    sl_group_list(f->c, 4, &lreq, &lresp, &a);
+    assert_int_equal(lresp.groups.count, 1);
+    assert_true(sl_kstr_is(lresp.groups.items[0].group_id, g, (int32_t)strlen(g)));
+    sl_arena_free(&a);
+
+    /* A whole restart of the coordinator: nothing is loaded until acquired. */
+    sl_group_coord_stop(f->c);
+    start_owned(f);
+    assert_int_equal(fetch(f, g, &off), 16);
+    assert_int_equal(sl_group_coord_partition_acquired(f->c, 1, 7), SL_OK);
+    assert_int_equal(fetch(f, g, &off), 0);
+    assert_int_equal(off, 45);
+}
+
+static void held_join_is_answered_not_coordinator_on_loss(void **state)
+{
+    fixture_t *f = *state;
+    const char *g = group_of(0, 0), *done = group_of(0, 1);
+    assert_int_equal(sl_group_coord_partition_acquired(f->c, 0, 1), SL_OK);
+
+    /* A group through a whole rebalance: its metadata goes through the hook
+     * and comes back with the partition. */
+    answer_t ja;
+    answer_init(&ja);
+    join(f, done, 10000, &ja);
+    assert_int_equal(wait_answer(&ja), 1);
+    assert_int_equal(ja.error, 0);
+    assert_int_equal(ja.generation, 1);
+    sl_kmsg_sync_group_request_sync_group_request_assignment_t asg = {sl_kstr_from(ja.member),
+                                                                      {(const uint8_t *)"x", 1}};
+    sl_kmsg_sync_group_request_t sreq = {sl_kstr_from(done), 1, sl_kstr_from(ja.member), SL_KSTR_NULL,
+                                         SL_KSTR_NULL, SL_KSTR_NULL, {&asg, 1}};
+    answer_t sa;
+    answer_init(&sa);
+    int appends = f->appends;
+    sl_group_sync(f->c, 3, &sreq, on_sync, &sa);
+    assert_int_equal(wait_answer(&sa), 1);
+    assert_int_equal(sa.error, 0);
+    assert_int_equal(f->appends, appends + 1);
+    answer_destroy(&sa);
+
+    /* A join held by the rebalance of a second group (a long initial delay:
+     * the rebalance timeout, as no join completes it earlier). */
+    answer_t held;
+    answer_init(&held);
+    sl_group_coord_stop(f->c);
+    sl_group_config_t cfg = config();
+    cfg.initial_rebalance_delay_ms = 60000;
+    sl_group_hooks_t hooks = {append_hook, f};
+    char err[256];
+    assert_int_equal(sl_group_coord_start_with(f->topics, &cfg, &hooks, &f->c, err, sizeof err), SL_OK);
+    assert_int_equal(sl_group_coord_partition_acquired(f->c, 0, 2), SL_OK);
+    join(f, g, 60000, &held);
+    usleep(200 * 1000);
+    assert_int_equal(held.answered, 0);
+    assert_int_equal(sl_group_coord_partition_lost(f->c, 0), SL_OK);
+    assert_int_equal(wait_answer(&held), 1);
+    assert_int_equal(held.error, 16);
+    answer_destroy(&held);
+
+    /* Back: the completed group is Stable with its member, from the log. */
+    assert_int_equal(sl_group_coord_partition_acquired(f->c, 0, 3), SL_OK);
+    sl_arena_t a = SL_ARENA_INIT;
+    sl_kstr_t names[] = {sl_kstr_from(done), sl_kstr_from(g)};
+    sl_kmsg_describe_groups_request_t dreq = {{names, 2}, 0};
+    sl_kmsg_describe_groups_response_t dresp;
+    sl_kmsg_describe_groups_response_init(&dresp);
+    sl_group_describe(f->c, &dreq, &dresp, &a);
+    assert_int_equal(dresp.groups.count, 2);
+    assert_int_equal(dresp.groups.items[0].error_code, 0);
+    assert_true(sl_kstr_is(dresp.groups.items[0].group_state, "Stable", 6));
+    assert_int_equal(dresp.groups.items[0].members.count, 1);
+    assert_true(sl_kstr_is(dresp.groups.items[0].members.items[0].member_id, ja.member,
+                           (int32_t)strlen(ja.member)));
+    assert_int_equal(dresp.groups.items[0].members.items[0].member_assignment.len, 1);
+    /* The held join's group was never written: gone. */
+    assert_int_equal(dresp.groups.items[1].error_code, 0);
+    assert_true(sl_kstr_is(dresp.groups.items[1].group_state, "Dead", 4));
+    sl_arena_free(&a);
+    answer_destroy(&ja);
+}
+
+static void append_hook_errors_fail_the_commit(void **state)
+{
+    fixture_t *f = *state;
+    const char *g = group_of(2, 1);
+    int64_t off;
+    assert_int_equal(sl_group_coord_partition_acquired(f->c, 2, 1), SL_OK);
+    assert_int_equal(commit(f, g, 10), 0);
+    static const struct {
+        sl_err_t hook;
+        int16_t code;
+    } cases[] = {
+        {SL_ERR_NOT_LEADER_OR_FOLLOWER, 16}, /* NOT_COORDINATOR */
+        {SL_ERR_FENCED_LEADER_EPOCH, 16},
+        {SL_ERR_TIMEOUT, 7},                  /* REQUEST_TIMED_OUT */
+        {SL_ERR_NOT_ENOUGH_REPLICAS, 15},     /* COORDINATOR_NOT_AVAILABLE */
+        {SL_ERR_RECORD_TOO_LARGE, 10},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        f->fail = cases[i].hook;
+        assert_int_equal(commit(f, g, 11 + (int64_t)i), cases[i].code);
+        f->fail = SL_OK;
+        /* Not applied: the last acknowledged commit stands. */
+        assert_int_equal(fetch(f, g, &off), 0);
+        assert_int_equal(off, 10);
+    }
+    /* And the log has only the acknowledged one. */
+    assert_int_equal(sl_group_coord_partition_lost(f->c, 2), SL_OK);
+    assert_int_equal(sl_group_coord_partition_acquired(f->c, 2, 2), SL_OK);
+    assert_int_equal(fetch(f, g, &off), 0);
+    assert_int_equal(off, 10);
+}
+
+static void ownership_mode_creates_no_topic(void **state)
+{
+    (void)state;
+    fixture_t *f = make(0);
+    start_owned(f);
+    sl_topic_info_t info;
+    assert_int_equal(sl_group_coord_partition_acquired(f->c, 0, 1), SL_ERR_UNKNOWN_TOPIC);
+    assert_int_equal(commit(f, group_of(0, 0), 1), 16); /* still not owned */
+    assert_false(sl_topics_get(f->topics, SL_GROUP_OFFSETS_TOPIC, &info));
+    assert_int_equal(f->appends, 0);
+    close_topics(f);
+    sl_test_rmdir(f->dir);
+    pthread_mutex_destroy(&f->mu);
+    free(f);
+}
+
+static void single_node_mode_is_unchanged(void **state)
+{
+    (void)state;
+    fixture_t *f = make(0);
+    sl_group_config_t cfg = config();
+    char err[256];
+    assert_int_equal(sl_group_coord_start_with(f->topics, &cfg, NULL, &f->c, err, sizeof err), SL_OK);
+    assert_int_equal(sl_group_coord_partition_acquired(f->c, 0, 1), SL_ERR_STATE);
+    assert_int_equal(sl_group_coord_partition_lost(f->c, 0), SL_ERR_STATE);
+    const char *g = group_of(1, 0);
+    int64_t off;
+    assert_int_equal(commit(f, g, 42), 0);
+    assert_int_equal(f->appends, 0); /* no hook: the coordinator wrote itself */
+    sl_topic_info_t info;
+    assert_true(sl_topics_get(f->topics, SL_GROUP_OFFSETS_TOPIC, &info));
+    assert_int_equal(info.partitions, NPARTS);
+    /* Every group is served, and loaded at start. */
+    sl_group_coord_stop(f->c);
+    assert_int_equal(sl_group_coord_start(f->topics, &cfg, &f->c, err, sizeof err), SL_OK);
+    assert_int_equal(fetch(f, g, &off), 0);
+    assert_int_equal(off, 42);
+    assert_int_equal(commit(f, group_of(0, 0), 1), 0);
+    close_topics(f);
+    sl_test_rmdir(f->dir);
+    pthread_mutex_destroy(&f->mu);
+    free(f);
+}
+
+SL_TEST_GROUP(ownership, cmocka_unit_test_setup_teardown(unowned_groups_are_not_coordinated_here, setup, teardown),
+              cmocka_unit_test_setup_teardown(offsets_come_back_after_loss_and_reacquire, setup, teardown),
+              cmocka_unit_test_setup_teardown(held_join_is_answered_not_coordinator_on_loss, setup, teardown),
+              cmocka_unit_test_setup_teardown(append_hook_errors_fail_the_commit, setup, teardown),
+              cmocka_unit_test(ownership_mode_creates_no_topic), cmocka_unit_test(single_node_mode_is_unchanged))
