@@ -323,6 +323,36 @@ static void *sl__purgatory(void *arg)
 
 /* ---- start and stop ------------------------------------------------------------------ */
 
+/* The group coordinator's writes to __consumer_offsets in a cluster: appended
+ * as the partition's leader, answered once the ISR has them (Kafka's
+ * offsets.commit.timeout.ms, 5 s, bounds the wait). */
+static sl_err_t sl__group_append(void *opaque, int32_t partition, int32_t leader_epoch, uint8_t *records, size_t len)
+{
+    sl_broker_t *b = opaque;
+    sl_replica_view_t v;
+    if (!b->replicas || !sl_replica_view(b->replicas, SL_GROUP_OFFSETS_TOPIC, partition, &v) || !v.is_leader)
+        return SL_ERR_NOT_LEADER_OR_FOLLOWER;
+    if (v.leader_epoch != leader_epoch)
+        return SL_ERR_FENCED_LEADER_EPOCH;
+    if (v.nisr < v.min_isr)
+        return SL_ERR_NOT_ENOUGH_REPLICAS;
+    sl_topic_part_t *part = sl_topics_acquire(b->topics, SL_GROUP_OFFSETS_TOPIC, partition);
+    if (!part)
+        return SL_ERR_UNKNOWN_TOPIC;
+    pthread_mutex_t *mu = sl_topic_part_produce_lock(part);
+    sl_log_append_info_t info;
+    pthread_mutex_lock(mu);
+    sl_err_t err = sl_log_append(sl_topic_part_log(part), records, len, leader_epoch, 0, &info);
+    pthread_mutex_unlock(mu);
+    sl_topics_release(b->topics, part);
+    if (err)
+        return err;
+    sl_replica_leader_appended(b->replicas, SL_GROUP_OFFSETS_TOPIC, partition);
+    sl__broker_notify_append(b); /* the followers' fetches wait for it */
+    return sl_replica_wait_hw(b->replicas, SL_GROUP_OFFSETS_TOPIC, partition, info.last_offset + 1,
+                              sl_now_ms() + 5000);
+}
+
 static void sl__on_conn_close(void *opaque, uint64_t conn)
 {
     sl_broker_t *b = opaque;
@@ -386,7 +416,12 @@ sl_err_t sl_broker_start(const sl_broker_config_t *cfg, sl_broker_t **out, char 
             .max_session_timeout_ms = cfg->group_max_session_timeout_ms,
             .offset_metadata_max_bytes = 4096,
         };
-        err = sl_group_coord_start(b->topics, &gc, &b->groups, errbuf, errlen);
+        /* In a cluster the coordinator of a group is the leader of its
+         * partition of __consumer_offsets (the replicas' manager tells it
+         * which it leads), and its writes are replicated. */
+        sl_group_hooks_t hooks = {.append = sl__group_append, .opaque = b};
+        err = sl_group_coord_start_with(b->topics, &gc, cfg->controller_quorum_voters[0] ? &hooks : NULL, &b->groups,
+                                        errbuf, errlen);
     }
     if (!err)
         err = sl_logmgr_start(b->logs);
@@ -501,6 +536,9 @@ void sl_broker_stop(sl_broker_t *b)
     /* No new requests; handlers finish what they hold. */
     if (b->net)
         sl_net_shutdown(b->net);
+    /* A cluster's replicas stop following and reconciling first: the
+     * reconciler hands partitions to the group coordinator. */
+    sl_replica_mgr_halt(b->replicas);
     /* Held JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR). */
     sl_group_coord_stop(b->groups);
     /* Waiting fetches are answered (the answers are dropped by the network

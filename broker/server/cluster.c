@@ -812,6 +812,7 @@ static void *sl__lifecycle_main(void *arg)
 /* ---- on behalf of clients: to the controller wherever it is ------------------------------ */
 
 sl_err_t sl_cluster_create_topic_anywhere(sl_cluster_t *c, const char *name, int32_t partitions, int16_t rf,
+                                          const char *const *keys, const char *const *values, int nconfigs,
                                           char *errbuf, size_t errlen)
 {
     int32_t ctl = sl_quorum_leader(c->quorum);
@@ -820,7 +821,7 @@ sl_err_t sl_cluster_create_topic_anywhere(sl_cluster_t *c, const char *name, int
         return SL_ERR_NOT_CONTROLLER;
     }
     if (ctl == c->cfg.node_id)
-        return sl_cluster_create_topic(c, name, partitions, rf, NULL, NULL, 0, 0, NULL, errbuf, errlen);
+        return sl_cluster_create_topic(c, name, partitions, rf, keys, values, nconfigs, 0, NULL, errbuf, errlen);
     pthread_mutex_lock(&c->client_mu);
     sl_kclient_t *k = sl__controller_client(c, ctl);
     sl_err_t err = k ? SL_OK : SL_ERR_BROKER_NOT_AVAILABLE;
@@ -834,6 +835,15 @@ sl_err_t sl_cluster_create_topic_anywhere(sl_cluster_t *c, const char *name, int
         /* -1 (the controller's defaults) needs v4 (KIP-464). */
         t.num_partitions = partitions == -1 && v < 4 ? c->cfg.num_partitions : partitions;
         t.replication_factor = rf == -1 && v < 4 ? c->cfg.default_replication_factor : rf;
+        sl_kmsg_create_topics_request_creatable_topic_config_t cfgs[16];
+        int nc = nconfigs < 16 ? nconfigs : 16;
+        for (int i = 0; i < nc; i++) {
+            sl_kmsg_create_topics_request_creatable_topic_config_init(&cfgs[i]);
+            cfgs[i].name = sl_kstr_from(keys[i]);
+            cfgs[i].value = sl_kstr_from(values[i]);
+        }
+        t.configs.items = cfgs;
+        t.configs.count = nc;
         sl_kmsg_create_topics_request_t req;
         sl_kmsg_create_topics_request_init(&req);
         req.topics.items = &t;

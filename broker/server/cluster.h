@@ -121,10 +121,12 @@ sl_err_t sl_cluster_elect_preferred(sl_cluster_t *c, int *moved);
 
 /** Creates a topic through the active controller, wherever it is (this node,
  * or another over the Kafka protocol: CreateTopics), with the defaults for
- * -1, and waits (up to 2 s) until this node has the topic in its image.
+ * -1 and the config overrides keys[i]=values[i] (at most 16), and waits (up
+ * to 2 s) until this node has the topic in its image.
  * Errors as sl_cluster_create_topic, plus SL_ERR_BROKER_NOT_AVAILABLE (the
  * controller cannot be reached). */
 sl_err_t sl_cluster_create_topic_anywhere(sl_cluster_t *c, const char *name, int32_t partitions, int16_t rf,
+                                          const char *const *keys, const char *const *values, int nconfigs,
                                           char *errbuf, size_t errlen);
 
 /** A leader's ISR change (sl_cluster_alter_isr) sent to the active

@@ -25,6 +25,7 @@ void sl_broker_config_default(sl_broker_config_t *cfg)
     cfg->transactional_id_expiration_ms = 604800000;
     cfg->producer_id_expiration_ms = 86400000;
     cfg->offsets_topic_num_partitions = 50;
+    cfg->offsets_topic_replication_factor = 3;
     cfg->offsets_retention_minutes = 10080;
     cfg->group_initial_rebalance_delay_ms = 3000;
     cfg->group_min_session_timeout_ms = 6000;
@@ -144,6 +145,7 @@ static const sl__int_key_t sl__int_keys[] = {
     SL__K("transactional.id.expiration.ms", transactional_id_expiration_ms, 8, 1, INT64_MAX),
     SL__K("producer.id.expiration.ms", producer_id_expiration_ms, 8, 1, INT64_MAX),
     SL__K("offsets.topic.num.partitions", offsets_topic_num_partitions, 4, 1, INT32_MAX),
+    SL__K("offsets.topic.replication.factor", offsets_topic_replication_factor, 2, 1, INT16_MAX),
     SL__K("offsets.retention.minutes", offsets_retention_minutes, 8, 1, INT64_MAX),
     SL__K("group.initial.rebalance.delay.ms", group_initial_rebalance_delay_ms, 8, 0, INT64_MAX),
     SL__K("group.min.session.timeout.ms", group_min_session_timeout_ms, 8, 0, INT64_MAX),

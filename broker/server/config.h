@@ -30,6 +30,7 @@ typedef struct sl_broker_config {
     int64_t transactional_id_expiration_ms; /* transactional.id.expiration.ms: 604800000 */
     int64_t producer_id_expiration_ms; /* producer.id.expiration.ms: 86400000 */
     int32_t offsets_topic_num_partitions; /* offsets.topic.num.partitions: 50 */
+    int16_t offsets_topic_replication_factor; /* offsets.topic.replication.factor: 3 (at most the brokers) */
     int64_t offsets_retention_minutes;    /* offsets.retention.minutes: 10080 */
     int64_t group_initial_rebalance_delay_ms; /* group.initial.rebalance.delay.ms: 3000 */
     int64_t group_min_session_timeout_ms; /* group.min.session.timeout.ms: 6000 */

@@ -27,11 +27,52 @@ static void sl__find_one(sl__req_t *q, int8_t key_type, sl_kstr_t key, int16_t *
         *msg = SL_KSTR("transactions are not supported yet");
         return;
     }
-    (void)key;
     *err = 0;
-    *node = b->cfg.node_id;
-    *host = sl_kstr_from(b->adv_host);
-    *port = b->adv_port;
+    if (!b->clustered) {
+        *node = b->cfg.node_id;
+        *host = sl_kstr_from(b->adv_host);
+        *port = b->adv_port;
+        return;
+    }
+    /* A cluster: the leader of the group's partition of __consumer_offsets,
+     * which the controller creates on the first lookup (as Kafka does). */
+    sl_cluster_t *c = sl__cluster(b);
+    *err = (int16_t)sl_err_kafka_code(SL_ERR_COORDINATOR_NOT_AVAILABLE);
+    if (!c)
+        return;
+    const sl_meta_image_t *img = sl_cluster_image(c);
+    const sl_meta_topic_t *t = sl_meta_image_topic_by_name(img, SL_GROUP_OFFSETS_TOPIC);
+    if (!t) {
+        int brokers = 0;
+        for (size_t i = 0; i < sl_meta_image_broker_count(img); i++)
+            brokers += !sl_meta_image_broker_at(img, i)->fenced;
+        sl_meta_image_unref(img);
+        int16_t rf = (int16_t)(b->cfg.offsets_topic_replication_factor < brokers ? b->cfg.offsets_topic_replication_factor
+                                                                                 : brokers);
+        const char *keys[] = {"cleanup.policy", "segment.bytes"};
+        const char *values[] = {"compact", "104857600"};
+        char why[256] = "";
+        sl_err_t e = rf < 1 ? SL_ERR_BROKER_NOT_AVAILABLE
+                            : sl_cluster_create_topic_anywhere(c, SL_GROUP_OFFSETS_TOPIC, b->cfg.offsets_topic_num_partitions,
+                                                               rf, keys, values, 2, why, sizeof why);
+        if (e && e != SL_ERR_TOPIC_EXISTS)
+            sl_trace(SL_TRACE_WARN, "broker", "creating %s: %s", SL_GROUP_OFFSETS_TOPIC, why[0] ? why : sl_err_str(e));
+        return; /* the client asks again */
+    }
+    int32_t p = sl_group_partition_for(key.data, key.len > 0 ? (size_t)key.len : 0, t->npartitions);
+    const sl_meta_partition_t *mp = sl_meta_topic_partition(t, p);
+    const sl_meta_broker_t *br = mp ? sl_meta_image_broker(img, mp->leader) : NULL;
+    if (br && !br->fenced) {
+        size_t n = strlen(br->host);
+        char *h = sl_arena_memdup(&q->arena, br->host, n);
+        if (h) {
+            *err = 0;
+            *node = br->id;
+            *host = (sl_kstr_t){h, (int32_t)n};
+            *port = br->port;
+        }
+    }
+    sl_meta_image_unref(img);
 }
 
 static void sl__find_coordinator(sl__req_t *q, sl_kreader_t *r)

@@ -166,7 +166,7 @@ static void sl__metadata_cluster(sl__req_t *q, sl_kmsg_metadata_request_t *req, 
         if (name && sl_topic_name_valid(name) && strncmp(name, "__", 2) != 0 &&
             !sl_meta_image_topic_by_name(img, name)) {
             char err[256] = "";
-            sl_err_t e = sl_cluster_create_topic_anywhere(c, name, -1, -1, err, sizeof err);
+            sl_err_t e = sl_cluster_create_topic_anywhere(c, name, -1, -1, NULL, NULL, 0, err, sizeof err);
             if (e && e != SL_ERR_TOPIC_EXISTS)
                 sl_trace(SL_TRACE_WARN, "broker", "auto-creating topic %s: %s", name, err[0] ? err : sl_err_str(e));
             else

@@ -69,6 +69,7 @@ struct sl_replica_mgr {
     int nreps;
     int image_dirty;
     int stop;
+    int halted; /* sl_replica_mgr_halt has joined the threads */
     pthread_t thread;
     int started;
     sl__fetcher_t **fetchers;
@@ -733,6 +734,34 @@ static void sl__become_leader(sl_replica_mgr_t *m, sl__rep_t *r)
              r->leader_epoch, leo);
 }
 
+/* A change of this broker's leadership of a partition of __consumer_offsets,
+ * told to the group coordinator once the manager's lock is released (loading
+ * a partition's groups reads its log). */
+typedef struct sl__coord_change {
+    int32_t partition, epoch;
+    int acquired;
+} sl__coord_change_t;
+
+typedef struct sl__coord_changes {
+    sl__coord_change_t *v;
+    int n, cap;
+} sl__coord_changes_t;
+
+static void sl__coord_note(sl__coord_changes_t *cc, const sl__rep_t *r, int acquired)
+{
+    if (strcmp(r->topic, SL_GROUP_OFFSETS_TOPIC) != 0)
+        return;
+    if (cc->n == cc->cap) {
+        int cap = cc->cap ? cc->cap * 2 : 16;
+        sl__coord_change_t *v = realloc(cc->v, sizeof *v * (size_t)cap);
+        if (!v)
+            return;
+        cc->v = v;
+        cc->cap = cap;
+    }
+    cc->v[cc->n++] = (sl__coord_change_t){r->partition, r->leader_epoch, acquired};
+}
+
 /* Returns 0 (and does nothing) while this broker's image may be behind the
  * cluster's: before it registered and applied the metadata up to its
  * registration, an image may lack topics that exist, and local logs must not
@@ -747,6 +776,7 @@ static int sl__reconcile(sl_replica_mgr_t *m)
         return 0;
     }
     sl__sync_topics(m, img);
+    sl__coord_changes_t cc = {0};
     pthread_mutex_lock(&m->mu);
     for (int i = 0; i < SL__BUCKETS; i++)
         for (sl__rep_t *r = m->buckets[i]; r; r = r->next)
@@ -793,6 +823,10 @@ static int sl__reconcile(sl_replica_mgr_t *m)
             if (new_role != old_role || r->leader_epoch != old_epoch) {
                 r->role = new_role;
                 r->stalled_until_ms = 0;
+                if (new_role == SL__LEADER)
+                    sl__coord_note(&cc, r, 1);
+                else if (old_role == SL__LEADER)
+                    sl__coord_note(&cc, r, 0);
                 if (new_role == SL__LEADER) {
                     sl__become_leader(m, r);
                 } else if (new_role == SL__FOLLOWER) {
@@ -817,6 +851,8 @@ static int sl__reconcile(sl_replica_mgr_t *m)
             }
             *pp = r->next;
             m->nreps--;
+            if (r->role == SL__LEADER)
+                sl__coord_note(&cc, r, 0);
             free(r);
         }
     }
@@ -834,6 +870,14 @@ static int sl__reconcile(sl_replica_mgr_t *m)
     pthread_cond_broadcast(&m->cond);    /* fetchers pick up their partitions */
     pthread_mutex_unlock(&m->mu);
     sl_meta_image_unref(img);
+    for (int i = 0; i < cc.n; i++) {
+        sl_err_t err = cc.v[i].acquired ? sl_group_coord_partition_acquired(b->groups, cc.v[i].partition, cc.v[i].epoch)
+                                        : sl_group_coord_partition_lost(b->groups, cc.v[i].partition);
+        if (err)
+            sl_trace(SL_TRACE_WARN, "replica", "%s-%d: the group coordinator %s it: %s", SL_GROUP_OFFSETS_TOPIC,
+                     cc.v[i].partition, cc.v[i].acquired ? "could not take" : "could not give up", sl_err_str(err));
+    }
+    free(cc.v);
     return 1;
 }
 
@@ -995,9 +1039,9 @@ sl_err_t sl_replica_mgr_start(sl_broker_t *b, sl_replica_mgr_t **out)
     return SL_OK;
 }
 
-void sl_replica_mgr_stop(sl_replica_mgr_t *m)
+void sl_replica_mgr_halt(sl_replica_mgr_t *m)
 {
-    if (!m)
+    if (!m || m->halted)
         return;
     pthread_mutex_lock(&m->mu);
     m->stop = 1;
@@ -1009,8 +1053,18 @@ void sl_replica_mgr_stop(sl_replica_mgr_t *m)
     pthread_mutex_unlock(&m->mu);
     if (m->started)
         pthread_join(m->thread, NULL);
-    for (int i = 0; i < m->nfetchers; i++) {
+    /* The reconciler has ended: no fetcher starts any more. */
+    for (int i = 0; i < m->nfetchers; i++)
         pthread_join(m->fetchers[i]->thread, NULL);
+    m->halted = 1;
+}
+
+void sl_replica_mgr_stop(sl_replica_mgr_t *m)
+{
+    if (!m)
+        return;
+    sl_replica_mgr_halt(m);
+    for (int i = 0; i < m->nfetchers; i++) {
         sl_kclient_close(m->fetchers[i]->k);
         free(m->fetchers[i]);
     }

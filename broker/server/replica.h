@@ -32,7 +32,13 @@ typedef struct sl_replica_mgr sl_replica_mgr_t;
  * partitions need them). Errors: SL_ERR_NOMEM. */
 sl_err_t sl_replica_mgr_start(sl_broker_t *b, sl_replica_mgr_t **out);
 
-/** Stops the threads and frees m. NULL is a no-op. */
+/** Stops the threads (the reconciler, which calls into the group
+ * coordinator, and the fetchers) but keeps the state: the view and wait
+ * functions still answer (waits end at once), so that the broker can stop
+ * its other parts before freeing m. NULL is a no-op; so is a second call. */
+void sl_replica_mgr_halt(sl_replica_mgr_t *m);
+
+/** Halts (if not yet) and frees m. NULL is a no-op. */
 void sl_replica_mgr_stop(sl_replica_mgr_t *m);
 
 /** A new metadata image is published: the reconciler takes it up. Cheap;

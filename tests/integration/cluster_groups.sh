@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# cluster_groups.sh — consumer groups on a three-node cluster: the coordinator
+# of a group is the leader of its partition of the replicated
+# __consumer_offsets topic, so that
+#   1. a group's committed offsets survive its coordinator's death (SIGKILL):
+#      the next consumer of the group resumes exactly where the last stopped;
+#   2. a consumer keeps consuming through a coordinator failover: every
+#      record produced before and after the kill reaches it.
+set -euo pipefail
+source "$(dirname "$0")/lib.bash"
+
+TOPIC=events
+read -r -a P <<<"$(python3 -c '
+import socket
+s = [socket.socket() for _ in range(6)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(" ".join(str(x.getsockname()[1]) for x in s))
+for x in s: x.close()')"
+QUORUM="1@127.0.0.1:${P[3]},2@127.0.0.1:${P[4]},3@127.0.0.1:${P[5]}"
+BOOT="127.0.0.1:${P[0]},127.0.0.1:${P[1]},127.0.0.1:${P[2]}"
+export SLUICE_BOOTSTRAP=$BOOT
+declare -A NODE_PID
+
+start_node() {
+    local i=$1
+    "$SLUICE" broker --node-id "$i" --listen "127.0.0.1:${P[$((i - 1))]}" --data-dir "$SL_TMP/d$i" \
+        --controller-quorum "$QUORUM" \
+        --override broker.session.timeout.ms=2000 --override broker.heartbeat.interval.ms=250 \
+        --override controller.quorum.election.timeout.ms=500 --override group.initial.rebalance.delay.ms=0 \
+        --override offsets.topic.num.partitions=6 \
+        >>"$SL_TMP/node$i.out" 2>>"$SL_TMP/node$i.err" &
+    NODE_PID[$i]=$!
+    SL_PIDS+=("${NODE_PID[$i]}")
+}
+status() { sl_run "$SLUICE" cluster status --timeout-ms 5000 2>/dev/null || true; }
+wait_until() {
+    local secs=$1; shift
+    for _ in $(seq $((secs * 5))); do "$@" && return 0; sleep 0.2; done
+    return 1
+}
+has_brokers() { status | grep -q "3 broker(s)"; }
+all_in_sync() { local s; s=$(status); grep -q "under-replicated: 0, offline: 0" <<<"$s" && grep -q "3 broker(s)" <<<"$s"; }
+
+# coordinator_of GROUP — the leader of the group's __consumer_offsets partition
+# (Java's String.hashCode, as Kafka's coordinator lookup).
+coordinator_of() {
+    local p
+    p=$(python3 -c '
+import sys
+h = 0
+for ch in sys.argv[1]: h = (31 * h + ord(ch)) & 0xffffffff
+if h >= 1 << 31: h -= 1 << 32
+print(abs(h) % 6)' "$1")
+    status | awk -v p="$p" '$1 == "__consumer_offsets" && $2 == p { print $3 }'
+}
+coordinator_known() { local c; c=$(coordinator_of "$1"); [ -n "$c" ] && [ "$c" -ge 1 ]; }
+
+produce_range() { # FIRST LAST: keyed lines "i:i", spread over the partitions
+    seq "$1" "$2" | awk '{ print $1 ":" $1 }' |
+        sl_run "$SLUICE" produce "$TOPIC" --key-separator : >/dev/null || fail "producing $1..$2 failed"
+}
+
+step "starting three nodes"
+for i in 1 2 3; do start_node "$i"; done
+wait_until 60 has_brokers || fail "the cluster did not form: $(tail -n 20 "$SL_TMP"/node*.err)"
+sl_run "$SLUICE" topic create "$TOPIC" --partitions 3 --replication-factor 3 >/dev/null
+
+# ------------------------------------- 1. committed offsets survive the coordinator
+produce_range 1 3000
+sl_run "$SLUICE" consume "$TOPIC" --group g1 --from-beginning --max-messages 3000 --timeout-ms 30000 \
+    >"$SL_TMP/first" || fail "the first consumer of g1 failed"
+[ "$(sort -n "$SL_TMP/first" | uniq | wc -l)" -eq 3000 ] || fail "g1 read $(wc -l <"$SL_TMP/first") records, not 3000"
+wait_until 30 all_in_sync || fail "not in sync: $(status)"
+wait_until 30 coordinator_known g1 || fail "no coordinator for g1: $(status)"
+c=$(coordinator_of g1)
+kill -KILL "${NODE_PID[$c]}"; wait "${NODE_PID[$c]}" 2>/dev/null || true; sl_forget_pid "${NODE_PID[$c]}"
+step "g1's coordinator (node $c) killed"
+produce_range 3001 6000
+sl_run "$SLUICE" consume "$TOPIC" --group g1 --max-messages 3000 --timeout-ms 30000 >"$SL_TMP/second" ||
+    fail "the second consumer of g1 failed"
+want=$(seq 3001 6000 | md5sum)
+[ "$(sort -n "$SL_TMP/second" | md5sum)" = "$want" ] ||
+    fail "after the failover g1 read $(wc -l <"$SL_TMP/second") records, not exactly 3001..6000 (first $(sort -n "$SL_TMP/second" | head -1))"
+step "g1 resumed at its committed offsets on the new coordinator"
+start_node "$c"
+wait_until 60 all_in_sync || fail "node $c did not catch up: $(status)"
+
+# -------------------------------- 2. consuming through a coordinator failover
+OUT=$SL_TMP/through
+sl_run "$SLUICE" consume "$TOPIC" --group g2 --from-beginning --max-messages 9000 --timeout-ms 60000 \
+    >"$OUT" 2>"$SL_TMP/through.err" &
+CONSUMER=$!
+SL_PIDS+=("$CONSUMER")
+wait_until 30 test -s "$OUT" || fail "g2 consumed nothing"
+wait_until 30 coordinator_known g2 || fail "no coordinator for g2: $(status)"
+c=$(coordinator_of g2)
+kill -KILL "${NODE_PID[$c]}"; wait "${NODE_PID[$c]}" 2>/dev/null || true; sl_forget_pid "${NODE_PID[$c]}"
+step "g2's coordinator (node $c) killed while it consumes"
+produce_range 6001 9000
+wait "$CONSUMER" || fail "the consumer of g2 failed: $(tail -n 5 "$SL_TMP/through.err")"
+sl_forget_pid "$CONSUMER"
+missing=$(comm -23 <(seq 1 9000 | sort) <(sort -u "$OUT") | wc -l)
+[ "$missing" -eq 0 ] || fail "g2 missed $missing of 9000 records"
+step "g2 read all 9000 records through the failover ($(wc -l <"$OUT") with redeliveries)"
