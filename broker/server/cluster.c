@@ -601,6 +601,43 @@ static int sl__sleep(sl_cluster_t *c, int64_t ms)
     return stop;
 }
 
+/* The unfenced brokers (other than this node) whose Kafka listener refuses a
+ * TCP connection now; into ids (room for max). Each probe takes at most
+ * 200 ms. */
+static int sl__refusing_brokers(sl_cluster_t *c, int32_t *ids, int max)
+{
+    typedef struct {
+        int32_t id;
+        char host[SL_META_MAX_HOST + 1];
+        int port;
+    } probe_t;
+    probe_t probes[64];
+    int n = 0;
+    const sl_meta_image_t *img = sl_cluster_image(c);
+    for (size_t i = 0; i < sl_meta_image_broker_count(img) && n < 64; i++) {
+        const sl_meta_broker_t *br = sl_meta_image_broker_at(img, i);
+        if (br->fenced || br->id == c->cfg.node_id)
+            continue;
+        probes[n].id = br->id;
+        snprintf(probes[n].host, sizeof probes[n].host, "%s", br->host);
+        probes[n].port = br->port;
+        n++;
+    }
+    sl_meta_image_unref(img);
+    int found = 0;
+    for (int i = 0; i < n && found < max; i++) {
+        sl_kclient_t *k = NULL;
+        char err[256] = "";
+        if (sl_kclient_connect(probes[i].host, probes[i].port, 200, "sluice-probe", &k, err, sizeof err) == SL_OK) {
+            sl_kclient_close(k);
+            continue;
+        }
+        if (strstr(err, "refused"))
+            ids[found++] = probes[i].id;
+    }
+    return found;
+}
+
 static void *sl__controller_main(void *arg)
 {
     sl_cluster_t *c = arg;
@@ -618,10 +655,23 @@ static void *sl__controller_main(void *arg)
              * and give every broker a fresh session. */
             if (sl_quorum_barrier(c->quorum) != SL_OK)
                 continue;
+            /* A broker whose listener refuses connections has no process
+             * behind it (the previous controller, killed, most likely): it
+             * need not wait out a session to be fenced. A paused process
+             * still accepts (its kernel does), and gets a session. */
+            int32_t dead[SL_QUORUM_MAX_VOTERS * 4];
+            int ndead = sl__refusing_brokers(c, dead, (int)(sizeof dead / sizeof dead[0]));
             pthread_mutex_lock(&c->ctl_mu);
             int64_t now = sl_now_ms();
             for (int i = 0; i < c->nsessions; i++)
                 c->sessions[i].last_heartbeat_ms = now;
+            for (int i = 0; i < ndead; i++) {
+                sl__session_t *sd = sl__session(c, dead[i], 1);
+                if (sd) {
+                    sd->last_heartbeat_ms = INT64_MIN / 2;
+                    sl_trace(SL_TRACE_INFO, "cluster", "controller: broker %d refuses connections", dead[i]);
+                }
+            }
             c->leading = 1;
             c->next_preferred_ms = now + c->cfg.leader_imbalance_check_interval_seconds * 1000;
             pthread_mutex_unlock(&c->ctl_mu);
