@@ -14,4 +14,16 @@ static inline int64_t sl_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/** The CLOCK_REALTIME time ms milliseconds from now: the deadline
+ * pthread_cond_timedwait takes (on a default condition variable). */
+static inline struct timespec sl_deadline_in_ms(int64_t ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t ns = ts.tv_nsec + ms * 1000000;
+    ts.tv_sec += ns / 1000000000;
+    ts.tv_nsec = ns % 1000000000;
+    return ts;
+}
+
 #endif

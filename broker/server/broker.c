@@ -551,13 +551,13 @@ void sl_broker_stop(sl_broker_t *b)
         pthread_mutex_unlock(&b->wait_mu);
         pthread_join(b->wait_thread, NULL);
     }
-    /* The cluster: replicas first (they read the metadata), then the
-     * controlled shutdown (leadership moves away) and the quorum voter. */
-    sl_replica_mgr_stop(b->replicas);
-    if (b->net)
-        sl_net_set_close_hook(b->net, NULL);
-    sl_cluster_stop(b->cluster);
+    /* Connections close (the close hook still reaches the cluster); then
+     * the controlled shutdown (leadership moves away) and the quorum voter,
+     * whose thread tells the (halted) replicas' manager of new images until
+     * it ends; then the manager is freed. */
     sl_net_destroy(b->net);
+    sl_cluster_stop(b->cluster);
+    sl_replica_mgr_stop(b->replicas);
     sl_topics_close(b->topics);
     sl_logmgr_close(b->logs); /* flushes, checkpoints, marks a clean shutdown */
     sl_pid_alloc_close(b->pids);

@@ -164,11 +164,7 @@ int sl_cluster_wait_image(sl_cluster_t *c, uint64_t index, int timeout_ms)
         int64_t now = sl_now_ms();
         if (now >= deadline)
             break;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t ns = ts.tv_nsec + (deadline - now) * 1000000;
-        ts.tv_sec += ns / 1000000000;
-        ts.tv_nsec = ns % 1000000000;
+        struct timespec ts = sl_deadline_in_ms(deadline - now);
         pthread_cond_timedwait(&c->img_cond, &c->img_mu, &ts);
     }
     int ok = sl_meta_image_last_index(c->image) >= index;
@@ -589,11 +585,7 @@ static int sl__sleep(sl_cluster_t *c, int64_t ms)
 {
     pthread_mutex_lock(&c->stop_mu);
     if (!c->stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t ns = ts.tv_nsec + ms * 1000000;
-        ts.tv_sec += ns / 1000000000;
-        ts.tv_nsec = ns % 1000000000;
+        struct timespec ts = sl_deadline_in_ms(ms);
         pthread_cond_timedwait(&c->stop_cond, &c->stop_mu, &ts);
     }
     int stop = c->stop;

@@ -236,11 +236,7 @@ sl_err_t sl_replica_wait_hw(sl_replica_mgr_t *m, const char *topic, int32_t part
             break;
         }
         int64_t wait = deadline_ms - now < 100 ? deadline_ms - now : 100;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t ns = ts.tv_nsec + wait * 1000000;
-        ts.tv_sec += ns / 1000000000;
-        ts.tv_nsec = ns % 1000000000;
+        struct timespec ts = sl_deadline_in_ms(wait);
         pthread_cond_timedwait(&m->hw_cond, &m->mu, &ts);
     }
     pthread_mutex_unlock(&m->mu);
@@ -260,11 +256,7 @@ static int sl__fetcher_sleep(sl_replica_mgr_t *m, int64_t ms)
 {
     pthread_mutex_lock(&m->mu);
     if (!m->stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t ns = ts.tv_nsec + ms * 1000000;
-        ts.tv_sec += ns / 1000000000;
-        ts.tv_nsec = ns % 1000000000;
+        struct timespec ts = sl_deadline_in_ms(ms);
         pthread_cond_timedwait(&m->cond, &m->mu, &ts);
     }
     int stop = m->stop;
@@ -981,11 +973,7 @@ static void *sl__reconciler_main(void *arg)
     for (;;) {
         pthread_mutex_lock(&m->mu);
         if (!m->stop && !m->image_dirty) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            int64_t ns = ts.tv_nsec + 100 * 1000000;
-            ts.tv_sec += ns / 1000000000;
-            ts.tv_nsec = ns % 1000000000;
+            struct timespec ts = sl_deadline_in_ms(100);
             pthread_cond_timedwait(&m->cond, &m->mu, &ts);
         }
         int stop = m->stop, dirty = m->image_dirty;

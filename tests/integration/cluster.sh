@@ -22,12 +22,7 @@ KILLS=10
 SESSION_MS=2000     # broker.session.timeout.ms: a dead broker is fenced after this
 
 # Six free ports: three Kafka listeners, three Raft voters.
-read -r -a P <<<"$(python3 -c '
-import socket
-s = [socket.socket() for _ in range(6)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(" ".join(str(x.getsockname()[1]) for x in s))
-for x in s: x.close()')"
+read -r -a P <<<"$(sl_free_ports 6)"
 QUORUM="1@127.0.0.1:${P[3]},2@127.0.0.1:${P[4]},3@127.0.0.1:${P[5]}"
 BOOT="127.0.0.1:${P[0]},127.0.0.1:${P[1]},127.0.0.1:${P[2]}"
 export SLUICE_BOOTSTRAP=$BOOT
@@ -52,27 +47,21 @@ kill_node() { # kill_node I SIGNAL
     sl_forget_pid "$pid"
 }
 
-status() { sl_run "$SLUICE" cluster status --timeout-ms 5000 2>/dev/null || true; }
+status() { sl_cluster_status; }
 
 # leader_of TOPIC PARTITION — the leader's node id as the cluster reports it.
 leader_of() { status | awk -v t="$1" -v p="$2" '$1 == t && $2 == p { print $3 }'; }
 
-# wait_until SECONDS CMD... — retry CMD until it succeeds.
-wait_until() {
-    local secs=$1; shift
-    for _ in $(seq $((secs * 5))); do "$@" && return 0; sleep 0.2; done
-    return 1
-}
-all_in_sync() { local s; s=$(status); grep -q "under-replicated: 0, offline: 0" <<<"$s" && grep -q "3 broker(s)" <<<"$s"; }
-has_brokers() { status | grep -q "3 broker(s)"; }
+all_in_sync() { sl_cluster_in_sync 3; }
+has_brokers() { sl_cluster_has 3; }
 leader_known() { local l; l=$(leader_of "$1" "$2"); [ -n "$l" ] && [ "$l" -ge 1 ]; }
 
 step "starting three nodes (quorum $QUORUM)"
 for i in 1 2 3; do start_node "$i"; done
-wait_until 60 has_brokers || fail "the cluster did not form within 60 s: $(status; tail -n 20 "$SL_TMP"/node*.err)"
+sl_wait_until 60 has_brokers || fail "the cluster did not form within 60 s: $(status; tail -n 20 "$SL_TMP"/node*.err)"
 sl_run "$SLUICE" topic create "$TOPIC" --partitions $PARTS --replication-factor 3 \
     --config min.insync.replicas=2 >/dev/null
-wait_until 30 leader_known "$TOPIC" 0 || fail "no leader for $TOPIC-0: $(status)"
+sl_wait_until 30 leader_known "$TOPIC" 0 || fail "no leader for $TOPIC-0: $(status)"
 status
 
 # ---------------------------------------------------------------- producer
@@ -94,49 +83,49 @@ producer_loop() {
 producer_loop &
 PRODUCER=$!
 SL_PIDS+=("$PRODUCER")
-wait_until 60 test -s "$ACKED" || fail "nothing acknowledged within 60 s: $(tail -n 5 "$SL_TMP/producer.err")"
+sl_wait_until 60 test -s "$ACKED" || fail "nothing acknowledged within 60 s: $(tail -n 5 "$SL_TMP/producer.err")"
 
 # ------------------------------------------------ 1. kill -9 the leader, 10 times
 for k in $(seq $KILLS); do
     # Each fault finds every replica back in sync (a rolling restart's pace):
     # with a follower still catching up, killing the leader leaves the
     # partition without an eligible replica until it returns.
-    wait_until 60 all_in_sync || fail "kill $k: replicas not back in sync: $(status)"
+    sl_wait_until 60 all_in_sync || fail "kill $k: replicas not back in sync: $(status)"
     l=$(leader_of "$TOPIC" 0)
-    [ -n "$l" ] && [ "$l" -ge 1 ] || { wait_until 20 leader_known "$TOPIC" 0; l=$(leader_of "$TOPIC" 0); }
+    [ -n "$l" ] && [ "$l" -ge 1 ] || { sl_wait_until 20 leader_known "$TOPIC" 0; l=$(leader_of "$TOPIC" 0); }
     [ -n "$l" ] && [ "$l" -ge 1 ] || fail "kill $k: no leader for $TOPIC-0: $(status)"
     kill_node "$l" KILL
     step "kill $k: node $l (leader of $TOPIC-0) killed; $(wc -l <"$ACKED") chunks acknowledged"
     sleep "$(( (SESSION_MS + 500) / 1000 )).$((RANDOM % 9))"
     start_node "$l"
-    wait_until 60 has_brokers || fail "kill $k: node $l did not rejoin: $(tail -n 20 "$SL_TMP/node$l.err")"
+    sl_wait_until 60 has_brokers || fail "kill $k: node $l did not rejoin: $(tail -n 20 "$SL_TMP/node$l.err")"
 done
 
 # ----------------------------------- 2. pause the leader past its session timeout
-wait_until 60 all_in_sync || fail "replicas not back in sync before the pause: $(status)"
+sl_wait_until 60 all_in_sync || fail "replicas not back in sync before the pause: $(status)"
 l=$(leader_of "$TOPIC" 0)
 [ -n "$l" ] && [ "$l" -ge 1 ] || fail "no leader to pause: $(status)"
 kill -STOP "${NODE_PID[$l]}"
 step "node $l (leader of $TOPIC-0) paused"
 sleep $(( SESSION_MS * 2 / 1000 + 1 ))
-wait_until 30 leader_known "$TOPIC" 0 || fail "no new leader while $l is paused: $(status)"
+sl_wait_until 30 leader_known "$TOPIC" 0 || fail "no new leader while $l is paused: $(status)"
 nl=$(leader_of "$TOPIC" 0)
 [ "$nl" != "$l" ] || fail "node $l still leads $TOPIC-0 while paused"
 kill -CONT "${NODE_PID[$l]}"
 step "node $l resumed (the leader is now $nl)"
 before=$(wc -l <"$ACKED")
 acked_past() { [ "$(wc -l <"$ACKED")" -gt "$1" ]; }
-wait_until 60 acked_past $((before + 2)) || fail "production stalled after the pause"
+sl_wait_until 60 acked_past $((before + 2)) || fail "production stalled after the pause"
 
 # ----------------------------------------------- 3. kill the active controller
-wait_until 60 all_in_sync || fail "replicas not back in sync after the pause: $(status)"
+sl_wait_until 60 all_in_sync || fail "replicas not back in sync after the pause: $(status)"
 ctl=$(status | sed -n 's/^cluster .*controller \([0-9]*\)$/\1/p')
 [ -n "$ctl" ] && [ "$ctl" -ge 1 ] || fail "no active controller: $(status)"
 kill_node "$ctl" KILL
 step "controller $ctl killed"
-wait_until 30 sl_run "$SLUICE" topic create after --partitions 2 --replication-factor 2 >/dev/null 2>&1 ||
+sl_wait_until 30 sl_run "$SLUICE" topic create after --partitions 2 --replication-factor 2 >/dev/null 2>&1 ||
     fail "could not create a topic after the controller died: $(status)"
-wait_until 30 leader_known after 1 || fail "no leader for after-1: $(status)"
+sl_wait_until 30 leader_known after 1 || fail "no leader for after-1: $(status)"
 status | grep -q "^cluster .*controller $ctl\$" && fail "the dead node $ctl is still reported as controller"
 start_node "$ctl"
 
@@ -147,7 +136,7 @@ kill -0 "$PRODUCER" 2>/dev/null && fail "the producer did not stop"
 wait "$PRODUCER" || true
 sl_forget_pid "$PRODUCER"
 step "$(wc -l <"$ACKED") of $(wc -l <"$STARTED") chunks acknowledged; waiting for full ISRs"
-wait_until 90 all_in_sync || fail "replicas did not catch up: $(status)"
+sl_wait_until 90 all_in_sync || fail "replicas did not catch up: $(status)"
 
 OUT=$SL_TMP/consumed
 sl_run kcat -C -b "$BOOT" -t "$TOPIC" -o beginning -e -q -f '%p %o %s\n' >"$OUT" ||

@@ -10,12 +10,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.bash"
 
 TOPIC=events
-read -r -a P <<<"$(python3 -c '
-import socket
-s = [socket.socket() for _ in range(6)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(" ".join(str(x.getsockname()[1]) for x in s))
-for x in s: x.close()')"
+read -r -a P <<<"$(sl_free_ports 6)"
 QUORUM="1@127.0.0.1:${P[3]},2@127.0.0.1:${P[4]},3@127.0.0.1:${P[5]}"
 BOOT="127.0.0.1:${P[0]},127.0.0.1:${P[1]},127.0.0.1:${P[2]}"
 export SLUICE_BOOTSTRAP=$BOOT
@@ -32,14 +27,9 @@ start_node() {
     NODE_PID[$i]=$!
     SL_PIDS+=("${NODE_PID[$i]}")
 }
-status() { sl_run "$SLUICE" cluster status --timeout-ms 5000 2>/dev/null || true; }
-wait_until() {
-    local secs=$1; shift
-    for _ in $(seq $((secs * 5))); do "$@" && return 0; sleep 0.2; done
-    return 1
-}
-has_brokers() { status | grep -q "3 broker(s)"; }
-all_in_sync() { local s; s=$(status); grep -q "under-replicated: 0, offline: 0" <<<"$s" && grep -q "3 broker(s)" <<<"$s"; }
+status() { sl_cluster_status; }
+has_brokers() { sl_cluster_has 3; }
+all_in_sync() { sl_cluster_in_sync 3; }
 
 # coordinator_of GROUP — the leader of the group's __consumer_offsets partition
 # (Java's String.hashCode, as Kafka's coordinator lookup).
@@ -62,7 +52,7 @@ produce_range() { # FIRST LAST: keyed lines "i:i", spread over the partitions
 
 step "starting three nodes"
 for i in 1 2 3; do start_node "$i"; done
-wait_until 60 has_brokers || fail "the cluster did not form: $(tail -n 20 "$SL_TMP"/node*.err)"
+sl_wait_until 60 has_brokers || fail "the cluster did not form: $(tail -n 20 "$SL_TMP"/node*.err)"
 sl_run "$SLUICE" topic create "$TOPIC" --partitions 3 --replication-factor 3 >/dev/null
 
 # ------------------------------------- 1. committed offsets survive the coordinator
@@ -70,8 +60,8 @@ produce_range 1 3000
 sl_run "$SLUICE" consume "$TOPIC" --group g1 --from-beginning --max-messages 3000 --timeout-ms 30000 \
     >"$SL_TMP/first" || fail "the first consumer of g1 failed"
 [ "$(sort -n "$SL_TMP/first" | uniq | wc -l)" -eq 3000 ] || fail "g1 read $(wc -l <"$SL_TMP/first") records, not 3000"
-wait_until 30 all_in_sync || fail "not in sync: $(status)"
-wait_until 30 coordinator_known g1 || fail "no coordinator for g1: $(status)"
+sl_wait_until 30 all_in_sync || fail "not in sync: $(status)"
+sl_wait_until 30 coordinator_known g1 || fail "no coordinator for g1: $(status)"
 c=$(coordinator_of g1)
 kill -KILL "${NODE_PID[$c]}"; wait "${NODE_PID[$c]}" 2>/dev/null || true; sl_forget_pid "${NODE_PID[$c]}"
 step "g1's coordinator (node $c) killed"
@@ -83,7 +73,7 @@ want=$(seq 3001 6000 | md5sum)
     fail "after the failover g1 read $(wc -l <"$SL_TMP/second") records, not exactly 3001..6000 (first $(sort -n "$SL_TMP/second" | head -1))"
 step "g1 resumed at its committed offsets on the new coordinator"
 start_node "$c"
-wait_until 60 all_in_sync || fail "node $c did not catch up: $(status)"
+sl_wait_until 60 all_in_sync || fail "node $c did not catch up: $(status)"
 
 # -------------------------------- 2. consuming through a coordinator failover
 OUT=$SL_TMP/through
@@ -91,8 +81,8 @@ sl_run "$SLUICE" consume "$TOPIC" --group g2 --from-beginning --max-messages 900
     >"$OUT" 2>"$SL_TMP/through.err" &
 CONSUMER=$!
 SL_PIDS+=("$CONSUMER")
-wait_until 30 test -s "$OUT" || fail "g2 consumed nothing"
-wait_until 30 coordinator_known g2 || fail "no coordinator for g2: $(status)"
+sl_wait_until 30 test -s "$OUT" || fail "g2 consumed nothing"
+sl_wait_until 30 coordinator_known g2 || fail "no coordinator for g2: $(status)"
 c=$(coordinator_of g2)
 kill -KILL "${NODE_PID[$c]}"; wait "${NODE_PID[$c]}" 2>/dev/null || true; sl_forget_pid "${NODE_PID[$c]}"
 step "g2's coordinator (node $c) killed while it consumes"

@@ -123,3 +123,32 @@ sl_same() {
         fail "$3: output differs from input"
     fi
 }
+
+# sl_free_ports N — N distinct free ports on 127.0.0.1, space-separated (each
+# bound and released: another process could take one meanwhile, rarely).
+sl_free_ports() {
+    python3 -c '
+import socket, sys
+s = [socket.socket() for _ in range(int(sys.argv[1]))]
+for x in s: x.bind(("127.0.0.1", 0))
+print(" ".join(str(x.getsockname()[1]) for x in s))
+for x in s: x.close()' "$1"
+}
+
+# sl_wait_until SECONDS CMD... — run CMD every 0.2 s until it succeeds;
+# status 1 when it never did.
+sl_wait_until() {
+    local secs=$1; shift
+    for _ in $(seq $((secs * 5))); do "$@" && return 0; sleep 0.2; done
+    return 1
+}
+
+# For a cluster (SLUICE_BOOTSTRAP names its brokers): `sluice cluster
+# status` (empty when no broker answers), and whether it shows N brokers and
+# no under-replicated or offline partition.
+sl_cluster_status() { sl_run "$SLUICE" cluster status --timeout-ms 5000 2>/dev/null || true; }
+sl_cluster_in_sync() {
+    local s; s=$(sl_cluster_status)
+    grep -q "under-replicated: 0, offline: 0" <<<"$s" && grep -q "$1 broker(s)" <<<"$s"
+}
+sl_cluster_has() { sl_cluster_status | grep -q "$1 broker(s)"; }
