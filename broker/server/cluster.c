@@ -194,6 +194,7 @@ static sl__session_t *sl__session(sl_cluster_t *c, int32_t id, int create)
     s = &c->sessions[c->nsessions++];
     s->id = id;
     s->last_heartbeat_ms = sl_now_ms();
+    s->conn = 0;
     return s;
 }
 
@@ -478,6 +479,35 @@ sl_err_t sl_cluster_add_partitions(sl_cluster_t *c, const char *name, int32_t to
     return err;
 }
 
+sl_err_t sl_cluster_alter_topic_configs(sl_cluster_t *c, const char *name, const char *const *keys,
+                                        const char *const *values, int n, int replace_all)
+{
+    pthread_mutex_lock(&c->ctl_mu);
+    SL__WITH_IMAGE(c, img);
+    const sl_meta_topic_t *t = sl_meta_image_topic_by_name(img, name);
+    sl_err_t err = !c->leading ? SL_ERR_NOT_CONTROLLER : !t ? SL_ERR_UNKNOWN_TOPIC : SL_OK;
+    if (!err) {
+        sl_meta_batch_t b;
+        sl_meta_batch_init(&b);
+        /* AlterConfigs replaces the whole override set: what it does not name
+         * goes back to the default. */
+        for (int32_t i = 0; replace_all && i < t->nconfigs; i++) {
+            int named = 0;
+            for (int k = 0; k < n && !named; k++)
+                named = values[k] && strcmp(keys[k], t->configs[i].key) == 0;
+            if (!named)
+                sl_meta_batch_add_topic_config(&b, t->id, t->configs[i].key, NULL);
+        }
+        for (int k = 0; k < n; k++)
+            sl_meta_batch_add_topic_config(&b, t->id, keys[k], values[k]);
+        err = b.err ? b.err : b.count ? sl__propose(c, &b, NULL) : SL_OK;
+        sl_meta_batch_free(&b);
+    }
+    sl_meta_image_unref(img);
+    pthread_mutex_unlock(&c->ctl_mu);
+    return err;
+}
+
 sl_err_t sl_cluster_alter_isr(sl_cluster_t *c, int32_t broker, uint64_t broker_epoch,
                               const uint8_t topic_id[16], int32_t partition, int32_t leader_epoch,
                               int32_t partition_epoch, const int32_t *isr, int32_t nisr)
@@ -668,6 +698,7 @@ static void *sl__controller_main(void *arg)
             c->next_preferred_ms = now + c->cfg.leader_imbalance_check_interval_seconds * 1000;
             pthread_mutex_unlock(&c->ctl_mu);
             sl_trace(SL_TRACE_INFO, "cluster", "node %d is the active controller", c->cfg.node_id);
+            sl__expire_sessions(c); /* the dead found above, now */
             continue;
         }
         if (!leader) {

@@ -103,6 +103,15 @@ sl_err_t sl_cluster_delete_topic(sl_cluster_t *c, const char *name);
 sl_err_t sl_cluster_add_partitions(sl_cluster_t *c, const char *name, int32_t total, int validate_only,
                                    char *errbuf, size_t errlen);
 
+/** Changes a topic's config overrides: with replace_all (AlterConfigs) the
+ * overrides become exactly keys/values; otherwise (IncrementalAlterConfigs)
+ * each key is set, or removed when its value is NULL. The values must have
+ * been validated (sl_topics_alter_configs with validate_only); every broker
+ * applies them to its replicas as the metadata reaches it. Errors:
+ * SL_ERR_UNKNOWN_TOPIC. */
+sl_err_t sl_cluster_alter_topic_configs(sl_cluster_t *c, const char *name, const char *const *keys,
+                                        const char *const *values, int n, int replace_all);
+
 /** A leader's ISR change (AlterPartition): applied when broker leads the
  * partition at leader_epoch and partition_epoch is current. Errors:
  * SL_ERR_UNKNOWN_TOPIC, SL_ERR_NOT_LEADER_OR_FOLLOWER (not the leader),

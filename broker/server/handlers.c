@@ -1035,7 +1035,21 @@ static sl_err_t sl__alter_one(sl__req_t *q, int8_t type, sl_kstr_t rname, const 
     char *name = sl__cstr(q, rname);
     if (!name)
         return SL_ERR_UNKNOWN_TOPIC;
-    return sl_topics_alter_configs(q->b->topics, name, keys, values, n, replace_all, validate_only, err, errlen);
+    if (!q->b->clustered)
+        return sl_topics_alter_configs(q->b->topics, name, keys, values, n, replace_all, validate_only, err, errlen);
+    /* A cluster: checked here against this broker's copy of the topic, then
+     * changed through the controller; every broker applies it from there. */
+    sl_err_t e = sl_topics_alter_configs(q->b->topics, name, keys, values, n, replace_all, 1, err, errlen);
+    if (e || validate_only)
+        return e;
+    sl_cluster_t *c = sl__cluster(q->b);
+    e = c ? sl_cluster_alter_topic_configs(c, name, (const char *const *)keys, (const char *const *)values, n,
+                                           replace_all)
+          : SL_ERR_NOT_CONTROLLER;
+    if (e == SL_ERR_NOT_CONTROLLER)
+        snprintf(err, errlen, "this node is not the active controller (node %d is)",
+                 c ? sl_cluster_controller(c) : -1);
+    return e;
 }
 
 static void sl__alter_configs(sl__req_t *q, sl_kreader_t *r)

@@ -656,6 +656,19 @@ static void sl__collect_local(void *opaque, const sl_topic_info_t *info)
     l->v[l->n++] = *info;
 }
 
+typedef struct {
+    const sl_meta_topic_t *t;
+    int differs;
+} sl__cfg_cmp_t;
+
+static void sl__cfg_cmp(void *opaque, const sl_topic_config_entry_t *e)
+{
+    sl__cfg_cmp_t *c = opaque;
+    const char *v = sl_meta_topic_config(c->t, e->key);
+    if (e->is_default ? v != NULL : !v || strcmp(v, e->value) != 0)
+        c->differs = 1;
+}
+
 /* Local topics as the image has them. */
 static void sl__sync_topics(sl_replica_mgr_t *m, const sl_meta_image_t *img)
 {
@@ -689,10 +702,28 @@ static void sl__sync_topics(sl_replica_mgr_t *m, const sl_meta_image_t *img)
                                              sizeof err);
             if (e)
                 sl_trace(SL_TRACE_ERROR, "replica", "creating local topic %s: %s", t->name, err[0] ? err : sl_err_str(e));
-        } else if (info.partitions < t->npartitions) {
-            sl_err_t e = sl_topics_add_partitions(b->topics, t->name, t->npartitions, 0, err, sizeof err);
-            if (e)
-                sl_trace(SL_TRACE_ERROR, "replica", "growing local topic %s: %s", t->name, err[0] ? err : sl_err_str(e));
+        } else {
+            if (info.partitions < t->npartitions) {
+                sl_err_t e = sl_topics_add_partitions(b->topics, t->name, t->npartitions, 0, err, sizeof err);
+                if (e)
+                    sl_trace(SL_TRACE_ERROR, "replica", "growing local topic %s: %s", t->name,
+                             err[0] ? err : sl_err_str(e));
+            }
+            /* Config overrides changed through the controller. */
+            sl__cfg_cmp_t cmp = {t, 0};
+            sl_topics_describe_configs(b->topics, t->name, sl__cfg_cmp, &cmp);
+            if (cmp.differs) {
+                const char *keys[64], *values[64];
+                int nc = t->nconfigs < 64 ? t->nconfigs : 64;
+                for (int c = 0; c < nc; c++) {
+                    keys[c] = t->configs[c].key;
+                    values[c] = t->configs[c].value;
+                }
+                sl_err_t e = sl_topics_alter_configs(b->topics, t->name, keys, values, nc, 1, 0, err, sizeof err);
+                if (e)
+                    sl_trace(SL_TRACE_ERROR, "replica", "configs of local topic %s: %s", t->name,
+                             err[0] ? err : sl_err_str(e));
+            }
         }
     }
 }
