@@ -6,8 +6,12 @@
 #      the next consumer of the group resumes exactly where the last stopped;
 #   2. a consumer keeps consuming through a coordinator failover: every
 #      record produced before and after the kill reaches it.
+#   3. a topic config changed with kafkajs's AlterConfigs reaches every
+#      broker (tests/js/kafkajs_cluster.mjs).
 set -euo pipefail
 source "$(dirname "$0")/lib.bash"
+source "$(dirname "$0")/js.bash"
+sl_js_require 14.0.0 kafkajs
 
 TOPIC=events
 read -r -a P <<<"$(sl_free_ports 6)"
@@ -92,3 +96,8 @@ sl_forget_pid "$CONSUMER"
 missing=$(comm -23 <(seq 1 9000 | sort) <(sort -u "$OUT") | wc -l)
 [ "$missing" -eq 0 ] || fail "g2 missed $missing of 9000 records"
 step "g2 read all 9000 records through the failover ($(wc -l <"$OUT") with redeliveries)"
+
+# ------------------------------------------ 3. topic configs reach every broker
+start_node "$c"
+sl_wait_until 60 all_in_sync || fail "node $c did not catch up: $(status)"
+SLUICE_TOPIC=$TOPIC timeout -k 5 120 node "$SL_JS_DIR/kafkajs_cluster.mjs" || fail "kafkajs_cluster.mjs failed"
