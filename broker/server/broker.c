@@ -111,6 +111,7 @@ static const struct {
     /* the controller's, between the brokers of a cluster */
     {SL_KAPI_BROKER_REGISTRATION, 0, 4}, {SL_KAPI_BROKER_HEARTBEAT, 0, 1},
     {SL_KAPI_ALTER_PARTITION, 2, 3},      {SL_KAPI_OFFSET_FOR_LEADER_EPOCH, 0, 4},
+    {SL_KAPI_ELECT_LEADERS, 0, 2},
     /* the group coordinator (group_handlers.c) */
     {SL_KAPI_FIND_COORDINATOR, 0, 4}, {SL_KAPI_JOIN_GROUP, 0, 9},
     {SL_KAPI_SYNC_GROUP, 0, 5},       {SL_KAPI_HEARTBEAT, 0, 4},

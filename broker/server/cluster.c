@@ -560,6 +560,46 @@ sl_err_t sl_cluster_alter_isr(sl_cluster_t *c, int32_t broker, uint64_t broker_e
     return err;
 }
 
+sl_err_t sl_cluster_elect_leader(sl_cluster_t *c, const char *topic, int32_t partition, int unclean)
+{
+    pthread_mutex_lock(&c->ctl_mu);
+    SL__WITH_IMAGE(c, img);
+    const sl_meta_topic_t *t = sl_meta_image_topic_by_name(img, topic);
+    const sl_meta_partition_t *p = t ? sl_meta_topic_partition(t, partition) : NULL;
+    sl_err_t err = !c->leading ? SL_ERR_NOT_CONTROLLER : !p ? SL_ERR_UNKNOWN_TOPIC : SL_OK;
+    int32_t leader = -1;
+    if (!err && !unclean) {
+        /* Preferred: the first replica, when it is in the ISR and unfenced. */
+        leader = p->replicas[0];
+        if (p->leader == leader)
+            err = SL_ERR_ELECTION_NOT_NEEDED;
+        else if (!sl_meta_partition_in_isr(p, leader) || !sl_meta_image_broker_unfenced(img, leader))
+            err = SL_ERR_PREFERRED_LEADER_NOT_AVAILABLE;
+    } else if (!err) {
+        /* Unclean: only a partition without a leader, from any live replica
+         * (records the ISR had and it lacks are lost). */
+        if (p->leader != SL_META_NO_LEADER)
+            err = SL_ERR_ELECTION_NOT_NEEDED;
+        else if ((leader = sl_meta_elect_leader(img, p, 1)) < 0)
+            err = SL_ERR_ELIGIBLE_LEADERS_NOT_AVAILABLE;
+    }
+    if (!err) {
+        sl_meta_batch_t b;
+        sl_meta_batch_init(&b);
+        int in_isr = sl_meta_partition_in_isr(p, leader);
+        sl_meta_batch_add_partition_change(&b, t->id, partition, 1, leader, in_isr ? NULL : &leader, in_isr ? 0 : 1,
+                                           NULL, 0);
+        err = b.err ? b.err : sl__propose(c, &b, NULL);
+        sl_meta_batch_free(&b);
+        if (!err)
+            sl_trace(SL_TRACE_INFO, "cluster", "controller: %s-%d: %s election made %d leader", topic, partition,
+                     unclean ? "an unclean" : "a preferred", leader);
+    }
+    sl_meta_image_unref(img);
+    pthread_mutex_unlock(&c->ctl_mu);
+    return err;
+}
+
 sl_err_t sl_cluster_elect_preferred(sl_cluster_t *c, int *moved)
 {
     pthread_mutex_lock(&c->ctl_mu);

@@ -122,6 +122,14 @@ sl_err_t sl_cluster_alter_isr(sl_cluster_t *c, int32_t broker, uint64_t broker_e
                               const uint8_t topic_id[16], int32_t partition, int32_t leader_epoch,
                               int32_t partition_epoch, const int32_t *isr, int32_t nisr);
 
+/** ElectLeaders for one partition. Preferred (unclean 0): its first replica
+ * leads, when it is unfenced and in the ISR; errors SL_ERR_ELECTION_NOT_NEEDED
+ * (it leads already), SL_ERR_PREFERRED_LEADER_NOT_AVAILABLE. Unclean: a
+ * partition without a leader gets any unfenced replica, which becomes the
+ * whole ISR; errors SL_ERR_ELECTION_NOT_NEEDED (it has a leader),
+ * SL_ERR_ELIGIBLE_LEADERS_NOT_AVAILABLE. Also SL_ERR_UNKNOWN_TOPIC. */
+sl_err_t sl_cluster_elect_leader(sl_cluster_t *c, const char *topic, int32_t partition, int unclean);
+
 /** Moves leadership of every partition back to its preferred replica where
  * that one is unfenced and in the ISR; *moved gets the count. */
 sl_err_t sl_cluster_elect_preferred(sl_cluster_t *c, int *moved);

@@ -1308,6 +1308,94 @@ static void sl__offset_for_leader_epoch(sl__req_t *q, sl_kreader_t *r)
     SL__RESPOND(q, offset_for_leader_epoch_response, &resp);
 }
 
+/* ---- ElectLeaders (kafka-leader-election.sh) ------------------------------------------------------ */
+
+static void sl__elect_one(sl__req_t *q, sl_cluster_t *c, int8_t type, const char *topic, int32_t partition,
+                          sl_kmsg_elect_leaders_response_partition_result_t *pr)
+{
+    sl_kmsg_elect_leaders_response_partition_result_init(pr);
+    pr->partition_id = partition;
+    sl_err_t e;
+    if (!q->b->clustered) {
+        sl_topic_info_t info;
+        /* One node leads everything already. */
+        e = sl_topics_get(q->b->topics, topic, &info) && partition >= 0 && partition < info.partitions
+                ? SL_ERR_ELECTION_NOT_NEEDED
+                : SL_ERR_UNKNOWN_TOPIC;
+    } else {
+        e = c ? sl_cluster_elect_leader(c, topic, partition, type == 1) : SL_ERR_NOT_CONTROLLER;
+    }
+    pr->error_code = sl__code(e);
+    if (e)
+        pr->error_message = sl_kstr_from(sl_err_str(e));
+}
+
+static void sl__elect_leaders(sl__req_t *q, sl_kreader_t *r)
+{
+    sl_kmsg_elect_leaders_request_t *req;
+    SL__DECODE(q, r, elect_leaders_request, req);
+    if (!req)
+        return;
+    sl_broker_t *b = q->b;
+    sl_cluster_t *c = sl__cluster(b);
+    sl_kmsg_elect_leaders_response_t resp;
+    sl_kmsg_elect_leaders_response_init(&resp);
+    int8_t type = q->version >= 1 ? req->election_type : 0;
+    if (type != 0 && type != 1) {
+        resp.error_code = sl__code(SL_ERR_INVALID_REQUEST);
+        SL__RESPOND(q, elect_leaders_response, &resp);
+        return;
+    }
+    if (b->clustered && q->version >= 1 && (!c || sl_cluster_controller(c) != b->cfg.node_id)) {
+        resp.error_code = sl__code(SL_ERR_NOT_CONTROLLER);
+        SL__RESPOND(q, elect_leaders_response, &resp);
+        return;
+    }
+    if (req->topic_partitions.count < 0) {
+        /* Null: every partition (of the cluster's topics, or this node's). */
+        const sl_meta_image_t *img = c ? sl_cluster_image(c) : NULL;
+        int nt = 0;
+        if (img)
+            nt = (int)sl_meta_image_topic_count(img);
+        else
+            sl_topics_list(b->topics, sl__count_topic, &nt);
+        resp.replica_election_results.items =
+            SL__ALLOC(q, sl_kmsg_elect_leaders_response_replica_election_result_t, nt);
+        resp.replica_election_results.count = 0;
+        for (int i = 0; img && resp.replica_election_results.items && i < nt; i++) {
+            const sl_meta_topic_t *t = sl_meta_image_topic_at(img, (size_t)i);
+            sl_kmsg_elect_leaders_response_replica_election_result_t *tr =
+                &resp.replica_election_results.items[resp.replica_election_results.count++];
+            sl_kmsg_elect_leaders_response_replica_election_result_init(tr);
+            tr->topic = sl__kstr_dup(q, t->name);
+            tr->partition_result.items = SL__ALLOC(q, sl_kmsg_elect_leaders_response_partition_result_t,
+                                                   t->npartitions);
+            tr->partition_result.count = tr->partition_result.items ? t->npartitions : 0;
+            for (int32_t p = 0; p < tr->partition_result.count; p++)
+                sl__elect_one(q, c, type, t->name, p, &tr->partition_result.items[p]);
+        }
+        sl_meta_image_unref(img);
+        SL__RESPOND(q, elect_leaders_response, &resp);
+        return;
+    }
+    int nt = req->topic_partitions.count;
+    resp.replica_election_results.items = SL__ALLOC(q, sl_kmsg_elect_leaders_response_replica_election_result_t, nt);
+    resp.replica_election_results.count = resp.replica_election_results.items ? nt : 0;
+    for (int i = 0; i < resp.replica_election_results.count; i++) {
+        sl_kmsg_elect_leaders_request_topic_partitions_t *rt = &req->topic_partitions.items[i];
+        sl_kmsg_elect_leaders_response_replica_election_result_t *tr = &resp.replica_election_results.items[i];
+        sl_kmsg_elect_leaders_response_replica_election_result_init(tr);
+        tr->topic = rt->topic;
+        char *topic = sl__cstr(q, rt->topic);
+        int np = rt->partitions.count > 0 ? rt->partitions.count : 0;
+        tr->partition_result.items = SL__ALLOC(q, sl_kmsg_elect_leaders_response_partition_result_t, np);
+        tr->partition_result.count = tr->partition_result.items ? np : 0;
+        for (int j = 0; j < tr->partition_result.count; j++)
+            sl__elect_one(q, c, type, topic ? topic : "", rt->partitions.items[j], &tr->partition_result.items[j]);
+    }
+    SL__RESPOND(q, elect_leaders_response, &resp);
+}
+
 /* ---- the controller's APIs (between brokers of a cluster) ---------------------------------------- */
 
 static void sl__broker_registration(sl__req_t *q, sl_kreader_t *r)
@@ -1440,6 +1528,7 @@ void sl__dispatch(sl__req_t *q, sl_kreader_t *r)
     case SL_KAPI_INIT_PRODUCER_ID: sl__init_producer_id(q, r); break;
     case SL_KAPI_DESCRIBE_CLUSTER: sl__describe_cluster(q, r); break;
     case SL_KAPI_OFFSET_FOR_LEADER_EPOCH: sl__offset_for_leader_epoch(q, r); break;
+    case SL_KAPI_ELECT_LEADERS: sl__elect_leaders(q, r); break;
     case SL_KAPI_BROKER_REGISTRATION: sl__broker_registration(q, r); break;
     case SL_KAPI_BROKER_HEARTBEAT: sl__broker_heartbeat(q, r); break;
     case SL_KAPI_ALTER_PARTITION: sl__alter_partition(q, r); break;

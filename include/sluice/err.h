@@ -81,6 +81,7 @@ extern "C" {
     X(SL_ERR_INVALID_UPDATE_VERSION, -235, 108, "stale partition epoch")       \
     X(SL_ERR_ELECTION_NOT_NEEDED, -236, 84, "the preferred leader already leads") \
     X(SL_ERR_PREFERRED_LEADER_NOT_AVAILABLE, -237, 80, "the preferred leader is not available") \
+    X(SL_ERR_ELIGIBLE_LEADERS_NOT_AVAILABLE, -239, 83, "no replica is eligible to lead") \
     /* dataflow engine: -300 .. -399 */                                        \
     X(SL_ERR_SERDE, -300, -1, "a serde could not read or write a value")       \
     X(SL_ERR_TOPOLOGY, -301, -1, "invalid topology")                           \

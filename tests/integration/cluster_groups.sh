@@ -7,7 +7,9 @@
 #   2. a consumer keeps consuming through a coordinator failover: every
 #      record produced before and after the kill reaches it.
 #   3. a topic config changed with kafkajs's AlterConfigs reaches every
-#      broker (tests/js/kafkajs_cluster.mjs).
+#      broker (tests/js/kafkajs_cluster.mjs);
+#   4. `sluice cluster elect-leaders` moves leadership back to the preferred
+#      replicas (ElectLeaders) after a restart moved it away.
 set -euo pipefail
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/js.bash"
@@ -101,3 +103,18 @@ step "g2 read all 9000 records through the failover ($(wc -l <"$OUT") with redel
 start_node "$c"
 sl_wait_until 60 all_in_sync || fail "node $c did not catch up: $(status)"
 SLUICE_TOPIC=$TOPIC timeout -k 5 120 node "$SL_JS_DIR/kafkajs_cluster.mjs" || fail "kafkajs_cluster.mjs failed"
+
+# ---------------------------------- 4. preferred leaders back (ElectLeaders)
+l=$(status | awk -v t="$TOPIC" '$1 == t && $2 == 0 { print $3 }')
+[ -n "$l" ] && [ "$l" -ge 1 ] || fail "no leader for $TOPIC-0: $(status)"
+kill -KILL "${NODE_PID[$l]}"; wait "${NODE_PID[$l]}" 2>/dev/null || true; sl_forget_pid "${NODE_PID[$l]}"
+sleep 1
+start_node "$l"
+sl_wait_until 60 all_in_sync || fail "node $l did not catch up: $(status)"
+not_preferred() { status | awk -v t="$TOPIC" '$1 == t { split($4, r, ","); if ($3 != r[1]) n++ } END { print n + 0 }'; }
+[ "$(not_preferred)" -ge 1 ] || fail "the restart of node $l left every leader preferred: $(status)"
+sl_run "$SLUICE" cluster elect-leaders >"$SL_TMP/elect" || fail "elect-leaders failed: $(cat "$SL_TMP/elect")"
+grep -q "leader(s) elected, 0 failed" "$SL_TMP/elect" || fail "elect-leaders: $(cat "$SL_TMP/elect")"
+all_preferred() { [ "$(not_preferred)" -eq 0 ]; }
+sl_wait_until 10 all_preferred || fail "leaders not back on the preferred replicas: $(status)"
+step "preferred leaders elected: $(tail -n 1 "$SL_TMP/elect")"

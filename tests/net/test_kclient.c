@@ -106,8 +106,8 @@ static void negotiated_versions(void **state)
     assert_true(sl_kclient_peer_versions(c, SL_KAPI_FETCH, &lo, &hi));
     assert_int_equal(lo, 4);
     assert_int_equal(hi, 12);
-    /* Not served (yet): ElectLeaders, and a key nobody knows. */
-    assert_int_equal(sl_kclient_version(c, SL_KAPI_ELECT_LEADERS, 0, 2), -1);
+    /* Not served (yet): SaslHandshake, and a key nobody knows. */
+    assert_int_equal(sl_kclient_version(c, SL_KAPI_SASL_HANDSHAKE, 0, 1), -1);
     assert_int_equal(sl_kclient_version(c, 999, 0, 1), -1);
     assert_false(sl_kclient_broken(c));
     assert_string_equal(sl_kclient_errmsg(c), "");
@@ -264,17 +264,18 @@ static void encode_errors_keep_the_connection(void **state)
 }
 
 /* An API the broker does not serve (yet): it closes the connection, which the
- * client reports as broken — through the new codecs, two versions. */
+ * client reports as broken — in two versions. */
 static void unserved_api_breaks_the_connection(void **state)
 {
     fixture_t *f = *state;
     sl_arena_t arena = SL_ARENA_INIT;
     for (int16_t v = 0; v <= 1; v++) {
         sl_kclient_t *c = connect_ok(f->port);
-        sl_kmsg_elect_leaders_request_t req;
-        sl_kmsg_elect_leaders_request_init(&req);
-        sl_kmsg_elect_leaders_response_t resp;
-        assert_int_equal(SL_KCLIENT_CALL(c, elect_leaders, v, &req, &arena, &resp, 5000), SL_ERR_IO);
+        sl_kmsg_sasl_handshake_request_t req;
+        sl_kmsg_sasl_handshake_request_init(&req);
+        req.mechanism = SL_KSTR("PLAIN");
+        sl_kmsg_sasl_handshake_response_t resp;
+        assert_int_equal(SL_KCLIENT_CALL(c, sasl_handshake, v, &req, &arena, &resp, 5000), SL_ERR_IO);
         assert_true(sl_kclient_broken(c));
         assert_non_null(strstr(sl_kclient_errmsg(c), "closed by the peer"));
         sl_kclient_close(c);
