@@ -485,6 +485,16 @@ sl_err_t sl_index_flush(sl_index_t *idx)
     return SL_OK;
 }
 
+void sl_index_disown(sl_index_t *idx)
+{
+    if (!idx || !idx->writable)
+        return;
+    idx->writable = 0;
+    idx->cap = 0;
+    close(idx->fd);
+    idx->fd = -1;
+}
+
 sl_err_t sl_index_trim(sl_index_t *idx)
 {
     if (!idx->writable)

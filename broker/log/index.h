@@ -39,6 +39,13 @@ sl_err_t sl_index_open(const char *path, sl_index_kind_t kind, int64_t base_offs
  * NULL is a no-op. */
 void sl_index_close(sl_index_t *idx);
 
+/** Gives up the file without trimming it: another index object (the same
+ * segment reopened) owns it now. The mapping stays for readers that still
+ * hold this one; closing it then only unmaps (a trim here would cut the file
+ * under the new owner's mapping: its next append would fault). NULL is a
+ * no-op. */
+void sl_index_disown(sl_index_t *idx);
+
 /** Number of entries in use. */
 size_t sl_index_entries(const sl_index_t *idx);
 

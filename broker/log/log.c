@@ -1351,7 +1351,11 @@ sl_err_t sl_log_truncate_to(sl_log_t *log, int64_t offset)
             err = sl__segment_truncate_to(fresh, offset, &log->cfg);
         if (!err) {
             fresh->created_ms = seg->created_ms;
-            seg->deleted = 1; /* same files, now owned by fresh */
+            /* Same files, now owned by fresh: the old object must not trim
+             * its (formerly active) indexes when its last reader lets go. */
+            sl_index_disown(seg->oidx);
+            sl_index_disown(seg->tidx);
+            seg->deleted = 1;
             sl__segment_unpin(seg);
             log->segs[i] = fresh;
         } else if (fresh) {

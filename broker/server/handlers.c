@@ -398,7 +398,7 @@ sl_err_t sl_broker_produce(sl_broker_t *b, const char *topic, int32_t partition,
  * them (the high watermark passed them). */
 static sl_err_t sl__produce_replicated(sl__req_t *q, const sl_kmsg_produce_request_t *req, const char *topic,
                                        sl_topic_part_t *part, sl_kmsg_produce_request_partition_produce_data_t *pd,
-                                       sl_kmsg_produce_response_partition_produce_response_t *pr)
+                                       sl_kmsg_produce_response_partition_produce_response_t *pr, int64_t *end)
 {
     sl_broker_t *b = q->b;
     sl_replica_view_t v;
@@ -406,16 +406,32 @@ static sl_err_t sl__produce_replicated(sl__req_t *q, const sl_kmsg_produce_reque
         return SL_ERR_NOT_LEADER_OR_FOLLOWER;
     if (req->acks == -1 && v.nisr < v.min_isr)
         return SL_ERR_NOT_ENOUGH_REPLICAS;
-    int64_t end = 0;
     sl_err_t err = sl__produce_partition(b, part, (uint8_t *)pd->records.data, (size_t)pd->records.len,
-                                         v.leader_epoch, pr, &end);
-    if (err)
-        return err;
-    sl_replica_leader_appended(b->replicas, topic, pd->index);
-    if (req->acks != -1)
-        return SL_OK;
-    int64_t timeout = req->timeout_ms > 0 ? req->timeout_ms : 0;
-    return sl_replica_wait_hw(b->replicas, topic, pd->index, end, sl_now_ms() + timeout);
+                                         v.leader_epoch, pr, end);
+    if (!err)
+        sl_replica_leader_appended(b->replicas, topic, pd->index);
+    return err;
+}
+
+/* An acks=all produce parked until its records are committed: the answer,
+ * built, and where each waiting partition's result goes. In the request's
+ * arena. */
+typedef struct sl__produce_wait {
+    sl__req_t *q;
+    sl_kmsg_produce_response_t resp;
+    sl_kmsg_produce_response_partition_produce_response_t **prs; /* one per wait */
+} sl__produce_wait_t;
+
+static void sl__produce_committed(void *ctx, sl_replica_wait_t *waits, int n)
+{
+    sl__produce_wait_t *pw = ctx;
+    for (int i = 0; i < n; i++)
+        if (waits[i].result) {
+            pw->prs[i]->error_code = sl__code(waits[i].result);
+            pw->prs[i]->error_message = sl_kstr_from(sl_err_str(waits[i].result));
+        }
+    sl__req_t *q = pw->q;
+    SL__RESPOND(q, produce_response, &pw->resp);
 }
 
 static void sl__produce(sl__req_t *q, sl_kreader_t *r)
@@ -431,6 +447,17 @@ static void sl__produce(sl__req_t *q, sl_kreader_t *r)
     resp.responses.items = SL__ALLOC(q, sl_kmsg_produce_response_topic_produce_response_t, n);
     resp.responses.count = resp.responses.items ? n : 0;
     int bad_acks = req->acks != 0 && req->acks != 1 && req->acks != -1;
+    /* acks=all in a cluster: the partitions appended wait for their ISR. */
+    int maxw = 0;
+    for (int i = 0; b->clustered && req->acks == -1 && i < req->topic_data.count; i++)
+        maxw += req->topic_data.items[i].partition_data.count > 0 ? req->topic_data.items[i].partition_data.count : 0;
+    sl__produce_wait_t *pw = maxw ? SL__ALLOC(q, sl__produce_wait_t, 1) : NULL;
+    sl_replica_wait_t *waits = pw ? SL__ALLOC(q, sl_replica_wait_t, maxw) : NULL;
+    if (pw && waits)
+        pw->prs = SL__ALLOC(q, sl_kmsg_produce_response_partition_produce_response_t *, maxw);
+    if (pw && (!waits || !pw->prs))
+        pw = NULL;
+    int nw = 0;
     for (int i = 0; i < resp.responses.count; i++) {
         sl_kmsg_produce_request_topic_produce_data_t *td = &req->topic_data.items[i];
         sl_kmsg_produce_response_topic_produce_response_t *tr = &resp.responses.items[i];
@@ -456,8 +483,16 @@ static void sl__produce(sl__req_t *q, sl_kreader_t *r)
                 err = SL_ERR_UNKNOWN_TOPIC;
             else if (pd->records.len <= 0)
                 err = SL_ERR_CORRUPT_MESSAGE;
-            else if (b->clustered)
-                err = sl__produce_replicated(q, req, topic, part, pd, pr);
+            else if (b->clustered) {
+                int64_t end = 0;
+                err = sl__produce_replicated(q, req, topic, part, pd, pr, &end);
+                if (!err && req->acks == -1 && !pw)
+                    err = SL_ERR_NOMEM; /* could not wait for the ISR: not acknowledged */
+                else if (!err && req->acks == -1) {
+                    waits[nw] = (sl_replica_wait_t){topic, pd->index, end, SL_OK, 0};
+                    pw->prs[nw++] = pr;
+                }
+            }
             else
                 /* The records are a view into the request frame, which is ours
                  * until we answer: offsets are assigned in place. */
@@ -474,6 +509,15 @@ static void sl__produce(sl__req_t *q, sl_kreader_t *r)
         /* acks=0: the producer expects nothing back. */
         sl_net_respond_none(q->nreq);
         sl__req_free(q);
+        return;
+    }
+    if (nw > 0) {
+        /* Answered once the ISR has the records (or at the request's
+         * timeout), without holding this handler thread meanwhile. */
+        pw->q = q;
+        pw->resp = resp;
+        int64_t timeout = req->timeout_ms > 0 ? req->timeout_ms : 0;
+        sl_replica_park(b->replicas, waits, nw, sl_now_ms() + timeout, sl__produce_committed, pw);
         return;
     }
     SL__RESPOND(q, produce_response, &resp);

@@ -59,8 +59,19 @@ typedef struct sl__fetcher {
     sl_kclient_t *k; /* under m->mu only for shutdown */
 } sl__fetcher_t;
 
+/* A request parked until its records are committed. */
+typedef struct sl__parked {
+    struct sl__parked *next;
+    sl_replica_wait_t *waits;
+    int n;
+    int64_t deadline_ms;
+    sl_replica_done_fn *done;
+    void *ctx;
+} sl__parked_t;
+
 struct sl_replica_mgr {
     sl_broker_t *b;
+    sl__parked_t *parked; /* under mu */
     int32_t self;
     pthread_mutex_t mu;
     pthread_cond_t cond;    /* the reconciler's wakeups, fetchers' idle waits */
@@ -112,14 +123,14 @@ static sl__follower_t *sl__fol(sl__rep_t *r, int32_t id)
 /* ---- the high watermark ---------------------------------------------------------------- */
 
 /* Moves the leader's high watermark to the smallest log end offset of the
- * committed ISR (never down). Call with m->mu. */
-static void sl__advance_hw(sl_replica_mgr_t *m, sl__rep_t *r)
+ * committed ISR (never down); returns 1 when it moved. Call with m->mu. */
+static int sl__advance_hw(sl_replica_mgr_t *m, sl__rep_t *r)
 {
     if (r->role != SL__LEADER)
-        return;
+        return 0;
     sl_topic_part_t *part = sl_topics_acquire(m->b->topics, r->topic, r->partition);
     if (!part)
-        return;
+        return 0;
     sl_log_t *log = sl_topic_part_log(part);
     int64_t hw = sl_log_end_offset(log);
     for (int32_t i = 0; i < r->nisr; i++) {
@@ -143,6 +154,7 @@ static void sl__advance_hw(sl_replica_mgr_t *m, sl__rep_t *r)
         pthread_cond_broadcast(&m->hw_cond);
         sl__broker_notify_append(m->b); /* consumers waiting for committed records */
     }
+    return moved;
 }
 
 /* ---- for the request handlers ------------------------------------------------------------ */
@@ -162,13 +174,16 @@ int sl_replica_view(sl_replica_mgr_t *m, const char *topic, int32_t partition, s
     return r != NULL;
 }
 
+static void sl__parked_run(sl_replica_mgr_t *m);
+
 void sl_replica_leader_appended(sl_replica_mgr_t *m, const char *topic, int32_t partition)
 {
     pthread_mutex_lock(&m->mu);
     sl__rep_t *r = sl__find(m, topic, partition);
-    if (r)
-        sl__advance_hw(m, r);
+    int moved = r ? sl__advance_hw(m, r) : 0;
     pthread_mutex_unlock(&m->mu);
+    if (moved)
+        sl__parked_run(m);
 }
 
 sl_err_t sl_replica_follower_fetch(sl_replica_mgr_t *m, const char *topic, int32_t partition, int32_t follower,
@@ -177,6 +192,7 @@ sl_err_t sl_replica_follower_fetch(sl_replica_mgr_t *m, const char *topic, int32
     pthread_mutex_lock(&m->mu);
     sl__rep_t *r = sl__find(m, topic, partition);
     sl_err_t err = SL_OK;
+    int moved = 0;
     sl__follower_t *f = NULL;
     if (!r || r->role != SL__LEADER)
         err = SL_ERR_NOT_LEADER_OR_FOLLOWER;
@@ -200,7 +216,7 @@ sl_err_t sl_replica_follower_fetch(sl_replica_mgr_t *m, const char *topic, int32
         f->last_fetch_leader_leo = leo;
         f->last_fetch_ms = now;
         f->leo = fetch_offset;
-        sl__advance_hw(m, r);
+        moved = sl__advance_hw(m, r);
         /* A follower out of the ISR that has caught up is due to rejoin:
          * the reconciler's tick asks the controller. */
         if (!sl__in(r->isr, r->nisr, follower) && !r->isr_pending) {
@@ -208,6 +224,8 @@ sl_err_t sl_replica_follower_fetch(sl_replica_mgr_t *m, const char *topic, int32
         }
     }
     pthread_mutex_unlock(&m->mu);
+    if (moved)
+        sl__parked_run(m);
     return err;
 }
 
@@ -241,6 +259,91 @@ sl_err_t sl_replica_wait_hw(sl_replica_mgr_t *m, const char *topic, int32_t part
     }
     pthread_mutex_unlock(&m->mu);
     return err;
+}
+
+/* Resolves what it can of every parked request; those complete are moved to
+ * *done (to be called without the lock). Call with m->mu. */
+static void sl__parked_check(sl_replica_mgr_t *m, int64_t now, sl__parked_t **done)
+{
+    sl__parked_t **pp = &m->parked;
+    while (*pp) {
+        sl__parked_t *pk = *pp;
+        int open = 0;
+        for (int i = 0; i < pk->n; i++) {
+            sl_replica_wait_t *w = &pk->waits[i];
+            if (w->done_)
+                continue;
+            sl__rep_t *r = sl__find(m, w->topic, w->partition);
+            if (!r || r->role != SL__LEADER) {
+                w->result = SL_ERR_NOT_LEADER_OR_FOLLOWER;
+                w->done_ = 1;
+                continue;
+            }
+            sl_topic_part_t *part = sl_topics_acquire(m->b->topics, w->topic, w->partition);
+            int64_t hw = part ? sl_log_high_watermark(sl_topic_part_log(part)) : -1;
+            sl_topics_release(m->b->topics, part);
+            if (hw >= w->offset) {
+                w->result = r->nisr < r->min_isr ? SL_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND : SL_OK;
+                w->done_ = 1;
+            } else if (now >= pk->deadline_ms || m->stop) {
+                w->result = SL_ERR_TIMEOUT;
+                w->done_ = 1;
+            } else {
+                open = 1;
+            }
+        }
+        if (open) {
+            pp = &pk->next;
+            continue;
+        }
+        *pp = pk->next;
+        pk->next = *done;
+        *done = pk;
+    }
+}
+
+static void sl__parked_finish(sl__parked_t *done)
+{
+    while (done) {
+        sl__parked_t *next = done->next;
+        done->done(done->ctx, done->waits, done->n);
+        free(done);
+        done = next;
+    }
+}
+
+/* Checks the parked requests and answers those complete. Call without m->mu. */
+static void sl__parked_run(sl_replica_mgr_t *m)
+{
+    sl__parked_t *done = NULL;
+    pthread_mutex_lock(&m->mu);
+    if (m->parked)
+        sl__parked_check(m, sl_now_ms(), &done);
+    pthread_mutex_unlock(&m->mu);
+    sl__parked_finish(done);
+}
+
+void sl_replica_park(sl_replica_mgr_t *m, sl_replica_wait_t *waits, int n, int64_t deadline_ms,
+                     sl_replica_done_fn *done, void *ctx)
+{
+    for (int i = 0; i < n; i++)
+        waits[i].done_ = 0;
+    sl__parked_t *pk = calloc(1, sizeof *pk);
+    if (!pk) {
+        /* No memory for the wait: answer as a timeout would. */
+        for (int i = 0; i < n; i++)
+            waits[i].result = SL_ERR_TIMEOUT;
+        done(ctx, waits, n);
+        return;
+    }
+    *pk = (sl__parked_t){NULL, waits, n, deadline_ms, done, ctx};
+    sl__parked_t *finished = NULL;
+    pthread_mutex_lock(&m->mu);
+    pk->next = m->parked;
+    m->parked = pk;
+    sl__parked_check(m, sl_now_ms(), &finished); /* committed already, or halted */
+    pthread_mutex_unlock(&m->mu);
+    sl__parked_finish(finished);
 }
 
 /* ---- following: a fetcher thread per leader ---------------------------------------------- */
@@ -1018,6 +1121,7 @@ static void *sl__reconciler_main(void *arg)
             sl_replica_mgr_image(m);
             continue;
         }
+        sl__parked_run(m); /* deadlines, leadership that moved */
         if (dirty && !sl__reconcile(m)) {
             struct timespec ts = {0, 20 * 1000000};
             nanosleep(&ts, NULL); /* not caught up yet: again soon */
@@ -1076,6 +1180,7 @@ void sl_replica_mgr_halt(sl_replica_mgr_t *m)
     for (int i = 0; i < m->nfetchers; i++)
         pthread_join(m->fetchers[i]->thread, NULL);
     m->halted = 1;
+    sl__parked_run(m); /* with stop set: every parked request answered */
 }
 
 void sl_replica_mgr_stop(sl_replica_mgr_t *m)

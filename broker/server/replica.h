@@ -70,6 +70,30 @@ void sl_replica_leader_appended(sl_replica_mgr_t *m, const char *topic, int32_t 
 sl_err_t sl_replica_follower_fetch(sl_replica_mgr_t *m, const char *topic, int32_t partition, int32_t follower,
                                    int32_t leader_epoch, int64_t fetch_offset);
 
+/** One partition of an acks=all produce waiting for its records to be
+ * committed (sl_replica_park). */
+typedef struct sl_replica_wait {
+    const char *topic; /* the caller's, valid until the callback */
+    int32_t partition;
+    int64_t offset;    /* committed once the high watermark reaches it */
+    sl_err_t result;   /* set for the callback: SL_OK or the error of sl_replica_wait_hw */
+    int done_;         /* private */
+} sl_replica_wait_t;
+
+/** Called once every wait of a parked request has its result (on the thread
+ * that moved the high watermark, or the manager's own for timeouts and
+ * leadership changes), without the manager's lock held. */
+typedef void sl_replica_done_fn(void *ctx, sl_replica_wait_t *waits, int n);
+
+/** acks=all without holding a handler thread (Kafka's produce purgatory):
+ * done(ctx, waits, n) runs once the high watermark of each wait's partition
+ * reaches its offset, its leadership moved, or deadline_ms (sl_now_ms clock)
+ * passed — each wait's result as sl_replica_wait_hw would give it. It may run
+ * before this returns. waits (n >= 1) stay the caller's and must live until
+ * then. A halted manager answers at once (SL_ERR_TIMEOUT). */
+void sl_replica_park(sl_replica_mgr_t *m, sl_replica_wait_t *waits, int n, int64_t deadline_ms,
+                     sl_replica_done_fn *done, void *ctx);
+
 /** acks=all: waits until the high watermark reaches offset, or deadline_ms
  * (sl_now_ms clock) passes. Errors: SL_ERR_TIMEOUT, SL_ERR_NOT_LEADER_OR_FOLLOWER
  * (leadership moved meanwhile), SL_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND (the

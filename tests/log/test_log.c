@@ -847,7 +847,36 @@ static void config_keys(void **state)
     assert_int_equal(c.segment_bytes, 1048576);
 }
 
-SL_TEST_GROUP(log, cmocka_unit_test(append_assigns_offsets), cmocka_unit_test(read_semantics),
+/* Truncating inside the active segment reopens it; the old segment object
+ * must not trim the index files it shared when it is freed: appends past the
+ * old end then wrote index entries beyond a file cut under the new mapping
+ * (SIGBUS). Many pages of index entries are appended after the cut. */
+static void truncate_active_then_grow(void **state)
+{
+    (void)state;
+    char *dir = sl_test_mkdtemp();
+    sl_log_config_t cfg = sl_log_config_default();
+    cfg.index_interval_bytes = 1; /* an index entry per batch */
+    sl_log_t *log = open_log(dir, &cfg);
+    for (int i = 0; i < 100; i++)
+        lt_append(log, 1, i, 1000 + i, 0);
+    assert_int_equal(sl_log_segment_count(log), 1);
+    assert_int_equal(sl_log_truncate_to(log, 10), SL_OK);
+    assert_int_equal(sl_log_end_offset(log), 10);
+    /* 8-byte offset entries, 12-byte time entries: 3000 batches cross many
+     * pages past where the old object would have cut the files. */
+    for (int i = 10; i < 3000; i++)
+        assert_int_equal(lt_append(log, 1, i, 2000 + i, 0), i);
+    lt_check_all(log, 0, 3000, 0);
+    sl_log_close(log);
+    log = open_log(dir, &cfg);
+    assert_int_equal(sl_log_end_offset(log), 3000);
+    lt_check_all(log, 0, 3000, 0);
+    sl_log_close(log);
+    sl_test_rmdir(dir);
+}
+
+SL_TEST_GROUP(log, cmocka_unit_test(append_assigns_offsets), cmocka_unit_test(truncate_active_then_grow), cmocka_unit_test(read_semantics),
               cmocka_unit_test(rolls_and_kafka_layout), cmocka_unit_test(roll_on_segment_ms),
               cmocka_unit_test(timestamps), cmocka_unit_test(log_append_time),
               cmocka_unit_test(rejects_bad_batches), cmocka_unit_test(recovery_truncated_tails),
