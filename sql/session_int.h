@@ -79,7 +79,8 @@ typedef struct agg_spec {
     agg_kind_t kind;
     const sl_sql_cexpr_t *arg; /* NULL: COUNT(*) */
     const sl_sql_cexpr_t *arg2; /* CORRELATION's second argument */
-    int64_t k;                  /* TOPK, TOPKDISTINCT */
+    int64_t k;                  /* TOPK, TOPKDISTINCT: k; *_BY_OFFSET: N (0: the one-value form) */
+    int keep_nulls;             /* *_BY_OFFSET with ignoreNulls FALSE: NULLs count */
     const sl_sql_type_t *type; /* the result's */
     size_t state;              /* its first state slot (AVG has two: sum, count) */
 } agg_spec_t;
