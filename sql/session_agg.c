@@ -501,7 +501,7 @@ static const void *agg_apply(const gquery_t *g, sl_ctx_t *ctx, const void *value
         case AGG_COLLECT_SET:
             if (sign > 0) {
                 if (find_item(s->u.items, alen(s), &x, 0) < 0)
-                    nomem = array_push(ctx, s, &x);
+                    nomem = array_push_bounded(ctx, s, &x, a->limit, 0);
             } else {
                 long at = find_item(s->u.items, alen(s), &x, 0);
                 if (at >= 0)
@@ -510,7 +510,7 @@ static const void *agg_apply(const gquery_t *g, sl_ctx_t *ctx, const void *value
             break;
         case AGG_COLLECT_LIST:
             if (sign > 0) {
-                nomem = array_push(ctx, s, &x);
+                nomem = array_push_bounded(ctx, s, &x, a->limit, 0);
             } else {
                 /* ksqlDB removes the last equal value. */
                 long at = find_item(s->u.items, alen(s), &x, 1);
@@ -624,14 +624,15 @@ static const void *agg_merge(void *arg, sl_ctx_t *ctx, const void *key, const vo
             }
             break;
         case AGG_COLLECT_LIST:
+            /* ksqlDB's limit: the first session's values, then the later one's. */
             for (size_t j = 0; j < alen(o) && !nomem; j++)
-                nomem = array_push(ctx, s, &o->u.items[j]);
+                nomem = array_push_bounded(ctx, s, &o->u.items[j], a->limit, 0);
             break;
         case AGG_COUNT_DISTINCT:
         case AGG_COLLECT_SET:
             for (size_t j = 0; j < alen(o) && !nomem; j++)
                 if (find_item(s->u.items, alen(s), &o->u.items[j], 0) < 0)
-                    nomem = array_push(ctx, s, &o->u.items[j]);
+                    nomem = array_push_bounded(ctx, s, &o->u.items[j], a->limit, 0);
             break;
         case AGG_HISTOGRAM:
             for (size_t j = 0; j < alen(o) && !nomem; j++)
@@ -919,7 +920,7 @@ static int on_aggregate(void *arg, const sl_sql_expr_t *call, uint32_t *slot,
              name);
         return -1;
     }
-    agg_spec_t a = {.kind = (agg_kind_t)kind};
+    agg_spec_t a = {.kind = (agg_kind_t)kind, .limit = -1};
     int by_offset = kind == AGG_LATEST || kind == AGG_EARLIEST;
     size_t want = kind == AGG_CORRELATION || kind == AGG_TOPK || kind == AGG_TOPK_DISTINCT ? 2 : 1;
     sl_sql_alloc_t al = sl_sql_alloc_arena(g->arena);
@@ -982,6 +983,10 @@ static int on_aggregate(void *arg, const sl_sql_expr_t *call, uint32_t *slot,
         if (by_offset && call->call.nargs > 1 &&
             by_offset_args(g, call, name, t, &a, errbuf, errlen))
             return -1;
+        if (kind == AGG_COLLECT_LIST)
+            a.limit = g->collect_list_limit;
+        else if (kind == AGG_COLLECT_SET)
+            a.limit = g->collect_set_limit;
         switch (a.kind) {
         case AGG_COUNT:
         case AGG_COUNT_DISTINCT:
@@ -1172,6 +1177,8 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
     }
     g->arena = a;
     g->catalog = s->catalog;
+    g->collect_list_limit = s->collect_list_limit;
+    g->collect_set_limit = s->collect_set_limit;
     sl_sql_error_t e;
     /* The GROUP BY expressions, over the whole source row. */
     g->ngroup = qa->ngroup_by;
