@@ -311,6 +311,25 @@ static void apply_props(sl_config_t *cfg, const char *props)
     }
 }
 
+/* Sets the SQL compiler's properties among props ("key=value" lines) in
+ * sess, and resets the others (all of them for props NULL). */
+static void apply_session_props(sl_sql_session_t *sess, const char *props)
+{
+    sl_sql_session_set_property(sess, NULL, NULL, NULL, 0);
+    for (const char *p = props; p && *p;) {
+        const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
+        const char *eq = memchr(p, '=', (size_t)(end - p));
+        if (eq) {
+            char k[256], v[256];
+            snprintf(k, sizeof k, "%.*s", (int)(eq - p), p);
+            snprintf(v, sizeof v, "%.*s", (int)(end - eq - 1), eq + 1);
+            if (sl_sql_session_is_property(k))
+                sl_sql_session_set_property(sess, k, v, NULL, 0);
+        }
+        p = nl ? nl + 1 : end;
+    }
+}
+
 /* Starts the topology the session compiled last as the application of query
  * id, with the properties props ("key=value" lines). push: a push query —
  * every update at once. */
@@ -2085,6 +2104,15 @@ static int run_stmt(shell_t *sh, const sl_sql_stmt_t *st)
             }
             sl_config_destroy(probe);
         }
+        /* The compiler's own (ksql.functions.…): for the queries compiled
+         * after it; a bad value refused now. */
+        if (sl_sql_session_is_property(st->set.name) &&
+            sl_sql_session_set_property(sh->sess, st->set.name,
+                                        st->kind == SL_SQL_STMT_SET ? st->set.value : NULL, err,
+                                        sizeof err)) {
+            err_line("%s", err);
+            return -1;
+        }
         set_prop(sh, st->set.name, st->kind == SL_SQL_STMT_SET ? st->set.value : NULL);
         print_message(sh, st->kind == SL_SQL_STMT_SET ? "Successfully changed local property."
                                                       : "Successfully unset local property.");
@@ -2244,7 +2272,11 @@ static void replay_one(void *arg, const char *sql, const char *query_id, const c
     if (delete_topic)
         st->drop.delete_topic = false; /* deleted already */
     const char *msg;
-    if (sl_sql_session_execute(sh->sess, st, &msg, err, sizeof err)) {
+    /* The compiler's properties the query was made with, for it alone. */
+    apply_session_props(sh->sess, query_id ? props : NULL);
+    sl_err_t e = sl_sql_session_execute(sh->sess, st, &msg, err, sizeof err);
+    apply_session_props(sh->sess, NULL);
+    if (e) {
         err_line("catalog: cannot replay '%s': %s", sql, err);
         return;
     }

@@ -2,10 +2,14 @@
  * engine's public API: a source per topic (rows through SQL serdes), a filter
  * for WHERE, a map for the projection, a sink to the target's topic. */
 #include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/trace.h"
 #include "sql/expr.h"
@@ -29,12 +33,72 @@ sl_sql_session_t *sl_sql_session_new(sl_sql_catalog_t *catalog)
     if (!s)
         return NULL;
     s->catalog = catalog;
+    s->collect_list_limit = s->collect_set_limit = -1;
     s->topo = sl_topology_new();
     if (!s->topo) {
         free(s);
         return NULL;
     }
     return s;
+}
+
+/* The ksqlDB properties the compiler reads, and where each one's value goes. */
+static const struct {
+    const char *key;
+    size_t at; /* an int64_t in sl_sql_session_t */
+} session_props[] = {
+    {"ksql.functions.collect_list.limit", offsetof(sl_sql_session_t, collect_list_limit)},
+    {"ksql.functions.collect_set.limit", offsetof(sl_sql_session_t, collect_set_limit)},
+};
+
+static int session_prop(const char *key)
+{
+    for (size_t i = 0; key && i < sizeof session_props / sizeof *session_props; i++)
+        if (!strcasecmp(key, session_props[i].key))
+            return (int)i;
+    return -1;
+}
+
+int sl_sql_session_is_property(const char *key) { return session_prop(key) >= 0; }
+
+sl_err_t sl_sql_session_set_property(sl_sql_session_t *s, const char *key, const char *value,
+                                     char *errbuf, size_t errlen)
+{
+    if (s && !key && !value) {
+        for (size_t j = 0; j < sizeof session_props / sizeof *session_props; j++)
+            *(int64_t *)((char *)s + session_props[j].at) = -1;
+        return SL_OK;
+    }
+    int i = session_prop(key);
+    if (!s || i < 0) {
+        sl__sqls_fail(errbuf, errlen, "'%s' is not a property of the SQL compiler",
+                      key ? key : "");
+        return SL_ERR_INVAL;
+    }
+    int64_t *at = (int64_t *)((char *)s + session_props[i].at);
+    if (!value) {
+        *at = -1;
+        return SL_OK;
+    }
+    /* An int, as ksqlDB's Integer.parseInt reads it; a negative one is no
+     * limit (ksqlDB's Integer.MAX_VALUE). */
+    const char *p = value;
+    while (*p == ' ')
+        p++;
+    char *end;
+    errno = 0;
+    long long v = strtoll(p, &end, 10);
+    while (end != p && *end == ' ')
+        end++;
+    if (end == p || *end || errno || v < INT32_MIN || v > INT32_MAX) {
+        sl__sqls_fail(errbuf, errlen,
+                      "Invalid value '%s' for property '%s': it must be an INT (a negative one "
+                      "means no limit)",
+                      value, key);
+        return SL_ERR_INVAL;
+    }
+    *at = v < 0 ? -1 : v;
+    return SL_OK;
 }
 
 void sl_sql_session_destroy(sl_sql_session_t *s)
@@ -1651,10 +1715,24 @@ sl_err_t sl_sql_session_execute(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         if (!err)
             *message = "Inserted";
         return err;
+    case SL_SQL_STMT_SET:
+    case SL_SQL_STMT_UNSET:
+        /* The properties the compiler reads (the shell keeps the others). */
+        if (!sl_sql_session_is_property(stmt->set.name))
+            break;
+        if ((err = sl_sql_session_set_property(s, stmt->set.name,
+                                               stmt->kind == SL_SQL_STMT_SET ? stmt->set.value
+                                                                             : NULL,
+                                               errbuf, errlen)))
+            return err;
+        *message = stmt->kind == SL_SQL_STMT_SET ? "Successfully changed local property."
+                                                 : "Successfully unset local property.";
+        return SL_OK;
     default:
-        sl__sqls_fail(errbuf, errlen, "line %u:%u: %s statements are not supported by Sluice's SQL "
-                             "compiler yet",
-             stmt->pos.line, stmt->pos.col, sl_sql_stmt_kind_str(stmt->kind));
-        return SL_ERR_UNSUPPORTED;
+        break;
     }
+    sl__sqls_fail(errbuf, errlen,
+                  "line %u:%u: %s statements are not supported by Sluice's SQL compiler yet",
+                  stmt->pos.line, stmt->pos.col, sl_sql_stmt_kind_str(stmt->kind));
+    return SL_ERR_UNSUPPORTED;
 }

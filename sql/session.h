@@ -81,8 +81,22 @@ void sl_sql_session_pull_store(const char *query_id, char *buf, size_t len);
 #define SL_SQL_HIDDEN_PREFIX "_SL_HIDDEN_"
 void sl_sql_session_set_transient(sl_sql_session_t *s, int on);
 
+/** Is key (any case) a ksqlDB property the compiler itself reads:
+ * ksql.functions.collect_list.limit or ksql.functions.collect_set.limit? */
+int sl_sql_session_is_property(const char *key);
+
+/** Sets (value non-NULL) or resets (value NULL) one of those properties for
+ * the queries compiled from now on; key and value NULL reset them all. The
+ * limits are INTs: at most that many items in COLLECT_LIST's (COLLECT_SET's)
+ * ARRAY, the first ones; negative or reset: no limit (ksqlDB's default).
+ * Errors: SL_ERR_INVAL — not such a property, or a bad value (errbuf:
+ * "Invalid value 'x' for property …"). */
+sl_err_t sl_sql_session_set_property(sl_sql_session_t *s, const char *key, const char *value,
+                                     char *errbuf, size_t errlen);
+
 /** Runs one statement: DDL through the catalog, CREATE … AS SELECT and
- * INSERT INTO … SELECT into the topology. *message gets ksqlDB's answer
+ * INSERT INTO … SELECT into the topology, SET and UNSET of the properties
+ * above (of others: SL_ERR_UNSUPPORTED). *message gets ksqlDB's answer
  * (static or the session's). Errors: SL_ERR_INVAL (errbuf says why, in
  * ksqlDB's words where it has them, with line:column), SL_ERR_EXISTS,
  * SL_ERR_UNSUPPORTED (a statement or clause not compiled yet), SL_ERR_NOMEM. */

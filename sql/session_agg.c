@@ -25,6 +25,9 @@
  *
  * The state row (JSON in the store) has one or more slots per aggregate:
  *   COUNT, SUM, MIN, MAX, LATEST/EARLIEST_BY_OFFSET: the value so far
+ *   LATEST/EARLIEST_BY_OFFSET with N, or with ignoreNulls FALSE: the ARRAY
+ *     of the latest (earliest) N values, oldest first (N 1 for the one-value
+ *     form: an empty ARRAY is "none yet", where a NULL value may count)
  *   AVG: sum (DOUBLE), count
  *   COUNT_DISTINCT: the distinct values (ARRAY) — exact, where ksqlDB's
  *     HyperLogLog estimates (the same for the small counts of tests)
@@ -197,6 +200,26 @@ static int array_push(sl_ctx_t *ctx, sl_sql_value_t *s, const sl_sql_value_t *x)
     return 0;
 }
 
+/* s with x appended when it has fewer than limit items (limit -1: no
+ * limit); a full one loses its first item for x when drop_first. */
+static int array_push_bounded(sl_ctx_t *ctx, sl_sql_value_t *s, const sl_sql_value_t *x,
+                              int64_t limit, int drop_first)
+{
+    size_t n = alen(s);
+    if (limit < 0 || (int64_t)n < limit)
+        return array_push(ctx, s, x);
+    if (!drop_first || limit == 0)
+        return 0;
+    size_t m = (size_t)limit;
+    sl_sql_value_t *it = items_new(ctx, m);
+    if (!it)
+        return -1;
+    memcpy(it, s->u.items + (n - m + 1), (m - 1) * sizeof *it);
+    it[m - 1] = *x;
+    *s = array_of(it, m);
+    return 0;
+}
+
 /* s without its item i. */
 static int array_remove(sl_ctx_t *ctx, sl_sql_value_t *s, size_t i)
 {
@@ -270,6 +293,13 @@ static int histogram_add(sl_ctx_t *ctx, sl_sql_value_t *s, const sl_sql_value_t 
 
 /* ---- the initializer, adder, subtractor and merger ---- */
 
+/* Does a *_BY_OFFSET aggregate keep an ARRAY (its N form, or NULLs that
+ * count)? */
+static int by_offset_array(const agg_spec_t *a) { return a->k > 0 || a->keep_nulls; }
+
+/* The N of a *_BY_OFFSET aggregate's ARRAY (1 for the one-value form). */
+static int64_t by_offset_n(const agg_spec_t *a) { return a->k > 0 ? a->k : 1; }
+
 static const void *agg_init(void *arg, sl_ctx_t *ctx)
 {
     const gquery_t *g = arg;
@@ -316,6 +346,10 @@ static const void *agg_init(void *arg, sl_ctx_t *ctx)
         case AGG_HISTOGRAM:
             *s = map_of(NULL, 0);
             break;
+        case AGG_LATEST:
+        case AGG_EARLIEST:
+            *s = by_offset_array(a) ? array_of(NULL, 0) : sl_sql_value_null(a->type);
+            break;
         default:
             *s = sl_sql_value_null(a->type);
         }
@@ -339,10 +373,11 @@ static sl_sql_row_t *state_copy(sl_ctx_t *ctx, const gquery_t *g, const sl_sql_r
 }
 
 /* Is an aggregate's input NULL skipped? (COLLECT_LIST and COLLECT_SET keep
- * NULLs, as ksqlDB's do; the others ignore them.) */
-static int skips_null(agg_kind_t kind)
+ * NULLs, as ksqlDB's do, and so do *_BY_OFFSET with ignoreNulls FALSE; the
+ * others ignore them.) */
+static int skips_null(const agg_spec_t *a)
 {
-    return kind != AGG_COLLECT_LIST && kind != AGG_COLLECT_SET;
+    return a->kind != AGG_COLLECT_LIST && a->kind != AGG_COLLECT_SET && !a->keep_nulls;
 }
 
 /* Adds (sign 1) or undoes (sign -1: a table's subtractor) one record. */
@@ -371,7 +406,7 @@ static const void *agg_apply(const gquery_t *g, sl_ctx_t *ctx, const void *value
         if (a->arg2 && sl_sql_expr_eval(a->arg2, row, pseudo, &fc, &y) != SL_OK)
             sl__sqls_log_failure(&g->q, ctx, "aggregate", msg);
         sl_sql_value_t *s = &v[a->state];
-        if (a->arg && (x.is_null || (a->arg2 && y.is_null)) && skips_null(a->kind))
+        if (a->arg && (x.is_null || (a->arg2 && y.is_null)) && skips_null(a))
             continue; /* aggregates skip NULLs, as SQL's and ksqlDB's do */
         switch (a->kind) {
         case AGG_COUNT:
@@ -451,17 +486,22 @@ static const void *agg_apply(const gquery_t *g, sl_ctx_t *ctx, const void *value
             break;
         }
         case AGG_LATEST:
-            *s = x;
+            if (by_offset_array(a))
+                nomem = array_push_bounded(ctx, s, &x, by_offset_n(a), 1);
+            else
+                *s = x;
             break;
         case AGG_EARLIEST:
-            if (s->is_null)
+            if (by_offset_array(a))
+                nomem = array_push_bounded(ctx, s, &x, by_offset_n(a), 0);
+            else if (s->is_null)
                 *s = x;
             break;
         case AGG_COUNT_DISTINCT:
         case AGG_COLLECT_SET:
             if (sign > 0) {
                 if (find_item(s->u.items, alen(s), &x, 0) < 0)
-                    nomem = array_push(ctx, s, &x);
+                    nomem = array_push_bounded(ctx, s, &x, a->limit, 0);
             } else {
                 long at = find_item(s->u.items, alen(s), &x, 0);
                 if (at >= 0)
@@ -470,7 +510,7 @@ static const void *agg_apply(const gquery_t *g, sl_ctx_t *ctx, const void *value
             break;
         case AGG_COLLECT_LIST:
             if (sign > 0) {
-                nomem = array_push(ctx, s, &x);
+                nomem = array_push_bounded(ctx, s, &x, a->limit, 0);
             } else {
                 /* ksqlDB removes the last equal value. */
                 long at = find_item(s->u.items, alen(s), &x, 1);
@@ -573,22 +613,26 @@ static const void *agg_merge(void *arg, sl_ctx_t *ctx, const void *key, const vo
             break;
         }
         case AGG_LATEST:
-            if (!o->is_null)
-                *s = *o;
-            break;
         case AGG_EARLIEST:
-            if (s->is_null)
+            if (by_offset_array(a)) {
+                /* The earlier session's values, then the later one's. */
+                for (size_t j = 0; j < alen(o) && !nomem; j++)
+                    nomem = array_push_bounded(ctx, s, &o->u.items[j], by_offset_n(a),
+                                               a->kind == AGG_LATEST);
+            } else if (a->kind == AGG_LATEST ? !o->is_null : s->is_null) {
                 *s = *o;
+            }
             break;
         case AGG_COLLECT_LIST:
+            /* ksqlDB's limit: the first session's values, then the later one's. */
             for (size_t j = 0; j < alen(o) && !nomem; j++)
-                nomem = array_push(ctx, s, &o->u.items[j]);
+                nomem = array_push_bounded(ctx, s, &o->u.items[j], a->limit, 0);
             break;
         case AGG_COUNT_DISTINCT:
         case AGG_COLLECT_SET:
             for (size_t j = 0; j < alen(o) && !nomem; j++)
                 if (find_item(s->u.items, alen(s), &o->u.items[j], 0) < 0)
-                    nomem = array_push(ctx, s, &o->u.items[j]);
+                    nomem = array_push_bounded(ctx, s, &o->u.items[j], a->limit, 0);
             break;
         case AGG_HISTOGRAM:
             for (size_t j = 0; j < alen(o) && !nomem; j++)
@@ -645,6 +689,14 @@ static sl_sql_value_t *result_row(sl_ctx_t *ctx, const gquery_t *g, const sl_sql
         }
         case AGG_COUNT_DISTINCT:
             *o = sl_sql_value_bigint(s->is_null ? 0 : (int64_t)s->len);
+            break;
+        case AGG_LATEST:
+        case AGG_EARLIEST:
+            /* The one-value form with ignoreNulls FALSE: the ARRAY's item. */
+            if (!a->k && a->keep_nulls)
+                *o = alen(s) ? s->u.items[0] : sl_sql_value_null(a->type);
+            else
+                *o = *s;
             break;
         default:
             *o = *s;
@@ -786,6 +838,72 @@ static void agg_misplaced(char *errbuf, size_t errlen, const char *in, const sl_
                       name + 2);
 }
 
+/* The arguments after the first of LATEST_BY_OFFSET and EARLIEST_BY_OFFSET
+ * (ksqlDB's forms: (col), (col, ignoreNulls), (col, N), (col, N,
+ * ignoreNulls), N a positive INT literal, ignoreNulls a BOOLEAN one) into a:
+ * N in a->k (0 without), ignoreNulls FALSE in a->keep_nulls. */
+static int by_offset_args(gquery_t *g, const sl_sql_expr_t *call, const char *name,
+                          const sl_sql_type_t *t, agg_spec_t *a, char *errbuf, size_t errlen)
+{
+    size_t n = call->call.nargs;
+    const sl_sql_type_t *ts[3] = {t, NULL, NULL};
+    sl_sql_expr_opts_t o = {.clause = name, .catalog = g->catalog};
+    for (size_t i = 1; i < n; i++) {
+        const sl_sql_cexpr_t *cx;
+        sl_sql_error_t e;
+        if (sl_sql_expr_compile(call->call.args[i], g->value_scope, &o, g->arena, &cx, &ts[i],
+                                &e)) {
+            agg_misplaced(errbuf, errlen, name, &e);
+            return -1;
+        }
+    }
+    int base[3] = {-1, -1, -1};
+    for (size_t i = 1; i < n; i++)
+        base[i] = ts[i] ? (int)ts[i]->base : -1;
+    /* Where N and ignoreNulls are (0: absent). */
+    size_t at_n = 0, at_ignore = 0;
+    if (n == 2 && base[1] == SL_SQL_BOOLEAN)
+        at_ignore = 1;
+    else if (n == 2 && base[1] == SL_SQL_INT)
+        at_n = 1;
+    else if (n == 3 && base[1] == SL_SQL_INT && base[2] == SL_SQL_BOOLEAN)
+        at_n = 1, at_ignore = 2;
+    if (!at_n && !at_ignore) {
+        char tb[3][128];
+        for (size_t i = 0; i < n; i++)
+            if (!ts[i])
+                snprintf(tb[i], sizeof tb[i], "NULL");
+            else
+                type_name(ts[i], tb[i], sizeof tb[i]);
+        sl__sqls_fail(errbuf, errlen, "Function '%s' does not accept parameters (%s, %s%s%s).",
+                      name, tb[0], tb[1], n == 3 ? ", " : "", n == 3 ? tb[2] : "");
+        return -1;
+    }
+    if (at_n) {
+        const sl_sql_expr_t *x = call->call.args[at_n];
+        if (x->kind != SL_SQL_EXPR_INT || x->i < 1) {
+            sl__sqls_fail(errbuf, errlen,
+                          "Function '%s': its second argument (N) must be a positive INTEGER "
+                          "literal.",
+                          name);
+            return -1;
+        }
+        a->k = x->i;
+    }
+    if (at_ignore) {
+        const sl_sql_expr_t *x = call->call.args[at_ignore];
+        if (x->kind != SL_SQL_EXPR_BOOL) {
+            sl__sqls_fail(errbuf, errlen,
+                          "Function '%s': its ignoreNulls argument must be a BOOLEAN literal "
+                          "(TRUE or FALSE).",
+                          name);
+            return -1;
+        }
+        a->keep_nulls = !x->b;
+    }
+    return 0;
+}
+
 /* An aggregate call met in SELECT or HAVING: its slot in the result scope. */
 static int on_aggregate(void *arg, const sl_sql_expr_t *call, uint32_t *slot,
                         const sl_sql_type_t **type, char *errbuf, size_t errlen)
@@ -802,7 +920,8 @@ static int on_aggregate(void *arg, const sl_sql_expr_t *call, uint32_t *slot,
              name);
         return -1;
     }
-    agg_spec_t a = {.kind = (agg_kind_t)kind};
+    agg_spec_t a = {.kind = (agg_kind_t)kind, .limit = -1};
+    int by_offset = kind == AGG_LATEST || kind == AGG_EARLIEST;
     size_t want = kind == AGG_CORRELATION || kind == AGG_TOPK || kind == AGG_TOPK_DISTINCT ? 2 : 1;
     sl_sql_alloc_t al = sl_sql_alloc_arena(g->arena);
     if (call->call.star || call->call.nargs == 0) {
@@ -812,7 +931,12 @@ static int on_aggregate(void *arg, const sl_sql_expr_t *call, uint32_t *slot,
         }
         a.type = sl_sql_type_prim(SL_SQL_BIGINT);
     } else {
-        if (call->call.nargs != want) {
+        if (by_offset && call->call.nargs > 3) {
+            sl__sqls_fail(errbuf, errlen, "Function '%s' takes 1 to 3 arguments, not %zu.", name,
+                          call->call.nargs);
+            return -1;
+        }
+        if (!by_offset && call->call.nargs != want) {
             sl__sqls_fail(errbuf, errlen, "Function '%s' takes %zu argument%s, not %zu.", name,
                           want, want == 1 ? "" : "s", call->call.nargs);
             return -1;
@@ -856,6 +980,13 @@ static int on_aggregate(void *arg, const sl_sql_expr_t *call, uint32_t *slot,
             }
             a.k = kx->i;
         }
+        if (by_offset && call->call.nargs > 1 &&
+            by_offset_args(g, call, name, t, &a, errbuf, errlen))
+            return -1;
+        if (kind == AGG_COLLECT_LIST)
+            a.limit = g->collect_list_limit;
+        else if (kind == AGG_COLLECT_SET)
+            a.limit = g->collect_set_limit;
         switch (a.kind) {
         case AGG_COUNT:
         case AGG_COUNT_DISTINCT:
@@ -872,6 +1003,10 @@ static int on_aggregate(void *arg, const sl_sql_expr_t *call, uint32_t *slot,
         case AGG_TOPK:
         case AGG_TOPK_DISTINCT:
             a.type = sl_sql_type_array(&al, t);
+            break;
+        case AGG_LATEST:
+        case AGG_EARLIEST:
+            a.type = a.k ? sl_sql_type_array(&al, t) : t; /* the N form: ARRAY */
             break;
         case AGG_HISTOGRAM: {
             char m[128];
@@ -928,7 +1063,15 @@ static sl_sql_schema_t state_schema(gquery_t *g)
                 s[j].type = dbl;
             s[5].type = big;
             break;
+        case AGG_LATEST:
+        case AGG_EARLIEST:
         case AGG_COUNT_DISTINCT:
+            /* COUNT_DISTINCT and the one-value *_BY_OFFSET with NULLs that
+             * count keep an ARRAY of the argument's type. */
+            if (a->kind != AGG_COUNT_DISTINCT && (a->k || !a->keep_nulls)) {
+                s->type = a->type;
+                break;
+            }
             s->type = sl_sql_type_array(&al, sl_sql_cexpr_type(a->arg));
             if (!s->type)
                 return (sl_sql_schema_t){0, NULL};
@@ -1034,6 +1177,8 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
     }
     g->arena = a;
     g->catalog = s->catalog;
+    g->collect_list_limit = s->collect_list_limit;
+    g->collect_set_limit = s->collect_set_limit;
     sl_sql_error_t e;
     /* The GROUP BY expressions, over the whole source row. */
     g->ngroup = qa->ngroup_by;

@@ -40,6 +40,9 @@ struct sl_sql_session {
     char message[256];
     sl_sql_insert_t *inserts; /* from INSERT … VALUES, bytes in the arena */
     size_t ninserts, inserts_cap;
+    /* ksql.functions.collect_list.limit, ksql.functions.collect_set.limit
+     * (sl_sql_session_set_property): -1 for no limit */
+    int64_t collect_list_limit, collect_set_limit;
 };
 
 /* A compiled query: what its callbacks read. */
@@ -79,7 +82,9 @@ typedef struct agg_spec {
     agg_kind_t kind;
     const sl_sql_cexpr_t *arg; /* NULL: COUNT(*) */
     const sl_sql_cexpr_t *arg2; /* CORRELATION's second argument */
-    int64_t k;                  /* TOPK, TOPKDISTINCT */
+    int64_t k;                  /* TOPK, TOPKDISTINCT: k; *_BY_OFFSET: N (0: the one-value form) */
+    int64_t limit;              /* COLLECT_LIST, COLLECT_SET: at most this many items (-1: no limit) */
+    int keep_nulls;             /* *_BY_OFFSET with ignoreNulls FALSE: NULLs count */
     const sl_sql_type_t *type; /* the result's */
     size_t state;              /* its first state slot (AVG has two: sum, count) */
 } agg_spec_t;
@@ -97,6 +102,7 @@ typedef struct gquery {
     sl_arena_t *arena;
     const sl_sql_scope_t *value_scope;
     const sl_sql_catalog_t *catalog;
+    int64_t collect_list_limit, collect_set_limit; /* the session's, when compiled */
     int window; /* 0, 1 time windows, 2 session windows: keys are sl_windowed_t */
 } gquery_t;
 
