@@ -1023,6 +1023,11 @@ static void sl__isr_checks(sl_replica_mgr_t *m)
     int64_t now = sl_now_ms();
     sl__isr_req_t *reqs = NULL;
     int n = 0, cap = 0;
+    /* Only unfenced brokers may join an ISR (KIP-841): a dead follower that
+     * had caught up is not asked for again and again. */
+    if (!sl__cluster(b))
+        return;
+    const sl_meta_image_t *img = sl_cluster_image(sl__cluster(b));
     pthread_mutex_lock(&m->mu);
     for (int i = 0; i < SL__BUCKETS; i++)
         for (sl__rep_t *r = m->buckets[i]; r; r = r->next) {
@@ -1050,7 +1055,8 @@ static void sl__isr_checks(sl_replica_mgr_t *m)
                     changed = 1; /* out: lagging */
                     continue;
                 }
-                if (!in && f->leo >= hw && f->leo >= r->epoch_start && f->leo >= 0) {
+                if (!in && f->leo >= hw && f->leo >= r->epoch_start && f->leo >= 0 &&
+                    sl_meta_image_broker_unfenced(img, id)) {
                     isr[nisr++] = id; /* in: caught up */
                     changed = 1;
                     continue;
@@ -1078,6 +1084,7 @@ static void sl__isr_checks(sl_replica_mgr_t *m)
             r->isr_pending = 1;
         }
     pthread_mutex_unlock(&m->mu);
+    sl_meta_image_unref(img);
     for (int i = 0; i < n; i++) {
         sl__isr_req_t *q = &reqs[i];
         sl_err_t err = sl_cluster_alter_isr_anywhere(sl__cluster(b), q->topic_id, q->partition, q->leader_epoch,
