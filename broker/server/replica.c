@@ -1055,8 +1055,11 @@ static void sl__isr_checks(sl_replica_mgr_t *m)
                     changed = 1; /* out: lagging */
                     continue;
                 }
+                /* In again once it has everything committed, and is fetching
+                 * (caught up within the lag time: a paused follower whose last
+                 * fetch was caught up must not flap in and out). */
                 if (!in && f->leo >= hw && f->leo >= r->epoch_start && f->leo >= 0 &&
-                    sl_meta_image_broker_unfenced(img, id)) {
+                    now - f->caught_up_ms <= b->cfg.replica_lag_time_max_ms && sl_meta_image_broker_unfenced(img, id)) {
                     isr[nisr++] = id; /* in: caught up */
                     changed = 1;
                     continue;
