@@ -39,7 +39,6 @@ struct sl_cluster {
 
     /* The published image. */
     pthread_mutex_t img_mu;
-    pthread_cond_t img_cond;
     sl_meta_image_t *image;
 
     /* The active controller: one decision (read the image, propose) at a time. */
@@ -75,7 +74,6 @@ static void sl__publish(sl_cluster_t *c, sl_meta_image_t *img)
     pthread_mutex_lock(&c->img_mu);
     sl_meta_image_t *old = c->image;
     c->image = img;
-    pthread_cond_broadcast(&c->img_cond);
     pthread_mutex_unlock(&c->img_mu);
     sl_meta_image_unref(old);
     if (c->on_image)
@@ -156,27 +154,9 @@ const sl_meta_image_t *sl_cluster_image(sl_cluster_t *c)
     return img;
 }
 
-int sl_cluster_wait_image(sl_cluster_t *c, uint64_t index, int timeout_ms)
-{
-    int64_t deadline = sl_now_ms() + timeout_ms;
-    pthread_mutex_lock(&c->img_mu);
-    while (sl_meta_image_last_index(c->image) < index) {
-        int64_t now = sl_now_ms();
-        if (now >= deadline)
-            break;
-        struct timespec ts = sl_deadline_in_ms(deadline - now);
-        pthread_cond_timedwait(&c->img_cond, &c->img_mu, &ts);
-    }
-    int ok = sl_meta_image_last_index(c->image) >= index;
-    pthread_mutex_unlock(&c->img_mu);
-    return ok;
-}
-
 int32_t sl_cluster_controller(sl_cluster_t *c) { return sl_quorum_leader(c->quorum); }
 
 uint64_t sl_cluster_broker_epoch(sl_cluster_t *c) { return atomic_load(&c->broker_epoch); }
-
-int sl_cluster_unfenced(sl_cluster_t *c) { return atomic_load(&c->unfenced); }
 
 /* ---- the active controller --------------------------------------------------------- */
 
@@ -1063,7 +1043,6 @@ sl_err_t sl_cluster_start(const sl_broker_config_t *cfg, const char *adv_host, i
     c->on_image = on_image;
     c->opaque = opaque;
     pthread_mutex_init(&c->img_mu, NULL);
-    pthread_cond_init(&c->img_cond, NULL);
     pthread_mutex_init(&c->ctl_mu, NULL);
     pthread_mutex_init(&c->closed_mu, NULL);
     pthread_mutex_init(&c->client_mu, NULL);
@@ -1142,7 +1121,6 @@ void sl_cluster_stop(sl_cluster_t *c)
     sl_meta_image_unref(c->image);
     free(c->sessions);
     pthread_mutex_destroy(&c->img_mu);
-    pthread_cond_destroy(&c->img_cond);
     pthread_mutex_destroy(&c->ctl_mu);
     pthread_mutex_destroy(&c->closed_mu);
     pthread_mutex_destroy(&c->client_mu);

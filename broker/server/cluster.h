@@ -48,17 +48,12 @@ void sl_cluster_stop(sl_cluster_t *c);
  * sl_meta_image_unref. Never NULL. */
 const sl_meta_image_t *sl_cluster_image(sl_cluster_t *c);
 
-/** Waits until an image with last index >= index is published or
- * timeout_ms passes; returns 1 when it is there. */
-int sl_cluster_wait_image(sl_cluster_t *c, uint64_t index, int timeout_ms);
-
 /** The active controller's node id (the quorum's leader), -1 when none. */
 int32_t sl_cluster_controller(sl_cluster_t *c);
 
-/** This node's broker epoch (0 until registered) and whether the controller
- * has unfenced it. */
+/** This node's broker epoch: 0 until registered (again, after the
+ * controller forgot it). */
 uint64_t sl_cluster_broker_epoch(sl_cluster_t *c);
-int sl_cluster_unfenced(sl_cluster_t *c);
 
 /* ---- the active controller's operations ---------------------------------------
  * Each answers SL_ERR_NOT_CONTROLLER on a node that does not lead the quorum,

@@ -1396,17 +1396,14 @@ static void sl__elect_leaders(sl__req_t *q, sl_kreader_t *r)
         return;
     }
     if (req->topic_partitions.count < 0) {
-        /* Null: every partition (of the cluster's topics, or this node's). */
+        /* Null: every partition of the cluster's topics (a single node's lead
+         * there already: nothing to report). */
         const sl_meta_image_t *img = c ? sl_cluster_image(c) : NULL;
-        int nt = 0;
-        if (img)
-            nt = (int)sl_meta_image_topic_count(img);
-        else
-            sl_topics_list(b->topics, sl__count_topic, &nt);
+        int nt = img ? (int)sl_meta_image_topic_count(img) : 0;
         resp.replica_election_results.items =
             SL__ALLOC(q, sl_kmsg_elect_leaders_response_replica_election_result_t, nt);
         resp.replica_election_results.count = 0;
-        for (int i = 0; img && resp.replica_election_results.items && i < nt; i++) {
+        for (int i = 0; resp.replica_election_results.items && i < nt; i++) {
             const sl_meta_topic_t *t = sl_meta_image_topic_at(img, (size_t)i);
             sl_kmsg_elect_leaders_response_replica_election_result_t *tr =
                 &resp.replica_election_results.items[resp.replica_election_results.count++];

@@ -75,7 +75,6 @@ struct sl_replica_mgr {
     int32_t self;
     pthread_mutex_t mu;
     pthread_cond_t cond;    /* the reconciler's wakeups, fetchers' idle waits */
-    pthread_cond_t hw_cond; /* a high watermark moved, or a role changed */
     sl__rep_t *buckets[SL__BUCKETS];
     int nreps;
     int image_dirty;
@@ -150,10 +149,8 @@ static int sl__advance_hw(sl_replica_mgr_t *m, sl__rep_t *r)
         moved = 1;
     }
     sl_topics_release(m->b->topics, part);
-    if (moved) {
-        pthread_cond_broadcast(&m->hw_cond);
+    if (moved)
         sl__broker_notify_append(m->b); /* consumers waiting for committed records */
-    }
     return moved;
 }
 
@@ -229,37 +226,6 @@ sl_err_t sl_replica_follower_fetch(sl_replica_mgr_t *m, const char *topic, int32
     return err;
 }
 
-sl_err_t sl_replica_wait_hw(sl_replica_mgr_t *m, const char *topic, int32_t partition, int64_t offset,
-                            int64_t deadline_ms)
-{
-    sl_err_t err = SL_OK;
-    pthread_mutex_lock(&m->mu);
-    for (;;) {
-        sl__rep_t *r = sl__find(m, topic, partition);
-        if (!r || r->role != SL__LEADER) {
-            err = SL_ERR_NOT_LEADER_OR_FOLLOWER;
-            break;
-        }
-        sl_topic_part_t *part = sl_topics_acquire(m->b->topics, topic, partition);
-        int64_t hw = part ? sl_log_high_watermark(sl_topic_part_log(part)) : -1;
-        sl_topics_release(m->b->topics, part);
-        if (hw >= offset) {
-            if (r->nisr < r->min_isr)
-                err = SL_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND;
-            break;
-        }
-        int64_t now = sl_now_ms();
-        if (now >= deadline_ms || m->stop) {
-            err = SL_ERR_TIMEOUT;
-            break;
-        }
-        int64_t wait = deadline_ms - now < 100 ? deadline_ms - now : 100;
-        struct timespec ts = sl_deadline_in_ms(wait);
-        pthread_cond_timedwait(&m->hw_cond, &m->mu, &ts);
-    }
-    pthread_mutex_unlock(&m->mu);
-    return err;
-}
 
 /* Resolves what it can of every parked request; those complete are moved to
  * *done (to be called without the lock). Call with m->mu. */
@@ -344,6 +310,39 @@ void sl_replica_park(sl_replica_mgr_t *m, sl_replica_wait_t *waits, int n, int64
     sl__parked_check(m, sl_now_ms(), &finished); /* committed already, or halted */
     pthread_mutex_unlock(&m->mu);
     sl__parked_finish(finished);
+}
+
+/* sl_replica_wait_hw: a parked request of one wait, whose answer wakes the
+ * caller. */
+typedef struct sl__sync_wait {
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    int done;
+} sl__sync_wait_t;
+
+static void sl__sync_done(void *ctx, sl_replica_wait_t *waits, int n)
+{
+    (void)waits, (void)n;
+    sl__sync_wait_t *s = ctx;
+    pthread_mutex_lock(&s->mu);
+    s->done = 1;
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->mu);
+}
+
+sl_err_t sl_replica_wait_hw(sl_replica_mgr_t *m, const char *topic, int32_t partition, int64_t offset,
+                            int64_t deadline_ms)
+{
+    sl_replica_wait_t w = {topic, partition, offset, SL_OK, 0};
+    sl__sync_wait_t s = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    sl_replica_park(m, &w, 1, deadline_ms, sl__sync_done, &s);
+    pthread_mutex_lock(&s.mu);
+    while (!s.done)
+        pthread_cond_wait(&s.cond, &s.mu);
+    pthread_mutex_unlock(&s.mu);
+    pthread_cond_destroy(&s.cond);
+    pthread_mutex_destroy(&s.mu);
+    return w.result;
 }
 
 /* ---- following: a fetcher thread per leader ---------------------------------------------- */
@@ -992,7 +991,6 @@ static int sl__reconcile(sl_replica_mgr_t *m)
         if (!used && m->fetchers[f]->k)
             sl_kclient_shutdown(m->fetchers[f]->k);
     }
-    pthread_cond_broadcast(&m->hw_cond); /* waiters recheck their role */
     pthread_cond_broadcast(&m->cond);    /* fetchers pick up their partitions */
     pthread_mutex_unlock(&m->mu);
     sl_meta_image_unref(img);
@@ -1161,7 +1159,6 @@ sl_err_t sl_replica_mgr_start(sl_broker_t *b, sl_replica_mgr_t **out)
     m->image_dirty = 1;
     pthread_mutex_init(&m->mu, NULL);
     pthread_cond_init(&m->cond, NULL);
-    pthread_cond_init(&m->hw_cond, NULL);
     if (pthread_create(&m->thread, NULL, sl__reconciler_main, m) != 0) {
         sl_replica_mgr_stop(m);
         return SL_ERR_NOMEM;
@@ -1179,7 +1176,6 @@ void sl_replica_mgr_halt(sl_replica_mgr_t *m)
     pthread_mutex_lock(&m->mu);
     m->stop = 1;
     pthread_cond_broadcast(&m->cond);
-    pthread_cond_broadcast(&m->hw_cond);
     for (int i = 0; i < m->nfetchers; i++)
         if (m->fetchers[i]->k)
             sl_kclient_shutdown(m->fetchers[i]->k);
@@ -1210,6 +1206,5 @@ void sl_replica_mgr_stop(sl_replica_mgr_t *m)
         }
     pthread_mutex_destroy(&m->mu);
     pthread_cond_destroy(&m->cond);
-    pthread_cond_destroy(&m->hw_cond);
     free(m);
 }

@@ -94,7 +94,9 @@ typedef void sl_replica_done_fn(void *ctx, sl_replica_wait_t *waits, int n);
 void sl_replica_park(sl_replica_mgr_t *m, sl_replica_wait_t *waits, int n, int64_t deadline_ms,
                      sl_replica_done_fn *done, void *ctx);
 
-/** acks=all: waits until the high watermark reaches offset, or deadline_ms
+/** acks=all holding the calling thread (the group coordinator's writes):
+ * sl_replica_park of one wait, waited for. Waits until the high watermark
+ * reaches offset, or deadline_ms
  * (sl_now_ms clock) passes. Errors: SL_ERR_TIMEOUT, SL_ERR_NOT_LEADER_OR_FOLLOWER
  * (leadership moved meanwhile), SL_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND (the
  * ISR fell below min.insync.replicas). */

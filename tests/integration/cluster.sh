@@ -21,30 +21,12 @@ CHUNK=1000          # lines per `sluice produce` run (one acknowledgement each)
 KILLS=10
 SESSION_MS=2000     # broker.session.timeout.ms: a dead broker is fenced after this
 
-# Six free ports: three Kafka listeners, three Raft voters.
-read -r -a P <<<"$(sl_free_ports 6)"
-QUORUM="1@127.0.0.1:${P[3]},2@127.0.0.1:${P[4]},3@127.0.0.1:${P[5]}"
-BOOT="127.0.0.1:${P[0]},127.0.0.1:${P[1]},127.0.0.1:${P[2]}"
-export SLUICE_BOOTSTRAP=$BOOT
-declare -A NODE_PID
-
+sl_cluster_init 3
 start_node() {
-    local i=$1
-    "$SLUICE" broker --node-id "$i" --listen "127.0.0.1:${P[$((i - 1))]}" --data-dir "$SL_TMP/d$i" \
-        --controller-quorum "$QUORUM" \
+    sl_cluster_start_node "$1" \
         --override broker.session.timeout.ms=$SESSION_MS --override broker.heartbeat.interval.ms=250 \
         --override replica.lag.time.max.ms=4000 --override controller.quorum.election.timeout.ms=500 \
-        --override replica.fetch.wait.max.ms=200 --override log.segment.bytes=65536 \
-        >>"$SL_TMP/node$i.out" 2>>"$SL_TMP/node$i.err" &
-    NODE_PID[$i]=$!
-    SL_PIDS+=("${NODE_PID[$i]}")
-}
-
-kill_node() { # kill_node I SIGNAL
-    local i=$1 pid=${NODE_PID[$1]}
-    kill "-$2" "$pid"
-    wait "$pid" 2>/dev/null || true
-    sl_forget_pid "$pid"
+        --override replica.fetch.wait.max.ms=200 --override log.segment.bytes=65536
 }
 
 status() { sl_cluster_status; }
@@ -94,7 +76,7 @@ for k in $(seq $KILLS); do
     l=$(leader_of "$TOPIC" 0)
     [ -n "$l" ] && [ "$l" -ge 1 ] || { sl_wait_until 20 leader_known "$TOPIC" 0; l=$(leader_of "$TOPIC" 0); }
     [ -n "$l" ] && [ "$l" -ge 1 ] || fail "kill $k: no leader for $TOPIC-0: $(status)"
-    kill_node "$l" KILL
+    sl_cluster_kill_node "$l"
     step "kill $k: node $l (leader of $TOPIC-0) killed; $(wc -l <"$ACKED") chunks acknowledged"
     sleep "$(( (SESSION_MS + 500) / 1000 )).$((RANDOM % 9))"
     start_node "$l"
@@ -121,7 +103,7 @@ sl_wait_until 60 acked_past $((before + 2)) || fail "production stalled after th
 sl_wait_until 60 all_in_sync || fail "replicas not back in sync after the pause: $(status)"
 ctl=$(status | sed -n 's/^cluster .*controller \([0-9]*\)$/\1/p')
 [ -n "$ctl" ] && [ "$ctl" -ge 1 ] || fail "no active controller: $(status)"
-kill_node "$ctl" KILL
+sl_cluster_kill_node "$ctl"
 step "controller $ctl killed"
 sl_wait_until 30 sl_run "$SLUICE" topic create after --partitions 2 --replication-factor 2 >/dev/null 2>&1 ||
     fail "could not create a topic after the controller died: $(status)"
@@ -139,7 +121,7 @@ step "$(wc -l <"$ACKED") of $(wc -l <"$STARTED") chunks acknowledged; waiting fo
 sl_wait_until 90 all_in_sync || fail "replicas did not catch up: $(status)"
 
 OUT=$SL_TMP/consumed
-sl_run kcat -C -b "$BOOT" -t "$TOPIC" -o beginning -e -q -f '%p %o %s\n' >"$OUT" ||
+sl_run kcat -C -b "$SLUICE_BOOTSTRAP" -t "$TOPIC" -o beginning -e -q -f '%p %o %s\n' >"$OUT" ||
     fail "consuming $TOPIC failed"
 step "consumed $(wc -l <"$OUT") records"
 python3 - "$OUT" "$ACKED" "$STARTED" <<'EOF' || fail "the consumed records do not hold what was acknowledged"

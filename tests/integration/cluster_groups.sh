@@ -16,22 +16,12 @@ source "$(dirname "$0")/js.bash"
 sl_js_require 14.0.0 kafkajs
 
 TOPIC=events
-read -r -a P <<<"$(sl_free_ports 6)"
-QUORUM="1@127.0.0.1:${P[3]},2@127.0.0.1:${P[4]},3@127.0.0.1:${P[5]}"
-BOOT="127.0.0.1:${P[0]},127.0.0.1:${P[1]},127.0.0.1:${P[2]}"
-export SLUICE_BOOTSTRAP=$BOOT
-declare -A NODE_PID
-
+sl_cluster_init 3
 start_node() {
-    local i=$1
-    "$SLUICE" broker --node-id "$i" --listen "127.0.0.1:${P[$((i - 1))]}" --data-dir "$SL_TMP/d$i" \
-        --controller-quorum "$QUORUM" \
+    sl_cluster_start_node "$1" \
         --override broker.session.timeout.ms=2000 --override broker.heartbeat.interval.ms=250 \
         --override controller.quorum.election.timeout.ms=500 --override group.initial.rebalance.delay.ms=0 \
-        --override offsets.topic.num.partitions=6 \
-        >>"$SL_TMP/node$i.out" 2>>"$SL_TMP/node$i.err" &
-    NODE_PID[$i]=$!
-    SL_PIDS+=("${NODE_PID[$i]}")
+        --override offsets.topic.num.partitions=6
 }
 status() { sl_cluster_status; }
 has_brokers() { sl_cluster_has 3; }
@@ -69,7 +59,7 @@ sl_run "$SLUICE" consume "$TOPIC" --group g1 --from-beginning --max-messages 300
 sl_wait_until 30 all_in_sync || fail "not in sync: $(status)"
 sl_wait_until 30 coordinator_known g1 || fail "no coordinator for g1: $(status)"
 c=$(coordinator_of g1)
-kill -KILL "${NODE_PID[$c]}"; wait "${NODE_PID[$c]}" 2>/dev/null || true; sl_forget_pid "${NODE_PID[$c]}"
+sl_cluster_kill_node "$c"
 step "g1's coordinator (node $c) killed"
 produce_range 3001 6000
 sl_run "$SLUICE" consume "$TOPIC" --group g1 --max-messages 3000 --timeout-ms 30000 >"$SL_TMP/second" ||
@@ -90,7 +80,7 @@ SL_PIDS+=("$CONSUMER")
 sl_wait_until 30 test -s "$OUT" || fail "g2 consumed nothing"
 sl_wait_until 30 coordinator_known g2 || fail "no coordinator for g2: $(status)"
 c=$(coordinator_of g2)
-kill -KILL "${NODE_PID[$c]}"; wait "${NODE_PID[$c]}" 2>/dev/null || true; sl_forget_pid "${NODE_PID[$c]}"
+sl_cluster_kill_node "$c"
 step "g2's coordinator (node $c) killed while it consumes"
 produce_range 6001 9000
 wait "$CONSUMER" || fail "the consumer of g2 failed: $(tail -n 5 "$SL_TMP/through.err")"
@@ -107,7 +97,7 @@ SLUICE_TOPIC=$TOPIC timeout -k 5 120 node "$SL_JS_DIR/kafkajs_cluster.mjs" || fa
 # ---------------------------------- 4. preferred leaders back (ElectLeaders)
 l=$(status | awk -v t="$TOPIC" '$1 == t && $2 == 0 { print $3 }')
 [ -n "$l" ] && [ "$l" -ge 1 ] || fail "no leader for $TOPIC-0: $(status)"
-kill -KILL "${NODE_PID[$l]}"; wait "${NODE_PID[$l]}" 2>/dev/null || true; sl_forget_pid "${NODE_PID[$l]}"
+sl_cluster_kill_node "$l"
 sleep 1
 start_node "$l"
 sl_wait_until 60 all_in_sync || fail "node $l did not catch up: $(status)"

@@ -152,3 +152,36 @@ sl_cluster_in_sync() {
     grep -q "under-replicated: 0, offline: 0" <<<"$s" && grep -q "$1 broker(s)" <<<"$s"
 }
 sl_cluster_has() { sl_cluster_status | grep -q "$1 broker(s)"; }
+
+# A cluster of N nodes on this machine. sl_cluster_init N picks the ports
+# (P[0..N-1]: Kafka listeners, P[N..2N-1]: Raft voters) and sets QUORUM,
+# SLUICE_BOOTSTRAP (every listener) and NODE_PID (node id -> pid).
+sl_cluster_init() {
+    local n=$1 i q="" b=""
+    read -r -a P <<<"$(sl_free_ports $((2 * n)))"
+    for ((i = 1; i <= n; i++)); do
+        q+="${q:+,}$i@127.0.0.1:${P[$((n + i - 1))]}"
+        b+="${b:+,}127.0.0.1:${P[$((i - 1))]}"
+    done
+    QUORUM=$q
+    export SLUICE_BOOTSTRAP=$b
+    declare -gA NODE_PID=()
+}
+
+# sl_cluster_start_node I [ARGS...] — start node I (data in $SL_TMP/dI, its
+# output appended to $SL_TMP/nodeI.out and .err) with extra broker ARGS.
+sl_cluster_start_node() {
+    local i=$1; shift
+    "$SLUICE" broker --node-id "$i" --listen "127.0.0.1:${P[$((i - 1))]}" --data-dir "$SL_TMP/d$i" \
+        --controller-quorum "$QUORUM" "$@" >>"$SL_TMP/node$i.out" 2>>"$SL_TMP/node$i.err" &
+    NODE_PID[$i]=$!
+    SL_PIDS+=("${NODE_PID[$i]}")
+}
+
+# sl_cluster_kill_node I — SIGKILL node I and reap it.
+sl_cluster_kill_node() {
+    local pid=${NODE_PID[$1]}
+    kill -KILL "$pid"
+    wait "$pid" 2>/dev/null || true
+    sl_forget_pid "$pid"
+}
