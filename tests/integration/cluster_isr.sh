@@ -14,18 +14,10 @@ set -euo pipefail
 source "$(dirname "$0")/lib.bash"
 
 TOPIC=isr
-read -r -a P <<<"$(sl_free_ports 6)"
-QUORUM="1@127.0.0.1:${P[3]},2@127.0.0.1:${P[4]},3@127.0.0.1:${P[5]}"
-export SLUICE_BOOTSTRAP="127.0.0.1:${P[0]},127.0.0.1:${P[1]},127.0.0.1:${P[2]}"
-declare -A NODE_PID
+sl_cluster_init 3
 for i in 1 2 3; do
-    "$SLUICE" broker --node-id "$i" --listen "127.0.0.1:${P[$((i - 1))]}" --data-dir "$SL_TMP/d$i" \
-        --controller-quorum "$QUORUM" \
-        --override broker.session.timeout.ms=30000 --override replica.lag.time.max.ms=1500 \
-        --override replica.fetch.wait.max.ms=200 \
-        >>"$SL_TMP/node$i.out" 2>>"$SL_TMP/node$i.err" &
-    NODE_PID[$i]=$!
-    SL_PIDS+=("${NODE_PID[$i]}")
+    sl_cluster_start_node "$i" --override broker.session.timeout.ms=30000 \
+        --override replica.lag.time.max.ms=1500 --override replica.fetch.wait.max.ms=200
 done
 step "three nodes started"
 has_brokers() { sl_cluster_has 3; }
