@@ -76,8 +76,12 @@ kill -CONT "${NODE_PID[$P3]}"
 sl_wait_until 30 isr_is 3 || fail "the follower did not rejoin the ISR of $T: $(row)"
 produce all b3 || fail "acks=all after the follower came back: $(cat "$SL_TMP/produce.err")"
 
-for t in "$TOPIC:a1 a2 a3 " "${TOPIC}3:b2 b3 "; do
-    got=$(sl_run kcat -C -b "$SLUICE_BOOTSTRAP" -t "${t%%:*}" -o beginning -e -q | sort | tr '\n' ' ')
-    [ "$got" = "${t#*:}" ] || fail "${t%%:*} holds '$got', not '${t#*:}'"
-done
-step "the topics hold exactly what was acknowledged"
+got=$(sl_run kcat -C -b "$SLUICE_BOOTSTRAP" -t "$TOPIC" -o beginning -e -q | sort | tr '\n' ' ')
+[ "$got" = "a1 a2 a3 " ] || fail "$TOPIC holds '$got', not 'a1 a2 a3 '"
+# b1 was not acknowledged, but it may be there: when the leader took it
+# just before it applied the ISR's shrink, it was written and answered
+# NOT_ENOUGH_REPLICAS_AFTER_APPEND (Kafka's "written, but"), and the retries
+# were refused. What was acknowledged must be there, once.
+got=$(sl_run kcat -C -b "$SLUICE_BOOTSTRAP" -t "${TOPIC}3" -o beginning -e -q | sort | tr '\n' ' ')
+[ "$got" = "b2 b3 " ] || [ "$got" = "b1 b2 b3 " ] || fail "${TOPIC}3 holds '$got', not 'b2 b3 ' (or 'b1 b2 b3 ')"
+step "the topics hold what was acknowledged"
