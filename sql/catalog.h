@@ -70,6 +70,8 @@ typedef struct sl_sql_datasource {
                                    * its keys are the key columns then the window (Kafka
                                    * Streams' windowed key layouts) */
     int64_t window_size;          /* time windows: their size (ms) */
+    int window_hopping;           /* time windows: HOPPING ones (else TUMBLING), for joins'
+                                   * checks and messages */
 } sl_sql_datasource_t;
 
 /** Topics through a client of the embedded broker or a cluster

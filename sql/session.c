@@ -931,15 +931,6 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
              qa->from.name.pos.col, qa->from.name.s);
         return SL_ERR_INVAL;
     }
-    for (size_t i = 0; i < src->ncols && (qa->njoins || (qa->ngroup_by && src->table)); i++) {
-        if (src->cols[i].role == SL_SQL_ROLE_HEADERS || src->cols[i].role == SL_SQL_ROLE_HEADER) {
-            sl__sqls_fail(errbuf, errlen,
-                          "%s: header columns are not supported with JOIN, or GROUP BY over a "
-                          "table, yet",
-                          src->name);
-            return SL_ERR_UNSUPPORTED;
-        }
-    }
     char tsw[64];
     if (!insert && (qa->njoins || qa->ngroup_by) &&
         sl__sqls_with_prop(stmt, "TIMESTAMP", tsw, sizeof tsw)) {
@@ -1253,6 +1244,7 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         made.partitions = src->partitions;
         made.window = src->window; /* a windowed table's rows keep their windows */
         made.window_size = src->window_size;
+        made.window_hopping = src->window_hopping;
         made.key_format = src->key_format;
         made.value_format = src->value_format;
         if (npk && (made.key_format.kind == SL_SQL_FORMAT_NONE ||

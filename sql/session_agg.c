@@ -1374,6 +1374,7 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
     made.ncols = g->ngroup + ncols;
     made.window = g->window;
     made.window_size = qa->window ? sl_sql_duration_ms(&qa->window->size) : 0;
+    made.window_hopping = qa->window && qa->window->kind == SL_SQL_WINDOW_HOPPING;
     made.topic = topic ? topic : stmt->create.name.s;
     made.partitions = src->partitions;
     made.key_format = src->key_format;
@@ -1421,6 +1422,9 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
     if ((err = join ? sl__sqls_join_build(s, join, &stream, &table, errbuf, errlen)
                     : sl__sqls_source_for(s, src, q, &stream, &table, errbuf, errlen)))
         return err;
+    if (table && !join && q->nheader &&
+        (err = sl__sqls_table_headers(s, src, q, "GROUPBY", &table, errbuf, errlen)))
+        return err; /* a table's old rows are subtracted with their own headers */
     sl_grouped_t gr = {.key_serde = ks, .value_serde = cs};
     sl_materialized_t mat = {.key_serde = ks, .value_serde = ss};
     if (table) {

@@ -222,6 +222,16 @@ sl_err_t sl__sqls_join_input(sl_sql_session_t *s, const sl_sql_datasource_t *fir
 sl_err_t sl__sqls_join_build(sl_sql_session_t *s, const join_input_t *in, sl_kstream_t **stream,
                              sl_ktable_t **table, char *errbuf, size_t errlen);
 
+/** A source table with header columns (q: its layout, header slots after
+ * the values), for steps that read its rows after the record that set them
+ * (joins, an aggregation's subtraction): *table becomes one whose rows
+ * carry the headers of their records as values (kept in a store named after
+ * the query and what), and q is changed to read them so (the same slots).
+ * Errors: SL_ERR_INVAL (errbuf), SL_ERR_NOMEM. */
+sl_err_t sl__sqls_table_headers(sl_sql_session_t *s, const sl_sql_datasource_t *src, query_t *q,
+                                const char *what, sl_ktable_t **table, char *errbuf,
+                                size_t errlen);
+
 /** A query with a JOIN (session_join.c). */
 sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                                const sl_sql_datasource_t *left, const sl_sql_query_t *qa,

@@ -37,8 +37,19 @@ typedef struct side {
     int rekey;                      /* a stream re-keyed through a repartition topic */
     int table;                      /* a table (a source table: key and value rows apart) */
     sl_sql_format_t key_format;
+    size_t nh;                      /* its header columns: slots after its values (a table's
+                                     * values carry them: sl__sqls_table_headers) */
+    int window;                     /* its keys are windowed: 1 time, 2 session windows */
+    int64_t window_size;            /* time windows: their size */
+    int hopping;                    /* time windows: HOPPING (else TUMBLING) */
     query_t q;                      /* its own layout */
 } side_t;
+
+/* A side's slots in the combined row: keys, values, headers. */
+static size_t side_width(const side_t *s)
+{
+    return s->nk + s->nv + s->nh;
+}
 
 /* A column that holds the key of a join's result (ksqlDB's viable key). */
 typedef struct keycol {
@@ -62,6 +73,9 @@ typedef struct jquery {
     sl_sql_format_t jkf;          /* the join key's format */
     const sl_sql_schema_t *jks;
     int result_table;
+    int window;                   /* the sources' keys are windowed (all alike): 1 time, 2
+                                   * session windows; the join key is then sl_windowed_t */
+    int64_t window_size;
     keycol_t sure[MAX_KEYCOLS];   /* columns that hold its key on every row */
     size_t nsure;
 } jquery_t;
@@ -74,13 +88,13 @@ static void put_side(const side_t *s, const sl_sql_row_t *k, const sl_sql_row_t 
     if (!v)
         return;
     if (!(s->src && s->src->table)) {
-        for (size_t i = 0; i < s->nk + s->nv && i < v->n; i++)
+        for (size_t i = 0; i < side_width(s) && i < v->n; i++)
             out[s->at + i] = v->values[i];
         return;
     }
     for (size_t i = 0; i < s->nk && k && i < k->n; i++)
         out[s->at + i] = k->values[i];
-    for (size_t i = 0; i < s->nv && i < v->n; i++)
+    for (size_t i = 0; i < s->nv + s->nh && i < v->n; i++)
         out[s->at + s->nk + i] = v->values[i];
 }
 
@@ -89,6 +103,8 @@ static const void *join_rows(void *arg, sl_ctx_t *ctx, const void *key, const vo
 {
     const jquery_t *j = arg;
     const sl_sql_row_t *k = key, *l = left, *r = right;
+    if (j->window && key) /* the key in its window: both sides' windows are the same */
+        k = ((const sl_windowed_t *)key)->key;
     if (j->swapped) {
         const sl_sql_row_t *t = l;
         l = r, r = t;
@@ -122,6 +138,8 @@ static const void *join_rows(void *arg, sl_ctx_t *ctx, const void *key, const vo
  * null value takes no part in a join). */
 static sl_sql_value_t *side_row(const side_t *s, sl_ctx_t *ctx, const void *key, const void *value)
 {
+    if (s->window && key)
+        key = ((const sl_windowed_t *)key)->key;
     return sl__sqls_slots(ctx, &s->q, key, value);
 }
 
@@ -136,7 +154,7 @@ static const void *side_extend(void *arg, sl_ctx_t *ctx, const void *key, const 
         sl_ctx_fail(ctx, SL_ERR_NOMEM, "out of memory");
         return NULL;
     }
-    *v = (sl_sql_row_t){s->nk + s->nv, row};
+    *v = (sl_sql_row_t){side_width(s), row};
     return v;
 }
 
@@ -158,7 +176,7 @@ static void side_rekey(void *arg, sl_ctx_t *ctx, const void *key, const void *va
     if (sl_sql_expr_eval(s->on_c, row, pseudo, &fc, kv) != SL_OK)
         sl__sqls_log_failure(&s->q, ctx, "JOIN ON", msg);
     *k = (sl_sql_row_t){1, kv};
-    *v = (sl_sql_row_t){s->nk + s->nv, row};
+    *v = (sl_sql_row_t){side_width(s), row};
     *out_key = k, *out_value = value ? v : NULL;
 }
 
@@ -223,7 +241,8 @@ static const char *kind_name(sl_sql_join_kind_t k)
                                                                  : "INNER";
 }
 
-/* The side's own scope: its key columns, then its value columns. */
+/* The side's own scope: its key columns, then its value columns, then its
+ * header columns (HEADERS, HEADER('k')). */
 static sl_err_t side_init(sl_arena_t *a, side_t *s, const sl_sql_datasource_t *src,
                           const char *alias, size_t at, const char *id,
                           sl_sql_scope_col_t *all, sl_sql_scope_t *own, char *errbuf,
@@ -232,6 +251,8 @@ static sl_err_t side_init(sl_arena_t *a, side_t *s, const sl_sql_datasource_t *s
     s->src = src, s->alias = alias, s->at = at;
     s->table = src->table, s->key_format = src->key_format;
     s->nk = src->key_schema.ncols, s->nv = src->value_schema.ncols;
+    s->window = src->window, s->window_size = src->window_size;
+    s->hopping = src->window_hopping;
     s->q = (query_t){.id = id, .nkey = s->nk, .nvalue = s->nv, .ts_slot = -1};
     for (size_t i = 0; i < s->nk; i++)
         all[at + i] = (sl_sql_scope_col_t){alias, src->key_schema.cols[i].name,
@@ -243,6 +264,25 @@ static sl_err_t side_init(sl_arena_t *a, side_t *s, const sl_sql_datasource_t *s
         if (src->timestamp && !strcmp(src->timestamp, src->value_schema.cols[i].name))
             s->q.ts_slot = (int)(s->nk + i);
     }
+    for (size_t i = 0; i < src->ncols; i++)
+        s->nh += src->cols[i].role == SL_SQL_ROLE_HEADERS || src->cols[i].role == SL_SQL_ROLE_HEADER;
+    if (s->nh) {
+        /* A stream side reads them off its records; a table side's rows carry
+         * them (sl__sqls_table_headers, when the topology is built). */
+        sl_sql_datasource_col_t *hc = sl_arena_alloc(a, s->nh * sizeof *hc);
+        if (!hc)
+            return SL_ERR_NOMEM;
+        size_t h = 0;
+        for (size_t i = 0; i < src->ncols; i++) {
+            const sl_sql_datasource_col_t *c = &src->cols[i];
+            if (c->role != SL_SQL_ROLE_HEADERS && c->role != SL_SQL_ROLE_HEADER)
+                continue;
+            size_t slot = at + s->nk + s->nv + h;
+            all[slot] = (sl_sql_scope_col_t){alias, c->name, c->type, (uint32_t)slot};
+            hc[h++] = *c;
+        }
+        s->q.nheader = s->nh, s->q.hcols = hc;
+    }
     if (src->timestamp && s->q.ts_slot < 0) {
         sl__sqls_fail(errbuf, errlen, "%s: the TIMESTAMP column must be a value column", src->name);
         return SL_ERR_UNSUPPORTED;
@@ -252,7 +292,7 @@ static sl_err_t side_init(sl_arena_t *a, side_t *s, const sl_sql_datasource_t *s
                       src->name);
         return SL_ERR_UNSUPPORTED;
     }
-    size_t n = s->nk + s->nv;
+    size_t n = side_width(s);
     sl_sql_scope_col_t *sc = sl_arena_alloc(a, (n ? n : 1) * sizeof *sc);
     if (!sc)
         return SL_ERR_NOMEM;
@@ -260,7 +300,87 @@ static sl_err_t side_init(sl_arena_t *a, side_t *s, const sl_sql_datasource_t *s
         sc[i] = all[at + i];
         sc[i].slot = (uint32_t)i;
     }
-    *own = (sl_sql_scope_t){sc, n, false};
+    *own = (sl_sql_scope_t){sc, n, src->window != 0};
+    return SL_OK;
+}
+
+/* Appends a source side's columns to named as ksqlDB lists them (SELECT *):
+ * the key columns, then the others in declaration order (header columns
+ * among the values). byslot: the combined row's columns. */
+static void name_side(const side_t *s, const sl_sql_scope_col_t *byslot,
+                      sl_sql_scope_col_t *named, size_t *nnamed)
+{
+    for (size_t i = 0; i < s->nk; i++)
+        named[(*nnamed)++] = byslot[s->at + i];
+    for (size_t c = 0; c < s->src->ncols; c++) {
+        if (s->src->cols[c].role == SL_SQL_ROLE_KEY)
+            continue;
+        for (size_t i = s->nk; i < side_width(s); i++)
+            if (!strcmp(byslot[s->at + i].name, s->src->cols[c].name))
+                named[(*nnamed)++] = byslot[s->at + i];
+    }
+}
+
+/* A table with header columns, for the steps that read its rows later
+ * (a join, an aggregation's subtraction): each row with the headers of
+ * the record that set it — value columns, then header columns — kept in a
+ * store of its own, since the record's headers are gone by the time
+ * another record reads the row. */
+static const void *with_headers(void *arg, sl_ctx_t *ctx, const void *key, const void *value)
+{
+    const query_t *hq = arg;
+    (void)key;
+    if (!value)
+        return NULL; /* a tombstone: the row goes */
+    sl_sql_value_t *row = sl__sqls_slots(ctx, hq, NULL, value);
+    sl_sql_row_t *r = sl_ctx_alloc(ctx, sizeof *r);
+    if (!row || !r) {
+        sl_ctx_fail(ctx, SL_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    *r = (sl_sql_row_t){hq->nvalue + hq->nheader, row};
+    return r;
+}
+
+sl_err_t sl__sqls_table_headers(sl_sql_session_t *s, const sl_sql_datasource_t *src, query_t *q,
+                                const char *what, sl_ktable_t **table, char *errbuf,
+                                size_t errlen)
+{
+    sl_arena_t *a = &s->arena;
+    query_t *hq = sl_arena_alloc(a, sizeof *hq);
+    size_t n = q->nvalue + q->nheader;
+    sl_sql_column_t *c = sl_arena_alloc(a, (n ? n : 1) * sizeof *c);
+    sl_sql_schema_t *es = sl_arena_alloc(a, sizeof *es);
+    char name[300];
+    snprintf(name, sizeof name, "%s-%s-HEADERS-STORE", s->query_id, what);
+    const char *store = sl__sqls_arena_str(a, name);
+    if (!hq || !c || !es || !store)
+        return SL_ERR_NOMEM;
+    *hq = (query_t){.id = q->id, .nvalue = q->nvalue, .ts_slot = -1, .nheader = q->nheader,
+                    .hcols = q->hcols};
+    for (size_t i = 0; i < q->nvalue; i++)
+        c[i] = src->value_schema.cols[i];
+    for (size_t i = 0; i < q->nheader; i++)
+        c[q->nvalue + i] = (sl_sql_column_t){q->hcols[i].name, q->hcols[i].type};
+    *es = (sl_sql_schema_t){n, c};
+    sl_sql_format_t f = {.kind = SL_SQL_FORMAT_JSON};
+    sl_sql_alloc_t al = sl_sql_alloc_arena(a);
+    const sl_serde_t *vs;
+    char m[256];
+    if (sl_sql_serde_new(&al, &f, es, &vs, m, sizeof m)) {
+        sl__sqls_fail(errbuf, errlen, "%s: %s", src->name, m);
+        return SL_ERR_INVAL;
+    }
+    sl_materialized_t mm = {.store_name = store, .value_serde = vs};
+    *table = sl_kstream_to_table(sl_kstream_map_values(sl_ktable_to_stream(*table), with_headers,
+                                                       hq),
+                                 &mm);
+    /* The rows now hold the header columns as values, in the same slots. */
+    q->nvalue += q->nheader, q->nheader = 0, q->hcols = NULL;
+    if (!*table) {
+        sl__sqls_fail(errbuf, errlen, "%s", sl_topology_error(s->topo));
+        return SL_ERR_INVAL;
+    }
     return SL_OK;
 }
 
@@ -282,7 +402,7 @@ static sl_err_t ext_serde(sl_arena_t *a, const side_t *s, const char *const *nam
                           const sl_sql_type_t *const *types, const sl_serde_t **out,
                           char *errbuf, size_t errlen)
 {
-    size_t n = s->nk + s->nv;
+    size_t n = side_width(s);
     sl_sql_column_t *c = sl_arena_alloc(a, (n ? n : 1) * sizeof *c);
     sl_sql_schema_t *es = sl_arena_alloc(a, sizeof *es);
     if (!c || !es)
@@ -377,6 +497,62 @@ static void add_keycol(keycol_t *k, size_t *n, const char *alias, const char *na
         k[(*n)++] = (keycol_t){alias, name};
 }
 
+static const char *window_name(const side_t *s)
+{
+    return s->window == 2 ? "SESSION" : s->hopping ? "HOPPING" : "TUMBLING";
+}
+
+/* ksqlDB's rules for windowed sources: both sides windowed or neither, and
+ * session windows only with session windows (their keys hold both bounds,
+ * time windows' only the start). The sides are named in ON's order. */
+static sl_err_t check_windowing(const jquery_t *j, const sl_sql_expr_t *on, char *errbuf,
+                                size_t errlen)
+{
+    const side_t *a = &j->l, *b = &j->r;
+    if (on->op.a != j->l.on)
+        a = &j->r, b = &j->l;
+    const char *an = a->on_alias ? a->on_alias : a->alias;
+    const char *bn = b->on_alias ? b->on_alias : b->alias;
+    if (!a->window != !b->window) {
+        sl__sqls_fail(errbuf, errlen,
+                      "Can not join windowed source to non-windowed source.\n`%s` is %s "
+                      "windowed\n`%s` is %s windowed",
+                      an, a->window ? window_name(a) : "not", bn,
+                      b->window ? window_name(b) : "not");
+        return SL_ERR_INVAL;
+    }
+    if (a->window && (a->window == 2) != (b->window == 2)) {
+        sl__sqls_fail(errbuf, errlen,
+                      "Incompatible windowed sources.\nLeft source: %s\nRight source: %s\n"
+                      "Session windowed sources can only be joined to other session windowed "
+                      "sources, and may still not result in expected behaviour as session "
+                      "bounds must be an exact match for the join to work\nHopping and "
+                      "tumbling windowed sources can only be joined to other hopping and "
+                      "tumbling windowed sources",
+                      window_name(a), window_name(b));
+        return SL_ERR_INVAL;
+    }
+    return SL_OK;
+}
+
+/* A join of windowed sources matches the key in the same window, so the
+ * sides' keys must be alike as they are: ksqlDB does not re-key or
+ * re-serialize a windowed source (nor does a join of time windows of other
+ * sizes match anything meaningful: their keys hold only the start). */
+static sl_err_t check_windowed_keys(const jquery_t *j, char *errbuf, size_t errlen)
+{
+    if (!j->l.window)
+        return SL_OK;
+    if (j->l.rekey || j->r.rekey || j->l.key_format.kind != j->r.key_format.kind ||
+        j->l.window_size != j->r.window_size || j->l.hopping != j->r.hopping) {
+        sl__sqls_fail(errbuf, errlen,
+                      "Implicit repartitioning of windowed sources is not supported. See "
+                      "https://github.com/confluentinc/ksql/issues/4385.");
+        return SL_ERR_INVAL;
+    }
+    return SL_OK;
+}
+
 /* One join of the chain: kinds, ON, the key. lscope: the left's columns
  * (slots as in the combined row); prev: the join before (NULL for the
  * first); rscope: the right source's own. */
@@ -457,6 +633,9 @@ static sl_err_t analyze_join(sl_sql_session_t *s, jquery_t *j, const jquery_t *p
     j->l.on_c = lc, j->r.on_c = rc;
     j->l.on_alias = column_alias(lscope, j->l.on);
     j->r.on_alias = j->r.on->kind == SL_SQL_EXPR_COLUMN ? j->r.alias : NULL;
+    sl_err_t werr = check_windowing(j, on, errbuf, errlen);
+    if (werr)
+        return werr;
     char lx[300], rx[300];
     expr_text(&j->l, lx, sizeof lx);
     expr_text(&j->r, rx, sizeof rx);
@@ -507,6 +686,13 @@ static sl_err_t analyze_join(sl_sql_session_t *s, jquery_t *j, const jquery_t *p
                           jn->kind == SL_SQL_JOIN_FULL ? "full-outer" : "right");
             return SL_ERR_INVAL;
         }
+        if (j->l.window) {
+            sl__sqls_fail(errbuf, errlen,
+                          "line %u:%u: foreign-key joins of windowed tables are not supported: "
+                          "a windowed table is joined on its key (%s = %s)",
+                          on->pos.line, on->pos.col, lx, rx);
+            return SL_ERR_UNSUPPORTED;
+        }
         if (!prev && j->l.nk != 1) {
             sl__sqls_fail(errbuf, errlen, "%s: a table with %zu key columns cannot be joined yet",
                           left_name, j->l.nk);
@@ -527,6 +713,9 @@ static sl_err_t analyze_join(sl_sql_session_t *s, jquery_t *j, const jquery_t *p
     } else if (kind == JK_ST) {
         j->l.rekey = !j->l.on_key;
     }
+    if ((werr = check_windowed_keys(j, errbuf, errlen)))
+        return werr;
+    j->window = j->l.window, j->window_size = j->l.window_size;
     j->swapped = jn->kind == SL_SQL_JOIN_RIGHT;
     j->result_table = kind == JK_TT || kind == JK_FK;
 
@@ -565,6 +754,16 @@ static sl_err_t analyze_join(sl_sql_session_t *s, jquery_t *j, const jquery_t *p
     return SL_OK;
 }
 
+/* The serde of keys in windows (sl_windowed_t) over inner's. */
+static const sl_serde_t *windowed_serde(sl_arena_t *a, const sl_serde_t *inner, int window,
+                                        int64_t size)
+{
+    sl_serde_t *w = sl_arena_alloc(a, sizeof *w);
+    if (w)
+        *w = window == 2 ? sl_serde_session_windowed(inner) : sl_serde_time_windowed(inner, size);
+    return w;
+}
+
 /* The topology of one join: the left input (a source's or the join
  * before's), the right source, the engine join. */
 static sl_err_t build_join(sl_sql_session_t *s, jquery_t *j, const char *const *names,
@@ -580,9 +779,14 @@ static sl_err_t build_join(sl_sql_session_t *s, jquery_t *j, const char *const *
         sl__sqls_fail(errbuf, errlen, "join key: %s", m);
         return SL_ERR_INVAL;
     }
+    if (j->window && !(jk = windowed_serde(a, jk, j->window, j->window_size)))
+        return SL_ERR_NOMEM;
     sl_kstream_t *rstream = NULL;
     sl_ktable_t *rtable = NULL;
     if ((err = sl__sqls_source_for(s, j->r.src, &j->r.q, &rstream, &rtable, errbuf, errlen)))
+        return err;
+    if (rtable && j->r.nh &&
+        (err = sl__sqls_table_headers(s, j->r.src, &j->r.q, j->r.alias, &rtable, errbuf, errlen)))
         return err;
     const sl_sql_join_t *jn = j->jn;
     if (!j->result_table) {
@@ -649,6 +853,24 @@ static sl_err_t build_join(sl_sql_session_t *s, jquery_t *j, const char *const *
     return SL_OK;
 }
 
+/* The projection of a stream of windowed keys: the new key in the same
+ * window. */
+static void project_in_window(void *arg, sl_ctx_t *ctx, const void *key, const void *value,
+                              const void **out_key, const void **out_value)
+{
+    const sl_windowed_t *w = key;
+    sl__sqls_stream_project(arg, ctx, key, value, out_key, out_value);
+    if (!w || !*out_key)
+        return;
+    sl_windowed_t *nw = sl_ctx_alloc(ctx, sizeof *nw);
+    if (!nw) {
+        sl_ctx_fail(ctx, SL_ERR_NOMEM, "out of memory");
+        return;
+    }
+    *nw = (sl_windowed_t){*out_key, w->start, w->end};
+    *out_key = nw;
+}
+
 /* What sl__sqls_join_input analyzed, for the compile steps after it. */
 struct jplan {
     const sl_sql_datasource_t *first;
@@ -676,7 +898,7 @@ sl_err_t sl__sqls_join_input(sl_sql_session_t *s, const sl_sql_datasource_t *fir
     /* ---- the sources ---- */
     srcs[0] = first;
     aliases[0] = qa->from.alias.s ? qa->from.alias.s : first->name;
-    size_t total = first->key_schema.ncols + first->value_schema.ncols;
+    size_t total = first->ncols; /* key, value and header columns */
     for (size_t i = 1; i < nsrc; i++) {
         const sl_sql_join_t *jn = qa->joins[i - 1];
         const sl_sql_datasource_t *src = sl_sql_catalog_find(s->catalog, jn->source.name.s);
@@ -684,13 +906,6 @@ sl_err_t sl__sqls_join_input(sl_sql_session_t *s, const sl_sql_datasource_t *fir
             sl__sqls_fail(errbuf, errlen, "line %u:%u: %s does not exist.",
                           jn->source.name.pos.line, jn->source.name.pos.col, jn->source.name.s);
             return SL_ERR_INVAL;
-        }
-        for (size_t c = 0; c < src->ncols; c++) {
-            if (src->cols[c].role == SL_SQL_ROLE_HEADERS || src->cols[c].role == SL_SQL_ROLE_HEADER) {
-                sl__sqls_fail(errbuf, errlen, "%s: header columns are not supported in queries yet",
-                              src->name);
-                return SL_ERR_UNSUPPORTED;
-            }
         }
         srcs[i] = src;
         aliases[i] = jn->source.alias.s ? jn->source.alias.s : src->name;
@@ -703,16 +918,10 @@ sl_err_t sl__sqls_join_input(sl_sql_session_t *s, const sl_sql_datasource_t *fir
                 return SL_ERR_INVAL;
             }
         }
-        total += src->key_schema.ncols + src->value_schema.ncols + 1;
+        total += src->ncols + 1;
     }
     sl_buf_t kafka = SL_BUF_INIT;
     for (size_t i = 0; i < nsrc; i++) {
-        if (srcs[i]->window) {
-            sl_buf_free(&kafka);
-            sl__sqls_fail(errbuf, errlen, "joins of windowed tables are not supported by "
-                                          "Sluice's SQL compiler yet");
-            return SL_ERR_UNSUPPORTED;
-        }
         if (srcs[i]->value_format.kind == SL_SQL_FORMAT_KAFKA) {
             sl_buf_append(&kafka, kafka.len ? ", " : "", kafka.len ? 2 : 0);
             sl_buf_append(&kafka, srcs[i]->name, strlen(srcs[i]->name));
@@ -740,9 +949,14 @@ sl_err_t sl__sqls_join_input(sl_sql_session_t *s, const sl_sql_datasource_t *fir
     sl_err_t err;
     if ((err = side_init(a, &steps[0].l, first, aliases[0], 0, id, byslot, &own, errbuf, errlen)))
         return err;
-    size_t at = steps[0].l.nk + steps[0].l.nv, nnamed = 0;
-    for (size_t i = 0; i < at; i++)
-        named[nnamed++] = byslot[i];
+    size_t at = side_width(&steps[0].l), nnamed = 0;
+    name_side(&steps[0].l, byslot, named, &nnamed);
+    if (first->window && qa->ngroup_by) {
+        sl__sqls_fail(errbuf, errlen,
+                      "GROUP BY on a windowed table is not supported by Sluice yet: %s",
+                      first->name);
+        return SL_ERR_UNSUPPORTED;
+    }
     for (size_t i = 1; i < nsrc; i++) {
         jquery_t *j = &steps[i - 1];
         const jquery_t *prev = i > 1 ? &steps[i - 2] : NULL;
@@ -750,19 +964,19 @@ sl_err_t sl__sqls_join_input(sl_sql_session_t *s, const sl_sql_datasource_t *fir
         j->types = types;
         if (prev) { /* the left: the joins before, their rows as extended rows */
             j->l = (side_t){.alias = aliases[0], .nv = prev->n, .table = prev->result_table,
-                            .key_format = prev->jkf};
+                            .key_format = prev->jkf, .window = prev->window,
+                            .window_size = prev->window_size, .hopping = steps[0].l.hopping};
             j->l.q = (query_t){.id = id, .nkey = 0, .nvalue = prev->n, .ts_slot = -1};
         }
         sl_sql_scope_t lscope = {named, nnamed, false}, rscope;
         if ((err = side_init(a, &j->r, srcs[i], aliases[i], at, id, byslot, &rscope, errbuf,
                              errlen)))
             return err;
-        size_t nr = j->r.nk + j->r.nv;
+        size_t nr = side_width(&j->r);
         if ((err = analyze_join(s, j, prev, prev ? &lscope : &own, &rscope,
                                 prev ? aliases[0] : first->name, errbuf, errlen)))
             return err;
-        for (size_t c = 0; c < nr; c++)
-            named[nnamed++] = byslot[at + c];
+        name_side(&j->r, byslot, named, &nnamed);
         char kn[48];
         snprintf(kn, sizeof kn, "KSQL_JOINKEY_%zu", i);
         byslot[at + nr] = (sl_sql_scope_col_t){NULL, sl__sqls_arena_str(a, kn), j->key_type,
@@ -795,7 +1009,11 @@ sl_err_t sl__sqls_join_build(sl_sql_session_t *s, const join_input_t *in, sl_kst
     sl_kstream_t *cur = NULL;
     sl_ktable_t *curt = NULL;
     sl_err_t err;
-    if ((err = sl__sqls_source_for(s, pl->first, &pl->steps[0].l.q, &cur, &curt, errbuf, errlen)))
+    side_t *l = &pl->steps[0].l;
+    if ((err = sl__sqls_source_for(s, pl->first, &l->q, &cur, &curt, errbuf, errlen)))
+        return err;
+    if (curt && l->nh &&
+        (err = sl__sqls_table_headers(s, pl->first, &l->q, l->alias, &curt, errbuf, errlen)))
         return err;
     for (size_t i = 0; i < pl->nj; i++)
         if ((err = build_join(s, &pl->steps[i], pl->names, &cur, &curt, errbuf, errlen)))
@@ -863,7 +1081,7 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     /* The last slot holds the join key: the synthetic key, or what a join
      * column selected as the key reads (the key even where its side is
      * missing). */
-    sl_sql_scope_t all = {named, nnamed + (j->synth ? 1 : 0), false};
+    sl_sql_scope_t all = {named, nnamed + (j->synth ? 1 : 0), j->window != 0};
     sl_sql_scope_col_t keycol = {NULL, "ROWKEY", lt, (uint32_t)(j->n - 1)};
     sl_sql_scope_t keyscope = {&keycol, 1, false};
     sl_sql_expr_t keyref = {.kind = SL_SQL_EXPR_COLUMN, .height = 1};
@@ -873,6 +1091,7 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     query_t *q = &j->q;
     q->id = id;
     q->nkey = 0, q->nvalue = j->n, q->ts_slot = -1;
+    q->window = j->window; /* WINDOWSTART, WINDOWEND: the join key's window */
     sl_sql_error_t e;
     if (qa->where) {
         sl_sql_expr_opts_t ow = {.clause = "WHERE", .catalog = s->catalog};
@@ -1073,6 +1292,9 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         made.partitions = first->partitions;
         made.key_format = j->jkf;
         made.value_format = first->value_format;
+        made.window = j->window; /* the rows keep their windows */
+        made.window_size = j->window_size;
+        made.window_hopping = first->window_hopping;
         if (sl__sqls_sink_formats(stmt, &made.key_format, &made.value_format, errbuf, errlen))
             return SL_ERR_INVAL;
         if ((err = sl__sqls_add_target(s, stmt, &made, &target, errbuf, errlen)) || !target)
@@ -1087,6 +1309,8 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         sl__sqls_fail(errbuf, errlen, "%s: %s", target->name, m);
         return SL_ERR_INVAL;
     }
+    if (target->window && !(ks = windowed_serde(a, ks, target->window, target->window_size)))
+        return SL_ERR_NOMEM;
     sl_kstream_t *cur;
     sl_ktable_t *curt;
     if ((err = sl__sqls_join_build(s, &in, &cur, &curt, errbuf, errlen)))
@@ -1095,7 +1319,7 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     if (stream_result) {
         if (q->where)
             cur = sl_kstream_filter(cur, sl__sqls_where_pass, q);
-        cur = sl_kstream_map(cur, sl__sqls_stream_project, q);
+        cur = sl_kstream_map(cur, j->window ? project_in_window : sl__sqls_stream_project, q);
         sl_kstream_to(cur, target->topic, &p);
     } else {
         if (q->where)

@@ -1,0 +1,6 @@
+-- Session windows joined to time windows: refused (their keys never match).
+CREATE STREAM a (id INT KEY, v INT) WITH (KAFKA_TOPIC='a', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM b (id INT KEY, w INT) WITH (KAFKA_TOPIC='b', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE TABLE ts AS SELECT id, SUM(v) AS sv FROM a WINDOW SESSION (10 SECONDS) GROUP BY id;
+CREATE TABLE tt AS SELECT id, SUM(w) AS sw FROM b WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY id;
+CREATE TABLE j AS SELECT ts.id, sv, sw FROM ts JOIN tt ON ts.id = tt.id;

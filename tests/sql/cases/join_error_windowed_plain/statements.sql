@@ -1,0 +1,6 @@
+-- A windowed table joined to a table that is not windowed: refused (ksqlDB's message names the sides in ON's order).
+CREATE STREAM a (id INT KEY, v INT) WITH (KAFKA_TOPIC='a', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM b (id INT KEY, w INT) WITH (KAFKA_TOPIC='b', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE TABLE t (id INT PRIMARY KEY, x INT) WITH (KAFKA_TOPIC='t', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE TABLE ta AS SELECT id, SUM(v) AS sv FROM a WINDOW HOPPING (SIZE 10 SECONDS, ADVANCE BY 5 SECONDS) GROUP BY id;
+CREATE TABLE j AS SELECT ta.id, sv, x FROM ta JOIN t ON ta.id = t.id;

@@ -1,0 +1,6 @@
+-- Time windows of other sizes: their keys differ in format, and ksqlDB does not re-key a windowed source.
+CREATE STREAM a (id INT KEY, v INT) WITH (KAFKA_TOPIC='a', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM b (id INT KEY, w INT) WITH (KAFKA_TOPIC='b', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE TABLE t10 AS SELECT id, SUM(v) AS sv FROM a WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY id;
+CREATE TABLE t5 AS SELECT id, SUM(w) AS sw FROM b WINDOW TUMBLING (SIZE 5 SECONDS) GROUP BY id;
+CREATE TABLE j AS SELECT t10.id, sv, sw FROM t10 JOIN t5 ON t10.id = t5.id;
