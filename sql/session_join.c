@@ -867,8 +867,10 @@ static sl_err_t partition_table(const sl_sql_query_t *qa, const sl_sql_scope_t *
     const char *alias = column_alias(all, p);
     if (p->kind == SL_SQL_EXPR_COLUMN && alias)
         snprintf(pn, sizeof pn, "%s_%s", alias, p->column.name.s);
-    else
-        snprintf(pn, sizeof pn, "%s", expr_str(a, p) ? expr_str(a, p) : "");
+    else {
+        const char *t = expr_str(a, p);
+        snprintf(pn, sizeof pn, "%s", t ? t : "");
+    }
     sl__sqls_fail(errbuf, errlen,
                   "Cannot repartition a TABLE source. If this is a join, make sure that the "
                   "criteria uses the TABLE's key column %s instead of %s",
