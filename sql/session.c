@@ -689,6 +689,73 @@ bad:
     return SL_ERR_INVAL;
 }
 
+/* Does e call a function that is_fn names, anywhere in its tree? */
+static int calls_any(const sl_sql_expr_t *e, int (*is_fn)(const char *))
+{
+    if (!e)
+        return 0;
+    switch (e->kind) {
+    case SL_SQL_EXPR_CALL:
+        if (is_fn(e->call.name.s))
+            return 1;
+        for (size_t i = 0; i < e->call.nargs; i++)
+            if (calls_any(e->call.args[i], is_fn))
+                return 1;
+        return 0;
+    case SL_SQL_EXPR_UNARY:
+    case SL_SQL_EXPR_IS_NULL:
+        return calls_any(e->op.a, is_fn);
+    case SL_SQL_EXPR_BINARY:
+    case SL_SQL_EXPR_IS_DISTINCT:
+    case SL_SQL_EXPR_SUBSCRIPT:
+        return calls_any(e->op.a, is_fn) || calls_any(e->op.b, is_fn);
+    case SL_SQL_EXPR_BETWEEN:
+        return calls_any(e->between.a, is_fn) || calls_any(e->between.lo, is_fn) ||
+               calls_any(e->between.hi, is_fn);
+    case SL_SQL_EXPR_IN:
+        for (size_t i = 0; i < e->in.n; i++)
+            if (calls_any(e->in.items[i], is_fn))
+                return 1;
+        return calls_any(e->in.a, is_fn);
+    case SL_SQL_EXPR_LIKE:
+        return calls_any(e->like.a, is_fn) || calls_any(e->like.pattern, is_fn);
+    case SL_SQL_EXPR_CASE:
+        for (size_t i = 0; i < e->case_.nwhens; i++)
+            if (calls_any(e->case_.whens[i]->cond, is_fn) ||
+                calls_any(e->case_.whens[i]->result, is_fn))
+                return 1;
+        return calls_any(e->case_.operand, is_fn) || calls_any(e->case_.else_, is_fn);
+    case SL_SQL_EXPR_CAST:
+        return calls_any(e->cast.a, is_fn);
+    case SL_SQL_EXPR_DEREF:
+        return calls_any(e->deref.a, is_fn);
+    case SL_SQL_EXPR_LAMBDA:
+        return calls_any(e->lambda.body, is_fn);
+    case SL_SQL_EXPR_ARRAY:
+        for (size_t i = 0; i < e->list.n; i++)
+            if (calls_any(e->list.items[i], is_fn))
+                return 1;
+        return 0;
+    case SL_SQL_EXPR_MAP:
+        for (size_t i = 0; i < e->map.n; i++)
+            if (calls_any(e->map.keys[i], is_fn) || calls_any(e->map.values[i], is_fn))
+                return 1;
+        return 0;
+    case SL_SQL_EXPR_STRUCT:
+        for (size_t i = 0; i < e->struct_.n; i++)
+            if (calls_any(e->struct_.values[i], is_fn))
+                return 1;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static int is_table_function(const char *name)
+{
+    return !strcasecmp(name, "EXPLODE") || !strcasecmp(name, "CUBE_EXPLODE");
+}
+
 static sl_err_t unsupported(const sl_sql_query_t *qa, int transient, char *errbuf,
                             size_t errlen)
 {
@@ -696,9 +763,25 @@ static sl_err_t unsupported(const sl_sql_query_t *qa, int transient, char *errbu
         sl__sqls_fail(errbuf, errlen, "EMIT FINAL is only supported for windowed aggregations.");
         return SL_ERR_INVAL;
     }
-    const char *what = qa->njoins && qa->npartition_by ? "JOIN with PARTITION BY"
-                       : qa->window && !qa->ngroup_by ? "WINDOW without GROUP BY"
-                       : qa->npartition_by && qa->ngroup_by ? "PARTITION BY with GROUP BY"
+    if (qa->npartition_by && qa->ngroup_by) {
+        /* ksqlDB's parser refuses the pair (its Query node). */
+        sl__sqls_fail(errbuf, errlen, "Queries only support one of PARTITION BY and GROUP BY");
+        return SL_ERR_INVAL;
+    }
+    /* Table functions with GROUP BY, or after an aggregate call (which
+     * makes the query an aggregation), as ksqlDB's analyzer checks them:
+     * item by item, anywhere in the item's expression. */
+    int aggregating = qa->ngroup_by != 0;
+    for (size_t i = 0; i < qa->nitems; i++) {
+        const sl_sql_expr_t *x = qa->items[i]->kind == SL_SQL_SELECT_EXPR ? qa->items[i]->expr
+                                                                          : NULL;
+        aggregating |= calls_any(x, sl_sql_expr_is_aggregate);
+        if (aggregating && calls_any(x, is_table_function)) {
+            sl__sqls_fail(errbuf, errlen, "Table functions cannot be used with aggregations.");
+            return SL_ERR_INVAL;
+        }
+    }
+    const char *what = qa->window && !qa->ngroup_by ? "WINDOW without GROUP BY"
                        : qa->having && !qa->ngroup_by ? "HAVING without GROUP BY"
                        : qa->has_limit && !transient ? "LIMIT in a persistent query"
                                                        : NULL;
@@ -713,14 +796,13 @@ static sl_err_t unsupported(const sl_sql_query_t *qa, int transient, char *errbu
 /* A table function in the projection (value column q->nout): its ARRAY
  * argument compiled into *out, *t the column's type. cap: the projection's
  * capacity, for q->tf and q->tf_type (made on the first one). */
-static sl_err_t table_function(query_t *q, const sl_sql_datasource_t *src,
-                               const sl_sql_expr_t *x, int kind, const sl_sql_scope_t *scope,
-                               const sl_sql_expr_opts_t *o, sl_arena_t *a, size_t cap,
-                               const sl_sql_cexpr_t **out, const sl_sql_type_t **t,
-                               char *errbuf, size_t errlen)
+static sl_err_t table_function(query_t *q, int table, const sl_sql_expr_t *x, int kind,
+                               const sl_sql_scope_t *scope, const sl_sql_expr_opts_t *o,
+                               sl_arena_t *a, size_t cap, const sl_sql_cexpr_t **out,
+                               const sl_sql_type_t **t, char *errbuf, size_t errlen)
 {
     const char *name = kind == SQLS_TF_EXPLODE ? "EXPLODE" : "CUBE_EXPLODE";
-    if (src->table) {
+    if (table) {
         sl__sqls_fail(errbuf, errlen, "Table source is not supported with table functions");
         return SL_ERR_INVAL;
     }
@@ -756,6 +838,25 @@ static sl_err_t table_function(query_t *q, const sl_sql_datasource_t *src,
     ((uint8_t *)q->tf)[q->nout] = (uint8_t)kind;
     *t = kind == SQLS_TF_EXPLODE ? at->item : at;
     q->tf_type[q->nout] = *t;
+    return SL_OK;
+}
+
+sl_err_t sl__sqls_compile_value(query_t *q, int table, const sl_sql_expr_t *x,
+                                const sl_sql_scope_t *scope, const sl_sql_expr_opts_t *o,
+                                sl_arena_t *a, size_t cap, const sl_sql_cexpr_t **out,
+                                const sl_sql_type_t **t, char *errbuf, size_t errlen)
+{
+    int tfk = x->kind != SL_SQL_EXPR_CALL                       ? SQLS_TF_NONE
+              : !strcasecmp(x->call.name.s, "EXPLODE")      ? SQLS_TF_EXPLODE
+              : !strcasecmp(x->call.name.s, "CUBE_EXPLODE") ? SQLS_TF_CUBE_EXPLODE
+                                                            : SQLS_TF_NONE;
+    if (tfk)
+        return table_function(q, table, x, tfk, scope, o, a, cap, out, t, errbuf, errlen);
+    sl_sql_error_t e;
+    if (sl_sql_expr_compile(x, scope, o, a, out, t, &e)) {
+        sl__sqls_fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
+        return SL_ERR_INVAL;
+    }
     return SL_OK;
 }
 
@@ -1039,6 +1140,14 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
             return SL_ERR_INVAL;
         }
     }
+    if (qa->ngroup_by && q->window && !s->transient) {
+        /* ksqlDB refuses every persistent query over a windowed table (its
+         * PushQueryValidator); Sluice keeps the windows of one without
+         * GROUP BY, but re-aggregating one is refused as ksqlDB does. */
+        sl__sqls_fail(errbuf, errlen,
+                      "KSQL does not support persistent queries on windowed tables.");
+        return SL_ERR_INVAL;
+    }
     if (qa->ngroup_by && q->window) {
         sl__sqls_fail(errbuf, errlen,
                       "GROUP BY on a windowed table is not supported by Sluice yet: %s",
@@ -1152,18 +1261,9 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
             }
         }
         const sl_sql_type_t *t;
-        int tfk = x->kind != SL_SQL_EXPR_CALL               ? SQLS_TF_NONE
-                  : !strcasecmp(x->call.name.s, "EXPLODE")      ? SQLS_TF_EXPLODE
-                  : !strcasecmp(x->call.name.s, "CUBE_EXPLODE") ? SQLS_TF_CUBE_EXPLODE
-                                                                : SQLS_TF_NONE;
-        if (tfk) {
-            if ((err = table_function(q, src, x, tfk, &scope, &o, a, cap, &out[q->nout], &t,
-                                      errbuf, errlen)))
-                return err;
-        } else if (sl_sql_expr_compile(x, &scope, &o, a, &out[q->nout], &t, &e)) {
-            sl__sqls_fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
-            return SL_ERR_INVAL;
-        }
+        if ((err = sl__sqls_compile_value(q, src->table, x, &scope, &o, a, cap, &out[q->nout], &t,
+                                          errbuf, errlen)))
+            return err;
         q->nout++;
         char nm[64];
         const char *name = it->alias.s;

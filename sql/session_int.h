@@ -149,6 +149,16 @@ const void *sl__sqls_table_project(void *arg, sl_ctx_t *ctx, const void *key, co
 int64_t sl__sqls_row_timestamp(void *arg, const void *key, const void *value, int64_t record_ts,
                                int64_t partition_time);
 
+/** A value column of a projection compiled over scope into *out (type *t):
+ * a table function (EXPLODE, CUBE_EXPLODE) at the top of x marks column
+ * q->nout in q->tf (made with cap entries on the first) and compiles its
+ * ARRAY argument; table says the query reads a table (which refuses them,
+ * as ksqlDB does). Errors: SL_ERR_INVAL (errbuf), SL_ERR_NOMEM. */
+sl_err_t sl__sqls_compile_value(query_t *q, int table, const sl_sql_expr_t *x,
+                                const sl_sql_scope_t *scope, const sl_sql_expr_opts_t *o,
+                                sl_arena_t *a, size_t cap, const sl_sql_cexpr_t **out,
+                                const sl_sql_type_t **t, char *errbuf, size_t errlen);
+
 /** The engine source of a stream or table (one per topic in a topology). */
 sl_err_t sl__sqls_source_for(sl_sql_session_t *s, const sl_sql_datasource_t *src, query_t *q,
                              sl_kstream_t **stream, sl_ktable_t **table, char *errbuf,

@@ -951,6 +951,12 @@ sl_err_t sl__sqls_join_input(sl_sql_session_t *s, const sl_sql_datasource_t *fir
         return err;
     size_t at = side_width(&steps[0].l), nnamed = 0;
     name_side(&steps[0].l, byslot, named, &nnamed);
+    if (first->window && qa->ngroup_by && !s->transient) {
+        /* As a GROUP BY over one windowed table (compile_query). */
+        sl__sqls_fail(errbuf, errlen,
+                      "KSQL does not support persistent queries on windowed tables.");
+        return SL_ERR_INVAL;
+    }
     if (first->window && qa->ngroup_by) {
         sl__sqls_fail(errbuf, errlen,
                       "GROUP BY on a windowed table is not supported by Sluice yet: %s",
@@ -1022,6 +1028,193 @@ sl_err_t sl__sqls_join_build(sl_sql_session_t *s, const join_input_t *in, sl_kst
     return SL_OK;
 }
 
+/* ---- PARTITION BY over a join ---------------------------------------------------------------
+ * ksqlDB re-keys the joined rows of a stream result by the partitioning
+ * expressions (its UserRepartitionNode after the JoinNode): they become the
+ * key columns, in PARTITION BY order, each named as the projection item that
+ * selects it (A_X for A.X, its alias, KSQL_COL_n); the join's own key
+ * columns are then ordinary value columns. */
+
+/* The slot of a column reference in sc, or -1 (not a column, not in sc, or
+ * in several sources). */
+static int column_slot(const sl_sql_scope_t *sc, const sl_sql_expr_t *e)
+{
+    if (e->kind != SL_SQL_EXPR_COLUMN)
+        return -1;
+    int found = -1;
+    for (size_t i = 0; i < sc->ncols; i++) {
+        const sl_sql_scope_col_t *c = &sc->cols[i];
+        if (strcmp(c->name, e->column.name.s) ||
+            (e->column.qualifier.s && (!c->source || strcmp(c->source, e->column.qualifier.s))))
+            continue;
+        if (found >= 0)
+            return -1;
+        found = (int)c->slot;
+    }
+    return found;
+}
+
+/* An expression as text (in the arena; NULL when memory runs out). */
+static const char *expr_str(sl_arena_t *a, const sl_sql_expr_t *e)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    sl_sql_expr_print(e, &b);
+    char *t = sl_arena_alloc(a, b.len + 1);
+    if (t) {
+        if (b.len)
+            memcpy(t, b.data, b.len);
+        t[b.len] = 0;
+    }
+    sl_buf_free(&b);
+    return t;
+}
+
+/* Does projection item x select partitioning expression p (pt: its text)?
+ * Columns match by the slot they read, anything else by its text. */
+static int selects(sl_arena_t *a, const sl_sql_scope_t *all, const sl_sql_expr_t *x,
+                   const sl_sql_expr_t *p, const char *pt)
+{
+    int xs = column_slot(all, x), ps = column_slot(all, p);
+    if (xs >= 0 || ps >= 0)
+        return xs == ps;
+    const char *xt = expr_str(a, x);
+    return xt && pt && !strcmp(xt, pt);
+}
+
+/* A table result cannot be re-keyed: ksqlDB's SchemaKTable.selectKey. key:
+ * the result's key column. */
+static sl_err_t partition_table(const sl_sql_query_t *qa, const sl_sql_scope_t *all,
+                                sl_arena_t *a, const char *key, char *errbuf, size_t errlen)
+{
+    const sl_sql_expr_t *p = qa->partition_by[0];
+    char pn[300];
+    const char *alias = column_alias(all, p);
+    if (p->kind == SL_SQL_EXPR_COLUMN && alias)
+        snprintf(pn, sizeof pn, "%s_%s", alias, p->column.name.s);
+    else {
+        const char *t = expr_str(a, p);
+        snprintf(pn, sizeof pn, "%s", t ? t : "");
+    }
+    sl__sqls_fail(errbuf, errlen,
+                  "Cannot repartition a TABLE source. If this is a join, make sure that the "
+                  "criteria uses the TABLE's key column %s instead of %s",
+                  key, pn);
+    return SL_ERR_INVAL;
+}
+
+/* The projection of a join's stream result re-keyed by PARTITION BY: q's
+ * value columns (out) and key expressions, the result's columns (cols,
+ * *ncols; keys last, in PARTITION BY order). */
+static sl_err_t partition_project(sl_sql_session_t *s, const sl_sql_query_t *qa, query_t *q,
+                                  const sl_sql_scope_t *all, const sl_sql_select_item_t *items,
+                                  size_t nitems, size_t cap, const char *target,
+                                  sl_sql_datasource_col_t *cols, size_t *ncols,
+                                  const sl_sql_cexpr_t **out, char *errbuf, size_t errlen)
+{
+    sl_arena_t *a = &s->arena;
+    size_t npk = qa->npartition_by;
+    const sl_sql_cexpr_t **ke = sl_arena_alloc(a, npk * sizeof *ke);
+    const sl_sql_type_t **kt = sl_arena_alloc(a, npk * sizeof *kt);
+    const char **kname = sl_arena_alloc(a, npk * sizeof *kname);
+    const char **ktext = sl_arena_alloc(a, npk * sizeof *ktext);
+    if (!ke || !kt || !kname || !ktext)
+        return SL_ERR_NOMEM;
+    sl_sql_error_t e;
+    sl_sql_expr_opts_t op = {.clause = "PARTITION BY", .catalog = s->catalog};
+    for (size_t k = 0; k < npk; k++) {
+        const sl_sql_expr_t *p = qa->partition_by[k];
+        if (sl_sql_expr_compile(p, all, &op, a, &ke[k], &kt[k], &e)) {
+            sl__sqls_fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
+            return SL_ERR_INVAL;
+        }
+        if (!(ktext[k] = expr_str(a, p)))
+            return SL_ERR_NOMEM;
+        kname[k] = NULL;
+    }
+    sl_sql_expr_opts_t os = {.clause = "SELECT", .catalog = s->catalog};
+    int anon = 0;
+    sl_err_t err;
+    *ncols = 0;
+    for (size_t i = 0; i < nitems; i++) {
+        const sl_sql_select_item_t *it = &items[i];
+        const char *name = item_name(a, it, &anon);
+        if (!name)
+            return SL_ERR_NOMEM;
+        size_t k = 0;
+        while (k < npk && !selects(a, all, it->expr, qa->partition_by[k], ktext[k]))
+            k++;
+        if (k < npk) {
+            if (kname[k]) {
+                const char *n1 = kname[k], *n2 = name;
+                if (strcmp(n1, n2) > 0)
+                    n1 = name, n2 = kname[k];
+                sl__sqls_fail(errbuf, errlen,
+                              "The projection contains a key column (`%s`) more than once, "
+                              "aliased as: %s and %s.",
+                              kname[k], n1, n2);
+                return SL_ERR_INVAL;
+            }
+            kname[k] = name;
+            continue;
+        }
+        const sl_sql_type_t *t;
+        if ((err = sl__sqls_compile_value(q, 0, it->expr, all, &os, a, cap, &out[q->nout], &t,
+                                          errbuf, errlen)))
+            return err;
+        q->nout++;
+        cols[(*ncols)++] = (sl_sql_datasource_col_t){name, t, SL_SQL_ROLE_VALUE, NULL};
+    }
+    sl_buf_t miss = SL_BUF_INIT, eg = SL_BUF_INIT;
+    int missing = 0;
+    for (size_t k = 0; k < npk; k++) {
+        missing |= !kname[k];
+        const char *sep = k == 0 ? "" : k + 1 == npk ? " and " : ", ";
+        sl_buf_append(&miss, sep, strlen(sep));
+        sl_buf_append(&miss, ktext[k], strlen(ktext[k]));
+        sl_buf_append(&eg, k ? ", " : "", k ? 2 : 0);
+        sl_buf_append(&eg, ktext[k], strlen(ktext[k]));
+    }
+    if (missing)
+        sl__sqls_fail(errbuf, errlen,
+                      "Key missing from projection (ie, SELECT). The query used to build `%s` "
+                      "must include the partitioning expression%s %.*s in its projection (eg, "
+                      "SELECT %.*s...).",
+                      target, npk > 1 ? "s" : "", (int)miss.len,
+                      miss.data ? (const char *)miss.data : "", (int)eg.len,
+                      eg.data ? (const char *)eg.data : "");
+    sl_buf_free(&miss);
+    sl_buf_free(&eg);
+    if (missing)
+        return SL_ERR_INVAL;
+    for (size_t k = 0; k < npk; k++)
+        cols[(*ncols)++] = (sl_sql_datasource_col_t){kname[k], kt[k], SL_SQL_ROLE_KEY, NULL};
+    for (size_t c = 0; c < *ncols; c++) {
+        for (size_t d = c + 1; d < *ncols; d++) {
+            if (!strcmp(cols[c].name, cols[d].name)) {
+                sl__sqls_fail(errbuf, errlen,
+                              "Duplicate column names: %s (use AS to rename one of them)",
+                              cols[c].name);
+                return SL_ERR_INVAL;
+            }
+        }
+    }
+    q->key_exprs = ke;
+    q->nkey_out = npk;
+    return SL_OK;
+}
+
+/* The key format of a result re-keyed by PARTITION BY (npk columns): the
+ * FROM source's, as ksqlDB's sink takes it, but KAFKA for one column when it
+ * is NONE and JSON for several when it is NONE or KAFKA (as a single source's
+ * PARTITION BY). */
+static sl_sql_format_t partition_key_format(sl_sql_format_t f, size_t npk)
+{
+    if (f.kind == SL_SQL_FORMAT_NONE || (f.kind == SL_SQL_FORMAT_KAFKA && npk > 1))
+        f = (sl_sql_format_t){.kind = npk > 1 ? SL_SQL_FORMAT_JSON : SL_SQL_FORMAT_KAFKA};
+    f.is_key = 1;
+    return f;
+}
+
 sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                                const sl_sql_datasource_t *first, const sl_sql_query_t *qa,
                                char *errbuf, size_t errlen)
@@ -1082,6 +1275,13 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
      * column selected as the key reads (the key even where its side is
      * missing). */
     sl_sql_scope_t all = {named, nnamed + (j->synth ? 1 : 0), j->window != 0};
+    size_t npk = qa->npartition_by;
+    if (npk && !stream_result) {
+        char kn[300];
+        snprintf(kn, sizeof kn, "%s%s%s", nviable ? viable[0].alias : "",
+                 nviable ? "_" : "", nviable ? viable[0].name : synth_name);
+        return partition_table(qa, &all, a, kn, errbuf, errlen);
+    }
     sl_sql_scope_col_t keycol = {NULL, "ROWKEY", lt, (uint32_t)(j->n - 1)};
     sl_sql_scope_t keyscope = {&keycol, 1, false};
     sl_sql_expr_t keyref = {.kind = SL_SQL_EXPR_COLUMN, .height = 1};
@@ -1154,7 +1354,11 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     const keycol_t *key_is = NULL; /* the viable key selected */
     int have_key = 0;
     const char *key_name = NULL;
-    for (size_t i = 0; i < nitems; i++) {
+    const char *target_name = insert ? stmt->insert.target.s : stmt->create.name.s;
+    if (npk && (err = partition_project(s, qa, q, &all, items, nitems, cap, target_name, cols,
+                                        &ncols, out, errbuf, errlen)))
+        return err;
+    for (size_t i = 0; !npk && i < nitems; i++) {
         const sl_sql_select_item_t *it = &items[i];
         const sl_sql_expr_t *x = it->expr;
         const char *name = item_name(a, it, &anon);
@@ -1191,9 +1395,12 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         }
         int as_key = (is || is_synth) && !have_key;
         const sl_sql_type_t *t;
-        if (sl_sql_expr_compile(x, &all, &os, a, as_key ? &ke[0] : &out[q->nout], &t, &e) ||
-            (as_key && j->kind != JK_FK &&
-             sl_sql_expr_compile(&keyref, &keyscope, &os, a, &ke[0], &t, &e))) {
+        if (!as_key && (err = sl__sqls_compile_value(q, !stream_result, x, &all, &os, a, cap,
+                                                     &out[q->nout], &t, errbuf, errlen)))
+            return err;
+        if (as_key && (sl_sql_expr_compile(x, &all, &os, a, &ke[0], &t, &e) ||
+                       (j->kind != JK_FK &&
+                        sl_sql_expr_compile(&keyref, &keyscope, &os, a, &ke[0], &t, &e)))) {
             sl__sqls_fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
             return SL_ERR_INVAL;
         }
@@ -1214,7 +1421,7 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                                                   as_key ? SL_SQL_ROLE_KEY : SL_SQL_ROLE_VALUE,
                                                   NULL};
     }
-    if (!have_key && s->transient && (j->synth || nviable)) {
+    if (!npk && !have_key && s->transient && (j->synth || nviable)) {
         /* A push query need not select the join's key: kept, hidden. */
         sl_sql_expr_t *ref = sl_arena_alloc(a, sizeof *ref);
         if (!ref)
@@ -1240,8 +1447,7 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         cols[ncols++] = (sl_sql_datasource_col_t){hname, t, SL_SQL_ROLE_KEY, NULL};
         have_key = 1;
     }
-    const char *target_name = insert ? stmt->insert.target.s : stmt->create.name.s;
-    if (!have_key) {
+    if (!npk && !have_key) {
         if (j->synth) {
             sl__sqls_fail(errbuf, errlen,
                           "Key missing from projection (ie, SELECT). The query used to build "
@@ -1270,15 +1476,15 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         return SL_ERR_INVAL;
     }
     q->out = out;
-    q->key_exprs = ke;
-    q->nkey_out = 1;
+    if (!npk)
+        q->key_exprs = ke, q->nkey_out = 1;
 
     /* ---- the result ---- */
     const sl_sql_datasource_t *target;
     char m[512];
     if (insert) {
-        if ((err = sl__sqls_insert_target(s, stmt, !stream_result, cols, ncols, q->nout, 1,
-                                          &target, errbuf, errlen)))
+        if ((err = sl__sqls_insert_target(s, stmt, !stream_result, cols, ncols, q->nout,
+                                          q->nkey_out, &target, errbuf, errlen)))
             return err;
     } else {
         sl_sql_datasource_t made = {0};
@@ -1290,7 +1496,7 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         made.ncols = ncols;
         made.topic = topic ? topic : target_name;
         made.partitions = first->partitions;
-        made.key_format = j->jkf;
+        made.key_format = npk ? partition_key_format(first->key_format, npk) : j->jkf;
         made.value_format = first->value_format;
         made.window = j->window; /* the rows keep their windows */
         made.window_size = j->window_size;
@@ -1319,7 +1525,8 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     if (stream_result) {
         if (q->where)
             cur = sl_kstream_filter(cur, sl__sqls_where_pass, q);
-        cur = sl_kstream_map(cur, j->window ? project_in_window : sl__sqls_stream_project, q);
+        cur = q->tf ? sl_kstream_flat_map(cur, sl__sqls_stream_project_tf, q)
+                    : sl_kstream_map(cur, j->window ? project_in_window : sl__sqls_stream_project, q);
         sl_kstream_to(cur, target->topic, &p);
     } else {
         if (q->where)
