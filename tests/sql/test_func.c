@@ -509,7 +509,45 @@ static void t_regex(void **state)
         EQ("null", CALL("REGEXP_EXTRACT", S("x+"), S("hello")));
         EQ("Ell", CALL("REGEXP_EXTRACT", S("([AEIOU]).l"), S("hEllo")));
         EQ("E", CALL("REGEXP_EXTRACT", S("([AEIOU])l"), S("hElo"), I(1)));
-        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_EXTRACT", S("(a)"), S("a"), I(3)));
+        EQ("null", CALL("REGEXP_EXTRACT", S("(a)"), S("a"), I(3))); /* no such group: NULL, as ksqlDB */
+        EQ("null", CALL("REGEXP_EXTRACT", S("(a)"), S("b"), I(-1)));
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_EXTRACT", S("(a)"), S("a"), I(-1)));
+        EQ("null", CALL("REGEXP_EXTRACT_ALL", S("(a)"), S("a"), I(2)));
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_EXTRACT_ALL", S("(a)"), S("a"), I(-1)));
+        /* Java syntax (PCRE2) */
+        EQ("foo_1", CALL("REGEXP_EXTRACT", S("\\w+"), S("  foo_1 bar")));
+        EQ("a b", CALL("REGEXP_EXTRACT", S("a\\sb"), S("xa by")));
+        EQ("foo", CALL("REGEXP_EXTRACT", S("foo(?=bar)"), S("foobaz foobar")));
+        EQ("42", CALL("REGEXP_EXTRACT", S("(?<=\\$)\\d+"), S("x 7 $42")));
+        EQ("7", CALL("REGEXP_EXTRACT", S("(?<!\\$)\\b\\d+"), S("$42 7")));
+        EQ("<b>", CALL("REGEXP_EXTRACT", S("<.+?>"), S("<b>x</b>")));
+        EQ("<b>x</b>", CALL("REGEXP_EXTRACT", S("<.+>"), S("<b>x</b>")));
+        EQ("a", CALL("REGEXP_EXTRACT", S("a|ab"), S("ab"))); /* leftmost-first, not POSIX's longest */
+        EQ("aB", CALL("REGEXP_EXTRACT", S("a(?i)b"), S("AB aB")));
+        EQ("Ab", CALL("REGEXP_EXTRACT", S("(?i:a)b"), S("AB Ab")));
+        EQ("2024", CALL("REGEXP_EXTRACT", S("(?<y>\\d{4})-(?<m>\\d\\d)"), S("on 2024-05"), I(1)));
+        EQ("c", CALL("REGEXP_EXTRACT", S("(?:a|b)(c)"), S("bc"), I(1)));
+        EQ("\xc3\xa9t\xc3\xa9", CALL("REGEXP_EXTRACT", S("\\u00e9.\\u00E9"), S("l'\xc3\xa9t\xc3\xa9")));
+        EQ("\xf0\x9f\x98\x80", CALL("REGEXP_EXTRACT", S("\\uD83D\\uDE00"), S("a\xf0\x9f\x98\x80")));
+        EQ("x\xf0\x9f\x98\x80y", CALL("REGEXP_EXTRACT", S("x.y"), S("x\xf0\x9f\x98\x80y")));
+        EQ("abc", CALL("REGEXP_EXTRACT", S("\\p{Lower}+"), S("ABabcD")));
+        EQ("AB", CALL("REGEXP_EXTRACT", S("[\\p{Upper}]+"), S("ABabcD")));
+        EQ("a.b", CALL("REGEXP_EXTRACT", S("\\Qa.b\\E"), S("axb a.b")));
+        EQ("aaa", CALL("REGEXP_EXTRACT", S("a++"), S("aaa")));
+        EQ("null", CALL("REGEXP_EXTRACT", S("a++a"), S("aaa"))); /* possessive: no backtracking */
+        EQ("null", CALL("REGEXP_EXTRACT", S("^b"), S("a\nb"))); /* ^ at a line start needs (?m) */
+        EQ("b", CALL("REGEXP_EXTRACT", S("(?m)^b"), S("a\r\nb")));
+        EQ("null", CALL("REGEXP_EXTRACT", S("^b"), S("ab")));
+        EQ("null", CALL("REGEXP_EXTRACT", S("a.b"), S("a\nb"))); /* . stops at a line end */
+        EQ("a\nb", CALL("REGEXP_EXTRACT", S("(?s)a.b"), S("a\nb")));
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_EXTRACT", S("[a-z&&[^b]]"), S("a")));
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_EXTRACT", S("[a[b]]"), S("a")));
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_EXTRACT", S("\\u12"), S("a")));
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_REPLACE", S("a"), S("*a"), S("b")));
+        EQ("[]", CALL("REGEXP_EXTRACT_ALL", S("(?<=a)b"), S("cb")));
+        EQ("[b, b]", CALL("REGEXP_EXTRACT_ALL", S("(?<=a)b"), S("abcab")));
+        EQ("[1, null, 3]", CALL("REGEXP_EXTRACT_ALL", S("(\\d)|x"), S("1x3"), I(1)));
+        EQ("[, ]", CALL("REGEXP_EXTRACT_ALL", S("a*|b"), S("b"))); /* Java steps past an empty match */
         EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_EXTRACT", S("(a"), S("a")));
         EQ("123", CALL("REGEXP_EXTRACT", S("\\d+"), S("ab123cd")));
         EQ("HELLO", CALL("REGEXP_EXTRACT", S("(?i)hello"), S("say HELLO")));
@@ -522,9 +560,26 @@ static void t_regex(void **state)
         EQ("xyz", CALL("REGEXP_REPLACE", S("xyz"), S("q"), S("r")));
         EQ("b-a", CALL("REGEXP_REPLACE", S("a-b"), S("([a-z])-([a-z])"), S("$2-$1")));
         EQ("-a-b-", CALL("REGEXP_REPLACE", S("ab"), S("x*"), S("-")));
+        EQ("-a--b-", CALL("REGEXP_REPLACE", S("axxb"), S("x*"), S("-")));
+        EQ("05/2024", CALL("REGEXP_REPLACE", S("2024-05"), S("(?<y>\\d+)-(?<m>\\d+)"), S("${m}/${y}")));
+        EQ("a0", CALL("REGEXP_REPLACE", S("a"), S("(a)"), S("$10"))); /* $1 then 0: there is no group 10 */
+        EQ("$x\\", CALL("REGEXP_REPLACE", S("a"), S("a"), S("\\$x\\\\")));
+        EQ("[]", CALL("REGEXP_REPLACE", S("a"), S("(b)?a"), S("[$1]"))); /* a group that took no part */
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_REPLACE", S("a"), S("(a)"), S("$2")));
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_REPLACE", S("a"), S("a"), S("$")));
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_REPLACE", S("a"), S("a"), S("x\\")));
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_REPLACE", S("a"), S("(?<n>a)"), S("${m}")));
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_REPLACE", S("a"), S("a"), S("$x")));
+        EQ("b", CALL("REGEXP_REPLACE", S("b"), S("a"), S("$x"))); /* no match, no replacement read */
         EQ("[a, b, c]", CALL("REGEXP_SPLIT_TO_ARRAY", S("a--b-c"), S("-+")));
         EQ("[, a, b, ]", CALL("REGEXP_SPLIT_TO_ARRAY", S("-a-b-"), S("-")));
         EQ("[abc]", CALL("REGEXP_SPLIT_TO_ARRAY", S("abc"), S("x")));
+        EQ("[a, b, c]", CALL("REGEXP_SPLIT_TO_ARRAY", S("abc"), S("")));   /* String.split: */
+        EQ("[a, , b]", CALL("REGEXP_SPLIT_TO_ARRAY", S("axxb"), S("x*"))); /* no trailing empties */
+        EQ("[a]", CALL("REGEXP_SPLIT_TO_ARRAY", S("a,,"), S(",*")));
+        EQ("[ab,  , cd]", CALL("REGEXP_SPLIT_TO_ARRAY", S("ab cd"), S("\\b"))); /* Guava: empty matches */
+        EQ("[a, b, ]", CALL("REGEXP_SPLIT_TO_ARRAY", S("a1b2"), S("\\d")));
+        EQ("[a, b]", CALL("REGEXP_SPLIT_TO_ARRAY", S("a1b"), S("(?<=a)\\d")));
         EQ("null", CALL("REGEXP_SPLIT_TO_ARRAY", S("abc"), N(P(SL_SQL_STRING))));
     }
     for (int i = 0; i < 40; i++) { /* cache eviction */
