@@ -4,9 +4,8 @@
  * (Java's regex syntax run by PCRE2: see java_to_pcre for what is
  * translated and docs/sql/functions.md for the differences left).
  *
- * Characters. Positions and lengths count Unicode code points of the UTF-8
- * text; Java counts UTF-16 units, which differs only for characters outside
- * the Basic Multilingual Plane (an emoji is 1 here, 2 in ksqlDB). Case
+ * Characters. Positions and lengths count UTF-16 units, as Java does (an
+ * emoji is 2): see u16_len. Case
  * mapping (LCASE, UCASE, INITCAP, MASK's classes) is ASCII-only: other
  * characters are left as they are (MASK counts them as "other"). */
 #include <ctype.h>
@@ -20,6 +19,39 @@
 #include "sql/func_int.h"
 
 #define STR(v) ((v).u.str)
+
+/* ---- UTF-16 positions ----------------------------------------------------------------------------- */
+
+/* Java counts a String in UTF-16 units: a character outside the BMP (an
+ * emoji) is 2. ksqlDB's LEN, SUBSTRING, INSTR, LPAD/RPAD and the MASK_*
+ * counts are in those units, so these are too. Where a cut falls inside a
+ * surrogate pair, the half left is a lone surrogate, which Java's UTF-8
+ * encoder writes as '?': so does u16_put. */
+
+/* UTF-16 units of the UTF-8 sequence starting with byte c (0 for a continuation byte). */
+static size_t u16_units(unsigned char c) { return (c & 0xC0) == 0x80 ? 0 : c >= 0xF0 ? 2 : 1; }
+
+static size_t u16_len(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += u16_units((unsigned char)s[i]);
+    return k;
+}
+
+/* Appends UTF-16 units [from, to) of s[0..n) as UTF-8. */
+static void u16_put(sl__fn_sb_t *b, const char *s, size_t n, size_t from, size_t to)
+{
+    size_t u = 0;
+    for (size_t i = 0; i < n && u < to;) {
+        size_t k = sl__fn_utf8_offset(s + i, n - i, 1), w = u16_units((unsigned char)s[i]);
+        if (w == 2 && ((u >= from) != (u + 1 >= from && u + 1 < to)))
+            sl__fn_sb_putc(b, '?'); /* one half of the pair is in */
+        else if (u >= from)
+            sl__fn_sb_put(b, s + i, k);
+        i += k, u += w ? w : 1;
+    }
+}
 
 /* ---- CONCAT, CONCAT_WS ---------------------------------------------------------------- */
 
@@ -88,7 +120,7 @@ static sl_err_t fn_ucase(SL_FN_ARGS)
 static sl_err_t fn_len(SL_FN_ARGS)
 {
     SL_FN_UNUSED;
-    size_t len = a[0].base == SL_SQL_BYTES ? a[0].len : sl__fn_utf8_count(a[0].u.str, a[0].len);
+    size_t len = a[0].base == SL_SQL_BYTES ? a[0].len : u16_len(a[0].u.str, a[0].len);
     *out = sl_sql_value_int((int32_t)len);
     return SL_OK;
 }
@@ -109,14 +141,14 @@ static sl_err_t fn_trim(SL_FN_ARGS)
 /* ---- SUBSTRING -------------------------------------------------------------------------- */
 
 /* ksqlDB's Substring: 1-based pos, a negative pos counts from the end; a
- * negative length gives the empty string. In code points (bytes for BYTES). */
+ * negative length gives the empty string. In UTF-16 units (bytes for BYTES). */
 static sl_err_t fn_substring(SL_FN_ARGS)
 {
     SL_FN_UNUSED;
     int bytes = a[0].base == SL_SQL_BYTES;
     const char *s = a[0].u.str;
     size_t nb = a[0].len;
-    int64_t len = bytes ? (int64_t)nb : (int64_t)sl__fn_utf8_count(s, nb);
+    int64_t len = bytes ? (int64_t)nb : (int64_t)u16_len(s, nb);
     int64_t pos = a[1].u.i32, start, end;
     start = pos < 0 ? (len + pos > 0 ? len + pos : 0) : (pos - 1 < len ? (pos - 1 > 0 ? pos - 1 : 0) : len);
     if (n > 2) {
@@ -127,10 +159,14 @@ static sl_err_t fn_substring(SL_FN_ARGS)
     } else {
         end = len;
     }
-    size_t bs = bytes ? (size_t)start : sl__fn_utf8_offset(s, nb, (size_t)start);
-    size_t be = bytes ? (size_t)end : sl__fn_utf8_offset(s, nb, (size_t)end);
-    *out = bytes ? sl_sql_value_bytes((const uint8_t *)s + bs, be - bs) : sl_sql_value_string(s + bs, be - bs);
-    return SL_OK;
+    if (bytes) {
+        *out = sl_sql_value_bytes((const uint8_t *)s + start, (size_t)(end - start));
+        return SL_OK;
+    }
+    sl__fn_sb_t b;
+    sl__fn_sb_init(&b, ctx->al);
+    u16_put(&b, s, nb, (size_t)start, (size_t)end);
+    return sl__fn_sb_done(&b, 0, out);
 }
 
 /* ---- REPLACE ---------------------------------------------------------------------------- */
@@ -273,14 +309,16 @@ static sl_err_t pad(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *a, const sl_sql_
         *out = sl__fn_null(rt);
         return SL_OK;
     }
-    size_t slen = bytes ? sn : sl__fn_utf8_count(s, sn);
-    size_t plen = bytes ? pn : sl__fn_utf8_count(p, pn);
+    size_t slen = bytes ? sn : u16_len(s, sn);
+    size_t plen = bytes ? pn : u16_len(p, pn);
     sl__fn_sb_t b;
     sl__fn_sb_init(&b, ctx->al);
     size_t t = (size_t)target;
     if (slen >= t) {
-        size_t e = bytes ? t : sl__fn_utf8_offset(s, sn, t);
-        sl__fn_sb_put(&b, s, e);
+        if (bytes)
+            sl__fn_sb_put(&b, s, t);
+        else
+            u16_put(&b, s, sn, 0, t);
         return sl__fn_sb_done(&b, bytes, out);
     }
     size_t need = t - slen;
@@ -288,7 +326,10 @@ static sl_err_t pad(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *a, const sl_sql_
         sl__fn_sb_put(&b, s, sn);
     while (need) {
         size_t take = need < plen ? need : plen;
-        sl__fn_sb_put(&b, p, bytes ? take : sl__fn_utf8_offset(p, pn, take));
+        if (bytes)
+            sl__fn_sb_put(&b, p, take);
+        else
+            u16_put(&b, p, pn, 0, take);
         need -= take;
     }
     if (left)
@@ -310,40 +351,48 @@ static sl_err_t fn_rpad(SL_FN_ARGS)
 
 /* ---- INSTR -------------------------------------------------------------------------------- */
 
-/* Oracle's INSTR, which ksqlDB follows: 1-based; a negative position searches
- * backwards from that many characters before the end; 0 when not found. */
+/* INSTR as ksqlDB's: 1-based, in UTF-16 units; 0 when not found, and for
+ * a NULL string or substring. A negative position -p searches backwards
+ * for occurrences that end at or before the p-th unit from the end (ksqlDB
+ * searches the reversed string from there, which differs from Oracle, whose
+ * occurrence may start there). Occurrences may overlap. */
 static sl_err_t fn_instr(SL_FN_ARGS)
 {
     SL_FN_UNUSED;
-    const char *s = a[0].u.str, *sub = a[1].u.str;
-    size_t sn = a[0].len, un = a[1].len;
-    int64_t pos = n > 2 ? a[2].u.i32 : 1, occ = n > 3 ? a[3].u.i32 : 1;
-    int64_t len = (int64_t)sl__fn_utf8_count(s, sn), ulen = (int64_t)sl__fn_utf8_count(sub, un);
-    int32_t found = 0;
-    if (pos == 0 || occ <= 0) {
+    if ((n > 2 && a[2].is_null) || (n > 3 && a[3].is_null)) { /* a Java int cannot be null: ksqlDB's call fails */
+        *out = sl__fn_null(rt);
+        return SL_OK;
+    }
+    if (a[0].is_null || a[1].is_null) {
         *out = sl_sql_value_int(0);
         return SL_OK;
     }
-    if (pos > 0) {
-        for (int64_t i = pos - 1; i + ulen <= len; i++) {
-            size_t off = sl__fn_utf8_offset(s, sn, (size_t)i);
-            if (sn - off >= un && !memcmp(s + off, sub, un) && --occ == 0) {
-                found = (int32_t)(i + 1);
-                break;
+    const char *s = a[0].u.str, *sub = a[1].u.str;
+    size_t sn = a[0].len, un = a[1].len;
+    int64_t pos = n > 2 ? a[2].u.i32 : 1, occ = n > 3 ? a[3].u.i32 : 1;
+    int64_t len = (int64_t)u16_len(s, sn), ulen = (int64_t)u16_len(sub, un);
+    *out = sl_sql_value_int(0);
+    if (pos == 0 || occ <= 0 || (pos < 0 ? -pos : pos) > len)
+        return SL_OK;
+    /* occurrences start at code points: walk them with their unit index;
+     * backwards, count them first, then take the occ-th from the end */
+    int64_t lo = pos > 0 ? pos - 1 : 0, hi = pos > 0 ? len - ulen : len + pos + 1 - ulen;
+    int64_t want = occ;
+    for (int pass = pos > 0; pass < 2; pass++) {
+        int64_t seen = 0, u = 0;
+        for (size_t i = 0; i <= sn && u <= hi;) {
+            if (u >= lo && sn - i >= un && !memcmp(s + i, sub, un) && ++seen == want && pass == 1) {
+                *out = sl_sql_value_int((int32_t)(u + 1));
+                return SL_OK;
             }
-        }
-    } else {
-        for (int64_t i = len + pos; i >= 0; i--) {
-            if (i + ulen > len)
-                continue;
-            size_t off = sl__fn_utf8_offset(s, sn, (size_t)i);
-            if (sn - off >= un && !memcmp(s + off, sub, un) && --occ == 0) {
-                found = (int32_t)(i + 1);
+            if (i == sn)
                 break;
-            }
+            u += (int64_t)u16_units((unsigned char)s[i]);
+            i += sl__fn_utf8_offset(s + i, sn - i, 1);
         }
+        if (pass == 0 && (want = seen - occ + 1) <= 0)
+            break;
     }
-    *out = sl_sql_value_int(found);
     return SL_OK;
 }
 
@@ -666,16 +715,27 @@ static sl_err_t mask_range(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *s, size_t
 {
     sl__fn_sb_t b;
     sl__fn_sb_init(&b, ctx->al);
-    size_t i = 0, idx = 0;
+    size_t i = 0, idx = 0; /* idx counts UTF-16 units, as Java's */
     while (i < s->len) {
-        size_t k = sl__fn_utf8_offset(s->u.str + i, s->len - i, 1);
+        size_t k = sl__fn_utf8_offset(s->u.str + i, s->len - i, 1), w = u16_units((unsigned char)s->u.str[i]);
         unsigned char c = (unsigned char)s->u.str[i];
         int cls = k == 1 && isupper(c) ? 0 : k == 1 && islower(c) ? 1 : k == 1 && isdigit(c) ? 2 : 3;
-        if (idx >= from && idx < to && m->m[cls])
+        if (w == 2) { /* a surrogate pair: each half is an "other" character to Java */
+            int in0 = idx >= from && idx < to && m->m[3], in1 = idx + 1 >= from && idx + 1 < to && m->m[3];
+            if (in0)
+                sl__fn_sb_put(&b, m->m[3], m->ml[3]);
+            if (!in0 && !in1)
+                sl__fn_sb_put(&b, s->u.str + i, k);
+            else if (in0 != in1)
+                sl__fn_sb_putc(&b, '?'); /* the half left unmasked is a lone surrogate */
+            if (in1)
+                sl__fn_sb_put(&b, m->m[3], m->ml[3]);
+        } else if (idx >= from && idx < to && m->m[cls]) {
             sl__fn_sb_put(&b, m->m[cls], m->ml[cls]);
-        else
+        } else {
             sl__fn_sb_put(&b, s->u.str + i, k);
-        i += k, idx++;
+        }
+        i += k, idx += w ? w : 1;
     }
     return sl__fn_sb_done(&b, 0, out);
 }
@@ -706,7 +766,7 @@ static sl_err_t mask_n(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *a, size_t n, 
         return sl__fn_err(ctx, SL_ERR_INVAL, "function input must be >= 0");
     masks_t m;
     masks_from(a, n, 2, &m);
-    size_t len = sl__fn_utf8_count(a[0].u.str, a[0].len), kk = (size_t)k > len ? len : (size_t)k;
+    size_t len = u16_len(a[0].u.str, a[0].len), kk = (size_t)k > len ? len : (size_t)k;
     switch (mode) {
     case KEEP_LEFT: return mask_range(ctx, &a[0], kk, len, &m, out);
     case KEEP_RIGHT: return mask_range(ctx, &a[0], 0, len - kk, &m, out);
@@ -1300,9 +1360,9 @@ static const sl_sql_overload_t ov_lpad[] = {{"STRING, INT, STRING", "STRING", NU
 static const sl_sql_overload_t ov_rpad[] = {{"STRING, INT, STRING", "STRING", NULL, fn_rpad, S},
                                             {"BYTES, INT, BYTES", "BYTES", NULL, fn_rpad, S}};
 static const sl_sql_overload_t ov_instr[] = {
-    {"STRING, STRING", "INT", NULL, fn_instr, S},
-    {"STRING, STRING, INT", "INT", NULL, fn_instr, S},
-    {"STRING, STRING, INT, INT", "INT", NULL, fn_instr, S},
+    {"STRING, STRING", "INT", NULL, fn_instr, 0},
+    {"STRING, STRING, INT", "INT", NULL, fn_instr, 0},
+    {"STRING, STRING, INT, INT", "INT", NULL, fn_instr, 0},
 };
 static const sl_sql_overload_t ov_initcap[] = {{"STRING", "STRING", NULL, fn_initcap, S}};
 static const sl_sql_overload_t ov_to_bytes[] = {{"STRING, STRING", "BYTES", NULL, fn_to_bytes, S}};

@@ -38,6 +38,8 @@ typedef struct tv {
     sl_sql_value_t v;
 } tv_t;
 
+#define EMO "\xf0\x9f\x98\x80" /* U+1F600, 2 UTF-16 units */
+
 static tv_t S(const char *s) { return (tv_t){P(SL_SQL_STRING), sl_sql_value_string(s, strlen(s))}; }
 static tv_t I(int32_t x) { return (tv_t){P(SL_SQL_INT), sl_sql_value_int(x)}; }
 static tv_t BI(int64_t x) { return (tv_t){P(SL_SQL_BIGINT), sl_sql_value_bigint(x)}; }
@@ -436,7 +438,36 @@ static void t_strings(void **state)
     EQ("5", CALL("INSTR", S("CORPORATE FLOOR"), S("OR"), I(-3)));
     EQ("2", CALL("INSTR", S("CORPORATE FLOOR"), S("OR"), I(-3), I(2)));
     EQ("0", CALL("INSTR", S("CORPORATE FLOOR"), S("MOM")));
-    EQ("null", CALL("INSTR", N(P(SL_SQL_STRING)), S("x")));
+    EQ("0", CALL("INSTR", N(P(SL_SQL_STRING)), S("x"))); /* ksqlDB's: 0, not NULL */
+    EQ("0", CALL("INSTR", S("x"), N(P(SL_SQL_STRING))));
+    EQ("null", CALL("INSTR", S("x"), S("x"), N(P(SL_SQL_INT))));
+    EQ("null", CALL("INSTR", S("x"), S("x"), I(1), N(P(SL_SQL_INT))));
+    EQ("0", CALL("INSTR", S("short"), S("or"), I(4)));  /* ksqlDB's instr.json */
+    EQ("0", CALL("INSTR", S("short"), S("or"), I(-4)));
+    EQ("5", CALL("INSTR", S("corporate floor"), S("or"), I(-4)));
+    EQ("2", CALL("INSTR", S("corporate floor"), S("or"), I(-4), I(2)));
+    EQ("5", CALL("INSTR", S("corporate floor"), S("or"), I(-2))); /* must end by the 2nd unit from the end */
+    EQ("14", CALL("INSTR", S("corporate floor"), S("or"), I(-1)));
+    EQ("0", CALL("INSTR", S("abc"), S("b"), I(0)));
+    EQ("0", CALL("INSTR", S("abc"), S("b"), I(1), I(0)));
+    EQ("0", CALL("INSTR", S("abc"), S("b"), I(4)));
+    EQ("2", CALL("INSTR", S("aaa"), S("aa"), I(1), I(2))); /* overlapping */
+    /* UTF-16 units, as Java: an emoji is 2 */
+    EQ("4", CALL("INSTR", S("a" EMO "b"), S("b")));
+    EQ("4", CALL("LEN", S("a" EMO "b")));
+    EQ("1", CALL("LEN", S("\xc3\xa9")));
+    EQ(EMO "b", CALL("SUBSTRING", S("a" EMO "b"), I(2)));
+    EQ("?b", CALL("SUBSTRING", S("a" EMO "b"), I(3))); /* half a pair: Java writes '?' */
+    EQ("a?", CALL("SUBSTRING", S("a" EMO "b"), I(1), I(2)));
+    EQ(EMO "", CALL("SUBSTRING", S("a" EMO "b"), I(-3), I(2)));
+    EQ("-" EMO, CALL("LPAD", S(EMO ""), I(3), S("-")));
+    EQ(EMO "", CALL("LPAD", S(EMO "b"), I(2), S("-")));
+    EQ("?", CALL("LPAD", S(EMO "b"), I(1), S("-")));
+    EQ(EMO "?b", CALL("LPAD", S("b"), I(4), S(EMO "")));
+    EQ("b" EMO "?", CALL("RPAD", S("b"), I(4), S(EMO "")));
+    EQ("X--b", CALL("MASK_LEFT", S("A" EMO "b"), I(3)));
+    EQ("X-?b", CALL("MASK_LEFT", S("A" EMO "b"), I(2)));
+    EQ("A" EMO "x", CALL("MASK_KEEP_LEFT", S("A" EMO "b"), I(3)));
     EQ("Hello World  Foo", CALL("INITCAP", S("hELLO wORLD  foo")));
     EQ("", CALL("INITCAP", S("")));
     done();
@@ -619,6 +650,10 @@ static void t_arrays(void **state)
     EQ("3null1", CALL("ARRAY_JOIN", ARRAY(IT, I(3), N(IT), I(1)), S("")));
     EQ("true|false", CALL("ARRAY_JOIN", ARRAY(P(SL_SQL_BOOLEAN), B(1), B(0)), S("|")));
     EQ("null", CALL("ARRAY_JOIN", N(ARRT(IT))));
+    EQ("123", CALL("ARRAY_JOIN", a123, N(ST))); /* a NULL delimiter is empty, as ksqlDB's */
+    EQ("ERR:SL_ERR_INVAL", CALL("ARRAY_JOIN", ARRAY(ARRT(IT), ARRAY(IT, I(1)))));
+    EQ("null", CALL("ARRAY_JOIN", ARRAY(ARRT(IT), N(ARRT(IT)))));
+    EQ("ERR:SL_ERR_INVAL", CALL("ARRAY_JOIN", ARRAY(P(SL_SQL_DATE), DT(1))));
     EQ("3", CALL("ARRAY_LENGTH", a123));
     EQ("0", CALL("ARRAY_LENGTH", ARR(IT, 0, NULL)));
     EQ("null", CALL("ARRAY_LENGTH", N(ARRT(IT))));
@@ -749,6 +784,8 @@ static void t_lambdas(void **state)
     RTYPE("BIGINT");
     EQ("10", CALLM(4u, "REDUCE", ARR(IT, 0, NULL), BI(10), LAM(P(SL_SQL_BIGINT))));
     EQ("null", CALLM(4u, "REDUCE", ARRAY(IT, I(1)), N(P(SL_SQL_BIGINT)), LAM(P(SL_SQL_BIGINT))));
+    EQ("10", CALLM(4u, "REDUCE", N(ARRT(IT)), BI(10), LAM(P(SL_SQL_BIGINT)))); /* ksqlDB: the initial state */
+    EQ("null", CALLM(4u, "REDUCE", N(ARRT(IT)), N(P(SL_SQL_BIGINT)), LAM(P(SL_SQL_BIGINT))));
     tv_t m = MAP(ST, IT, S("ab"), I(1), S("c"), I(2));
     lambdas[0] = lam_key_upper, lambdas[1] = lam_val_plus_len;
     EQ("{AB=3, C=3}", CALLM(6u, "TRANSFORM", m, LAM(ST), LAM(IT)));
