@@ -832,7 +832,19 @@ static void t_dates(void **state)
                                       S("Europe/Paris")));
     EQ("2021-03-04 02:15", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("yyyy-MM-dd HH:mm"), S("America/Los_Angeles")));
     EQ("ERR:SL_ERR_INVAL", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("yyyy"), S("Mars/Olympus")));
-    EQ("ERR:SL_ERR_INVAL", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("yyyy GG")));
+    EQ("ERR:SL_ERR_INVAL", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("yyyy ww"))); /* locale-dependent weeks */
+    EQ("ERR:SL_ERR_INVAL", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("yyyy z")));
+    EQ("2021 AD Anno Domini A", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("yyyy GG GGGG GGGGG")));
+    EQ("1 01 Q1 1st quarter 1", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("Q QQ QQQ QQQQ q")));
+    EQ("GMT+5:30 GMT+05:30", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("O OOOO"), S("Asia/Kolkata")));
+    EQ("GMT-8 GMT-08:00", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("O OOOO"), S("America/Los_Angeles")));
+    EQ("GMT GMT", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("O OOOO")));
+    EQ("ERR:SL_ERR_INVAL", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("OO")));
+    EQ("2021-03-04 10:15", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("yyyy-MM-dd[ HH:mm]")));
+    EQ("ERR:SL_ERR_INVAL", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("yyyy]")));
+    EQ("0001 BC 0000", CALL("FORMAT_DATE", DT(-719528), S("yyyy G uuuu"))); /* year 0 is 1 BC */
+    EQ("Q4 4th quarter", CALL("FORMAT_DATE", DT(18627), S("QQQ QQQQ")));
+    EQ("ERR:SL_ERR_INVAL", CALL("FORMAT_TIME", TM(0), S("HH G")));
     EQ("null", CALL("FORMAT_TIMESTAMP", N(P(SL_SQL_TIMESTAMP)), S("yyyy")));
     EQ("1969-12-31 23:59:59.999", CALL("TIMESTAMPTOSTRING", BI(-1), S("yyyy-MM-dd HH:mm:ss.SSS")));
     EQ("2021-03-04 19:15:30", CALL("TIMESTAMPTOSTRING", BI(T20210304), S("yyyy-MM-dd HH:mm:ss"), S("Asia/Tokyo")));
@@ -854,6 +866,18 @@ static void t_dates(void **state)
     EQ("ERR:SL_ERR_INVAL", CALL("PARSE_TIMESTAMP", S("2021-02-30"), S("yyyy-MM-dd")));
     EQ("ERR:SL_ERR_INVAL", CALL("PARSE_TIMESTAMP", S("2021-03-04x"), S("yyyy-MM-dd")));
     EQ("ERR:SL_ERR_INVAL", CALL("PARSE_TIMESTAMP", S("21-03-04"), S("yyyy-MM-dd")));
+    /* optional sections */
+    EQ("2021-03-04T00:00:00.000", CALL("PARSE_TIMESTAMP", S("2021-03-04"), S("yyyy-MM-dd[ HH:mm[:ss]]")));
+    EQ("2021-03-04T10:15:00.000", CALL("PARSE_TIMESTAMP", S("2021-03-04 10:15"), S("yyyy-MM-dd[ HH:mm[:ss]]")));
+    EQ("2021-03-04T10:15:30.000", CALL("PARSE_TIMESTAMP", S("2021-03-04 10:15:30"), S("yyyy-MM-dd[ HH:mm[:ss]]")));
+    EQ("2021-03-04T10:15:00.000", CALL("PARSE_TIMESTAMP", S("2021-03-04T10:15"), S("yyyy-MM-dd['T'][' ']HH:mm")));
+    EQ("2021-03-04T10:15:00.000", CALL("PARSE_TIMESTAMP", S("2021-03-04 10:15"), S("yyyy-MM-dd['T'][' ']HH:mm")));
+    EQ("ERR:SL_ERR_INVAL", CALL("PARSE_TIMESTAMP", S("2021-03-04 10"), S("yyyy-MM-dd[ HH:mm]")));
+    /* O offsets, eras, quarters */
+    EQ("2021-03-04T04:45:30.000", CALL("PARSE_TIMESTAMP", S("2021-03-04 10:15:30 GMT+5:30"), S("yyyy-MM-dd HH:mm:ss O")));
+    EQ("2021-03-04T18:15:30.000", CALL("PARSE_TIMESTAMP", S("2021-03-04 10:15:30 GMT-08:00"), S("yyyy-MM-dd HH:mm:ss OOOO")));
+    EQ("2021-03-04T10:15:30.000", CALL("PARSE_TIMESTAMP", S("2021-03-04 10:15:30 GMT"), S("yyyy-MM-dd HH:mm:ss O")));
+    EQ("ERR:SL_ERR_INVAL", CALL("PARSE_TIMESTAMP", S("2021-03-04 10:15:30 GMT+5"), S("yyyy-MM-dd HH:mm:ss OOOO")));
     EQ("1614852930123", CALL("STRINGTOTIMESTAMP", S("2021-03-04 10:15:30.123"), S("yyyy-MM-dd HH:mm:ss.SSS")));
     EQ("1614849330123", CALL("STRINGTOTIMESTAMP", S("2021-03-04 10:15:30.123"), S("yyyy-MM-dd HH:mm:ss.SSS"),
                              S("UTC+01:00")));
@@ -861,6 +885,12 @@ static void t_dates(void **state)
     EQ("18690", CALL("STRINGTODATE", S("2021-03-04"), S("yyyy-MM-dd")));
     EQ("2020-12-31", CALL("PARSE_DATE", S("2020-366"), S("yyyy-DDD")));
     EQ("ERR:SL_ERR_INVAL", CALL("PARSE_DATE", S("2021-13-01"), S("yyyy-MM-dd")));
+    EQ("0000-03-04", CALL("PARSE_DATE", S("0001-03-04 BC"), S("yyyy-MM-dd G")));
+    EQ("-0001-03-04", CALL("PARSE_DATE", S("0002-03-04 Before Christ"), S("yyyy-MM-dd GGGG")));
+    EQ("2021-03-04", CALL("PARSE_DATE", S("2021-03-04 AD"), S("yyyy-MM-dd G")));
+    EQ("2021-03-04", CALL("PARSE_DATE", S("2021-03-04 Q1"), S("yyyy-MM-dd QQQ")));
+    EQ("2021-11-04", CALL("PARSE_DATE", S("2021-11-04 4th quarter"), S("yyyy-MM-dd QQQQ")));
+    EQ("ERR:SL_ERR_INVAL", CALL("PARSE_DATE", S("2021-03-04 2"), S("yyyy-MM-dd Q"))); /* not the month's quarter */
     EQ("22:05:00", CALL("PARSE_TIME", S("10:05 PM"), S("hh:mm a")));
     EQ("10:15:30.5", CALL("PARSE_TIME", S("10:15:30.5"), S("HH:mm:ss.S")));
     EQ("null", CALL("PARSE_TIME", N(P(SL_SQL_STRING)), S("HH")));
