@@ -76,7 +76,9 @@ static sl_err_t fn_array_union(SL_FN_ARGS)
 }
 
 /* ARRAY_JOIN: elements as CAST(... AS STRING) gives them, NULL as "null";
- * the delimiter defaults to ",", a NULL delimiter is empty. */
+ * the delimiter defaults to ",", a NULL delimiter is empty (as ksqlDB's).
+ * ksqlDB's joins only BOOLEAN, numbers and STRING: a non-NULL element of
+ * another type is an error there, and here. */
 static sl_err_t fn_array_join(SL_FN_ARGS)
 {
     SL_FN_UNUSED;
@@ -99,6 +101,12 @@ static sl_err_t fn_array_join(SL_FN_ARGS)
             sl__fn_sb_puts(&b, "null");
             continue;
         }
+        static const char *const unsupported[] = {
+            [SL_SQL_BYTES] = "BYTES", [SL_SQL_DATE] = "DATE",   [SL_SQL_TIME] = "TIME", [SL_SQL_TIMESTAMP] = "TIMESTAMP",
+            [SL_SQL_ARRAY] = "ARRAY", [SL_SQL_MAP] = "MAP",     [SL_SQL_STRUCT] = "STRUCT"};
+        if ((size_t)it->base < SL_FN_COUNT(unsupported) && unsupported[it->base])
+            return sl__fn_err(ctx, SL_ERR_INVAL, "error: hit element of type %s which is currently not supported",
+                              unsupported[it->base]);
         sl_sql_value_t s;
         sl_err_t err = sl_sql_cast(ctx->al, it, x, st, &s, ctx->errbuf, ctx->errlen);
         if (err)
@@ -471,6 +479,11 @@ static sl_err_t fn_reduce(SL_FN_ARGS)
     sl_err_t err = need_lambda(ctx);
     if (err)
         return err;
+    /* as ksqlDB's: a NULL initial state gives NULL, a NULL collection the initial state */
+    if (a[1].is_null || a[0].is_null) {
+        *out = a[1].is_null ? sl__fn_null(rt) : a[1];
+        return SL_OK;
+    }
     int map = a[0].base == SL_SQL_MAP;
     size_t w = map ? 2 : 1;
     sl_sql_value_t state = a[1];
@@ -519,8 +532,8 @@ static const sl_sql_overload_t ov_transform[] = {
     {"MAP<K, V>, (K, V) => L, (K, V) => W", "MAP<L, W>", NULL, fn_transform, S}};
 static const sl_sql_overload_t ov_filter[] = {{"ARRAY<T>, (T) => BOOLEAN", "ARRAY<T>", NULL, fn_filter, S},
                                               {"MAP<K, V>, (K, V) => BOOLEAN", "MAP<K, V>", NULL, fn_filter, S}};
-static const sl_sql_overload_t ov_reduce[] = {{"ARRAY<T>, S, (S, T) => S", "S", NULL, fn_reduce, S},
-                                              {"MAP<K, V>, S, (S, K, V) => S", "S", NULL, fn_reduce, S}};
+static const sl_sql_overload_t ov_reduce[] = {{"ARRAY<T>, S, (S, T) => S", "S", NULL, fn_reduce, 0},
+                                              {"MAP<K, V>, S, (S, K, V) => S", "S", NULL, fn_reduce, 0}};
 #undef S
 
 #define A "ARRAY"

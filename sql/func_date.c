@@ -4,12 +4,16 @@
  * TIMESTAMPTOSTRING/STRINGTOTIMESTAMP/DATETOSTRING/STRINGTODATE), the
  * ADD and SUB arithmetic and CONVERT_TZ.
  *
- * Patterns. Supported letters: y u (year; yy is 2000..2099 as in
- * DateTimeFormatter), M L (1, 01, Jan, January), d, D (day of year, format
- * only), E (Mon, Monday), a (AM/PM), H, k, h, K, m, s, S... (fraction, any
- * width), X x Z (offsets: Z, +05, +0530, +05:30), 'quoted literals' and ''.
- * Other letters (G, Q, w, W, e, c, F, n, N, V, z, O, ...) are refused
- * (SL_ERR_INVAL), as is a time letter in a date-only pattern and the reverse.
+ * Patterns. Supported letters: y (year of era) u (year; yy is 2000..2099
+ * as in DateTimeFormatter), G (AD, Anno Domini, A), M L (1, 01, Jan,
+ * January), Q q (1, 01, Q1, 1st quarter), d, D (day of year), E (Mon,
+ * Monday), a (AM/PM), H, k, h, K, m, s, S... (fraction, any width), X x Z
+ * (offsets: Z, +05, +0530, +05:30), O (GMT+5:30, GMT+05:30), 'quoted
+ * literals', '' and optional sections [...] (always printed; parsed when
+ * the text matches them). Texts are Java's English ones. Refused
+ * (SL_ERR_INVAL): the letters whose meaning depends on the locale's week
+ * rules (w W Y e c) or on zone-name data (z v V), F n N A and the rest, a
+ * time letter in a date-only pattern and the reverse.
  *
  * Time zones. 'UTC', 'GMT', 'UT', 'Z', fixed offsets ('+05:30', '-0800',
  * '+5', 'UTC+01:00', 'GMT-3') and region names ('Europe/Paris') read from
@@ -237,11 +241,18 @@ typedef struct dtf {
     int month, day, doy, hour, minute, second, ms, dow; /* dow: 1 = Monday */
     int32_t off;                                         /* seconds */
     int has_off, pm, has_ampm, h12, has_year, has_doy;
+    int bc, year_of_era, quarter; /* parsed G (BC), y rather than u, Q/q (0: none) */
 } dtf_t;
 
 static const char *months[] = {"January", "February", "March",     "April",   "May",      "June",
                                "July",    "August",   "September", "October", "November", "December"};
 static const char *day_names[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+static const char *eras[3][2] = {{"BC", "AD"}, {"Before Christ", "Anno Domini"}, {"B", "A"}};
+static const char *quarters[] = {"1st quarter", "2nd quarter", "3rd quarter", "4th quarter"};
+static const char *quarters_short[] = {"Q1", "Q2", "Q3", "Q4"};
+
+/* The eras table row for a count of G letters. */
+static int era_style(int cnt) { return cnt <= 3 ? 0 : cnt == 4 ? 1 : 2; }
 
 enum { KIND_DATE = 1, KIND_TIME = 2, KIND_TS = 3 };
 
@@ -249,9 +260,9 @@ enum { KIND_DATE = 1, KIND_TIME = 2, KIND_TS = 3 };
 static int letter_kind(char c)
 {
     switch (c) {
-    case 'y': case 'u': case 'M': case 'L': case 'd': case 'D': case 'E': return KIND_DATE;
+    case 'y': case 'u': case 'M': case 'L': case 'd': case 'D': case 'E': case 'G': case 'Q': case 'q': return KIND_DATE;
     case 'a': case 'H': case 'k': case 'h': case 'K': case 'm': case 's': case 'S': return KIND_TIME;
-    case 'X': case 'x': case 'Z': return KIND_TS;
+    case 'X': case 'x': case 'Z': case 'O': return KIND_TS;
     default: return 0;
     }
 }
@@ -259,8 +270,14 @@ static int letter_kind(char c)
 /* Checks a pattern: only supported letters, and only those kind allows. */
 static sl_err_t check_pattern(sl_sql_fn_ctx_t *ctx, const char *p, size_t n, int kind)
 {
+    int depth = 0; /* optional sections; an unclosed one ends with the pattern, as in Java */
     for (size_t i = 0; i < n; i++) {
         char c = p[i];
+        if (c == '[')
+            depth++;
+        if (c == ']' && depth-- == 0)
+            return sl__fn_err(ctx, SL_ERR_INVAL, "Pattern invalid as it contains ] without previous [: %.*s", (int)n,
+                              p);
         if (c == '\'') {
             for (i++; i < n && p[i] != '\''; i++)
                 ;
@@ -273,6 +290,12 @@ static sl_err_t check_pattern(sl_sql_fn_ctx_t *ctx, const char *p, size_t n, int
         int k = letter_kind(c);
         if (!k)
             return sl__fn_err(ctx, SL_ERR_INVAL, "Unsupported pattern letter '%c' in: %.*s", c, (int)n, p);
+        size_t cnt = 1;
+        while (i + cnt < n && p[i + cnt] == c)
+            cnt++;
+        if ((c == 'O' && cnt != 1 && cnt != 4) || ((c == 'G' || c == 'Q' || c == 'q') && cnt > 5))
+            return sl__fn_err(ctx, SL_ERR_INVAL, "Too many pattern letters: %c", c);
+        i += cnt - 1;
         if (k == KIND_TS ? kind != KIND_TS : !(k & kind))
             return sl__fn_err(ctx, SL_ERR_INVAL, "Unsupported field '%c' for a %s: %.*s", c,
                               kind == KIND_DATE ? "DATE" : kind == KIND_TIME ? "TIME" : "TIMESTAMP", (int)n, p);
@@ -330,6 +353,10 @@ static sl_err_t format(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *pat, const dt
             i = j + 1;
             continue;
         }
+        if (c == '[' || c == ']') { /* an optional section: every field is there to print */
+            i++;
+            continue;
+        }
         if (!isalpha((unsigned char)c)) {
             sl__fn_sb_putc(&b, c), i++;
             continue;
@@ -337,14 +364,39 @@ static sl_err_t format(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *pat, const dt
         int cnt = 0;
         while (i < n && p[i] == c)
             cnt++, i++;
+        int64_t yoe = f->year > 0 ? f->year : 1 - f->year; /* y is the year of the era */
+        int q = (f->month - 1) / 3;
         switch (c) {
         case 'y':
         case 'u':
             if (cnt == 2)
-                put_num(&b, floormod(f->year, 100), 2);
+                put_num(&b, floormod(c == 'y' ? yoe : f->year, 100), 2);
             else
-                put_num(&b, f->year, cnt);
+                put_num(&b, c == 'y' ? yoe : f->year, cnt);
             break;
+        case 'G': sl__fn_sb_puts(&b, eras[era_style(cnt)][f->year > 0]); break;
+        case 'Q':
+        case 'q':
+            if (cnt == 3)
+                sl__fn_sb_puts(&b, quarters_short[q]);
+            else if (cnt == 4)
+                sl__fn_sb_puts(&b, quarters[q]);
+            else
+                put_num(&b, q + 1, cnt == 2 ? 2 : 1);
+            break;
+        case 'O': {
+            int32_t off = f->off;
+            int a = off < 0 ? -off : off, h = a / 3600, m = a / 60 % 60;
+            char buf[24];
+            if (off == 0)
+                snprintf(buf, sizeof buf, "GMT");
+            else if (cnt == 4)
+                snprintf(buf, sizeof buf, "GMT%c%02d:%02d", off < 0 ? '-' : '+', h, m);
+            else
+                snprintf(buf, sizeof buf, m ? "GMT%c%d:%02d" : "GMT%c%d", off < 0 ? '-' : '+', h, m);
+            sl__fn_sb_puts(&b, buf);
+            break;
+        }
         case 'M':
         case 'L':
             if (cnt >= 4)
@@ -425,16 +477,44 @@ static int match_name(const char *s, size_t n, size_t *i, const char **names, in
     return 0;
 }
 
-static sl_err_t parse(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *val, const sl_sql_value_t *pat, dtf_t *f)
+/* The end of the optional section whose '[' is at p[k]: its ']' (or n). */
+static size_t section_end(const char *p, size_t n, size_t k)
 {
-    const char *s = val->u.str, *p = pat->u.str;
-    size_t sn = val->len, n = pat->len, i = 0;
-    memset(f, 0, sizeof *f);
-    f->year = 1970, f->month = 1, f->day = 1;
-#define FAIL() return sl__fn_err(ctx, SL_ERR_INVAL, "Text '%.*s' could not be parsed with pattern '%.*s'", \
-                                 (int)sn, s, (int)n, p)
-    for (size_t k = 0; k < n;) {
+    int depth = 0;
+    for (; k < n; k++) {
+        if (p[k] == '\'') {
+            for (k++; k < n && p[k] != '\''; k++)
+                ;
+            continue;
+        }
+        if (p[k] == '[')
+            depth++;
+        else if (p[k] == ']' && --depth == 0)
+            return k;
+    }
+    return n;
+}
+
+/* Parses s from *ip with pattern p[k0..n): 0, or -1 when the text does not match. */
+static int parse_seq(const char *p, size_t k0, size_t n, const char *s, size_t sn, size_t *ip, dtf_t *f)
+{
+    size_t i = *ip;
+#define FAIL() return -1
+    for (size_t k = k0; k < n;) {
         char c = p[k];
+        if (c == '[') { /* an optional section: parsed if it matches, else skipped */
+            size_t e = section_end(p, n, k);
+            size_t si = i;
+            dtf_t sf = *f;
+            if (parse_seq(p, k + 1, e, s, sn, &si, &sf) == 0)
+                i = si, *f = sf;
+            k = e + 1;
+            continue;
+        }
+        if (c == ']') {
+            k++;
+            continue;
+        }
         if (c == '\'') {
             if (k + 1 < n && p[k + 1] == '\'') {
                 if (i >= sn || s[i] != '\'')
@@ -473,10 +553,49 @@ static sl_err_t parse(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *val, const sl_
             if (read_num(s, sn, &i, minw, maxw < minw ? minw : maxw, &v))
                 FAIL();
             f->year = cnt == 2 ? 2000 + v : v;
-            f->has_year = 1;
+            f->has_year = 1, f->year_of_era = c == 'y';
             continue;
         }
         switch (c) {
+        case 'G': {
+            int m = match_name(s, sn, &i, eras[era_style(cnt)], 2, 1);
+            if (!m)
+                FAIL();
+            f->bc = m == 1;
+            break;
+        }
+        case 'Q':
+        case 'q': {
+            int m = cnt == 3 ? match_name(s, sn, &i, quarters_short, 4, 1)
+                    : cnt == 4 ? match_name(s, sn, &i, quarters, 4, 1)
+                               : (read_num(s, sn, &i, cnt == 2 ? 2 : 1, cnt == 2 ? 2 : 1, &v) ? 0 : (int)v);
+            if (m < 1 || m > 4)
+                FAIL();
+            f->quarter = m;
+            break;
+        }
+        case 'O': {
+            if (sn - i < 3 || strncmp(s + i, "GMT", 3))
+                FAIL();
+            i += 3;
+            f->has_off = 1, f->off = 0;
+            if (i < sn && (s[i] == '+' || s[i] == '-')) {
+                int sign = s[i] == '-' ? -1 : 1;
+                size_t j = i + 1;
+                int64_t h = 0, m = 0;
+                if (read_num(s, sn, &j, cnt == 4 ? 2 : 1, 2, &h) || h > 18)
+                    FAIL();
+                if (j < sn && s[j] == ':') {
+                    j++;
+                    if (read_num(s, sn, &j, 2, 2, &m) || m > 59)
+                        FAIL();
+                } else if (cnt == 4) {
+                    FAIL();
+                }
+                f->off = (int32_t)(sign * (h * 3600 + m * 60)), i = j;
+            }
+            break;
+        }
         case 'M':
         case 'L':
             if (cnt >= 3) {
@@ -544,8 +663,23 @@ static sl_err_t parse(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *val, const sl_
             }
         }
     }
-    if (i != sn)
+    *ip = i;
+    return 0;
+#undef FAIL
+}
+
+static sl_err_t parse(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *val, const sl_sql_value_t *pat, dtf_t *f)
+{
+    const char *s = val->u.str, *p = pat->u.str;
+    size_t sn = val->len, n = pat->len, i = 0;
+    memset(f, 0, sizeof *f);
+    f->year = 1970, f->month = 1, f->day = 1;
+#define FAIL() return sl__fn_err(ctx, SL_ERR_INVAL, "Text '%.*s' could not be parsed with pattern '%.*s'", \
+                                 (int)sn, s, (int)n, p)
+    if (parse_seq(p, 0, n, s, sn, &i, f) || i != sn)
         FAIL();
+    if (f->bc && f->year_of_era)
+        f->year = 1 - f->year;
     if (f->has_ampm && f->pm && f->hour < 12)
         f->hour += 12;
     /* the day must exist in its month */
@@ -559,6 +693,8 @@ static sl_err_t parse(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *val, const sl_
     }
     sl_sql_civil_from_days(sl_sql_days_from_civil(f->year, (unsigned)f->month, (unsigned)f->day), &y, &mo, &d);
     if ((int)mo != f->month || (int)d != f->day)
+        FAIL();
+    if (f->quarter && (f->month - 1) / 3 + 1 != f->quarter) /* Java cross-checks the quarter with the month */
         FAIL();
 #undef FAIL
     return SL_OK;

@@ -1,24 +1,57 @@
 /* func_string.c — the string and bytes functions: CONCAT, case, LEN, TRIM,
  * SUBSTRING, REPLACE, SPLIT, padding, INSTR, INITCAP, encodings, UUID, CHR,
  * the MASK family, the *_FROM_BYTES conversions, and the REGEXP_* functions
- * (POSIX extended regular expressions standing in for Java's: see
- * translate_regex for what is translated and docs/sql/functions.md for what
- * is not).
+ * (Java's regex syntax run by PCRE2: see java_to_pcre for what is
+ * translated and docs/sql/functions.md for the differences left).
  *
- * Characters. Positions and lengths count Unicode code points of the UTF-8
- * text; Java counts UTF-16 units, which differs only for characters outside
- * the Basic Multilingual Plane (an emoji is 1 here, 2 in ksqlDB). Case
+ * Characters. Positions and lengths count UTF-16 units, as Java does (an
+ * emoji is 2): see u16_len. Case
  * mapping (LCASE, UCASE, INITCAP, MASK's classes) is ASCII-only: other
  * characters are left as they are (MASK counts them as "other"). */
 #include <ctype.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "sql/func_int.h"
 
 #define STR(v) ((v).u.str)
+
+/* ---- UTF-16 positions ----------------------------------------------------------------------------- */
+
+/* Java counts a String in UTF-16 units: a character outside the BMP (an
+ * emoji) is 2. ksqlDB's LEN, SUBSTRING, INSTR, LPAD/RPAD and the MASK_*
+ * counts are in those units, so these are too. Where a cut falls inside a
+ * surrogate pair, the half left is a lone surrogate, which Java's UTF-8
+ * encoder writes as '?': so does u16_put. */
+
+/* UTF-16 units of the UTF-8 sequence starting with byte c (0 for a continuation byte). */
+static size_t u16_units(unsigned char c) { return (c & 0xC0) == 0x80 ? 0 : c >= 0xF0 ? 2 : 1; }
+
+static size_t u16_len(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += u16_units((unsigned char)s[i]);
+    return k;
+}
+
+/* Appends UTF-16 units [from, to) of s[0..n) as UTF-8. */
+static void u16_put(sl__fn_sb_t *b, const char *s, size_t n, size_t from, size_t to)
+{
+    size_t u = 0;
+    for (size_t i = 0; i < n && u < to;) {
+        size_t k = sl__fn_utf8_offset(s + i, n - i, 1), w = u16_units((unsigned char)s[i]);
+        if (w == 2 && ((u >= from) != (u + 1 >= from && u + 1 < to)))
+            sl__fn_sb_putc(b, '?'); /* one half of the pair is in */
+        else if (u >= from)
+            sl__fn_sb_put(b, s + i, k);
+        i += k, u += w ? w : 1;
+    }
+}
 
 /* ---- CONCAT, CONCAT_WS ---------------------------------------------------------------- */
 
@@ -87,7 +120,7 @@ static sl_err_t fn_ucase(SL_FN_ARGS)
 static sl_err_t fn_len(SL_FN_ARGS)
 {
     SL_FN_UNUSED;
-    size_t len = a[0].base == SL_SQL_BYTES ? a[0].len : sl__fn_utf8_count(a[0].u.str, a[0].len);
+    size_t len = a[0].base == SL_SQL_BYTES ? a[0].len : u16_len(a[0].u.str, a[0].len);
     *out = sl_sql_value_int((int32_t)len);
     return SL_OK;
 }
@@ -108,14 +141,14 @@ static sl_err_t fn_trim(SL_FN_ARGS)
 /* ---- SUBSTRING -------------------------------------------------------------------------- */
 
 /* ksqlDB's Substring: 1-based pos, a negative pos counts from the end; a
- * negative length gives the empty string. In code points (bytes for BYTES). */
+ * negative length gives the empty string. In UTF-16 units (bytes for BYTES). */
 static sl_err_t fn_substring(SL_FN_ARGS)
 {
     SL_FN_UNUSED;
     int bytes = a[0].base == SL_SQL_BYTES;
     const char *s = a[0].u.str;
     size_t nb = a[0].len;
-    int64_t len = bytes ? (int64_t)nb : (int64_t)sl__fn_utf8_count(s, nb);
+    int64_t len = bytes ? (int64_t)nb : (int64_t)u16_len(s, nb);
     int64_t pos = a[1].u.i32, start, end;
     start = pos < 0 ? (len + pos > 0 ? len + pos : 0) : (pos - 1 < len ? (pos - 1 > 0 ? pos - 1 : 0) : len);
     if (n > 2) {
@@ -126,10 +159,14 @@ static sl_err_t fn_substring(SL_FN_ARGS)
     } else {
         end = len;
     }
-    size_t bs = bytes ? (size_t)start : sl__fn_utf8_offset(s, nb, (size_t)start);
-    size_t be = bytes ? (size_t)end : sl__fn_utf8_offset(s, nb, (size_t)end);
-    *out = bytes ? sl_sql_value_bytes((const uint8_t *)s + bs, be - bs) : sl_sql_value_string(s + bs, be - bs);
-    return SL_OK;
+    if (bytes) {
+        *out = sl_sql_value_bytes((const uint8_t *)s + start, (size_t)(end - start));
+        return SL_OK;
+    }
+    sl__fn_sb_t b;
+    sl__fn_sb_init(&b, ctx->al);
+    u16_put(&b, s, nb, (size_t)start, (size_t)end);
+    return sl__fn_sb_done(&b, 0, out);
 }
 
 /* ---- REPLACE ---------------------------------------------------------------------------- */
@@ -272,14 +309,16 @@ static sl_err_t pad(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *a, const sl_sql_
         *out = sl__fn_null(rt);
         return SL_OK;
     }
-    size_t slen = bytes ? sn : sl__fn_utf8_count(s, sn);
-    size_t plen = bytes ? pn : sl__fn_utf8_count(p, pn);
+    size_t slen = bytes ? sn : u16_len(s, sn);
+    size_t plen = bytes ? pn : u16_len(p, pn);
     sl__fn_sb_t b;
     sl__fn_sb_init(&b, ctx->al);
     size_t t = (size_t)target;
     if (slen >= t) {
-        size_t e = bytes ? t : sl__fn_utf8_offset(s, sn, t);
-        sl__fn_sb_put(&b, s, e);
+        if (bytes)
+            sl__fn_sb_put(&b, s, t);
+        else
+            u16_put(&b, s, sn, 0, t);
         return sl__fn_sb_done(&b, bytes, out);
     }
     size_t need = t - slen;
@@ -287,7 +326,10 @@ static sl_err_t pad(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *a, const sl_sql_
         sl__fn_sb_put(&b, s, sn);
     while (need) {
         size_t take = need < plen ? need : plen;
-        sl__fn_sb_put(&b, p, bytes ? take : sl__fn_utf8_offset(p, pn, take));
+        if (bytes)
+            sl__fn_sb_put(&b, p, take);
+        else
+            u16_put(&b, p, pn, 0, take);
         need -= take;
     }
     if (left)
@@ -309,40 +351,48 @@ static sl_err_t fn_rpad(SL_FN_ARGS)
 
 /* ---- INSTR -------------------------------------------------------------------------------- */
 
-/* Oracle's INSTR, which ksqlDB follows: 1-based; a negative position searches
- * backwards from that many characters before the end; 0 when not found. */
+/* INSTR as ksqlDB's: 1-based, in UTF-16 units; 0 when not found, and for
+ * a NULL string or substring. A negative position -p searches backwards
+ * for occurrences that end at or before the p-th unit from the end (ksqlDB
+ * searches the reversed string from there, which differs from Oracle, whose
+ * occurrence may start there). Occurrences may overlap. */
 static sl_err_t fn_instr(SL_FN_ARGS)
 {
     SL_FN_UNUSED;
-    const char *s = a[0].u.str, *sub = a[1].u.str;
-    size_t sn = a[0].len, un = a[1].len;
-    int64_t pos = n > 2 ? a[2].u.i32 : 1, occ = n > 3 ? a[3].u.i32 : 1;
-    int64_t len = (int64_t)sl__fn_utf8_count(s, sn), ulen = (int64_t)sl__fn_utf8_count(sub, un);
-    int32_t found = 0;
-    if (pos == 0 || occ <= 0) {
+    if ((n > 2 && a[2].is_null) || (n > 3 && a[3].is_null)) { /* a Java int cannot be null: ksqlDB's call fails */
+        *out = sl__fn_null(rt);
+        return SL_OK;
+    }
+    if (a[0].is_null || a[1].is_null) {
         *out = sl_sql_value_int(0);
         return SL_OK;
     }
-    if (pos > 0) {
-        for (int64_t i = pos - 1; i + ulen <= len; i++) {
-            size_t off = sl__fn_utf8_offset(s, sn, (size_t)i);
-            if (sn - off >= un && !memcmp(s + off, sub, un) && --occ == 0) {
-                found = (int32_t)(i + 1);
-                break;
+    const char *s = a[0].u.str, *sub = a[1].u.str;
+    size_t sn = a[0].len, un = a[1].len;
+    int64_t pos = n > 2 ? a[2].u.i32 : 1, occ = n > 3 ? a[3].u.i32 : 1;
+    int64_t len = (int64_t)u16_len(s, sn), ulen = (int64_t)u16_len(sub, un);
+    *out = sl_sql_value_int(0);
+    if (pos == 0 || occ <= 0 || (pos < 0 ? -pos : pos) > len)
+        return SL_OK;
+    /* occurrences start at code points: walk them with their unit index;
+     * backwards, count them first, then take the occ-th from the end */
+    int64_t lo = pos > 0 ? pos - 1 : 0, hi = pos > 0 ? len - ulen : len + pos + 1 - ulen;
+    int64_t want = occ;
+    for (int pass = pos > 0; pass < 2; pass++) {
+        int64_t seen = 0, u = 0;
+        for (size_t i = 0; i <= sn && u <= hi;) {
+            if (u >= lo && sn - i >= un && !memcmp(s + i, sub, un) && ++seen == want && pass == 1) {
+                *out = sl_sql_value_int((int32_t)(u + 1));
+                return SL_OK;
             }
-        }
-    } else {
-        for (int64_t i = len + pos; i >= 0; i--) {
-            if (i + ulen > len)
-                continue;
-            size_t off = sl__fn_utf8_offset(s, sn, (size_t)i);
-            if (sn - off >= un && !memcmp(s + off, sub, un) && --occ == 0) {
-                found = (int32_t)(i + 1);
+            if (i == sn)
                 break;
-            }
+            u += (int64_t)u16_units((unsigned char)s[i]);
+            i += sl__fn_utf8_offset(s + i, sn - i, 1);
         }
+        if (pass == 0 && (want = seen - occ + 1) <= 0)
+            break;
     }
-    *out = sl_sql_value_int(found);
     return SL_OK;
 }
 
@@ -665,16 +715,27 @@ static sl_err_t mask_range(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *s, size_t
 {
     sl__fn_sb_t b;
     sl__fn_sb_init(&b, ctx->al);
-    size_t i = 0, idx = 0;
+    size_t i = 0, idx = 0; /* idx counts UTF-16 units, as Java's */
     while (i < s->len) {
-        size_t k = sl__fn_utf8_offset(s->u.str + i, s->len - i, 1);
+        size_t k = sl__fn_utf8_offset(s->u.str + i, s->len - i, 1), w = u16_units((unsigned char)s->u.str[i]);
         unsigned char c = (unsigned char)s->u.str[i];
         int cls = k == 1 && isupper(c) ? 0 : k == 1 && islower(c) ? 1 : k == 1 && isdigit(c) ? 2 : 3;
-        if (idx >= from && idx < to && m->m[cls])
+        if (w == 2) { /* a surrogate pair: each half is an "other" character to Java */
+            int in0 = idx >= from && idx < to && m->m[3], in1 = idx + 1 >= from && idx + 1 < to && m->m[3];
+            if (in0)
+                sl__fn_sb_put(&b, m->m[3], m->ml[3]);
+            if (!in0 && !in1)
+                sl__fn_sb_put(&b, s->u.str + i, k);
+            else if (in0 != in1)
+                sl__fn_sb_putc(&b, '?'); /* the half left unmasked is a lone surrogate */
+            if (in1)
+                sl__fn_sb_put(&b, m->m[3], m->ml[3]);
+        } else if (idx >= from && idx < to && m->m[cls]) {
             sl__fn_sb_put(&b, m->m[cls], m->ml[cls]);
-        else
+        } else {
             sl__fn_sb_put(&b, s->u.str + i, k);
-        i += k, idx++;
+        }
+        i += k, idx += w ? w : 1;
     }
     return sl__fn_sb_done(&b, 0, out);
 }
@@ -705,7 +766,7 @@ static sl_err_t mask_n(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *a, size_t n, 
         return sl__fn_err(ctx, SL_ERR_INVAL, "function input must be >= 0");
     masks_t m;
     masks_from(a, n, 2, &m);
-    size_t len = sl__fn_utf8_count(a[0].u.str, a[0].len), kk = (size_t)k > len ? len : (size_t)k;
+    size_t len = u16_len(a[0].u.str, a[0].len), kk = (size_t)k > len ? len : (size_t)k;
     switch (mode) {
     case KEEP_LEFT: return mask_range(ctx, &a[0], kk, len, &m, out);
     case KEEP_RIGHT: return mask_range(ctx, &a[0], 0, len - kk, &m, out);
@@ -737,18 +798,40 @@ static sl_err_t fn_mask_right(SL_FN_ARGS)
 
 /* ---- regular expressions ------------------------------------------------------------------- */
 
+/* Patterns are Java's java.util.regex syntax, run by PCRE2 (UTF-8 mode, no
+ * UCP: \d \w \s and the POSIX classes are ASCII, as in Java by default).
+ * Most of Java's syntax is PCRE's too: \d \w \s \b, look-around,
+ * lazy and possessive quantifiers, atomic and named groups, \Q...\E, inline
+ * flags. java_to_pcre translates the rest (\uXXXX, \p{Lower} and the other
+ * POSIX names, the flags d u U) and refuses what PCRE would read differently
+ * (class intersection && and nested classes). Lines end at \n, \r or \r\n
+ * (PCRE2_NEWLINE_ANYCRLF; Java also ends them at U+0085, U+2028, U+2029). */
+
 #define RX_CACHE 16
+
+typedef struct rx {
+    pcre2_code *code;
+    pcre2_match_data *md;
+    uint32_t ngroups;
+} rx_t;
 
 struct sl_sql_fn_cache {
     struct {
         char *pat;
         size_t len;
-        regex_t re;
+        rx_t re;
         uint64_t used;
     } e[RX_CACHE];
     size_t n;
     uint64_t tick;
 };
+
+static void rx_free(rx_t *r)
+{
+    pcre2_match_data_free(r->md);
+    pcre2_code_free(r->code);
+    r->md = NULL, r->code = NULL;
+}
 
 sl_sql_fn_cache_t *sl_sql_fn_cache_new(void) { return calloc(1, sizeof(sl_sql_fn_cache_t)); }
 
@@ -757,52 +840,193 @@ void sl_sql_fn_cache_destroy(sl_sql_fn_cache_t *c)
     if (!c)
         return;
     for (size_t i = 0; i < c->n; i++) {
-        regfree(&c->e[i].re);
+        rx_free(&c->e[i].re);
         free(c->e[i].pat);
     }
     free(c);
 }
 
-/* Java's regex syntax to POSIX ERE, as far as it maps: \d \D (to bracket
- * expressions), a leading (?i) (to REG_ICASE); glibc's ERE already knows
- * \w \W \s \S \b \B. Non-greedy and possessive quantifiers, look-around,
- * (?:...) and named groups are not translated: regcomp refuses most of them. */
-static char *translate_regex(const sl_sql_alloc_t *al, const char *p, size_t n, int *icase)
+/* Java's POSIX character class names (US-ASCII) to PCRE's. */
+static const char *posix_class(const char *name, size_t n)
 {
-    char *o = sl_sql_alloc(al, n * 6 + 1);
+    static const char *map[][2] = {{"Lower", "lower"}, {"Upper", "upper"},   {"ASCII", "ascii"}, {"Alpha", "alpha"},
+                                   {"Digit", "digit"}, {"Alnum", "alnum"},   {"Punct", "punct"}, {"Graph", "graph"},
+                                   {"Print", "print"}, {"Blank", "blank"},   {"Cntrl", "cntrl"}, {"XDigit", "xdigit"},
+                                   {"Space", "space"}, {"IsDigit", "digit"}, {"IsAlphabetic", "alpha"}};
+    for (size_t i = 0; i < SL_FN_COUNT(map); i++)
+        if (strlen(map[i][0]) == n && !memcmp(map[i][0], name, n))
+            return map[i][1];
+    return NULL;
+}
+
+/* The 4 hex digits at p as a number, or -1. */
+static long hex4(const char *p, size_t avail)
+{
+    if (avail < 4)
+        return -1;
+    long v = 0;
+    for (int i = 0; i < 4; i++) {
+        int h = hexval((unsigned char)p[i]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+/* Java's syntax to PCRE2's where they differ. NULL with *why set when the
+ * pattern uses something PCRE would read differently; *ucp is set by the
+ * flag (?U) (UNICODE_CHARACTER_CLASS), which PCRE can only take for the
+ * whole pattern. */
+static char *java_to_pcre(const sl_sql_alloc_t *al, const char *p, size_t n, int *ucp, const char **why)
+{
+    char *o = sl_sql_alloc(al, n * 8 + 1);
     if (!o)
         return NULL;
-    size_t j = 0, i = 0;
-    int in_br = 0;
-    *icase = 0;
-    if (n >= 4 && !memcmp(p, "(?i)", 4))
-        *icase = 1, i = 4;
-    for (; i < n; i++) {
+    size_t j = 0;
+    int depth = 0; /* inside a character class (1), Java's nested classes refused */
+    *ucp = 0, *why = NULL;
+    for (size_t i = 0; i < n; i++) {
         char c = p[i];
         if (c == '\\' && i + 1 < n) {
             char d = p[i + 1];
-            if (d == 'd' || d == 'D') {
-                const char *r = in_br ? "0-9" : d == 'd' ? "[0-9]" : "[^0-9]";
-                size_t rl = strlen(r);
-                memcpy(o + j, r, rl), j += rl, i++;
+            if (d == 'Q') { /* \Q...\E: copied untouched */
+                const char *e = NULL;
+                for (size_t k = i + 2; k + 1 < n; k++)
+                    if (p[k] == '\\' && p[k + 1] == 'E') {
+                        e = p + k;
+                        break;
+                    }
+                size_t end = e ? (size_t)(e - p) + 2 : n;
+                memcpy(o + j, p + i, end - i), j += end - i, i = end - 1;
                 continue;
+            }
+            if (d == 'u') { /* \uXXXX, a surrogate pair as one code point */
+                long v = hex4(p + i + 2, n - i - 2);
+                if (v < 0) {
+                    *why = "Illegal Unicode escape sequence";
+                    return NULL;
+                }
+                i += 5;
+                if (v >= 0xD800 && v < 0xDC00 && i + 6 < n + 0 && p[i + 1] == '\\' && p[i + 2] == 'u') {
+                    long lo = hex4(p + i + 3, n - i - 3);
+                    if (lo >= 0xDC00 && lo < 0xE000)
+                        v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00), i += 6;
+                }
+                j += (size_t)sprintf(o + j, "\\x{%lX}", v);
+                continue;
+            }
+            if ((d == 'p' || d == 'P') && i + 2 < n && p[i + 2] == '{') {
+                const char *close = memchr(p + i + 3, '}', n - i - 3);
+                const char *cls = close ? posix_class(p + i + 3, (size_t)(close - (p + i + 3))) : NULL;
+                if (cls) {
+                    j += (size_t)sprintf(o + j, depth ? "[:%s%s:]" : "[[:%s%s:]]", d == 'P' ? "^" : "", cls);
+                    i = (size_t)(close - p);
+                    continue;
+                }
             }
             o[j++] = c, o[j++] = d, i++;
             continue;
         }
-        if (c == '[' && !in_br)
-            in_br = 1;
-        else if (c == ']' && in_br && !(i > 0 && (p[i - 1] == '[' || (p[i - 1] == '^' && i > 1 && p[i - 2] == '['))))
-            in_br = 0;
+        if (depth) {
+            if (c == '[' && i + 1 < n && p[i + 1] == ':') { /* a POSIX class: Java reads it as a nested class */
+                *why = "Nested character classes are not supported";
+                return NULL;
+            }
+            if (c == '[') {
+                *why = "Nested character classes are not supported";
+                return NULL;
+            }
+            if (c == '&' && i + 1 < n && p[i + 1] == '&') {
+                *why = "Character class intersection (&&) is not supported";
+                return NULL;
+            }
+            if (c == ']')
+                depth = 0;
+            o[j++] = c;
+            continue;
+        }
+        if (c == '[') {
+            depth = 1;
+            o[j++] = c;
+            /* a leading ] (or ^]) is a literal in Java, and in PCRE */
+            if (i + 1 < n && p[i + 1] == '^')
+                o[j++] = p[++i];
+            if (i + 1 < n && p[i + 1] == ']')
+                o[j++] = p[++i];
+            continue;
+        }
+        if (c == '(' && i + 2 < n && p[i + 1] == '?' && strchr("idmsuxU-", p[i + 2])) {
+            /* inline flags (?idmsuxU-idmsuxU) or (?flags:...): d u U have no PCRE
+             * equivalent inside a pattern; d and u are dropped (see above), U turns on UCP */
+            size_t k = i + 2;
+            size_t start = j;
+            o[j++] = '(', o[j++] = '?';
+            for (; k < n && strchr("idmsuxU-", p[k]); k++) {
+                if (p[k] == 'U')
+                    *ucp = 1;
+                else if (p[k] != 'd' && p[k] != 'u')
+                    o[j++] = p[k];
+            }
+            if (k < n && (p[k] == ')' || p[k] == ':')) {
+                if (j == start + 2 && p[k] == ')') { /* nothing left: drop the group */
+                    j = start;
+                } else {
+                    if (o[j - 1] == '-' && p[k] == ')')
+                        j--;
+                    o[j++] = p[k];
+                }
+                i = k;
+                continue;
+            }
+            j = start; /* not a flag group after all: copy as is */
+        }
         o[j++] = c;
     }
     o[j] = 0;
     return o;
 }
 
-/* A compiled pattern: from ctx's cache, or compiled into *tmp (the caller
- * regfrees it when *fresh is set). */
-static sl_err_t rx_get(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *pat, regex_t *tmp, regex_t **re, int *fresh)
+/* Compiles pattern pat (Java syntax) into *r. */
+static sl_err_t rx_compile(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *pat, rx_t *r)
+{
+    int ucp = 0;
+    const char *why = NULL;
+    char *t = java_to_pcre(ctx->al, pat->u.str, pat->len, &ucp, &why);
+    if (!t && !why)
+        return SL_ERR_NOMEM;
+    if (!t)
+        return sl__fn_err(ctx, SL_ERR_INVAL, "Invalid regular expression pattern: %.*s (%s)", (int)pat->len,
+                          pat->u.str, why);
+    pcre2_compile_context *cc = pcre2_compile_context_create(NULL);
+    if (!cc)
+        return SL_ERR_NOMEM;
+    pcre2_set_newline(cc, PCRE2_NEWLINE_ANYCRLF);
+    int ec;
+    PCRE2_SIZE eo;
+    r->code = pcre2_compile((PCRE2_SPTR)t, PCRE2_ZERO_TERMINATED,
+                            PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (ucp ? PCRE2_UCP : 0), &ec, &eo, cc);
+    pcre2_compile_context_free(cc);
+    if (!r->code) {
+        PCRE2_UCHAR msg[160];
+        pcre2_get_error_message(ec, msg, sizeof msg);
+        return sl__fn_err(ctx, SL_ERR_INVAL, "Invalid regular expression pattern: %.*s (%s)", (int)pat->len,
+                          pat->u.str, (const char *)msg);
+    }
+    r->md = pcre2_match_data_create_from_pattern(r->code, NULL);
+    if (!r->md) {
+        pcre2_code_free(r->code);
+        r->code = NULL;
+        return SL_ERR_NOMEM;
+    }
+    pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &r->ngroups);
+    return SL_OK;
+}
+
+/* A compiled pattern: from ctx's cache (compiled on first use and kept, so a
+ * literal pattern is compiled once per thread), or compiled into *tmp (the
+ * caller rx_frees it when *fresh is set). */
+static sl_err_t rx_get(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *pat, rx_t *tmp, rx_t **re, int *fresh)
 {
     sl_sql_fn_cache_t *c = ctx->cache;
     *fresh = 0;
@@ -813,42 +1037,32 @@ static sl_err_t rx_get(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *pat, regex_t 
                 *re = &c->e[i].re;
                 return SL_OK;
             }
-    int icase;
-    char *t = translate_regex(ctx->al, pat->u.str, pat->len, &icase);
-    if (!t)
-        return SL_ERR_NOMEM;
-    regex_t r;
-    int rc = regcomp(&r, t, REG_EXTENDED | (icase ? REG_ICASE : 0));
-    if (rc) {
-        char msg[128];
-        regerror(rc, &r, msg, sizeof msg);
-        return sl__fn_err(ctx, SL_ERR_INVAL, "Invalid regular expression pattern: %.*s (%s)", (int)pat->len,
-                          pat->u.str, msg);
-    }
+    rx_t r;
+    sl_err_t err = rx_compile(ctx, pat, &r);
+    if (err)
+        return err;
     if (!c) {
         *tmp = r, *re = tmp, *fresh = 1;
         return SL_OK;
     }
+    char *key = malloc(pat->len + 1);
+    if (!key) {
+        rx_free(&r);
+        return SL_ERR_NOMEM;
+    }
+    memcpy(key, pat->u.str, pat->len);
     size_t slot = c->n;
     if (slot == RX_CACHE) { /* evict the least recently used */
         slot = 0;
         for (size_t i = 1; i < RX_CACHE; i++)
             if (c->e[i].used < c->e[slot].used)
                 slot = i;
-        regfree(&c->e[slot].re);
+        rx_free(&c->e[slot].re);
         free(c->e[slot].pat);
     } else {
         c->n++;
     }
-    c->e[slot].pat = malloc(pat->len + 1);
-    if (!c->e[slot].pat) {
-        regfree(&r);
-        c->n--;
-        if (slot != c->n)
-            c->e[slot] = c->e[c->n];
-        return SL_ERR_NOMEM;
-    }
-    memcpy(c->e[slot].pat, pat->u.str, pat->len);
+    c->e[slot].pat = key;
     c->e[slot].len = pat->len;
     c->e[slot].re = r;
     c->e[slot].used = ++c->tick;
@@ -856,163 +1070,267 @@ static sl_err_t rx_get(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *pat, regex_t 
     return SL_OK;
 }
 
-#define RX_GROUPS 10
-
-/* The next match in s[from..n) (REG_STARTEND: s need not be NUL-terminated). */
-static int rx_next(regex_t *re, const char *s, size_t n, size_t from, regmatch_t *m)
+/* The next match in s[from..n), looking behind from if the pattern does:
+ * 1 found (its groups in rx_group), 0 none, or an error. */
+static sl_err_t rx_next(sl_sql_fn_ctx_t *ctx, rx_t *re, const char *s, size_t n, size_t from, int *found)
 {
-    m[0].rm_so = (regoff_t)from, m[0].rm_eo = (regoff_t)n;
-    return regexec(re, s, RX_GROUPS, m, REG_STARTEND | (from ? REG_NOTBOL : 0)) == 0;
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)(s ? s : ""), n, from, 0, re->md, NULL);
+    *found = rc > 0;
+    if (rc >= 0 || rc == PCRE2_ERROR_NOMATCH)
+        return SL_OK;
+    PCRE2_UCHAR msg[160];
+    pcre2_get_error_message(rc, msg, sizeof msg);
+    return sl__fn_err(ctx, SL_ERR_INVAL, "Regular expression match failed: %s", (const char *)msg);
 }
 
-static sl_err_t group_value(sl_sql_fn_ctx_t *ctx, regex_t *re, const char *s, const regmatch_t *m, int64_t g,
-                            sl_sql_value_t *v)
+/* Group g of the last match: 0 when it did not take part. */
+static int rx_group(const rx_t *re, uint32_t g, size_t *so, size_t *eo)
 {
-    if (g < 0 || (size_t)g > re->re_nsub || g >= RX_GROUPS)
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(re->md);
+    if (g > re->ngroups || ov[2 * g] == PCRE2_UNSET)
+        return 0;
+    *so = ov[2 * g], *eo = ov[2 * g + 1];
+    return 1;
+}
+
+/* Where Java's Matcher.find goes on after the match [so, eo): at its end, or
+ * one character further after an empty match. */
+static size_t step(const char *s, size_t n, size_t so, size_t eo)
+{
+    if (eo == so)
+        eo += eo < n ? sl__fn_utf8_offset(s + eo, n - eo, 1) : 1;
+    return eo;
+}
+
+/* Group g of the last match as a value (NULL when it did not take part);
+ * Java's "No group g" error for a negative g. */
+static sl_err_t group_value(sl_sql_fn_ctx_t *ctx, const rx_t *re, const char *s, int64_t g, sl_sql_value_t *v)
+{
+    size_t so, eo;
+    if (g < 0)
         return sl__fn_err(ctx, SL_ERR_INVAL, "No group %lld", (long long)g);
-    if (m[g].rm_so < 0)
+    if (!rx_group(re, (uint32_t)g, &so, &eo))
         *v = sl__fn_null(sl_sql_type_prim(SL_SQL_STRING));
     else
-        *v = sl_sql_value_string(s + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
+        *v = sl_sql_value_string(s + so, eo - so);
     return SL_OK;
 }
 
 /* REGEXP_EXTRACT(pattern, input [, group]): the first match's group, NULL
- * when nothing matches. */
+ * when nothing matches or the pattern has no such group (as ksqlDB's). */
 static sl_err_t fn_regexp_extract(SL_FN_ARGS)
 {
     SL_FN_UNUSED;
-    regex_t tmp, *re;
-    int fresh;
+    rx_t tmp, *re;
+    int fresh, found = 0;
     sl_err_t err = rx_get(ctx, &a[0], &tmp, &re, &fresh);
     if (err)
         return err;
-    regmatch_t m[RX_GROUPS];
-    if (!rx_next(re, a[1].u.str, a[1].len, 0, m))
-        *out = sl__fn_null(rt);
-    else
-        err = group_value(ctx, re, a[1].u.str, m, n > 2 ? a[2].u.i32 : 0, out);
+    int64_t g = n > 2 ? a[2].u.i32 : 0;
+    *out = sl__fn_null(rt);
+    if (g <= (int64_t)re->ngroups)
+        err = rx_next(ctx, re, a[1].u.str, a[1].len, 0, &found);
+    if (!err && found)
+        err = group_value(ctx, re, a[1].u.str, g, out);
     if (fresh)
-        regfree(re);
+        rx_free(re);
     return err;
 }
 
-/* Advances past an empty match by one character. */
-static size_t step(const char *s, size_t n, const regmatch_t *m)
-{
-    size_t e = (size_t)m[0].rm_eo;
-    if (m[0].rm_eo == m[0].rm_so)
-        e += e < n ? sl__fn_utf8_offset(s + e, n - e, 1) : 1;
-    return e;
-}
-
+/* REGEXP_EXTRACT_ALL(pattern, input [, group]): every match's group; NULL
+ * when the pattern has no such group. */
 static sl_err_t fn_regexp_extract_all(SL_FN_ARGS)
 {
     SL_FN_UNUSED;
-    regex_t tmp, *re;
-    int fresh;
+    rx_t tmp, *re;
+    int fresh, found = 0;
     sl_err_t err = rx_get(ctx, &a[0], &tmp, &re, &fresh);
     if (err)
         return err;
+    int64_t g = n > 2 ? a[2].u.i32 : 0;
+    if (g > (int64_t)re->ngroups) {
+        if (fresh)
+            rx_free(re);
+        *out = sl__fn_null(rt);
+        return SL_OK;
+    }
     const char *s = a[1].u.str;
     size_t sn = a[1].len, from = 0;
-    regmatch_t m[RX_GROUPS];
     sl__fn_vb_t vb;
     sl__fn_vb_init(&vb, ctx->al);
-    while (from <= sn && rx_next(re, s, sn, from, m)) {
+    while (from <= sn && !(err = rx_next(ctx, re, s, sn, from, &found)) && found) {
         sl_sql_value_t v;
-        err = group_value(ctx, re, s, m, n > 2 ? a[2].u.i32 : 0, &v);
-        if (err)
+        size_t so = 0, eo = 0;
+        if ((err = group_value(ctx, re, s, g, &v)))
             break;
         sl__fn_vb_push(&vb, &v);
-        from = step(s, sn, m);
+        rx_group(re, 0, &so, &eo);
+        from = step(s, sn, so, eo);
     }
     if (fresh)
-        regfree(re);
+        rx_free(re);
     return err ? err : sl__fn_vb_done(&vb, 0, out);
 }
 
-/* Java's replacement syntax: $n is group n, \x is x. */
-static void put_replacement(sl__fn_sb_t *b, const char *r, size_t rn, const char *s, const regmatch_t *m,
-                            size_t nsub)
+/* Java's replacement syntax (Matcher.appendReplacement): $n is group n
+ * (further digits are taken while the number stays a group), ${name} a
+ * named group, \x is x. A reference to no group is an error. */
+static sl_err_t put_replacement(sl_sql_fn_ctx_t *ctx, sl__fn_sb_t *b, const char *r, size_t rn, const char *s,
+                                const rx_t *re)
 {
     for (size_t i = 0; i < rn; i++) {
-        if (r[i] == '\\' && i + 1 < rn) {
-            sl__fn_sb_putc(b, r[++i]);
-        } else if (r[i] == '$' && i + 1 < rn && isdigit((unsigned char)r[i + 1])) {
-            size_t g = (size_t)(r[++i] - '0');
-            if (g <= nsub && g < RX_GROUPS && m[g].rm_so >= 0)
-                sl__fn_sb_put(b, s + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
-        } else {
+        if (r[i] == '\\') {
+            if (++i == rn)
+                return sl__fn_err(ctx, SL_ERR_INVAL, "character to be escaped is missing");
             sl__fn_sb_putc(b, r[i]);
+            continue;
         }
+        if (r[i] != '$') {
+            sl__fn_sb_putc(b, r[i]);
+            continue;
+        }
+        if (++i == rn)
+            return sl__fn_err(ctx, SL_ERR_INVAL, "Illegal group reference: group index is missing");
+        uint32_t g;
+        if (r[i] == '{') {
+            size_t st = ++i;
+            while (i < rn && isalnum((unsigned char)r[i]))
+                i++;
+            if (i == st)
+                return sl__fn_err(ctx, SL_ERR_INVAL, "named capturing group has 0 length name");
+            if (i == rn || r[i] != '}')
+                return sl__fn_err(ctx, SL_ERR_INVAL, "named capturing group is missing trailing '}'");
+            char name[128];
+            size_t nl = i - st < sizeof name - 1 ? i - st : sizeof name - 1;
+            memcpy(name, r + st, nl), name[nl] = 0;
+            int num = pcre2_substring_number_from_name(re->code, (PCRE2_SPTR)name);
+            if (num < 0)
+                return sl__fn_err(ctx, SL_ERR_INVAL, "No group with name {%s}", name);
+            g = (uint32_t)num;
+        } else if (isdigit((unsigned char)r[i])) {
+            g = (uint32_t)(r[i] - '0');
+            while (i + 1 < rn && isdigit((unsigned char)r[i + 1])) {
+                uint64_t ng = (uint64_t)g * 10 + (uint64_t)(r[i + 1] - '0');
+                if (ng > re->ngroups)
+                    break;
+                g = (uint32_t)ng, i++;
+            }
+            if (g > re->ngroups)
+                return sl__fn_err(ctx, SL_ERR_INVAL, "No group %u", g);
+        } else {
+            return sl__fn_err(ctx, SL_ERR_INVAL, "Illegal group reference");
+        }
+        size_t so, eo;
+        if (rx_group(re, g, &so, &eo))
+            sl__fn_sb_put(b, s + so, eo - so);
     }
+    return SL_OK;
 }
 
-/* REGEXP_REPLACE(input, pattern, replacement): every match replaced. */
+/* REGEXP_REPLACE(input, pattern, replacement): every match replaced (Java's
+ * String.replaceAll). */
 static sl_err_t fn_regexp_replace(SL_FN_ARGS)
 {
     SL_FN_UNUSED;
-    regex_t tmp, *re;
-    int fresh;
+    rx_t tmp, *re;
+    int fresh, found = 0;
     sl_err_t err = rx_get(ctx, &a[1], &tmp, &re, &fresh);
     if (err)
         return err;
     const char *s = a[0].u.str;
     size_t sn = a[0].len, from = 0, copied = 0;
-    regmatch_t m[RX_GROUPS];
     sl__fn_sb_t b;
     sl__fn_sb_init(&b, ctx->al);
-    while (from <= sn && rx_next(re, s, sn, from, m)) {
-        sl__fn_sb_put(&b, s + copied, (size_t)m[0].rm_so - copied);
-        put_replacement(&b, a[2].u.str, a[2].len, s, m, re->re_nsub);
-        copied = (size_t)m[0].rm_eo;
-        from = step(s, sn, m);
-        if (m[0].rm_so == m[0].rm_eo && copied < sn) { /* keep the character an empty match steps over */
-            size_t k = from > sn ? sn : from;
-            sl__fn_sb_put(&b, s + copied, k - copied);
-            copied = k;
-        }
+    while (from <= sn && !(err = rx_next(ctx, re, s, sn, from, &found)) && found) {
+        size_t so = 0, eo = 0;
+        rx_group(re, 0, &so, &eo);
+        sl__fn_sb_put(&b, s + copied, so - copied);
+        if ((err = put_replacement(ctx, &b, a[2].u.str, a[2].len, s, re)))
+            break;
+        copied = eo;
+        from = step(s, sn, so, eo);
     }
+    if (fresh)
+        rx_free(re);
+    if (err)
+        return err;
     if (copied < sn)
         sl__fn_sb_put(&b, s + copied, sn - copied);
-    if (fresh)
-        regfree(re);
     return sl__fn_sb_done(&b, 0, out);
 }
 
-/* REGEXP_SPLIT_TO_ARRAY(input, pattern): Java's Pattern.split(input, -1):
- * empty pieces kept, including at both ends (except that a zero-width match
- * at the very start makes no leading empty piece). */
+/* REGEXP_SPLIT_TO_ARRAY(input, pattern), as ksqlDB's: a pattern that matches
+ * the empty string (or is empty) splits as Java's String.split (no leading
+ * empty piece for a match at 0, trailing empty pieces dropped); any other as
+ * Guava's Splitter.on(pattern) (every piece kept, and an empty match at the
+ * start of a piece is skipped). */
 static sl_err_t fn_regexp_split(SL_FN_ARGS)
 {
     SL_FN_UNUSED;
-    regex_t tmp, *re;
-    int fresh;
+    rx_t tmp, *re;
+    int fresh, found = 0;
     sl_err_t err = rx_get(ctx, &a[1], &tmp, &re, &fresh);
     if (err)
         return err;
     const char *s = a[0].u.str;
-    size_t sn = a[0].len, from = 0, piece = 0;
-    regmatch_t m[RX_GROUPS];
+    size_t sn = a[0].len, from = 0, piece = 0, so = 0, eo = 0;
     sl__fn_vb_t vb;
     sl__fn_vb_init(&vb, ctx->al);
-    while (from < sn && rx_next(re, s, sn, from, m)) {
-        size_t so = (size_t)m[0].rm_so, eo = (size_t)m[0].rm_eo;
-        if (so == eo && (so == 0 || so >= sn)) {
-            from = step(s, sn, m);
-            continue;
+    int java = pcre2_match(re->code, (PCRE2_SPTR) "", 0, 0, PCRE2_ANCHORED | PCRE2_ENDANCHORED, re->md, NULL) > 0;
+    if (java) {
+        size_t kept = 0; /* pieces up to the last non-empty one */
+        int any = 0;
+        while (from <= sn && !(err = rx_next(ctx, re, s, sn, from, &found)) && found) {
+            rx_group(re, 0, &so, &eo);
+            from = step(s, sn, so, eo);
+            if (piece == 0 && so == 0 && eo == 0)
+                continue;
+            sl_sql_value_t v = sl_sql_value_string(s + piece, so - piece);
+            sl__fn_vb_push(&vb, &v);
+            if (so > piece)
+                kept = vb.len;
+            piece = eo, any = 1;
         }
-        sl_sql_value_t v = sl_sql_value_string(s + piece, so - piece);
-        sl__fn_vb_push(&vb, &v);
-        piece = eo;
-        from = step(s, sn, m);
+        if (!err) {
+            sl_sql_value_t last = sl_sql_value_string(s + piece, sn - piece);
+            if (!any) {
+                vb.len = 0, kept = 1;
+                sl__fn_vb_push(&vb, &last);
+            } else {
+                sl__fn_vb_push(&vb, &last);
+                if (sn > piece)
+                    kept = vb.len;
+            }
+            if (vb.len > kept)
+                vb.len = kept;
+        }
+    } else {
+        for (;;) {
+            size_t end = sn;
+            int last = 1;
+            while (!(err = rx_next(ctx, re, s, sn, from, &found)) && found) {
+                rx_group(re, 0, &so, &eo);
+                if (eo == piece) { /* an empty match where the piece starts: look further */
+                    from = step(s, sn, so, eo);
+                    if (from > sn)
+                        break;
+                    continue;
+                }
+                end = so, last = 0, from = eo;
+                break;
+            }
+            if (err || from > sn) /* Guava ends without a piece when that step passes the end */
+                break;
+            sl_sql_value_t v = sl_sql_value_string(s + piece, end - piece);
+            sl__fn_vb_push(&vb, &v);
+            if (last || from > sn)
+                break;
+            piece = from;
+        }
     }
-    sl_sql_value_t last = sl_sql_value_string(s + piece, sn - piece);
-    sl__fn_vb_push(&vb, &last);
     if (fresh)
-        regfree(re);
-    return sl__fn_vb_done(&vb, 0, out);
+        rx_free(re);
+    return err ? err : sl__fn_vb_done(&vb, 0, out);
 }
 
 /* ---- the table ---------------------------------------------------------------------------------- */
@@ -1042,9 +1360,9 @@ static const sl_sql_overload_t ov_lpad[] = {{"STRING, INT, STRING", "STRING", NU
 static const sl_sql_overload_t ov_rpad[] = {{"STRING, INT, STRING", "STRING", NULL, fn_rpad, S},
                                             {"BYTES, INT, BYTES", "BYTES", NULL, fn_rpad, S}};
 static const sl_sql_overload_t ov_instr[] = {
-    {"STRING, STRING", "INT", NULL, fn_instr, S},
-    {"STRING, STRING, INT", "INT", NULL, fn_instr, S},
-    {"STRING, STRING, INT, INT", "INT", NULL, fn_instr, S},
+    {"STRING, STRING", "INT", NULL, fn_instr, 0},
+    {"STRING, STRING, INT", "INT", NULL, fn_instr, 0},
+    {"STRING, STRING, INT, INT", "INT", NULL, fn_instr, 0},
 };
 static const sl_sql_overload_t ov_initcap[] = {{"STRING", "STRING", NULL, fn_initcap, S}};
 static const sl_sql_overload_t ov_to_bytes[] = {{"STRING, STRING", "BYTES", NULL, fn_to_bytes, S}};

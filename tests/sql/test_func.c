@@ -38,6 +38,8 @@ typedef struct tv {
     sl_sql_value_t v;
 } tv_t;
 
+#define EMO "\xf0\x9f\x98\x80" /* U+1F600, 2 UTF-16 units */
+
 static tv_t S(const char *s) { return (tv_t){P(SL_SQL_STRING), sl_sql_value_string(s, strlen(s))}; }
 static tv_t I(int32_t x) { return (tv_t){P(SL_SQL_INT), sl_sql_value_int(x)}; }
 static tv_t BI(int64_t x) { return (tv_t){P(SL_SQL_BIGINT), sl_sql_value_bigint(x)}; }
@@ -436,7 +438,36 @@ static void t_strings(void **state)
     EQ("5", CALL("INSTR", S("CORPORATE FLOOR"), S("OR"), I(-3)));
     EQ("2", CALL("INSTR", S("CORPORATE FLOOR"), S("OR"), I(-3), I(2)));
     EQ("0", CALL("INSTR", S("CORPORATE FLOOR"), S("MOM")));
-    EQ("null", CALL("INSTR", N(P(SL_SQL_STRING)), S("x")));
+    EQ("0", CALL("INSTR", N(P(SL_SQL_STRING)), S("x"))); /* ksqlDB's: 0, not NULL */
+    EQ("0", CALL("INSTR", S("x"), N(P(SL_SQL_STRING))));
+    EQ("null", CALL("INSTR", S("x"), S("x"), N(P(SL_SQL_INT))));
+    EQ("null", CALL("INSTR", S("x"), S("x"), I(1), N(P(SL_SQL_INT))));
+    EQ("0", CALL("INSTR", S("short"), S("or"), I(4)));  /* ksqlDB's instr.json */
+    EQ("0", CALL("INSTR", S("short"), S("or"), I(-4)));
+    EQ("5", CALL("INSTR", S("corporate floor"), S("or"), I(-4)));
+    EQ("2", CALL("INSTR", S("corporate floor"), S("or"), I(-4), I(2)));
+    EQ("5", CALL("INSTR", S("corporate floor"), S("or"), I(-2))); /* must end by the 2nd unit from the end */
+    EQ("14", CALL("INSTR", S("corporate floor"), S("or"), I(-1)));
+    EQ("0", CALL("INSTR", S("abc"), S("b"), I(0)));
+    EQ("0", CALL("INSTR", S("abc"), S("b"), I(1), I(0)));
+    EQ("0", CALL("INSTR", S("abc"), S("b"), I(4)));
+    EQ("2", CALL("INSTR", S("aaa"), S("aa"), I(1), I(2))); /* overlapping */
+    /* UTF-16 units, as Java: an emoji is 2 */
+    EQ("4", CALL("INSTR", S("a" EMO "b"), S("b")));
+    EQ("4", CALL("LEN", S("a" EMO "b")));
+    EQ("1", CALL("LEN", S("\xc3\xa9")));
+    EQ(EMO "b", CALL("SUBSTRING", S("a" EMO "b"), I(2)));
+    EQ("?b", CALL("SUBSTRING", S("a" EMO "b"), I(3))); /* half a pair: Java writes '?' */
+    EQ("a?", CALL("SUBSTRING", S("a" EMO "b"), I(1), I(2)));
+    EQ(EMO "", CALL("SUBSTRING", S("a" EMO "b"), I(-3), I(2)));
+    EQ("-" EMO, CALL("LPAD", S(EMO ""), I(3), S("-")));
+    EQ(EMO "", CALL("LPAD", S(EMO "b"), I(2), S("-")));
+    EQ("?", CALL("LPAD", S(EMO "b"), I(1), S("-")));
+    EQ(EMO "?b", CALL("LPAD", S("b"), I(4), S(EMO "")));
+    EQ("b" EMO "?", CALL("RPAD", S("b"), I(4), S(EMO "")));
+    EQ("X--b", CALL("MASK_LEFT", S("A" EMO "b"), I(3)));
+    EQ("X-?b", CALL("MASK_LEFT", S("A" EMO "b"), I(2)));
+    EQ("A" EMO "x", CALL("MASK_KEEP_LEFT", S("A" EMO "b"), I(3)));
     EQ("Hello World  Foo", CALL("INITCAP", S("hELLO wORLD  foo")));
     EQ("", CALL("INITCAP", S("")));
     done();
@@ -509,7 +540,45 @@ static void t_regex(void **state)
         EQ("null", CALL("REGEXP_EXTRACT", S("x+"), S("hello")));
         EQ("Ell", CALL("REGEXP_EXTRACT", S("([AEIOU]).l"), S("hEllo")));
         EQ("E", CALL("REGEXP_EXTRACT", S("([AEIOU])l"), S("hElo"), I(1)));
-        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_EXTRACT", S("(a)"), S("a"), I(3)));
+        EQ("null", CALL("REGEXP_EXTRACT", S("(a)"), S("a"), I(3))); /* no such group: NULL, as ksqlDB */
+        EQ("null", CALL("REGEXP_EXTRACT", S("(a)"), S("b"), I(-1)));
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_EXTRACT", S("(a)"), S("a"), I(-1)));
+        EQ("null", CALL("REGEXP_EXTRACT_ALL", S("(a)"), S("a"), I(2)));
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_EXTRACT_ALL", S("(a)"), S("a"), I(-1)));
+        /* Java syntax (PCRE2) */
+        EQ("foo_1", CALL("REGEXP_EXTRACT", S("\\w+"), S("  foo_1 bar")));
+        EQ("a b", CALL("REGEXP_EXTRACT", S("a\\sb"), S("xa by")));
+        EQ("foo", CALL("REGEXP_EXTRACT", S("foo(?=bar)"), S("foobaz foobar")));
+        EQ("42", CALL("REGEXP_EXTRACT", S("(?<=\\$)\\d+"), S("x 7 $42")));
+        EQ("7", CALL("REGEXP_EXTRACT", S("(?<!\\$)\\b\\d+"), S("$42 7")));
+        EQ("<b>", CALL("REGEXP_EXTRACT", S("<.+?>"), S("<b>x</b>")));
+        EQ("<b>x</b>", CALL("REGEXP_EXTRACT", S("<.+>"), S("<b>x</b>")));
+        EQ("a", CALL("REGEXP_EXTRACT", S("a|ab"), S("ab"))); /* leftmost-first, not POSIX's longest */
+        EQ("aB", CALL("REGEXP_EXTRACT", S("a(?i)b"), S("AB aB")));
+        EQ("Ab", CALL("REGEXP_EXTRACT", S("(?i:a)b"), S("AB Ab")));
+        EQ("2024", CALL("REGEXP_EXTRACT", S("(?<y>\\d{4})-(?<m>\\d\\d)"), S("on 2024-05"), I(1)));
+        EQ("c", CALL("REGEXP_EXTRACT", S("(?:a|b)(c)"), S("bc"), I(1)));
+        EQ("\xc3\xa9t\xc3\xa9", CALL("REGEXP_EXTRACT", S("\\u00e9.\\u00E9"), S("l'\xc3\xa9t\xc3\xa9")));
+        EQ("\xf0\x9f\x98\x80", CALL("REGEXP_EXTRACT", S("\\uD83D\\uDE00"), S("a\xf0\x9f\x98\x80")));
+        EQ("x\xf0\x9f\x98\x80y", CALL("REGEXP_EXTRACT", S("x.y"), S("x\xf0\x9f\x98\x80y")));
+        EQ("abc", CALL("REGEXP_EXTRACT", S("\\p{Lower}+"), S("ABabcD")));
+        EQ("AB", CALL("REGEXP_EXTRACT", S("[\\p{Upper}]+"), S("ABabcD")));
+        EQ("a.b", CALL("REGEXP_EXTRACT", S("\\Qa.b\\E"), S("axb a.b")));
+        EQ("aaa", CALL("REGEXP_EXTRACT", S("a++"), S("aaa")));
+        EQ("null", CALL("REGEXP_EXTRACT", S("a++a"), S("aaa"))); /* possessive: no backtracking */
+        EQ("null", CALL("REGEXP_EXTRACT", S("^b"), S("a\nb"))); /* ^ at a line start needs (?m) */
+        EQ("b", CALL("REGEXP_EXTRACT", S("(?m)^b"), S("a\r\nb")));
+        EQ("null", CALL("REGEXP_EXTRACT", S("^b"), S("ab")));
+        EQ("null", CALL("REGEXP_EXTRACT", S("a.b"), S("a\nb"))); /* . stops at a line end */
+        EQ("a\nb", CALL("REGEXP_EXTRACT", S("(?s)a.b"), S("a\nb")));
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_EXTRACT", S("[a-z&&[^b]]"), S("a")));
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_EXTRACT", S("[a[b]]"), S("a")));
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_EXTRACT", S("\\u12"), S("a")));
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_REPLACE", S("a"), S("*a"), S("b")));
+        EQ("[]", CALL("REGEXP_EXTRACT_ALL", S("(?<=a)b"), S("cb")));
+        EQ("[b, b]", CALL("REGEXP_EXTRACT_ALL", S("(?<=a)b"), S("abcab")));
+        EQ("[1, null, 3]", CALL("REGEXP_EXTRACT_ALL", S("(\\d)|x"), S("1x3"), I(1)));
+        EQ("[, ]", CALL("REGEXP_EXTRACT_ALL", S("a*|b"), S("b"))); /* Java steps past an empty match */
         EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_EXTRACT", S("(a"), S("a")));
         EQ("123", CALL("REGEXP_EXTRACT", S("\\d+"), S("ab123cd")));
         EQ("HELLO", CALL("REGEXP_EXTRACT", S("(?i)hello"), S("say HELLO")));
@@ -522,9 +591,26 @@ static void t_regex(void **state)
         EQ("xyz", CALL("REGEXP_REPLACE", S("xyz"), S("q"), S("r")));
         EQ("b-a", CALL("REGEXP_REPLACE", S("a-b"), S("([a-z])-([a-z])"), S("$2-$1")));
         EQ("-a-b-", CALL("REGEXP_REPLACE", S("ab"), S("x*"), S("-")));
+        EQ("-a--b-", CALL("REGEXP_REPLACE", S("axxb"), S("x*"), S("-")));
+        EQ("05/2024", CALL("REGEXP_REPLACE", S("2024-05"), S("(?<y>\\d+)-(?<m>\\d+)"), S("${m}/${y}")));
+        EQ("a0", CALL("REGEXP_REPLACE", S("a"), S("(a)"), S("$10"))); /* $1 then 0: there is no group 10 */
+        EQ("$x\\", CALL("REGEXP_REPLACE", S("a"), S("a"), S("\\$x\\\\")));
+        EQ("[]", CALL("REGEXP_REPLACE", S("a"), S("(b)?a"), S("[$1]"))); /* a group that took no part */
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_REPLACE", S("a"), S("(a)"), S("$2")));
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_REPLACE", S("a"), S("a"), S("$")));
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_REPLACE", S("a"), S("a"), S("x\\")));
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_REPLACE", S("a"), S("(?<n>a)"), S("${m}")));
+        EQ("ERR:SL_ERR_INVAL", CALL("REGEXP_REPLACE", S("a"), S("a"), S("$x")));
+        EQ("b", CALL("REGEXP_REPLACE", S("b"), S("a"), S("$x"))); /* no match, no replacement read */
         EQ("[a, b, c]", CALL("REGEXP_SPLIT_TO_ARRAY", S("a--b-c"), S("-+")));
         EQ("[, a, b, ]", CALL("REGEXP_SPLIT_TO_ARRAY", S("-a-b-"), S("-")));
         EQ("[abc]", CALL("REGEXP_SPLIT_TO_ARRAY", S("abc"), S("x")));
+        EQ("[a, b, c]", CALL("REGEXP_SPLIT_TO_ARRAY", S("abc"), S("")));   /* String.split: */
+        EQ("[a, , b]", CALL("REGEXP_SPLIT_TO_ARRAY", S("axxb"), S("x*"))); /* no trailing empties */
+        EQ("[a]", CALL("REGEXP_SPLIT_TO_ARRAY", S("a,,"), S(",*")));
+        EQ("[ab,  , cd]", CALL("REGEXP_SPLIT_TO_ARRAY", S("ab cd"), S("\\b"))); /* Guava: empty matches */
+        EQ("[a, b, ]", CALL("REGEXP_SPLIT_TO_ARRAY", S("a1b2"), S("\\d")));
+        EQ("[a, b]", CALL("REGEXP_SPLIT_TO_ARRAY", S("a1b"), S("(?<=a)\\d")));
         EQ("null", CALL("REGEXP_SPLIT_TO_ARRAY", S("abc"), N(P(SL_SQL_STRING))));
     }
     for (int i = 0; i < 40; i++) { /* cache eviction */
@@ -564,6 +650,10 @@ static void t_arrays(void **state)
     EQ("3null1", CALL("ARRAY_JOIN", ARRAY(IT, I(3), N(IT), I(1)), S("")));
     EQ("true|false", CALL("ARRAY_JOIN", ARRAY(P(SL_SQL_BOOLEAN), B(1), B(0)), S("|")));
     EQ("null", CALL("ARRAY_JOIN", N(ARRT(IT))));
+    EQ("123", CALL("ARRAY_JOIN", a123, N(ST))); /* a NULL delimiter is empty, as ksqlDB's */
+    EQ("ERR:SL_ERR_INVAL", CALL("ARRAY_JOIN", ARRAY(ARRT(IT), ARRAY(IT, I(1)))));
+    EQ("null", CALL("ARRAY_JOIN", ARRAY(ARRT(IT), N(ARRT(IT)))));
+    EQ("ERR:SL_ERR_INVAL", CALL("ARRAY_JOIN", ARRAY(P(SL_SQL_DATE), DT(1))));
     EQ("3", CALL("ARRAY_LENGTH", a123));
     EQ("0", CALL("ARRAY_LENGTH", ARR(IT, 0, NULL)));
     EQ("null", CALL("ARRAY_LENGTH", N(ARRT(IT))));
@@ -694,6 +784,8 @@ static void t_lambdas(void **state)
     RTYPE("BIGINT");
     EQ("10", CALLM(4u, "REDUCE", ARR(IT, 0, NULL), BI(10), LAM(P(SL_SQL_BIGINT))));
     EQ("null", CALLM(4u, "REDUCE", ARRAY(IT, I(1)), N(P(SL_SQL_BIGINT)), LAM(P(SL_SQL_BIGINT))));
+    EQ("10", CALLM(4u, "REDUCE", N(ARRT(IT)), BI(10), LAM(P(SL_SQL_BIGINT)))); /* ksqlDB: the initial state */
+    EQ("null", CALLM(4u, "REDUCE", N(ARRT(IT)), N(P(SL_SQL_BIGINT)), LAM(P(SL_SQL_BIGINT))));
     tv_t m = MAP(ST, IT, S("ab"), I(1), S("c"), I(2));
     lambdas[0] = lam_key_upper, lambdas[1] = lam_val_plus_len;
     EQ("{AB=3, C=3}", CALLM(6u, "TRANSFORM", m, LAM(ST), LAM(IT)));
@@ -740,7 +832,19 @@ static void t_dates(void **state)
                                       S("Europe/Paris")));
     EQ("2021-03-04 02:15", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("yyyy-MM-dd HH:mm"), S("America/Los_Angeles")));
     EQ("ERR:SL_ERR_INVAL", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("yyyy"), S("Mars/Olympus")));
-    EQ("ERR:SL_ERR_INVAL", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("yyyy GG")));
+    EQ("ERR:SL_ERR_INVAL", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("yyyy ww"))); /* locale-dependent weeks */
+    EQ("ERR:SL_ERR_INVAL", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("yyyy z")));
+    EQ("2021 AD Anno Domini A", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("yyyy GG GGGG GGGGG")));
+    EQ("1 01 Q1 1st quarter 1", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("Q QQ QQQ QQQQ q")));
+    EQ("GMT+5:30 GMT+05:30", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("O OOOO"), S("Asia/Kolkata")));
+    EQ("GMT-8 GMT-08:00", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("O OOOO"), S("America/Los_Angeles")));
+    EQ("GMT GMT", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("O OOOO")));
+    EQ("ERR:SL_ERR_INVAL", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("OO")));
+    EQ("2021-03-04 10:15", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("yyyy-MM-dd[ HH:mm]")));
+    EQ("ERR:SL_ERR_INVAL", CALL("FORMAT_TIMESTAMP", TS(T20210304), S("yyyy]")));
+    EQ("0001 BC 0000", CALL("FORMAT_DATE", DT(-719528), S("yyyy G uuuu"))); /* year 0 is 1 BC */
+    EQ("Q4 4th quarter", CALL("FORMAT_DATE", DT(18627), S("QQQ QQQQ")));
+    EQ("ERR:SL_ERR_INVAL", CALL("FORMAT_TIME", TM(0), S("HH G")));
     EQ("null", CALL("FORMAT_TIMESTAMP", N(P(SL_SQL_TIMESTAMP)), S("yyyy")));
     EQ("1969-12-31 23:59:59.999", CALL("TIMESTAMPTOSTRING", BI(-1), S("yyyy-MM-dd HH:mm:ss.SSS")));
     EQ("2021-03-04 19:15:30", CALL("TIMESTAMPTOSTRING", BI(T20210304), S("yyyy-MM-dd HH:mm:ss"), S("Asia/Tokyo")));
@@ -762,6 +866,18 @@ static void t_dates(void **state)
     EQ("ERR:SL_ERR_INVAL", CALL("PARSE_TIMESTAMP", S("2021-02-30"), S("yyyy-MM-dd")));
     EQ("ERR:SL_ERR_INVAL", CALL("PARSE_TIMESTAMP", S("2021-03-04x"), S("yyyy-MM-dd")));
     EQ("ERR:SL_ERR_INVAL", CALL("PARSE_TIMESTAMP", S("21-03-04"), S("yyyy-MM-dd")));
+    /* optional sections */
+    EQ("2021-03-04T00:00:00.000", CALL("PARSE_TIMESTAMP", S("2021-03-04"), S("yyyy-MM-dd[ HH:mm[:ss]]")));
+    EQ("2021-03-04T10:15:00.000", CALL("PARSE_TIMESTAMP", S("2021-03-04 10:15"), S("yyyy-MM-dd[ HH:mm[:ss]]")));
+    EQ("2021-03-04T10:15:30.000", CALL("PARSE_TIMESTAMP", S("2021-03-04 10:15:30"), S("yyyy-MM-dd[ HH:mm[:ss]]")));
+    EQ("2021-03-04T10:15:00.000", CALL("PARSE_TIMESTAMP", S("2021-03-04T10:15"), S("yyyy-MM-dd['T'][' ']HH:mm")));
+    EQ("2021-03-04T10:15:00.000", CALL("PARSE_TIMESTAMP", S("2021-03-04 10:15"), S("yyyy-MM-dd['T'][' ']HH:mm")));
+    EQ("ERR:SL_ERR_INVAL", CALL("PARSE_TIMESTAMP", S("2021-03-04 10"), S("yyyy-MM-dd[ HH:mm]")));
+    /* O offsets, eras, quarters */
+    EQ("2021-03-04T04:45:30.000", CALL("PARSE_TIMESTAMP", S("2021-03-04 10:15:30 GMT+5:30"), S("yyyy-MM-dd HH:mm:ss O")));
+    EQ("2021-03-04T18:15:30.000", CALL("PARSE_TIMESTAMP", S("2021-03-04 10:15:30 GMT-08:00"), S("yyyy-MM-dd HH:mm:ss OOOO")));
+    EQ("2021-03-04T10:15:30.000", CALL("PARSE_TIMESTAMP", S("2021-03-04 10:15:30 GMT"), S("yyyy-MM-dd HH:mm:ss O")));
+    EQ("ERR:SL_ERR_INVAL", CALL("PARSE_TIMESTAMP", S("2021-03-04 10:15:30 GMT+5"), S("yyyy-MM-dd HH:mm:ss OOOO")));
     EQ("1614852930123", CALL("STRINGTOTIMESTAMP", S("2021-03-04 10:15:30.123"), S("yyyy-MM-dd HH:mm:ss.SSS")));
     EQ("1614849330123", CALL("STRINGTOTIMESTAMP", S("2021-03-04 10:15:30.123"), S("yyyy-MM-dd HH:mm:ss.SSS"),
                              S("UTC+01:00")));
@@ -769,6 +885,12 @@ static void t_dates(void **state)
     EQ("18690", CALL("STRINGTODATE", S("2021-03-04"), S("yyyy-MM-dd")));
     EQ("2020-12-31", CALL("PARSE_DATE", S("2020-366"), S("yyyy-DDD")));
     EQ("ERR:SL_ERR_INVAL", CALL("PARSE_DATE", S("2021-13-01"), S("yyyy-MM-dd")));
+    EQ("0000-03-04", CALL("PARSE_DATE", S("0001-03-04 BC"), S("yyyy-MM-dd G")));
+    EQ("-0001-03-04", CALL("PARSE_DATE", S("0002-03-04 Before Christ"), S("yyyy-MM-dd GGGG")));
+    EQ("2021-03-04", CALL("PARSE_DATE", S("2021-03-04 AD"), S("yyyy-MM-dd G")));
+    EQ("2021-03-04", CALL("PARSE_DATE", S("2021-03-04 Q1"), S("yyyy-MM-dd QQQ")));
+    EQ("2021-11-04", CALL("PARSE_DATE", S("2021-11-04 4th quarter"), S("yyyy-MM-dd QQQQ")));
+    EQ("ERR:SL_ERR_INVAL", CALL("PARSE_DATE", S("2021-03-04 2"), S("yyyy-MM-dd Q"))); /* not the month's quarter */
     EQ("22:05:00", CALL("PARSE_TIME", S("10:05 PM"), S("hh:mm a")));
     EQ("10:15:30.5", CALL("PARSE_TIME", S("10:15:30.5"), S("HH:mm:ss.S")));
     EQ("null", CALL("PARSE_TIME", N(P(SL_SQL_STRING)), S("HH")));
