@@ -134,6 +134,8 @@ struct sl_node {
     void *partitioner_arg;
     int is_repartition_sink;
     int32_t repartition_partitions; /* 0: as the sources */
+
+    int retired; /* sl_topology_retire_scope: its parents do not forward to it */
 };
 
 /** A store the topology declares. */

@@ -448,7 +448,8 @@ sl_err_t sl__task_new(sl_topology_t *topo, int sub, int32_t partition, const cha
         if (!inst->children)
             goto fail;
         for (int c = 0; c < inst->node->nchildren; c++)
-            inst->children[inst->nchildren++] = task->insts[inst->node->children[c]->id];
+            if (!inst->node->children[c]->retired) /* no check per record */
+                inst->children[inst->nchildren++] = task->insts[inst->node->children[c]->id];
     }
     /* Initialize children before parents (Kafka Streams inits in reverse
      * topological order), so a node's getters work when its parents start. */

@@ -638,6 +638,38 @@ sl_err_t sl_topology_name_scope(sl_topology_t *t, const char *scope)
     return SL_OK;
 }
 
+sl_err_t sl_topology_retire_scope(sl_topology_t *t, const char *scope)
+{
+    if (!t || !scope || !*scope || t->built)
+        return SL_ERR_INVAL;
+    char prefix[80];
+    int pn = snprintf(prefix, sizeof prefix, "%s-", scope);
+    if (pn < 0 || (size_t)pn >= sizeof prefix)
+        return SL_ERR_INVAL;
+    /* A node of the scope stays when a node outside it hangs below it (a
+     * source the part shares with later ones); the others retire. Children
+     * come after their parents, but the loop does not count on it. */
+    char *keep = calloc((size_t)t->nnodes + 1, 1);
+    if (!keep)
+        return SL_ERR_NOMEM;
+    for (int i = 0; i < t->nnodes; i++)
+        keep[i] = strncmp(t->nodes[i]->name, prefix, (size_t)pn) != 0;
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (int i = t->nnodes - 1; i >= 0; i--) {
+            const sl_node_t *n = t->nodes[i];
+            for (int c = 0; !keep[i] && c < n->nchildren; c++)
+                if (keep[n->children[c]->id])
+                    keep[i] = 1, changed = 1;
+        }
+    }
+    for (int i = 0; i < t->nnodes; i++)
+        if (!keep[i])
+            t->nodes[i]->retired = 1;
+    free(keep);
+    return SL_OK;
+}
+
 char *sl_topology_describe(const sl_topology_t *t)
 {
     size_t len = 0, cap = 256;

@@ -434,6 +434,18 @@ static void stop_run(shell_t *sh, size_t i, int retire)
     sh->runs[i] = sh->runs[--sh->nruns];
 }
 
+/* Stops query i for its upgrade: the new version starts under the same id
+ * (the same application), so its internal topics, state and committed
+ * offsets stay, and so does the session's record of it (the new one's). */
+static void stop_for_upgrade(shell_t *sh, size_t i)
+{
+    running_t *r = &sh->runs[i];
+    sl_streams_close(r->app);
+    sl_topology_destroy(r->topo);
+    free(r->id), free(r->sql), free(r->props);
+    sh->runs[i] = sh->runs[--sh->nruns];
+}
+
 /* ---- reading topics (PRINT, push queries) ------------------------------------------------------ */
 
 /* A consumer of the embedded broker assigned every partition of topic from
@@ -2181,9 +2193,14 @@ static int run_stmt(shell_t *sh, const sl_sql_stmt_t *st)
         return flush_inserts(sh);
     const char *qid = NULL;
     char *props = props_text(sh);
-    int rc = 0;
+    int rc = 0, upgraded = query && sl_sql_session_last_upgraded(sh->sess);
     if (query) {
         const char *id = sl_sql_session_last_query(sh->sess);
+        /* An upgrade (CREATE OR REPLACE of a running query's sink): the old
+         * version stops, the new one resumes where it was. */
+        for (size_t i = sh->nruns; upgraded && id && i-- > 0;)
+            if (!strcmp(sh->runs[i].id, id))
+                stop_for_upgrade(sh, i);
         if (sl_sql_session_queries(sh->sess) && id) {
             qid = id;
             rc = start_query(sh, id, props, 0, st->text, st->text_len);
@@ -2196,7 +2213,10 @@ static int run_stmt(shell_t *sh, const sl_sql_stmt_t *st)
     }
     /* What made a stream, table, type or query goes to the catalog. */
     if (!rc && sh->db && st->kind != SL_SQL_STMT_INSERT_VALUES &&
-        sl__shell_db_append(sh->db, st->text, st->text_len, qid, props, err, sizeof err)) {
+        (upgraded && qid ? sl__shell_db_upgrade(sh->db, st->text, st->text_len, qid, props, err,
+                                                sizeof err)
+                         : sl__shell_db_append(sh->db, st->text, st->text_len, qid, props, err,
+                                               sizeof err))) {
         err_line("The catalog could not record the statement: %s", err);
         rc = -1;
     }
@@ -2283,6 +2303,11 @@ static void replay_one(void *arg, const char *sql, const char *query_id, const c
     const char *id = sl_sql_session_last_query(sh->sess);
     if (!query_id || !id || strcmp(id, query_id) || !sl_sql_session_queries(sh->sess))
         return;
+    if (terminated == SL_SHELL_DB_UPGRADED) {
+        /* A later statement upgraded it: that one starts it. */
+        sl_topology_destroy(sl_sql_session_take_topology(sh->sess));
+        return;
+    }
     if (terminated) {
         sl_topology_destroy(sl_sql_session_take_topology(sh->sess));
         sl_sql_session_forget_query(sh->sess, id);

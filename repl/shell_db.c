@@ -87,16 +87,44 @@ int sl__shell_db_append(sl_shell_db_t *d, const char *sql, size_t sql_len, const
     return rc;
 }
 
-int sl__shell_db_terminate(sl_shell_db_t *d, const char *query_id, char *err, size_t len)
+/* Sets terminated to what (1, or SL_SHELL_DB_UPGRADED) on query_id's
+ * statements that run (an upgraded one stays upgraded). */
+static int mark(sl_shell_db_t *d, const char *query_id, int what, char *err, size_t len)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(d->db, "UPDATE commands SET terminated = 1 WHERE query_id = ?1", -1,
-                           &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(d->db,
+                           "UPDATE commands SET terminated = ?2 WHERE query_id = ?1 AND "
+                           "terminated = 0",
+                           -1, &st, NULL) != SQLITE_OK)
         return fail(d->db, "catalog", err, len);
     sqlite3_bind_text(st, 1, query_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, what);
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fail(d->db, "catalog", err, len);
     sqlite3_finalize(st);
     return rc;
+}
+
+int sl__shell_db_upgrade(sl_shell_db_t *d, const char *sql, size_t sql_len, const char *query_id,
+                         const char *props, char *err, size_t len)
+{
+    if (sqlite3_exec(d->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(d->db, "catalog", err, len);
+    if (mark(d, query_id, SL_SHELL_DB_UPGRADED, err, len) ||
+        sl__shell_db_append(d, sql, sql_len, query_id, props, err, len)) {
+        sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    if (sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        fail(d->db, "catalog", err, len);
+        sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+int sl__shell_db_terminate(sl_shell_db_t *d, const char *query_id, char *err, size_t len)
+{
+    return mark(d, query_id, 1, err, len);
 }
 
 int sl__shell_db_foreach(sl_shell_db_t *d, sl_shell_db_fn fn, void *arg, char *err, size_t len)

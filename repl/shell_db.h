@@ -23,11 +23,19 @@ void sl__shell_db_close(sl_shell_db_t *d);
 int sl__shell_db_append(sl_shell_db_t *d, const char *sql, size_t sql_len, const char *query_id,
                         const char *props, char *err, size_t len);
 
+/* Appends the statement that upgraded query_id (CREATE OR REPLACE … AS
+ * SELECT of its sink) and marks its earlier statements upgraded, at once: a
+ * replay compiles them (for the catalog) and starts only the last. */
+int sl__shell_db_upgrade(sl_shell_db_t *d, const char *sql, size_t sql_len, const char *query_id,
+                         const char *props, char *err, size_t len);
+
 /* Marks query_id terminated: a replay makes its sink but does not start it. */
 int sl__shell_db_terminate(sl_shell_db_t *d, const char *query_id, char *err, size_t len);
 
 /* A replayed statement: its text, query id (NULL: none), properties, and
- * whether its query was terminated. */
+ * whether its query was terminated (1) or upgraded by a later statement
+ * (SL_SHELL_DB_UPGRADED). */
+#define SL_SHELL_DB_UPGRADED 2
 typedef void (*sl_shell_db_fn)(void *arg, const char *sql, const char *query_id,
                                const char *props, int terminated);
 

@@ -1,6 +1,7 @@
 /* catalog.c — streams, tables and custom types, and the DDL that makes and
  * drops them, with ksqlDB's checks and messages. Each source and type keeps
- * its memory in an arena of its own, freed when it is dropped or replaced. */
+ * its memory in an arena of its own, freed when it is dropped (a replaced one
+ * is kept until the catalog goes: queries compiled against it may run on). */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +22,9 @@ typedef struct centry {
 
 struct sl_sql_catalog {
     centry_t *head, *tail;
+    centry_t *replaced; /* entries OR REPLACE superseded: queries compiled
+                         * against them (kept running by query upgrades) may
+                         * still read their memory; freed with the catalog */
     sl_sql_topics_t topics;
     int has_topics;
 };
@@ -85,6 +89,10 @@ void sl_sql_catalog_destroy(sl_sql_catalog_t *c)
     if (!c)
         return;
     for (centry_t *e = c->head, *nx; e; e = nx) {
+        nx = e->next;
+        entry_free(e);
+    }
+    for (centry_t *e = c->replaced, *nx; e; e = nx) {
         nx = e->next;
         entry_free(e);
     }
@@ -633,7 +641,7 @@ static sl_err_t create_source(sl_sql_catalog_t *c, const sl_sql_stmt_t *stmt, co
         ((char *)s->sql)[stmt->text_len] = 0;
     if (old) {
         unlink_entry(c, old);
-        entry_free(old);
+        old->next = c->replaced, c->replaced = old;
     }
     append_entry(c, e);
     *message = stmt->create.table ? "Table created" : "Stream created";
@@ -829,7 +837,7 @@ sl_err_t sl_sql_catalog_add(sl_sql_catalog_t *c, const sl_sql_datasource_t *src,
     }
     if (old) {
         unlink_entry(c, old);
-        entry_free(old);
+        old->next = c->replaced, c->replaced = old;
     }
     append_entry(c, e);
     return SL_OK;

@@ -136,11 +136,14 @@ sl_topology_t *sl_sql_session_take_topology(sl_sql_session_t *s)
         free(s->sources[i].topic);
     s->nsources = 0; /* the sources were the old topology's */
     s->topo_queries = 0;
+    s->topo_gen++;
     return t;
 }
 
 const char *sl_sql_session_last_query(const sl_sql_session_t *s)
 {
+    if (s->last_upgraded)
+        return s->query_id; /* the upgraded query's, kept */
     return s->nqueries_rec ? s->queries[s->nqueries_rec - 1].id : NULL;
 }
 
@@ -547,6 +550,15 @@ sl_err_t sl__sqls_source_for(sl_sql_session_t *s, const sl_sql_datasource_t *src
 {
     for (size_t i = 0; i < s->nsources; i++) {
         if (!strcmp(s->sources[i].topic, src->topic)) {
+            if (!sl__sqls_same_layout(s->sources[i].ds, src)) {
+                /* Its topic read already with other columns (another
+                 * source over it, or its version before an upgrade). */
+                sl__sqls_fail(errbuf, errlen,
+                              "%s: its topic %s is read by this topology already, with other "
+                              "columns",
+                              src->name, src->topic);
+                return SL_ERR_UNSUPPORTED;
+            }
             if ((s->sources[i].table != NULL) != (src->table != 0)) {
                 sl__sqls_fail(errbuf, errlen,
                      "Topic %s is read both as a stream and as a table by this application",
@@ -588,7 +600,7 @@ sl_err_t sl__sqls_source_for(sl_sql_session_t *s, const sl_sql_datasource_t *src
     if (!h)
         return SL_ERR_NOMEM;
     s->sources = h;
-    h[s->nsources++] = (source_handle_t){strdup(src->topic), *stream, *table};
+    h[s->nsources++] = (source_handle_t){strdup(src->topic), src, *stream, *table};
     return s->sources[s->nsources - 1].topic ? SL_OK : SL_ERR_NOMEM;
 }
 
@@ -916,10 +928,11 @@ sl_err_t sl__sqls_add_target(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         sl__sqls_fail(errbuf, errlen, "Cannot use OR REPLACE with SOURCE %ss", kind);
         return SL_ERR_INVAL;
     }
-    /* Queries that read or write it hold its definition (no query upgrades
-     * yet): replacing it under them is refused. */
+    /* Queries that read or write it hold its definition: replacing it is
+     * the upgrade of the query that writes it, or refused. */
     sl_err_t err;
-    if (old && (err = in_use_check(s, made->name, "replace", errbuf, errlen)))
+    if (old && (err = s->upgrade ? sl__sqls_upgrade_check(s, stmt, old, made, errbuf, errlen)
+                                 : in_use_check(s, made->name, "replace", errbuf, errlen)))
         return err;
     /* WITH: checked as CREATE STREAM|TABLE checks it; PARTITIONS and
      * RETENTION_MS shape the sink topic when the statement creates it. */
@@ -1048,7 +1061,8 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
     else
         snprintf(idbuf, sizeof idbuf, "%s_%s_%d", stmt->create.table ? "CTAS" : "CSAS",
                  stmt->create.name.s, s->nqueries);
-    if ((err = begin_query(s, idbuf)))
+    sl__sqls_upgrade_begin(s, stmt, idbuf, sizeof idbuf);
+    if ((err = begin_query(s, idbuf)) || (err = sl__sqls_upgrade_scope(s)))
         return err;
     if (qa->njoins && !qa->ngroup_by)
         return sl__sqls_compile_join(s, stmt, src, qa, errbuf, errlen);
@@ -1793,9 +1807,12 @@ sl_err_t sl_sql_session_execute(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     case SL_SQL_STMT_INSERT_SELECT:
     {
         int before = s->nqueries;
+        s->upgrade = s->last_upgraded = 0;
         err = compile_query(s, stmt, errbuf, errlen);
         if (!err && s->nqueries > before) {
-            if ((err = record_query(s, stmt)))
+            if (!s->upgrade && (err = record_query(s, stmt)))
+                return err;
+            if ((err = sl__sqls_upgrade_finish(s, stmt)))
                 return err;
             snprintf(s->message, sizeof s->message, "Created query with ID %s", s->query_id);
             *message = s->message;

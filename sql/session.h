@@ -48,6 +48,15 @@ sl_topology_t *sl_sql_session_take_topology(sl_sql_session_t *s);
  * made (CSAS_<SINK>_<n> …; the session's memory), or NULL. */
 const char *sl_sql_session_last_query(const sl_sql_session_t *s);
 
+/** Did the last statement upgrade a running query (CREATE OR REPLACE … AS
+ * SELECT of its sink, as ksqlDB upgrades queries in place)? Then
+ * sl_sql_session_last_query is that query's id, unchanged: whoever runs it
+ * stops its old version and starts the new one under the same id (its
+ * internal topic and store names are the same, so it resumes from the old
+ * one's committed offsets and state). In a topology that still held the old
+ * version, the old version is retired from it. */
+int sl_sql_session_last_upgraded(const sl_sql_session_t *s);
+
 /** Forgets query id (it was terminated): DROP no longer counts it. Returns 0,
  * or -1 when the session has no such query. */
 int sl_sql_session_forget_query(sl_sql_session_t *s, const char *id);

@@ -79,6 +79,12 @@ static const void *carry_key(void *arg, sl_ctx_t *ctx, const void *key, const vo
 {
     if (!value)
         return NULL; /* a stream's null value: skipped by the aggregation */
+    /* WHERE, here rather than in a filter node of its own: adding or
+     * removing it does not shift the generated names of the repartition
+     * topic and the store, which an upgraded query keeps (query upgrades). */
+    const gquery_t *g = arg;
+    if (g->q.where && !sl__sqls_where_pass((void *)&g->q, ctx, key, value))
+        return NULL;
     return carry_row(ctx, arg, key, value);
 }
 
@@ -90,6 +96,11 @@ static void regroup(void *arg, sl_ctx_t *ctx, const void *key, const void *value
     const gquery_t *g = arg;
     *out_key = NULL, *out_value = NULL;
     if (!value)
+        return;
+    /* WHERE (see carry_key): a row it leaves out has no group — over a
+     * table, its old version is then not subtracted either, as a filter
+     * before the grouping would have it. */
+    if (g->q.where && !sl__sqls_where_pass((void *)&g->q, ctx, key, value))
         return;
     const sl_sql_row_t *carried = carry_row(ctx, g, key, value);
     sl_sql_row_t *k = sl_ctx_alloc(ctx, sizeof *k);
@@ -1430,14 +1441,12 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
     if (table) {
         /* A table: re-grouped through a repartition that carries the old
          * and the new row; the subtractor undoes the old one. */
-        if (q->where)
-            table = sl_ktable_filter(table, sl__sqls_where_pass, q, NULL);
+        /* (WHERE: in regroup) */
         table = sl_kgroupedtable_aggregate(sl_ktable_group_by(table, regroup, g, &gr), agg_init,
                                            agg_add, agg_sub, g, &mat);
         return finish(s, g, qa, table, ks, vs, target, errbuf, errlen);
     }
-    if (q->where)
-        stream = sl_kstream_filter(stream, sl__sqls_where_pass, q);
+    /* (WHERE: in carry_key or regroup) */
     /* Grouping by the source's key columns, in order, in the same key format:
      * the records are keyed already — no repartition (ksqlDB does the same). */
     int by_key = !join && g->ngroup == q->nkey && src->key_format.kind == target->key_format.kind;

@@ -16,6 +16,7 @@
 
 typedef struct source_handle {
     char *topic;
+    const sl_sql_datasource_t *ds; /* the version of the source it reads (rows laid out so) */
     sl_kstream_t *stream; /* one of these */
     sl_ktable_t *table;
 } source_handle_t;
@@ -35,6 +36,9 @@ struct sl_sql_session {
         const char *id, *sink;
         const char **sources;
         size_t nsources;
+        const struct sqls_plan *plan; /* CSAS/CTAS: what an upgrade must keep (session_upgrade.c) */
+        const char *scope; /* the name scope of its part of the topology */
+        int gen;           /* the topology it went into (topo_gen then) */
     } *queries;
     size_t nqueries_rec, queries_cap;
     char message[256];
@@ -43,6 +47,14 @@ struct sl_sql_session {
     /* ksql.functions.collect_list.limit, ksql.functions.collect_set.limit
      * (sl_sql_session_set_property): -1 for no limit */
     int64_t collect_list_limit, collect_set_limit;
+    /* Query upgrades (session_upgrade.c): topo_gen counts the topologies
+     * handed over; upgrade is set while compiling a CREATE OR REPLACE … AS
+     * SELECT of a running query's sink (upgrade_of: its index in queries),
+     * last_upgraded after one succeeded. */
+    int topo_gen, upg_versions;
+    int upgrade, last_upgraded;
+    size_t upgrade_of;
+    const char *upg_scope; /* the versioned scope the new version went under, or NULL */
 };
 
 /* A compiled query: what its callbacks read. */
@@ -209,6 +221,34 @@ typedef struct join_input {
  * NULL when the session does not materialize. */
 const sl_materialized_t *sl__sqls_result_store(sl_sql_session_t *s, sl_materialized_t *m,
                                                const sl_serde_t *ks, const sl_serde_t *vs);
+
+/* ---- query upgrades (session_upgrade.c) ---- */
+
+/** Before compiling stmt: when it is a CREATE OR REPLACE … AS SELECT of the
+ * sink of a live CREATE … AS SELECT query, the compile is that query's
+ * upgrade: id (idlen bytes) becomes its id. */
+void sl__sqls_upgrade_begin(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, char *id,
+                            size_t idlen);
+
+/** After begin_query: an upgrade whose old version is in the current
+ * topology (the test runner's one topology) goes under a scope of its own. */
+sl_err_t sl__sqls_upgrade_scope(sl_sql_session_t *s);
+
+/** Replacing old with made (a CREATE … AS SELECT's result) when queries use
+ * old: for an upgrade, ksqlDB's checks of the data source and of the plan;
+ * otherwise refused. Errors: SL_ERR_INVAL with ksqlDB's message. */
+sl_err_t sl__sqls_upgrade_check(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
+                                const sl_sql_datasource_t *old, const sl_sql_datasource_t *made,
+                                char *errbuf, size_t errlen);
+
+/** After a CREATE … AS SELECT compiled: an upgrade takes the old query's
+ * place (its old version retired from the topology when it is there); a new
+ * query, recorded last, gets its plan noted. */
+sl_err_t sl__sqls_upgrade_finish(sl_sql_session_t *s, const sl_sql_stmt_t *stmt);
+
+/** May a query compiled against b read rows of a source built for a (the
+ * same key and value columns, TIMESTAMP column)? */
+int sl__sqls_same_layout(const sl_sql_datasource_t *a, const sl_sql_datasource_t *b);
 
 /* ---- compile steps ---- */
 

@@ -307,6 +307,14 @@ const char *sl_topology_error(const sl_topology_t *t);
  * then failed, as sl_topology_error says). */
 sl_err_t sl_topology_name_scope(sl_topology_t *t, const char *scope);
 
+/** Retires the part of the topology named under scope (see
+ * sl_topology_name_scope) before it runs: its nodes receive no records, so
+ * it reads and writes nothing — a SQL query replaced by a new version in the
+ * same topology. Nodes of the scope that nodes outside it hang below (a
+ * source built under the first query that read it) keep working. Errors:
+ * SL_ERR_INVAL (no scope, or the topology runs already), SL_ERR_NOMEM. */
+sl_err_t sl_topology_retire_scope(sl_topology_t *t, const char *scope);
+
 /** A text description of the topology (sub-topologies, nodes, stores,
  * topics), like Kafka Streams' TopologyDescription. The string is malloc'd:
  * the caller frees it. NULL when memory runs out. */

@@ -93,6 +93,45 @@ for _ in $(seq 300); do [ "$(values faq_clicks | wc -l)" -eq 4 ] && break; sleep
 [ -d "$DATA/streams/$APP" ] || fail "no state directory for $APP"
 step "after the restart: same streams, tables and query ids; the count goes on from 3 to 4"
 
+# A running query upgraded in place (CREATE OR REPLACE with a filter added,
+# as ksqlDB upgrades queries; ksqlDB allows a filter on a column the
+# aggregation reads already): the same id and application, so its count
+# state and committed offsets are kept, and its internal topics and stores
+# keep their names (the WHERE adds no node before them).
+topic_names() { sl_run kcat -b "127.0.0.1:$port" -L 2>/dev/null | grep -oE "\"$APP-[^\"]*\"" | sort -u; }
+topics_before=$(topic_names)
+# (the store's changelog and the repartition topic)
+grep -q "STATE-STORE-.*-changelog" <<<"$topics_before" && grep -q -- "-repartition" <<<"$topics_before" ||
+    fail "internal topics of $APP: $topics_before"
+send "CREATE OR REPLACE TABLE per_user WITH (KAFKA_TOPIC='per_user') AS" \
+     "  SELECT user, COUNT(*) AS n FROM clicks WHERE user <> 'mallory' GROUP BY user;" \
+     "SHOW QUERIES;"
+until_out "Created query with ID CTAS_PER_USER_0"
+grep -qF "CTAS_PER_USER_1" "$OUT" && fail "the upgrade made a new query:"$'\n'"$(cat "$OUT")"
+send "INSERT INTO clicks (id, user, page) VALUES (6, 'mallory', 'home');" \
+     "INSERT INTO clicks (id, user, page) VALUES (6, 'alice', 'home');"
+until_record per_user 'alice={"N":5}'
+sleep 1
+! table per_user | grep -q '^mallory=' || fail "mallory was counted: $(table per_user)"
+[ "$(table per_user | grep -c '^alice=')" -le 5 ] || fail "per_user: $(table per_user)"
+[ "$(topic_names)" = "$topics_before" ] ||
+    fail "internal topics changed: $topics_before -> $(topic_names)"
+sleep 3 # past a commit
+stop_shell
+# The restart replays the upgraded statement, not the old one.
+start_shell 3
+send "SHOW QUERIES;" \
+     "INSERT INTO clicks (id, user, page) VALUES (7, 'mallory', 'faq');" \
+     "INSERT INTO clicks (id, user, page) VALUES (7, 'alice', 'faq');"
+until_out "CTAS_PER_USER_0 +\| RUNNING +\| PER_USER"
+until_record per_user 'alice={"N":6}'
+sleep 1
+! table per_user | grep -q '^mallory=' || fail "after the restart, mallory counted: $(table per_user)"
+[ "$(table per_user | grep -c '^alice=')" -le 6 ] || fail "per_user: $(table per_user)"
+[ "$(topic_names)" = "$topics_before" ] ||
+    fail "internal topics changed: $topics_before -> $(topic_names)"
+step "a query upgraded with a filter keeps its id, count, offsets and names, also after a restart"
+
 # TERMINATE retires a query: its internal topics and state go, it stays
 # terminated across a restart, and its table can then be dropped.
 send "TERMINATE CTAS_PER_USER_0;"
@@ -100,7 +139,7 @@ until_out "Query terminated."
 [ "$(internal_topics)" -eq 0 ] || fail "TERMINATE left $(internal_topics) internal topics of $APP"
 [ ! -d "$DATA/streams/$APP" ] || fail "TERMINATE left the state directory"
 stop_shell
-start_shell 3
+start_shell 4
 send "SHOW QUERIES;" "DROP TABLE per_user DELETE TOPIC;" "SHOW TABLES;"
 until_out "Table dropped."
 stop_shell

@@ -1,0 +1,636 @@
+/* session_upgrade.c — query upgrades: CREATE OR REPLACE … AS SELECT of the
+ * sink of a running CREATE … AS SELECT query upgrades that query in place, as
+ * ksqlDB does — the same id, so the same internal topic and store names, its
+ * state and committed offsets — when ksqlDB's checks allow the change (the
+ * data source may gain value columns; the plan may gain, lose or change its
+ * WHERE and projections, not its source, key, grouping or aggregates). */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sql/session_int.h"
+
+/* What of a query's plan an upgrade must keep: its steps that ksqlDB
+ * "enforces" (sources, key changes, grouping, aggregation); filters and
+ * projections are "passive" and may change. In the session's arena. */
+typedef struct sqls_plan {
+    const char *unsupported; /* a step ksqlDB does not upgrade (its class), or NULL */
+    int table_source;        /* TableSource, else StreamSource */
+    const char *topic;       /* the FROM source's */
+    int keyer;               /* KEYER_* */
+    const char *keys;        /* PARTITION BY or GROUP BY expressions, "[A, B]" */
+    const char *nonagg;      /* StreamAggregate: the columns it reads besides aggregates */
+    const char **nonagg_set;
+    size_t nnonagg;
+    const char *aggs;        /* StreamAggregate: its functions, "[COUNT(ROWTIME)]" */
+} sqls_plan_t;
+
+enum { KEYER_NONE, KEYER_SELECT_KEY, KEYER_GROUP_BY_KEY, KEYER_GROUP_BY };
+
+static const char *const keyer_class[] = {NULL, "StreamSelectKey", "StreamGroupByKey",
+                                          "StreamGroupBy"};
+
+#define PLAN_PKG "io.confluent.ksql.execution.plan."
+
+/* ---- the plan of a statement -------------------------------------------------------------- */
+
+typedef struct names {
+    const char **v;
+    size_t n, cap;
+} names_t;
+
+static int names_add(names_t *ns, sl_arena_t *a, const char *name)
+{
+    for (size_t i = 0; i < ns->n; i++)
+        if (!strcmp(ns->v[i], name))
+            return 0;
+    if (ns->n == ns->cap) {
+        size_t nc = ns->cap ? ns->cap * 2 : 8;
+        const char **v = sl_arena_alloc(a, nc * sizeof *v);
+        if (!v)
+            return -1;
+        if (ns->n)
+            memcpy(v, ns->v, ns->n * sizeof *v);
+        ns->v = v, ns->cap = nc;
+    }
+    ns->v[ns->n++] = name;
+    return 0;
+}
+
+/* The columns e reads, into ns; aggregate calls' arguments go to aggs
+ * instead (COUNT(*) reads ROWTIME, as ksqlDB's plan has it) and their text
+ * to calls. */
+static int columns_of(const sl_sql_expr_t *e, sl_arena_t *a, names_t *ns, names_t *aggs,
+                      sl_buf_t *calls)
+{
+    if (!e)
+        return 0;
+    int rc = 0;
+    switch (e->kind) {
+    case SL_SQL_EXPR_COLUMN:
+        return names_add(ns, a, e->column.name.s);
+    case SL_SQL_EXPR_UNARY:
+    case SL_SQL_EXPR_BINARY:
+    case SL_SQL_EXPR_IS_NULL:
+    case SL_SQL_EXPR_IS_DISTINCT:
+    case SL_SQL_EXPR_SUBSCRIPT:
+        return columns_of(e->op.a, a, ns, aggs, calls) | columns_of(e->op.b, a, ns, aggs, calls);
+    case SL_SQL_EXPR_BETWEEN:
+        return columns_of(e->between.a, a, ns, aggs, calls) |
+               columns_of(e->between.lo, a, ns, aggs, calls) |
+               columns_of(e->between.hi, a, ns, aggs, calls);
+    case SL_SQL_EXPR_IN:
+        rc = columns_of(e->in.a, a, ns, aggs, calls);
+        for (size_t i = 0; i < e->in.n; i++)
+            rc |= columns_of(e->in.items[i], a, ns, aggs, calls);
+        return rc;
+    case SL_SQL_EXPR_LIKE:
+        return columns_of(e->like.a, a, ns, aggs, calls) |
+               columns_of(e->like.pattern, a, ns, aggs, calls);
+    case SL_SQL_EXPR_CASE:
+        rc = columns_of(e->case_.operand, a, ns, aggs, calls) |
+             columns_of(e->case_.else_, a, ns, aggs, calls);
+        for (size_t i = 0; i < e->case_.nwhens; i++)
+            rc |= columns_of(e->case_.whens[i]->cond, a, ns, aggs, calls) |
+                  columns_of(e->case_.whens[i]->result, a, ns, aggs, calls);
+        return rc;
+    case SL_SQL_EXPR_CAST:
+        return columns_of(e->cast.a, a, ns, aggs, calls);
+    case SL_SQL_EXPR_DEREF:
+        return columns_of(e->deref.a, a, ns, aggs, calls);
+    case SL_SQL_EXPR_CALL:
+        if (aggs && sl_sql_expr_is_aggregate(e->call.name.s)) {
+            if (calls->len)
+                sl_buf_append(calls, ", ", 2);
+            sl_buf_append(calls, e->call.name.s, strlen(e->call.name.s));
+            sl_buf_append(calls, "(", 1);
+            if (e->call.star || !e->call.nargs) {
+                sl_buf_append(calls, "ROWTIME", 7);
+                rc = names_add(aggs, a, "ROWTIME");
+            }
+            for (size_t i = 0; i < e->call.nargs; i++) {
+                if (i)
+                    sl_buf_append(calls, ", ", 2);
+                sl_sql_expr_print(e->call.args[i], calls);
+                rc |= columns_of(e->call.args[i], a, aggs, NULL, calls);
+            }
+            sl_buf_append(calls, ")", 1);
+            return rc;
+        }
+        for (size_t i = 0; i < e->call.nargs; i++)
+            rc |= columns_of(e->call.args[i], a, ns, aggs, calls);
+        return rc;
+    case SL_SQL_EXPR_LAMBDA:
+        return columns_of(e->lambda.body, a, ns, aggs, calls);
+    case SL_SQL_EXPR_ARRAY:
+        for (size_t i = 0; i < e->list.n; i++)
+            rc |= columns_of(e->list.items[i], a, ns, aggs, calls);
+        return rc;
+    case SL_SQL_EXPR_MAP:
+        for (size_t i = 0; i < e->map.n; i++)
+            rc |= columns_of(e->map.keys[i], a, ns, aggs, calls) |
+                  columns_of(e->map.values[i], a, ns, aggs, calls);
+        return rc;
+    case SL_SQL_EXPR_STRUCT:
+        for (size_t i = 0; i < e->struct_.n; i++)
+            rc |= columns_of(e->struct_.values[i], a, ns, aggs, calls);
+        return rc;
+    default:
+        return 0;
+    }
+}
+
+static const char *buf_str(sl_arena_t *a, const sl_buf_t *b)
+{
+    char *s = sl_arena_alloc(a, b->len + 1);
+    if (s) {
+        if (b->len)
+            memcpy(s, b->data, b->len);
+        s[b->len] = 0;
+    }
+    return s;
+}
+
+/* "[`A`, `B`]" */
+static const char *names_text(sl_arena_t *a, const names_t *ns)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    sl_buf_append(&b, "[", 1);
+    for (size_t i = 0; i < ns->n; i++) {
+        if (i)
+            sl_buf_append(&b, ", ", 2);
+        sl_buf_append(&b, "`", 1);
+        sl_buf_append(&b, ns->v[i], strlen(ns->v[i]));
+        sl_buf_append(&b, "`", 1);
+    }
+    sl_buf_append(&b, "]", 1);
+    const char *s = buf_str(a, &b);
+    sl_buf_free(&b);
+    return s;
+}
+
+/* "[A, B]" */
+static const char *exprs_text(sl_arena_t *a, sl_sql_expr_t *const *xs, size_t n)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    sl_buf_append(&b, "[", 1);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            sl_buf_append(&b, ", ", 2);
+        sl_sql_expr_print(xs[i], &b);
+    }
+    sl_buf_append(&b, "]", 1);
+    const char *s = buf_str(a, &b);
+    sl_buf_free(&b);
+    return s;
+}
+
+static int is_table_function(const sl_sql_expr_t *x)
+{
+    return x && x->kind == SL_SQL_EXPR_CALL &&
+           (!strcasecmp(x->call.name.s, "EXPLODE") || !strcasecmp(x->call.name.s, "CUBE_EXPLODE"));
+}
+
+/* The plan of a CREATE … AS SELECT, from its syntax and the catalog: NULL
+ * when memory runs out or its source is unknown. */
+static const sqls_plan_t *plan_of(sl_sql_session_t *s, const sl_sql_stmt_t *stmt)
+{
+    const sl_sql_query_t *qa = stmt->create.query;
+    const sl_sql_datasource_t *src = sl_sql_catalog_find(s->catalog, qa->from.name.s);
+    sl_arena_t *a = &s->arena;
+    sqls_plan_t *p = src ? sl_arena_alloc(a, sizeof *p) : NULL;
+    if (!p)
+        return NULL;
+    memset(p, 0, sizeof *p);
+    p->table_source = src->table;
+    p->topic = src->topic;
+    if (qa->njoins) {
+        /* The last join's kind, from its sides' (a chain's left side is a
+         * stream when any source before is). */
+        int left_stream = !src->table;
+        for (size_t i = 0; i + 1 < qa->njoins; i++) {
+            const sl_sql_datasource_t *r =
+                sl_sql_catalog_find(s->catalog, qa->joins[i]->source.name.s);
+            left_stream |= r && !r->table;
+        }
+        const sl_sql_datasource_t *r =
+            sl_sql_catalog_find(s->catalog, qa->joins[qa->njoins - 1]->source.name.s);
+        int right_stream = r && !r->table;
+        p->unsupported = left_stream && right_stream   ? "StreamStreamJoin"
+                         : left_stream || right_stream ? "StreamTableJoin"
+                                                       : "TableTableJoin";
+        return p;
+    }
+    if (qa->window) {
+        p->unsupported = qa->emit == SL_SQL_EMIT_FINAL ? "TableSuppress" : "StreamWindowedAggregate";
+        return p;
+    }
+    if (qa->ngroup_by && src->table) {
+        p->unsupported = "TableAggregate";
+        return p;
+    }
+    for (size_t i = 0; i < qa->nitems; i++) {
+        if (qa->items[i]->kind == SL_SQL_SELECT_EXPR && is_table_function(qa->items[i]->expr)) {
+            p->unsupported = "StreamFlatMap";
+            return p;
+        }
+    }
+    if (qa->npartition_by) {
+        p->keyer = KEYER_SELECT_KEY;
+        p->keys = exprs_text(a, qa->partition_by, qa->npartition_by);
+        return p->keys ? p : NULL;
+    }
+    if (!qa->ngroup_by)
+        return p;
+    /* GROUP BY the source's key columns, in order: no re-keying. */
+    int by_key = qa->ngroup_by == src->key_schema.ncols;
+    for (size_t i = 0; by_key && i < qa->ngroup_by; i++)
+        by_key = qa->group_by[i]->kind == SL_SQL_EXPR_COLUMN &&
+                 !strcmp(qa->group_by[i]->column.name.s, src->key_schema.cols[i].name);
+    p->keyer = by_key ? KEYER_GROUP_BY_KEY : KEYER_GROUP_BY;
+    p->keys = exprs_text(a, qa->group_by, qa->ngroup_by);
+    /* The aggregation's input: grouping columns, aggregate arguments, then
+     * whatever WHERE, the projection and HAVING read. */
+    names_t ns = {0}, aggs = {0}, scratch = {0};
+    sl_buf_t calls = SL_BUF_INIT;
+    int rc = 0;
+    for (size_t i = 0; i < qa->ngroup_by; i++)
+        rc |= columns_of(qa->group_by[i], a, &ns, NULL, NULL);
+    for (size_t i = 0; i < qa->nitems; i++)
+        if (qa->items[i]->kind == SL_SQL_SELECT_EXPR)
+            rc |= columns_of(qa->items[i]->expr, a, &scratch, &aggs, &calls);
+    rc |= columns_of(qa->having, a, &scratch, &aggs, &calls);
+    for (size_t i = 0; i < aggs.n; i++)
+        rc |= names_add(&ns, a, aggs.v[i]);
+    rc |= columns_of(qa->where, a, &ns, NULL, NULL);
+    for (size_t i = 0; i < scratch.n; i++)
+        rc |= names_add(&ns, a, scratch.v[i]);
+    sl_buf_t ab = SL_BUF_INIT;
+    sl_buf_append(&ab, "[", 1);
+    sl_buf_append(&ab, calls.data ? (const char *)calls.data : "", calls.len);
+    sl_buf_append(&ab, "]", 1);
+    p->aggs = buf_str(a, &ab);
+    sl_buf_free(&ab);
+    sl_buf_free(&calls);
+    p->nonagg = names_text(a, &ns);
+    p->nonagg_set = ns.v, p->nnonagg = ns.n;
+    return rc || !p->aggs || !p->nonagg || !p->keys ? NULL : p;
+}
+
+static int same_names(const sqls_plan_t *a, const sqls_plan_t *b)
+{
+    if (a->nnonagg != b->nnonagg)
+        return 0;
+    for (size_t i = 0; i < a->nnonagg; i++) {
+        size_t j = 0;
+        while (j < b->nnonagg && strcmp(a->nonagg_set[i], b->nonagg_set[j]))
+            j++;
+        if (j == b->nnonagg)
+            return 0;
+    }
+    return 1;
+}
+
+static int same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* ksqlDB's ExecutionStep.validateUpgrade, over the steps Sluice's plans
+ * have, from the sink down. */
+static sl_err_t plan_check(const sqls_plan_t *from, const sqls_plan_t *to, char *errbuf,
+                           size_t errlen)
+{
+    if (from->unsupported || to->unsupported) {
+        sl__sqls_fail(errbuf, errlen, "Upgrades not yet supported for %s",
+                      from->unsupported ? from->unsupported : to->unsupported);
+        return SL_ERR_INVAL;
+    }
+    if (from->keyer != to->keyer) {
+        if (!from->keyer)
+            sl__sqls_fail(errbuf, errlen,
+                          "Query is not upgradeable. Cannot add a class " PLAN_PKG
+                          "%s step that is not in the original query plan.",
+                          keyer_class[to->keyer]);
+        else
+            sl__sqls_fail(errbuf, errlen,
+                          "Query is not upgradeable. Plan step of type %s must have matching "
+                          "class. Values differ: class " PLAN_PKG "%s vs. %s%s",
+                          keyer_class[from->keyer], keyer_class[from->keyer],
+                          to->keyer ? "class " PLAN_PKG : "", to->keyer ? keyer_class[to->keyer]
+                                                                        : "none");
+        return SL_ERR_INVAL;
+    }
+    if (from->keyer == KEYER_GROUP_BY || from->keyer == KEYER_GROUP_BY_KEY) {
+        if (!same_names(from, to)) {
+            sl__sqls_fail(errbuf, errlen,
+                          "Query is not upgradeable. Plan step of type StreamAggregate must have "
+                          "matching columns not part of aggregate. Values differ: %s vs. %s",
+                          from->nonagg, to->nonagg);
+            return SL_ERR_INVAL;
+        }
+        if (!same_str(from->aggs, to->aggs)) {
+            sl__sqls_fail(errbuf, errlen,
+                          "Query is not upgradeable. Plan step of type StreamAggregate must have "
+                          "matching aggregate functions. Values differ: %s vs. %s",
+                          from->aggs, to->aggs);
+            return SL_ERR_INVAL;
+        }
+    }
+    if (from->keyer && !same_str(from->keys, to->keys)) {
+        sl__sqls_fail(errbuf, errlen,
+                      "Query is not upgradeable. Plan step of type %s must have matching %s. "
+                      "Values differ: %s vs. %s",
+                      keyer_class[from->keyer],
+                      from->keyer == KEYER_SELECT_KEY ? "key expressions" : "group by clause",
+                      from->keys, to->keys);
+        return SL_ERR_INVAL;
+    }
+    const char *cls = from->table_source ? "TableSource" : "StreamSource";
+    if (from->table_source != to->table_source) {
+        sl__sqls_fail(errbuf, errlen,
+                      "Query is not upgradeable. Plan step of type %s must have matching class. "
+                      "Values differ: class " PLAN_PKG "%s vs. class " PLAN_PKG "%s",
+                      cls, cls, to->table_source ? "TableSource" : "StreamSource");
+        return SL_ERR_INVAL;
+    }
+    if (strcmp(from->topic, to->topic)) {
+        sl__sqls_fail(errbuf, errlen,
+                      "Query is not upgradeable. Plan step of type %s must have matching "
+                      "topicName. Values differ: %s vs. %s",
+                      cls, from->topic, to->topic);
+        return SL_ERR_INVAL;
+    }
+    return SL_OK;
+}
+
+/* ---- the data source ------------------------------------------------------------------------ */
+
+/* ksqlDB's LogicalSchema text: "`ID` INTEGER KEY, `A` STRING". */
+static void schema_text(const sl_sql_datasource_col_t *cols, size_t n, sl_buf_t *b)
+{
+    int first = 1;
+    for (int key = 1; key >= 0; key--) {
+        for (size_t i = 0; i < n; i++) {
+            int is_key = cols[i].role == SL_SQL_ROLE_KEY;
+            if (is_key != key || (!is_key && cols[i].role != SL_SQL_ROLE_VALUE))
+                continue;
+            if (!first)
+                sl_buf_append(b, ", ", 2);
+            first = 0;
+            sl_buf_append(b, "`", 1);
+            sl_buf_append(b, cols[i].name, strlen(cols[i].name));
+            sl_buf_append(b, "` ", 2);
+            sl_sql_type_format(cols[i].type, SL_SQL_TYPE_SQL, b);
+            if (is_key)
+                sl_buf_append(b, " KEY", 4);
+        }
+    }
+}
+
+/* The i-th column of role (KEY, or VALUE) in cols, or NULL. */
+static const sl_sql_datasource_col_t *nth(const sl_sql_datasource_col_t *cols, size_t n,
+                                          int key, size_t i)
+{
+    for (size_t j = 0; j < n; j++) {
+        int is_key = cols[j].role == SL_SQL_ROLE_KEY;
+        if (is_key != key || (!is_key && cols[j].role != SL_SQL_ROLE_VALUE))
+            continue;
+        if (!i--)
+            return &cols[j];
+    }
+    return NULL;
+}
+
+static size_t count_role(const sl_sql_datasource_col_t *cols, size_t n, int key)
+{
+    size_t c = 0;
+    while (nth(cols, n, key, c))
+        c++;
+    return c;
+}
+
+static int same_col(const sl_sql_datasource_col_t *a, const sl_sql_datasource_col_t *b)
+{
+    return a && b && !strcmp(a->name, b->name) && sl_sql_type_equal(a->type, b->type);
+}
+
+/* ksqlDB's checkSchemas, and the order of the value columns besides (a
+ * query reading the old version reads the columns by position): NULL, or
+ * the reason. The key columns may be in another order when a grouping
+ * changed its order (the plan's check then says so, as ksqlDB's does). */
+static int schema_check(const sl_sql_datasource_t *old, const sl_sql_datasource_t *made,
+                        sl_buf_t *why)
+{
+    size_t ok = count_role(old->cols, old->ncols, 1), nk = count_role(made->cols, made->ncols, 1);
+    int keys_same = ok == nk;
+    for (size_t i = 0; keys_same && i < ok; i++) {
+        const sl_sql_datasource_col_t *c = nth(old->cols, old->ncols, 1, i);
+        size_t j = 0;
+        while (j < nk && !same_col(c, nth(made->cols, made->ncols, 1, j)))
+            j++;
+        keys_same = j < nk;
+    }
+    if (!keys_same) {
+        sl_buf_append(why, "Key columns must be identical.", 30);
+        return -1;
+    }
+    size_t ov = count_role(old->cols, old->ncols, 0), nv = count_role(made->cols, made->ncols, 0);
+    int bad = 0;
+    /* Changed or gone; and when none is, the ones that moved. */
+    for (int pass = 0; pass < 2 && !bad; pass++) {
+        for (size_t i = 0; i < ov; i++) {
+            const sl_sql_datasource_col_t *c = nth(old->cols, old->ncols, 0, i);
+            int found = 0;
+            if (pass)
+                found = same_col(c, nth(made->cols, made->ncols, 0, i));
+            else
+                for (size_t j = 0; j < nv && !found; j++)
+                    found = same_col(c, nth(made->cols, made->ncols, 0, j));
+            if (found)
+                continue;
+            const char *lead = bad ? ", `" : "The following columns are changed or missing: [`";
+            sl_buf_append(why, lead, strlen(lead));
+            sl_buf_append(why, c->name, strlen(c->name));
+            sl_buf_append(why, "` ", 2);
+            sl_sql_type_format(c->type, SL_SQL_TYPE_SQL, why);
+            bad = 1;
+        }
+    }
+    if (bad)
+        sl_buf_append(why, "]", 1);
+    return bad ? -1 : 0;
+}
+
+static void ds_issue(sl_buf_t *b, const char *name, const char *prop, const char *from,
+                     const char *to)
+{
+    if (b->len)
+        sl_buf_append(b, "\n\tAND ", 6);
+    char head[512];
+    int n = snprintf(head, sizeof head, "DataSource '`%s`' has %s = ", name, prop);
+    sl_buf_append(b, head, n > 0 ? (size_t)n < sizeof head ? (size_t)n : sizeof head - 1 : 0);
+    sl_buf_append(b, from, strlen(from));
+    sl_buf_append(b, " which is not upgradeable to ", 29);
+    sl_buf_append(b, to, strlen(to));
+}
+
+static void topic_text(const sl_sql_datasource_t *d, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s (KEY_FORMAT %s, VALUE_FORMAT %s)", d->topic,
+             sl_sql_format_kind_name(d->key_format.kind),
+             sl_sql_format_kind_name(d->value_format.kind));
+}
+
+/* ksqlDB's DataSource.canUpgradeTo: SL_OK, or SL_ERR_INVAL and errbuf. */
+static sl_err_t source_check(const sl_sql_datasource_t *old, const sl_sql_datasource_t *made,
+                             char *errbuf, size_t errlen)
+{
+    sl_buf_t b = SL_BUF_INIT, why = SL_BUF_INIT;
+    char t1[512], t2[512];
+    topic_text(old, t1, sizeof t1);
+    topic_text(made, t2, sizeof t2);
+    if (strcmp(t1, t2))
+        ds_issue(&b, old->name, "topic", t1, t2);
+    if (!same_str(old->timestamp, made->timestamp))
+        ds_issue(&b, old->name, "timestampColumn", old->timestamp ? old->timestamp : "none",
+                 made->timestamp ? made->timestamp : "none");
+    if (schema_check(old, made, &why)) {
+        sl_buf_t s1 = SL_BUF_INIT, s2 = SL_BUF_INIT;
+        schema_text(old->cols, old->ncols, &s1);
+        schema_text(made->cols, made->ncols, &s2);
+        sl_buf_append(&s1, "", 1);
+        sl_buf_append(&s2, "", 1);
+        ds_issue(&b, old->name, "schema", s1.data ? (const char *)s1.data : "",
+                 s2.data ? (const char *)s2.data : "");
+        sl_buf_append(&b, ". (", 3);
+        sl_buf_append(&b, why.data, why.len);
+        sl_buf_append(&b, ")", 1);
+        sl_buf_free(&s1);
+        sl_buf_free(&s2);
+    }
+    sl_err_t err = SL_OK;
+    if (b.len) {
+        sl__sqls_fail(errbuf, errlen, "Cannot upgrade data source: %.*s", (int)b.len,
+                      (const char *)b.data);
+        err = SL_ERR_INVAL;
+    }
+    sl_buf_free(&b);
+    sl_buf_free(&why);
+    return err;
+}
+
+int sl__sqls_same_layout(const sl_sql_datasource_t *a, const sl_sql_datasource_t *b)
+{
+    if (a == b)
+        return 1;
+    if (!a || !b || a->key_schema.ncols != b->key_schema.ncols ||
+        a->value_schema.ncols != b->value_schema.ncols || !same_str(a->timestamp, b->timestamp))
+        return 0;
+    for (size_t i = 0; i < a->key_schema.ncols; i++)
+        if (strcmp(a->key_schema.cols[i].name, b->key_schema.cols[i].name) ||
+            !sl_sql_type_equal(a->key_schema.cols[i].type, b->key_schema.cols[i].type))
+            return 0;
+    for (size_t i = 0; i < a->value_schema.ncols; i++)
+        if (strcmp(a->value_schema.cols[i].name, b->value_schema.cols[i].name) ||
+            !sl_sql_type_equal(a->value_schema.cols[i].type, b->value_schema.cols[i].type))
+            return 0;
+    return 1;
+}
+
+/* ---- the hooks ---------------------------------------------------------------------------- */
+
+/* The name scope of a query id (as begin_query makes it). */
+static const char *scope_of(sl_arena_t *a, const char *id)
+{
+    char nm[65];
+    size_t n = 0;
+    for (const char *c = id; *c && n < 64; c++)
+        nm[n++] = isalnum((unsigned char)*c) || *c == '.' || *c == '-' ? *c : '_';
+    nm[n] = 0;
+    return sl__sqls_arena_str(a, nm);
+}
+
+void sl__sqls_upgrade_begin(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, char *id,
+                            size_t idlen)
+{
+    s->upgrade = 0, s->upg_scope = NULL;
+    if (stmt->kind != SL_SQL_STMT_CREATE_AS || !stmt->create.or_replace || s->transient)
+        return;
+    for (size_t i = 0; i < s->nqueries_rec; i++) {
+        const struct session_query *q = &s->queries[i];
+        if (strcmp(q->sink, stmt->create.name.s) ||
+            (strncmp(q->id, "CSAS_", 5) && strncmp(q->id, "CTAS_", 5)))
+            continue;
+        s->upgrade = 1, s->upgrade_of = i;
+        snprintf(id, idlen, "%s", q->id);
+        return;
+    }
+}
+
+sl_err_t sl__sqls_upgrade_scope(sl_sql_session_t *s)
+{
+    if (!s->upgrade)
+        return SL_OK;
+    const struct session_query *q = &s->queries[s->upgrade_of];
+    if (q->gen != s->topo_gen)
+        return SL_OK; /* the old version runs in a topology of its own */
+    /* Both versions in one topology: the new one's names must differ. */
+    char sc[96];
+    snprintf(sc, sizeof sc, "%.60s.%d", q->scope ? q->scope : "Q", ++s->upg_versions);
+    if (!(s->upg_scope = sl__sqls_arena_str(&s->arena, sc)))
+        return SL_ERR_NOMEM;
+    return sl_topology_name_scope(s->topo, s->upg_scope);
+}
+
+sl_err_t sl__sqls_upgrade_check(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
+                                const sl_sql_datasource_t *old, const sl_sql_datasource_t *made,
+                                char *errbuf, size_t errlen)
+{
+    const struct session_query *q = &s->queries[s->upgrade_of];
+    sl_err_t err = source_check(old, made, errbuf, errlen);
+    if (err)
+        return err;
+    const sqls_plan_t *to = plan_of(s, stmt);
+    if (!to)
+        return SL_ERR_NOMEM;
+    return q->plan ? plan_check(q->plan, to, errbuf, errlen) : SL_OK;
+}
+
+sl_err_t sl__sqls_upgrade_finish(sl_sql_session_t *s, const sl_sql_stmt_t *stmt)
+{
+    if (!s->upgrade) {
+        if (!s->nqueries_rec)
+            return SL_OK;
+        struct session_query *q = &s->queries[s->nqueries_rec - 1];
+        q->gen = s->topo_gen;
+        if (!(q->scope = scope_of(&s->arena, q->id)))
+            return SL_ERR_NOMEM;
+        if (stmt->kind == SL_SQL_STMT_CREATE_AS && !(q->plan = plan_of(s, stmt)))
+            return SL_ERR_NOMEM;
+        return SL_OK;
+    }
+    struct session_query *q = &s->queries[s->upgrade_of];
+    /* The old version, when it is in this topology, reads and writes no
+     * more: the new one (under upg_scope) takes over. */
+    if (q->gen == s->topo_gen) {
+        sl_err_t err = sl_topology_retire_scope(s->topo, q->scope);
+        if (err)
+            return err;
+    }
+    const char **src = sl_arena_alloc(&s->arena, sizeof *src);
+    const sqls_plan_t *p = plan_of(s, stmt);
+    if (!src || !p || !(*src = sl__sqls_arena_str(&s->arena, stmt->create.query->from.name.s)))
+        return SL_ERR_NOMEM;
+    q->sources = src, q->nsources = 1;
+    q->plan = p;
+    q->gen = s->topo_gen;
+    q->scope = s->upg_scope ? s->upg_scope : q->scope;
+    s->nqueries--; /* the id was the old query's: no new one made */
+    s->last_upgraded = 1;
+    return SL_OK;
+}
+
+int sl_sql_session_last_upgraded(const sl_sql_session_t *s) { return s->last_upgraded; }

@@ -1,0 +1,4 @@
+-- And adding one (ksqlDB's filters.sql).
+CREATE STREAM foo (id INT KEY, col1 INT) WITH (kafka_topic='foo', value_format='JSON', partitions=1);
+CREATE TABLE bar AS SELECT id, COUNT(*) as count FROM foo GROUP BY id;
+CREATE OR REPLACE TABLE bar AS SELECT id, COUNT(col1) as count FROM foo WHERE col1 > 0 GROUP BY id;
