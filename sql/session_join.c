@@ -606,6 +606,24 @@ static sl_err_t analyze_join(sl_sql_session_t *s, jquery_t *j, const jquery_t *p
 
     /* ON: <left operand> = <right operand>, either way round. */
     const sl_sql_expr_t *on = jn->on;
+    if (on && on->kind == SL_SQL_EXPR_BINARY && on->op.op == SL_SQL_OP_AND &&
+        on->op.a->kind == SL_SQL_EXPR_BINARY && on->op.a->op.op == SL_SQL_OP_EQ &&
+        on->op.b->kind == SL_SQL_EXPR_BINARY && on->op.b->op.op == SL_SQL_OP_EQ) {
+        /* Several equalities: ksqlDB's message (a multi-column key is not
+         * joined on either). */
+        sl_buf_t b = SL_BUF_INIT;
+        sl_buf_append(&b, "((", 2);
+        sl_sql_expr_print(on->op.a, &b);
+        sl_buf_append(&b, ") AND (", 7);
+        sl_sql_expr_print(on->op.b, &b);
+        sl_buf_append(&b, "))", 2);
+        sl__sqls_fail(errbuf, errlen,
+                      "line %u:%u: Invalid join condition: joins on multiple conditions are not "
+                      "yet supported. Got %.*s.",
+                      on->pos.line, on->pos.col, (int)b.len, b.data ? (const char *)b.data : "");
+        sl_buf_free(&b);
+        return SL_ERR_INVAL;
+    }
     if (!on || on->kind != SL_SQL_EXPR_BINARY || on->op.op != SL_SQL_OP_EQ) {
         sl__sqls_fail(errbuf, errlen,
                       "line %u:%u: Unsupported join expression: only an equality of an "
