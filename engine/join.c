@@ -33,7 +33,11 @@
  * window end (t + after) is already behind stream time is emitted with null
  * at once, as Kafka does for out-of-order records. Kafka throttles the
  * scanning by wall-clock time (1 s); Sluice scans whenever a closed window
- * may exist, which gives the same results without needing the clock. */
+ * may exist, which gives the same results without needing the clock.
+ *
+ * Eager left and outer joins (sl_join_windows_t.eager; Kafka before 3.1):
+ * there is no outer store, and a record that finds nothing is emitted with
+ * null when it arrives — a "spurious" result if a partner comes later. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -689,10 +693,12 @@ static sl_kstream_t *kstream_join(sl_kstream_t *s, sl_kstream_t *o, sl_value_joi
     int64_t retention = sl__join_sat_add(size, w->grace_ms);
     int lstore = join_store(t, ls, SL_STORE_WINDOW, ks, vs, retention, size);
     int rstore = join_store(t, rs, SL_STORE_WINDOW, ks, ovs, retention, size);
-    int ostore = -1;
-    if (left_outer || right_outer)
+    /* Eager joins emit an unmatched record at once: nothing waits, no
+     * outer store (ssj_process emits with null when there is none). */
+    int waits = (left_outer || right_outer) && !w->eager, ostore = -1;
+    if (waits)
         ostore = join_store(t, os, SL_STORE_KV, &sl_serde_bytes, &sl_serde_bytes, 0, 0);
-    if (lstore < 0 || rstore < 0 || ((left_outer || right_outer) && ostore < 0))
+    if (lstore < 0 || rstore < 0 || (waits && ostore < 0))
         return NULL;
     ssj_def_t *ld = calloc(1, sizeof *ld), *rd = calloc(1, sizeof *rd);
     if (!ld || !rd) {

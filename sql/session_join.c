@@ -595,14 +595,6 @@ static sl_err_t analyze_join(sl_sql_session_t *s, jquery_t *j, const jquery_t *p
                       kind == JK_ST ? "Stream-Table" : "Table-Table");
         return SL_ERR_INVAL;
     }
-    if (kind == JK_SS && jn->kind != SL_SQL_JOIN_INNER && !jn->grace.set) {
-        sl__sqls_fail(errbuf, errlen,
-                      "line %u:%u: a %s stream-stream join needs a GRACE PERIOD in its WITHIN "
-                      "clause: Sluice does not have ksqlDB's legacy semantics without one "
-                      "(unmatched records emitted at once)",
-                      jn->pos.line, jn->pos.col, kind_name(jn->kind));
-        return SL_ERR_UNSUPPORTED;
-    }
 
     /* ON: <left operand> = <right operand>, either way round. */
     const sl_sql_expr_t *on = jn->on;
@@ -823,10 +815,13 @@ static sl_err_t build_join(sl_sql_session_t *s, jquery_t *j, const char *const *
                                  : sl_kstream_map_values(rstream, side_extend, &j->r);
             int64_t before = sl_sql_duration_ms(&jn->before), after = sl_sql_duration_ms(&jn->after);
             int64_t grace = jn->grace.set ? sl_sql_duration_ms(&jn->grace) : 24 * 3600 * 1000LL;
-            sl_join_windows_t w = {before, after, grace};
+            /* Without GRACE PERIOD, ksqlDB's legacy semantics: unmatched
+             * records of an outer side are emitted at once. */
+            int eager = !jn->grace.set;
+            sl_join_windows_t w = {before, after, grace, eager};
             sl_joined_t jd = {.key_serde = jk, .value_serde = lvs, .other_value_serde = rvs};
             if (j->swapped) {
-                w = (sl_join_windows_t){after, before, grace};
+                w = (sl_join_windows_t){after, before, grace, eager};
                 jd = (sl_joined_t){.key_serde = jk, .value_serde = rvs, .other_value_serde = lvs};
                 joined = sl_kstream_left_join(rstream, ls, join_rows, j, &w, &jd);
             } else if (jn->kind == SL_SQL_JOIN_LEFT) {

@@ -262,9 +262,14 @@ typedef struct sl_session_windows {
 } sl_session_windows_t;
 
 /** Stream-stream join windows: the other side's record joins when its time
- * is within [t - before_ms, t + after_ms]. */
+ * is within [t - before_ms, t + after_ms]. eager: the semantics before Kafka
+ * 3.1 (JoinWindows.of without a grace period, ksqlDB's joins without GRACE
+ * PERIOD): in left and outer joins a record that finds no partner when it
+ * arrives is emitted with null at once, and again with each partner that
+ * comes later; 0: such a record waits until its window closes (KIP-633). */
 typedef struct sl_join_windows {
     int64_t before_ms, after_ms, grace_ms;
+    int eager;
 } sl_join_windows_t;
 
 /** suppress(): until_window_closes emits one final result per window when it

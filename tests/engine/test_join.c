@@ -172,6 +172,54 @@ static void test_stream_stream_outer(void **state)
     stream_stream_table(sl_kstream_outer_join, ss_outer, sizeof ss_outer / sizeof ss_outer[0]);
 }
 
+/* Eager (Kafka before 3.1, the docs' older table): an unmatched record is
+ * emitted with null when it comes, and joins partners that come later. */
+static const row_t ss_left_eager[] = {
+    {1, 0, NULL, {0}, {0}}, {2, 1, NULL, {0}, {0}}, {3, 0, "A", {"[A, null]"}, {0}},
+    {4, 1, "a", {"[A, a]"}, {0}}, {5, 0, "B", {"[B, a]"}, {0}},
+    {6, 1, "b", {"[A, b]", "[B, b]"}, {0}}, {9, 0, "C", {"[C, a]", "[C, b]"}, {0}},
+    {40, 0, "E", {"[E, null]"}, {0}}, {60, 0, "F", {"[F, null]"}, {0}}, {80, 1, "f", {0}, {0}},
+    {100, 0, "G", {"[G, null]"}, {0}}};
+static const row_t ss_outer_eager[] = {
+    {1, 0, NULL, {0}, {0}}, {2, 1, NULL, {0}, {0}}, {3, 0, "A", {"[A, null]"}, {0}},
+    {4, 1, "a", {"[A, a]"}, {0}}, {5, 0, "B", {"[B, a]"}, {0}},
+    {6, 1, "b", {"[A, b]", "[B, b]"}, {0}}, {9, 0, "C", {"[C, a]", "[C, b]"}, {0}},
+    {40, 0, "E", {"[E, null]"}, {0}}, {60, 0, "F", {"[F, null]"}, {0}},
+    {80, 1, "f", {"[null, f]"}, {0}}, {100, 0, "G", {"[G, null]"}, {0}}};
+
+static void stream_stream_eager(ss_join_fn join, const row_t *rows, size_t n)
+{
+    sl_topology_t *t = sl_topology_new();
+    sl_kstream_t *l = sl_stream(t, (const char *[]){"left"}, 1, &strings);
+    sl_kstream_t *r = sl_stream(t, (const char *[]){"right"}, 1, &strings);
+    sl_join_windows_t w = {.before_ms = 15, .after_ms = 15, .grace_ms = 4, .eager = 1};
+    sl_produced_t p = {.key_serde = &sl_serde_string, .value_serde = &sl_serde_string};
+    assert_int_equal(sl_kstream_to(join(l, r, bracket, NULL, &w, NULL), "out", &p), 0);
+    sl_test_driver_t *d = driver(t, NULL);
+    run_rows(d, "left", "right", rows, n, "out");
+    assert_int_equal(sl_test_driver_metric(d, "skipped-records"), 2);
+    sl_test_driver_destroy(d);
+    /* No store for waiting records: only the two window stores. */
+    char *desc = sl_topology_describe(t);
+    assert_non_null(desc);
+    assert_non_null(strstr(desc, "KSTREAM-MERGE"));
+    assert_null(strstr(desc, "OUTERSHARED"));
+    free(desc);
+    sl_topology_destroy(t);
+}
+
+static void test_stream_stream_left_eager(void **state)
+{
+    stream_stream_eager(sl_kstream_left_join, ss_left_eager,
+                        sizeof ss_left_eager / sizeof ss_left_eager[0]);
+}
+
+static void test_stream_stream_outer_eager(void **state)
+{
+    stream_stream_eager(sl_kstream_outer_join, ss_outer_eager,
+                        sizeof ss_outer_eager / sizeof ss_outer_eager[0]);
+}
+
 /* With the docs' 5 ms grace: the window of E (40) closes at 60, and [E, null]
  * is emitted once stream time has passed it, not at 60. */
 static void test_stream_stream_grace_boundary(void **state)
@@ -918,7 +966,9 @@ static void test_join_build_errors(void **state)
 
 SL_TEST_GROUP(join, cmocka_unit_test(test_stream_stream_inner),
               cmocka_unit_test(test_stream_stream_left), cmocka_unit_test(test_stream_stream_outer),
-              cmocka_unit_test(test_stream_stream_grace_boundary),
+              cmocka_unit_test(test_stream_stream_left_eager),
+        cmocka_unit_test(test_stream_stream_outer_eager),
+        cmocka_unit_test(test_stream_stream_grace_boundary),
               cmocka_unit_test(test_stream_stream_details),
               cmocka_unit_test(test_stream_stream_repartition),
               cmocka_unit_test(test_stream_table_inner), cmocka_unit_test(test_stream_table_left),
