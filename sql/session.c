@@ -1036,6 +1036,11 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
 {
     int insert = stmt->kind == SL_SQL_STMT_INSERT_SELECT;
     const sl_sql_query_t *qa = insert ? stmt->insert.query : stmt->create.query;
+    if (!insert && !s->transient && qa->has_limit) {
+        sl__sqls_fail(errbuf, errlen, "CREATE %s AS SELECT statements don't support LIMIT clause.",
+                      stmt->create.table ? "TABLE" : "STREAM");
+        return SL_ERR_INVAL;
+    }
     sl_err_t err = unsupported(qa, s->transient, errbuf, errlen);
     if (err)
         return err;
