@@ -504,6 +504,25 @@ int64_t sl__sqls_row_timestamp(void *arg, const void *key, const void *value, in
     return t; /* -1 when it does not parse: dropped and counted */
 }
 
+sl_err_t sl__sqls_timestamp_format(sl_arena_t *a, const char *what, const char *format,
+                                   const struct sl_sql_fn_call **parse, const char **fmt,
+                                   char *errbuf, size_t errlen)
+{
+    *parse = NULL, *fmt = NULL;
+    if (!format)
+        return SL_OK;
+    sl_sql_alloc_t tal = sl_sql_alloc_arena(a);
+    const sl_sql_type_t *st = sl_sql_type_prim(SL_SQL_STRING);
+    const sl_sql_type_t *args[2] = {st, st};
+    char m[256];
+    if (sl_sql_func_resolve("PARSE_TIMESTAMP", args, 2, 0, &tal, parse, m, sizeof m)) {
+        sl__sqls_fail(errbuf, errlen, "%s: TIMESTAMP_FORMAT: %s", what, m);
+        return SL_ERR_INVAL;
+    }
+    *fmt = format;
+    return SL_OK;
+}
+
 /* WITH (TIMESTAMP='col') on a result stream: each record takes its time from
  * that value column (slot in the result's value row). */
 typedef struct restamp {
@@ -1126,19 +1145,9 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
             }
             q->hcols = hc;
         }
-        if (src->timestamp_format) {
-            sl_sql_alloc_t tal = sl_sql_alloc_arena(a);
-            const sl_sql_type_t *st = sl_sql_type_prim(SL_SQL_STRING);
-            const sl_sql_type_t *args[2] = {st, st};
-            const sl_sql_fn_call_t *call;
-            char m[256];
-            if (sl_sql_func_resolve("PARSE_TIMESTAMP", args, 2, 0, &tal, &call, m, sizeof m)) {
-                sl__sqls_fail(errbuf, errlen, "%s: TIMESTAMP_FORMAT: %s", src->name, m);
-                return SL_ERR_INVAL;
-            }
-            q->ts_parse = call;
-            q->ts_format = src->timestamp_format;
-        }
+        if ((err = sl__sqls_timestamp_format(a, src->name, src->timestamp_format, &q->ts_parse,
+                                             &q->ts_format, errbuf, errlen)))
+            return err;
         scope = (sl_sql_scope_t){sc, nc, src->window != 0};
     }
     sl_sql_error_t e;

@@ -161,6 +161,14 @@ const void *sl__sqls_table_project(void *arg, sl_ctx_t *ctx, const void *key, co
 int64_t sl__sqls_row_timestamp(void *arg, const void *key, const void *value, int64_t record_ts,
                                int64_t partition_time);
 
+/** A TIMESTAMP column read with TIMESTAMP_FORMAT format (NULL: none) as
+ * ksqlDB's StringTimestampExtractor does: *parse becomes PARSE_TIMESTAMP and
+ * *fmt format (both NULL without one). what names the source in messages.
+ * Errors: SL_ERR_INVAL (errbuf). */
+sl_err_t sl__sqls_timestamp_format(sl_arena_t *a, const char *what, const char *format,
+                                   const struct sl_sql_fn_call **parse, const char **fmt,
+                                   char *errbuf, size_t errlen);
+
 /** A value column of a projection compiled over scope into *out (type *t):
  * a table function (EXPLODE, CUBE_EXPLODE) at the top of x marks column
  * q->nout in q->tf (made with cap entries on the first) and compiles its

@@ -287,11 +287,12 @@ static sl_err_t side_init(sl_arena_t *a, side_t *s, const sl_sql_datasource_t *s
         sl__sqls_fail(errbuf, errlen, "%s: the TIMESTAMP column must be a value column", src->name);
         return SL_ERR_UNSUPPORTED;
     }
-    if (src->timestamp_format) {
-        sl__sqls_fail(errbuf, errlen, "%s: TIMESTAMP_FORMAT is not supported in queries yet",
-                      src->name);
-        return SL_ERR_UNSUPPORTED;
-    }
+    /* Its records' time, as a single source's (sl__sqls_source_for): the
+     * TIMESTAMP column, read with TIMESTAMP_FORMAT when it has one. */
+    sl_err_t err = sl__sqls_timestamp_format(a, src->name, src->timestamp_format, &s->q.ts_parse,
+                                             &s->q.ts_format, errbuf, errlen);
+    if (err)
+        return err;
     size_t n = side_width(s);
     sl_sql_scope_col_t *sc = sl_arena_alloc(a, (n ? n : 1) * sizeof *sc);
     if (!sc)
