@@ -194,6 +194,22 @@ const char *sl__sqls_with_prop(const sl_sql_stmt_t *stmt, const char *name, char
 sl_err_t sl__sqls_sink_formats(const sl_sql_stmt_t *stmt, sl_sql_format_t *kfmt,
                                sl_sql_format_t *vfmt, char *errbuf, size_t errlen);
 
+/** The result's record time: WITH (TIMESTAMP='col' [, TIMESTAMP_FORMAT='f'])
+ * of a CREATE … AS SELECT, checked against made's columns with ksqlDB's
+ * messages; *out is what sl__sqls_restamp applies (NULL without one), and
+ * made's TIMESTAMP (and TIMESTAMP_FORMAT) are set, for the queries that read
+ * the result. In the session's arena. Errors: SL_ERR_INVAL, SL_ERR_UNSUPPORTED
+ * (a key column), SL_ERR_NOMEM. */
+typedef struct restamp restamp_t;
+sl_err_t sl__sqls_sink_timestamp(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
+                                 sl_sql_datasource_t *made, restamp_t **out, char *errbuf,
+                                 size_t errlen);
+
+/** stream with each record's time taken from r's column (a tombstone at the
+ * stream time; a record whose time is NULL, negative or does not parse is
+ * dropped and logged), or stream itself when r is NULL. */
+sl_kstream_t *sl__sqls_restamp(sl_kstream_t *stream, const restamp_t *r);
+
 /** Adds the result of a CREATE … AS SELECT to the catalog (made: its
  * description), creating its topic when missing, and checks its formats;
  * *target is the catalog's entry, or NULL (and SL_OK) when it exists and the

@@ -1495,6 +1495,7 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
 
     /* ---- the result ---- */
     const sl_sql_datasource_t *target;
+    restamp_t *restamp = NULL;
     char m[512];
     if (insert) {
         if ((err = sl__sqls_insert_target(s, stmt, !stream_result, cols, ncols, q->nout,
@@ -1517,6 +1518,8 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         made.window_hopping = first->window_hopping;
         if (sl__sqls_sink_formats(stmt, &made.key_format, &made.value_format, errbuf, errlen))
             return SL_ERR_INVAL;
+        if ((err = sl__sqls_sink_timestamp(s, stmt, &made, &restamp, errbuf, errlen)))
+            return err;
         if ((err = sl__sqls_add_target(s, stmt, &made, &target, errbuf, errlen)) || !target)
             return err; /* !target: IF NOT EXISTS, and it exists */
     }
@@ -1541,14 +1544,14 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
             cur = sl_kstream_filter(cur, sl__sqls_where_pass, q);
         cur = q->tf ? sl_kstream_flat_map(cur, sl__sqls_stream_project_tf, q)
                     : sl_kstream_map(cur, j->window ? project_in_window : sl__sqls_stream_project, q);
-        sl_kstream_to(cur, target->topic, &p);
+        sl_kstream_to(sl__sqls_restamp(cur, restamp), target->topic, &p);
     } else {
         if (q->where)
             curt = sl_ktable_filter(curt, sl__sqls_where_pass, q, NULL);
         sl_materialized_t rm;
         curt = sl_ktable_map_values(curt, sl__sqls_table_project, q,
                                     sl__sqls_result_store(s, &rm, ks, vs));
-        sl_kstream_to(sl_ktable_to_stream(curt), target->topic, &p);
+        sl_kstream_to(sl__sqls_restamp(sl_ktable_to_stream(curt), restamp), target->topic, &p);
     }
     return sl__sqls_query_built(s, errbuf, errlen);
 }
