@@ -204,7 +204,8 @@ const sl_materialized_t *sl__sqls_result_store(sl_sql_session_t *s, sl_materiali
 /* The source row as one slot vector: key columns, then value columns. */
 /* The record's headers as the source's header columns: HEADER('k') is the
  * last header named k (BYTES, NULL when absent); HEADERS all of them, as
- * ARRAY<STRUCT<KEY STRING, VALUE BYTES>>. */
+ * ARRAY<STRUCT<KEY STRING, VALUE BYTES>>; and a join side's ROWTIME,
+ * ROWPARTITION, ROWOFFSET (SL_SQL_ROLE_PSEUDO) from the record itself. */
 static int header_slots(sl_ctx_t *ctx, const query_t *q, sl_sql_value_t *out)
 {
     const sl_header_t *h;
@@ -213,6 +214,12 @@ static int header_slots(sl_ctx_t *ctx, const query_t *q, sl_sql_value_t *out)
     for (size_t i = 0; i < q->nheader; i++) {
         const sl_sql_datasource_col_t *c = &q->hcols[i];
         out[i] = sl_sql_value_null(c->type);
+        if (c->role == SL_SQL_ROLE_PSEUDO) { /* a join side's own, read at its record */
+            out[i] = !strcmp(c->name, "ROWPARTITION") ? sl_sql_value_int(sl_ctx_partition(ctx))
+                     : !strcmp(c->name, "ROWOFFSET")  ? sl_sql_value_bigint(sl_ctx_offset(ctx))
+                                                      : sl_sql_value_bigint(sl_ctx_timestamp(ctx));
+            continue;
+        }
         if (c->role == SL_SQL_ROLE_HEADER) {
             for (size_t k = nh; k-- > 0;) {
                 if (strcmp(h[k].key, c->header_key))
