@@ -39,7 +39,9 @@ typedef enum sl_sql_col_role {
     SL_SQL_ROLE_VALUE,
     SL_SQL_ROLE_KEY,    /* a stream's KEY or a table's PRIMARY KEY */
     SL_SQL_ROLE_HEADERS, /* all the headers: ARRAY<STRUCT<KEY STRING, VALUE BYTES>> */
-    SL_SQL_ROLE_HEADER  /* one header's value (BYTES): header_key */
+    SL_SQL_ROLE_HEADER,  /* one header's value (BYTES): header_key */
+    SL_SQL_ROLE_PSEUDO   /* never in the catalog: a join side's ROWTIME, ROWPARTITION or
+                          * ROWOFFSET (its name), carried as a column (session_join.c) */
 } sl_sql_col_role_t;
 
 /** A column of a stream or table. */

@@ -397,7 +397,8 @@ static sl_err_t comp_column(cc_t *c, const sl_sql_expr_t *e, node_t **out)
         const sl_sql_scope_col_t *col = &sc->cols[i];
         if (q && col->source && !strcmp(col->source, q))
             qualifier_known = 1;
-        if ((q && (!col->source || strcmp(col->source, q))) || strcmp(col->name, name))
+        if ((q && (!col->source || strcmp(col->source, q))) || strcmp(col->name, name) ||
+            (!q && (col->slot & SL_SQL_SLOT_QUALIFIED)))
             continue;
         if (!nhits++)
             hit = col;
@@ -408,7 +409,8 @@ static sl_err_t comp_column(cc_t *c, const sl_sql_expr_t *e, node_t **out)
         list[0] = 0;
         for (size_t i = 0; i < sc->ncols && len < sizeof list - 1; i++) {
             const sl_sql_scope_col_t *col = &sc->cols[i];
-            if (strcmp(col->name, name) || (q && (!col->source || strcmp(col->source, q))))
+            if (strcmp(col->name, name) || (q && (!col->source || strcmp(col->source, q))) ||
+                (!q && (col->slot & SL_SQL_SLOT_QUALIFIED)))
                 continue;
             int w = snprintf(list + len, sizeof list - len, "%s%s%s%s", len ? ", " : "", col->source ? col->source : "",
                              col->source ? "." : "", col->name);
@@ -420,7 +422,7 @@ static sl_err_t comp_column(cc_t *c, const sl_sql_expr_t *e, node_t **out)
         node_t *n = mk(c, N_COL, hit->type, 0);
         if (!n)
             return nomem(c);
-        n->idx = hit->slot;
+        n->idx = hit->slot & ~SL_SQL_SLOT_QUALIFIED;
         *out = n;
         return SL_OK;
     }

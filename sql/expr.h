@@ -72,8 +72,16 @@ typedef struct sl_sql_scope_col {
     const char *source;
     const char *name;
     const sl_sql_type_t *type;
-    uint32_t slot;
+    uint32_t slot; /* may carry SL_SQL_SLOT_QUALIFIED */
 } sl_sql_scope_col_t;
+
+/** A flag in sl_sql_scope_col_t.slot (the slot is slot & ~flag): the column
+ * is found only as source.name, never by its name alone — a join side's own
+ * ROWTIME, ROWPARTITION, ROWOFFSET (S.ROWTIME), while an unqualified ROWTIME
+ * stays the pseudo-column of the record being processed. (A flag in the slot
+ * rather than a field of its own keeps every positional initializer of the
+ * struct as it is.) */
+#define SL_SQL_SLOT_QUALIFIED 0x80000000u
 
 /** What an expression can see: a plain struct the caller fills and keeps
  * for the duration of sl_sql_expr_compile (the compiled expression does not

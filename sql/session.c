@@ -204,7 +204,8 @@ const sl_materialized_t *sl__sqls_result_store(sl_sql_session_t *s, sl_materiali
 /* The source row as one slot vector: key columns, then value columns. */
 /* The record's headers as the source's header columns: HEADER('k') is the
  * last header named k (BYTES, NULL when absent); HEADERS all of them, as
- * ARRAY<STRUCT<KEY STRING, VALUE BYTES>>. */
+ * ARRAY<STRUCT<KEY STRING, VALUE BYTES>>; and a join side's ROWTIME,
+ * ROWPARTITION, ROWOFFSET (SL_SQL_ROLE_PSEUDO) from the record itself. */
 static int header_slots(sl_ctx_t *ctx, const query_t *q, sl_sql_value_t *out)
 {
     const sl_header_t *h;
@@ -213,6 +214,12 @@ static int header_slots(sl_ctx_t *ctx, const query_t *q, sl_sql_value_t *out)
     for (size_t i = 0; i < q->nheader; i++) {
         const sl_sql_datasource_col_t *c = &q->hcols[i];
         out[i] = sl_sql_value_null(c->type);
+        if (c->role == SL_SQL_ROLE_PSEUDO) { /* a join side's own, read at its record */
+            out[i] = !strcmp(c->name, "ROWPARTITION") ? sl_sql_value_int(sl_ctx_partition(ctx))
+                     : !strcmp(c->name, "ROWOFFSET")  ? sl_sql_value_bigint(sl_ctx_offset(ctx))
+                                                      : sl_sql_value_bigint(sl_ctx_timestamp(ctx));
+            continue;
+        }
         if (c->role == SL_SQL_ROLE_HEADER) {
             for (size_t k = nh; k-- > 0;) {
                 if (strcmp(h[k].key, c->header_key))
@@ -504,21 +511,168 @@ int64_t sl__sqls_row_timestamp(void *arg, const void *key, const void *value, in
     return t; /* -1 when it does not parse: dropped and counted */
 }
 
-/* WITH (TIMESTAMP='col') on a result stream: each record takes its time from
- * that value column (slot in the result's value row). */
-typedef struct restamp {
-    size_t slot;
-} restamp_t;
+sl_err_t sl__sqls_timestamp_format(sl_arena_t *a, const char *what, const char *format,
+                                   const struct sl_sql_fn_call **parse, const char **fmt,
+                                   char *errbuf, size_t errlen)
+{
+    *parse = NULL, *fmt = NULL;
+    if (!format)
+        return SL_OK;
+    sl_sql_alloc_t tal = sl_sql_alloc_arena(a);
+    const sl_sql_type_t *st = sl_sql_type_prim(SL_SQL_STRING);
+    const sl_sql_type_t *args[2] = {st, st};
+    char m[256];
+    if (sl_sql_func_resolve("PARSE_TIMESTAMP", args, 2, 0, &tal, parse, m, sizeof m)) {
+        sl__sqls_fail(errbuf, errlen, "%s: TIMESTAMP_FORMAT: %s", what, m);
+        return SL_ERR_INVAL;
+    }
+    *fmt = format;
+    return SL_OK;
+}
+
+/* ---- the result's record time: WITH (TIMESTAMP='col' [, TIMESTAMP_FORMAT='f']) ------------------ */
+
+/* ksqlDB's sink timestamp (its SinkBuilder's timestamp processor, just before
+ * the sink): each record of the result — of a stream or of a table's
+ * changelog, a join's or an aggregation's too — takes its time from a value
+ * column of the result: BIGINT or TIMESTAMP as it is, STRING parsed with
+ * TIMESTAMP_FORMAT. */
+struct restamp {
+    size_t slot;                          /* in the result's value row */
+    const struct sl_sql_fn_call *parse;   /* TIMESTAMP_FORMAT: PARSE_TIMESTAMP */
+    const char *format;
+    const char *id;                       /* the query's, for the log */
+};
+
+static int64_t restamp_time(const restamp_t *r, const sl_sql_value_t *v, char *msg, size_t len)
+{
+    if (v->is_null) {
+        snprintf(msg, len, "the TIMESTAMP column is NULL");
+        return -1;
+    }
+    if (!r->parse)
+        return v->u.i64;
+    sl_arena_t arena = SL_ARENA_INIT;
+    sl_sql_alloc_t al = sl_sql_alloc_arena(&arena);
+    sl_sql_value_t args[2] = {*v}, out;
+    int64_t t = -1;
+    sl_sql_fn_ctx_t fc = {.al = &al, .errbuf = msg, .errlen = len};
+    if (!sl_sql_value_string_dup(&al, r->format, strlen(r->format), &args[1]) &&
+        !sl_sql_func_call(&fc, r->parse, args, &out))
+        t = out.is_null ? -1 : out.u.i64;
+    sl_arena_free(&arena);
+    return t;
+}
 
 static void restamp_process(void *state, sl_ctx_t *ctx, const void *key, const void *value)
 {
     const restamp_t *r = state;
     const sl_sql_row_t *v = value;
-    if (!v || r->slot >= v->n || v->values[r->slot].is_null) {
-        sl_ctx_log_error(ctx, "TIMESTAMP column is NULL: the record is dropped");
+    if (!v) { /* a tombstone: the task's stream time, as ksqlDB's */
+        sl_ctx_forward_ts(ctx, key, value, sl_ctx_stream_time(ctx));
         return;
     }
-    sl_ctx_forward_ts(ctx, key, value, v->values[r->slot].u.i64);
+    char msg[256] = "";
+    int64_t t = r->slot < v->n ? restamp_time(r, &v->values[r->slot], msg, sizeof msg) : -1;
+    if (t < 0) {
+        /* ksqlDB logs "Error writing row with extracted timestamp" and the
+         * row is not written (a negative time fails the producer record). */
+        sl_ctx_log_error(ctx, "%s: Error writing row with extracted timestamp: %s", r->id,
+                         msg[0] ? msg : "negative timestamp");
+        return;
+    }
+    sl_ctx_forward_ts(ctx, key, value, t);
+}
+
+sl_err_t sl__sqls_sink_timestamp(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
+                                 sl_sql_datasource_t *made, restamp_t **out, char *errbuf,
+                                 size_t errlen)
+{
+    *out = NULL;
+    char tsb[256], fb[256];
+    const char *tsc = sl__sqls_with_prop(stmt, "TIMESTAMP", tsb, sizeof tsb);
+    const char *fmt = sl__sqls_with_prop(stmt, "TIMESTAMP_FORMAT", fb, sizeof fb);
+    if (!tsc) {
+        if (fmt) {
+            sl__sqls_fail(errbuf, errlen,
+                          "TIMESTAMP_FORMAT needs a TIMESTAMP column in the WITH clause");
+            return SL_ERR_INVAL;
+        }
+        return SL_OK;
+    }
+    /* The name as written, else upper case (an unquoted identifier). */
+    char up[256];
+    snprintf(up, sizeof up, "%s", tsc);
+    const sl_sql_datasource_col_t *c = NULL;
+    size_t slot = 0;
+    for (int pass = 0; pass < 2 && !c; pass++) {
+        slot = 0;
+        for (size_t i = 0; i < made->ncols && !c; i++) {
+            if (!strcmp(made->cols[i].name, up))
+                c = &made->cols[i];
+            else if (made->cols[i].role == SL_SQL_ROLE_VALUE)
+                slot++;
+        }
+        for (char *u = up; *u; u++)
+            *u = (char)toupper((unsigned char)*u);
+    }
+    if (!c) {
+        sl__sqls_fail(errbuf, errlen,
+                      "The TIMESTAMP column set in the WITH clause does not exist in the schema: "
+                      "'%s'",
+                      up);
+        return SL_ERR_INVAL;
+    }
+    sl_sql_base_t b = c->type->base;
+    if (b == SL_SQL_STRING && !fmt) {
+        sl__sqls_fail(errbuf, errlen,
+                      "A String timestamp field has been specified without also specifying the "
+                      "timestamp_format");
+        return SL_ERR_INVAL;
+    }
+    if (b != SL_SQL_STRING && fmt) {
+        sl__sqls_fail(errbuf, errlen,
+                      "'TIMESTAMP_FORMAT' set in the WITH clause can only be used when the "
+                      "timestamp column in of type STRING.");
+        return SL_ERR_INVAL;
+    }
+    if (b != SL_SQL_STRING && b != SL_SQL_BIGINT && b != SL_SQL_TIMESTAMP) {
+        sl__sqls_fail(errbuf, errlen,
+                      "Timestamp column, `%s`, should be LONG(INT64), TIMESTAMP, or a String with "
+                      "a timestamp_format specified",
+                      c->name);
+        return SL_ERR_INVAL;
+    }
+    if (c->role != SL_SQL_ROLE_VALUE) {
+        /* ksqlDB reads a key column too; Sluice's sources take their time
+         * from a value column only (sl__sqls_source_for), so its sinks do. */
+        sl__sqls_fail(errbuf, errlen,
+                      "The TIMESTAMP column `%s` is a key column: not supported by Sluice yet "
+                      "(select it as a value column too, under another name)",
+                      c->name);
+        return SL_ERR_UNSUPPORTED;
+    }
+    restamp_t *r = sl_arena_alloc(&s->arena, sizeof *r);
+    if (!r)
+        return SL_ERR_NOMEM;
+    *r = (restamp_t){.slot = slot, .id = s->query_id};
+    sl_err_t err = sl__sqls_timestamp_format(&s->arena, made->name, fmt ? sl__sqls_arena_str(&s->arena, fmt) : NULL,
+                                             &r->parse, &r->format, errbuf, errlen);
+    if (err)
+        return err;
+    /* Queries over the result read their time from it too (its TIMESTAMP). */
+    made->timestamp = c->name;
+    made->timestamp_format = r->format;
+    *out = r;
+    return SL_OK;
+}
+
+sl_kstream_t *sl__sqls_restamp(sl_kstream_t *stream, const restamp_t *r)
+{
+    if (!r || !stream)
+        return stream;
+    sl_processor_t rp = {.process = restamp_process, .arg = (void *)r};
+    return sl_kstream_process(stream, &rp, NULL, 0);
 }
 
 /* ---- compiling ------------------------------------------------------------------------------------ */
@@ -1050,14 +1204,6 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
              qa->from.name.pos.col, qa->from.name.s);
         return SL_ERR_INVAL;
     }
-    char tsw[64];
-    if (!insert && (qa->njoins || qa->ngroup_by) &&
-        sl__sqls_with_prop(stmt, "TIMESTAMP", tsw, sizeof tsw)) {
-        sl__sqls_fail(errbuf, errlen,
-                      "WITH (TIMESTAMP=...) on the result of a JOIN or GROUP BY is not supported "
-                      "yet");
-        return SL_ERR_UNSUPPORTED;
-    }
     /* The query id, as ksqlDB makes it (CSAS_<SINK>_<n>, CTAS_…,
      * INSERTQUERY_<n>), names the query's internal topics and stores. */
     char idbuf[200];
@@ -1131,19 +1277,9 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
             }
             q->hcols = hc;
         }
-        if (src->timestamp_format) {
-            sl_sql_alloc_t tal = sl_sql_alloc_arena(a);
-            const sl_sql_type_t *st = sl_sql_type_prim(SL_SQL_STRING);
-            const sl_sql_type_t *args[2] = {st, st};
-            const sl_sql_fn_call_t *call;
-            char m[256];
-            if (sl_sql_func_resolve("PARSE_TIMESTAMP", args, 2, 0, &tal, &call, m, sizeof m)) {
-                sl__sqls_fail(errbuf, errlen, "%s: TIMESTAMP_FORMAT: %s", src->name, m);
-                return SL_ERR_INVAL;
-            }
-            q->ts_parse = call;
-            q->ts_format = src->timestamp_format;
-        }
+        if ((err = sl__sqls_timestamp_format(a, src->name, src->timestamp_format, &q->ts_parse,
+                                             &q->ts_format, errbuf, errlen)))
+            return err;
         scope = (sl_sql_scope_t){sc, nc, src->window != 0};
     }
     sl_sql_error_t e;
@@ -1372,41 +1508,8 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         if ((err = sl__sqls_sink_formats(stmt, &made.key_format, &made.value_format, errbuf,
                                          errlen)))
             return err;
-        /* WITH (TIMESTAMP='col'): the result's records take their time from
-         * a BIGINT or TIMESTAMP value column (streams). */
-        char tsb[64];
-        const char *tsc = sl__sqls_with_prop(stmt, "TIMESTAMP", tsb, sizeof tsb);
-        if (tsc) {
-            char up[256];
-            snprintf(up, sizeof up, "%s", tsc);
-            size_t vi = 0, found = 0;
-            for (size_t pass = 0; pass < 2 && !found; pass++) {
-                vi = 0;
-                for (size_t c = 0; c < ncols && !found; c++) {
-                    if (cols[c].role != SL_SQL_ROLE_VALUE)
-                        continue;
-                    if (!strcmp(cols[c].name, up) &&
-                        (cols[c].type->base == SL_SQL_BIGINT ||
-                         cols[c].type->base == SL_SQL_TIMESTAMP))
-                        found = 1, made.timestamp = cols[c].name;
-                    else
-                        vi++;
-                }
-                for (char *u = up; *u; u++)
-                    *u = (char)toupper((unsigned char)*u);
-            }
-            if (!found || src->table) {
-                sl__sqls_fail(errbuf, errlen,
-                              "The TIMESTAMP column set in the WITH clause does not exist in "
-                              "the schema as a BIGINT or TIMESTAMP value column: '%s'%s",
-                              tsc, src->table ? " (or the result is a table)" : "");
-                return SL_ERR_INVAL;
-            }
-            restamp = sl_arena_alloc(a, sizeof *restamp);
-            if (!restamp)
-                return SL_ERR_NOMEM;
-            restamp->slot = vi;
-        }
+        if ((err = sl__sqls_sink_timestamp(s, stmt, &made, &restamp, errbuf, errlen)))
+            return err;
         made.sql = NULL;
         if ((err = sl__sqls_add_target(s, stmt, &made, &target, errbuf, errlen)) || !target)
             return err; /* !target: IF NOT EXISTS, and it exists */
@@ -1440,10 +1543,7 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
             stream = sl_kstream_flat_map(stream, sl__sqls_stream_project_tf, q);
         else
             stream = sl_kstream_map(stream, sl__sqls_stream_project, q);
-        if (restamp) {
-            sl_processor_t rp = {.process = restamp_process, .arg = restamp};
-            stream = sl_kstream_process(stream, &rp, NULL, 0);
-        }
+        stream = sl__sqls_restamp(stream, restamp);
         /* The key is the source's (selected as it is): no repartition. */
         sl_kstream_to(stream, target->topic, &p);
     } else {
@@ -1452,7 +1552,7 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         sl_materialized_t rm;
         table = sl_ktable_map_values(table, sl__sqls_table_project, q,
                                      sl__sqls_result_store(s, &rm, ks, vs));
-        sl_kstream_to(sl_ktable_to_stream(table), target->topic, &p);
+        sl_kstream_to(sl__sqls_restamp(sl_ktable_to_stream(table), restamp), target->topic, &p);
     }
     return sl__sqls_query_built(s, errbuf, errlen);
 }

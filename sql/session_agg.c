@@ -1144,7 +1144,8 @@ static int same_expr(const sl_sql_expr_t *a, const sl_sql_expr_t *b)
 /* HAVING, the projection, the sink. */
 static sl_err_t finish(sl_sql_session_t *s, gquery_t *g, const sl_sql_query_t *qa,
                        sl_ktable_t *table, const sl_serde_t *sink_ks, const sl_serde_t *vs,
-                       const sl_sql_datasource_t *target, char *errbuf, size_t errlen)
+                       const sl_sql_datasource_t *target, const restamp_t *restamp,
+                       char *errbuf, size_t errlen)
 {
     (void)qa;
     if (g->having)
@@ -1152,7 +1153,7 @@ static sl_err_t finish(sl_sql_session_t *s, gquery_t *g, const sl_sql_query_t *q
     sl_materialized_t rm;
     table = sl_ktable_map_values(table, agg_project, g, sl__sqls_result_store(s, &rm, sink_ks, vs));
     sl_produced_t p = {.key_serde = sink_ks, .value_serde = vs};
-    sl_kstream_to(sl_ktable_to_stream(table), target->topic, &p);
+    sl_kstream_to(sl__sqls_restamp(sl_ktable_to_stream(table), restamp), target->topic, &p);
     return sl__sqls_query_built(s, errbuf, errlen);
 }
 
@@ -1397,7 +1398,11 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
     if (sl__sqls_sink_formats(stmt, &made.key_format, &made.value_format, errbuf, errlen))
         return SL_ERR_INVAL;
     const sl_sql_datasource_t *target;
-    sl_err_t err = sl__sqls_add_target(s, stmt, &made, &target, errbuf, errlen);
+    restamp_t *restamp;
+    sl_err_t err = sl__sqls_sink_timestamp(s, stmt, &made, &restamp, errbuf, errlen);
+    if (err)
+        return err;
+    err = sl__sqls_add_target(s, stmt, &made, &target, errbuf, errlen);
     if (err || !target)
         return err; /* !target: IF NOT EXISTS, and it exists */
     /* The serdes: the group key (repartition, store, sink), the state. */
@@ -1444,7 +1449,7 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
         /* (WHERE: in regroup) */
         table = sl_kgroupedtable_aggregate(sl_ktable_group_by(table, regroup, g, &gr), agg_init,
                                            agg_add, agg_sub, g, &mat);
-        return finish(s, g, qa, table, ks, vs, target, errbuf, errlen);
+        return finish(s, g, qa, table, ks, vs, target, restamp, errbuf, errlen);
     }
     /* (WHERE: in carry_key or regroup) */
     /* Grouping by the source's key columns, in order, in the same key format:
@@ -1499,5 +1504,5 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
             table = sl_ktable_suppress(table, &sup);
         }
     }
-    return finish(s, g, qa, table, sink_ks, vs, target, errbuf, errlen);
+    return finish(s, g, qa, table, sink_ks, vs, target, restamp, errbuf, errlen);
 }

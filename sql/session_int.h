@@ -161,6 +161,14 @@ const void *sl__sqls_table_project(void *arg, sl_ctx_t *ctx, const void *key, co
 int64_t sl__sqls_row_timestamp(void *arg, const void *key, const void *value, int64_t record_ts,
                                int64_t partition_time);
 
+/** A TIMESTAMP column read with TIMESTAMP_FORMAT format (NULL: none) as
+ * ksqlDB's StringTimestampExtractor does: *parse becomes PARSE_TIMESTAMP and
+ * *fmt format (both NULL without one). what names the source in messages.
+ * Errors: SL_ERR_INVAL (errbuf). */
+sl_err_t sl__sqls_timestamp_format(sl_arena_t *a, const char *what, const char *format,
+                                   const struct sl_sql_fn_call **parse, const char **fmt,
+                                   char *errbuf, size_t errlen);
+
 /** A value column of a projection compiled over scope into *out (type *t):
  * a table function (EXPLODE, CUBE_EXPLODE) at the top of x marks column
  * q->nout in q->tf (made with cap entries on the first) and compiles its
@@ -185,6 +193,22 @@ const char *sl__sqls_with_prop(const sl_sql_stmt_t *stmt, const char *name, char
  * (WRAP_SINGLE_VALUE is not inherited). Errors: SL_ERR_INVAL (errbuf). */
 sl_err_t sl__sqls_sink_formats(const sl_sql_stmt_t *stmt, sl_sql_format_t *kfmt,
                                sl_sql_format_t *vfmt, char *errbuf, size_t errlen);
+
+/** The result's record time: WITH (TIMESTAMP='col' [, TIMESTAMP_FORMAT='f'])
+ * of a CREATE … AS SELECT, checked against made's columns with ksqlDB's
+ * messages; *out is what sl__sqls_restamp applies (NULL without one), and
+ * made's TIMESTAMP (and TIMESTAMP_FORMAT) are set, for the queries that read
+ * the result. In the session's arena. Errors: SL_ERR_INVAL, SL_ERR_UNSUPPORTED
+ * (a key column), SL_ERR_NOMEM. */
+typedef struct restamp restamp_t;
+sl_err_t sl__sqls_sink_timestamp(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
+                                 sl_sql_datasource_t *made, restamp_t **out, char *errbuf,
+                                 size_t errlen);
+
+/** stream with each record's time taken from r's column (a tombstone at the
+ * stream time; a record whose time is NULL, negative or does not parse is
+ * dropped and logged), or stream itself when r is NULL. */
+sl_kstream_t *sl__sqls_restamp(sl_kstream_t *stream, const restamp_t *r);
 
 /** Adds the result of a CREATE … AS SELECT to the catalog (made: its
  * description), creating its topic when missing, and checks its formats;

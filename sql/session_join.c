@@ -120,7 +120,7 @@ static const void *join_rows(void *arg, sl_ctx_t *ctx, const void *key, const vo
     put_side(&j->l, k, l, v);
     if (j->kind == JK_FK) {
         /* The right table's key is the left row's foreign key. */
-        for (size_t i = 0; i < j->r.nv && r && i < r->n; i++)
+        for (size_t i = 0; i < j->r.nv + j->r.nh && r && i < r->n; i++)
             v[j->r.at + j->r.nk + i] = r->values[i];
         if (r && l)
             v[j->r.at] = v[j->fk_slot];
@@ -241,10 +241,93 @@ static const char *kind_name(sl_sql_join_kind_t k)
                                                                  : "INNER";
 }
 
+/* ---- a side's own pseudo-columns: S.ROWTIME, S.ROWPARTITION, S.ROWOFFSET ----
+ * ksqlDB copies each source's ROWTIME, ROWPARTITION and ROWOFFSET into its
+ * rows before joining (S_ROWTIME …), so S.ROWTIME is the time of S's record
+ * in the joined row, not of the record being processed. A side whose own are
+ * named carries them as columns after its headers, read at its record (a
+ * table's rows keep them, as its headers: sl__sqls_table_headers). */
+static const char *const side_pseudo[] = {"ROWTIME", "ROWPARTITION", "ROWOFFSET"};
+#define NPSEUDO 3
+
+/* The bits (1 << i for side_pseudo[i]) of alias.ROWTIME … that e names. */
+static unsigned pseudo_refs(const sl_sql_expr_t *e, const char *alias)
+{
+    if (!e)
+        return 0;
+    unsigned m = 0;
+    switch (e->kind) {
+    case SL_SQL_EXPR_COLUMN:
+        for (unsigned i = 0; i < NPSEUDO && e->column.qualifier.s; i++)
+            if (!strcmp(e->column.qualifier.s, alias) && !strcmp(e->column.name.s, side_pseudo[i]))
+                m |= 1u << i;
+        return m;
+    case SL_SQL_EXPR_UNARY: case SL_SQL_EXPR_BINARY: case SL_SQL_EXPR_IS_NULL:
+    case SL_SQL_EXPR_IS_DISTINCT: case SL_SQL_EXPR_SUBSCRIPT:
+        return pseudo_refs(e->op.a, alias) | pseudo_refs(e->op.b, alias);
+    case SL_SQL_EXPR_BETWEEN:
+        return pseudo_refs(e->between.a, alias) | pseudo_refs(e->between.lo, alias) |
+               pseudo_refs(e->between.hi, alias);
+    case SL_SQL_EXPR_IN:
+        m = pseudo_refs(e->in.a, alias);
+        for (size_t i = 0; i < e->in.n; i++)
+            m |= pseudo_refs(e->in.items[i], alias);
+        return m;
+    case SL_SQL_EXPR_LIKE:
+        return pseudo_refs(e->like.a, alias) | pseudo_refs(e->like.pattern, alias);
+    case SL_SQL_EXPR_CASE:
+        m = pseudo_refs(e->case_.operand, alias) | pseudo_refs(e->case_.else_, alias);
+        for (size_t i = 0; i < e->case_.nwhens; i++)
+            m |= pseudo_refs(e->case_.whens[i]->cond, alias) |
+                 pseudo_refs(e->case_.whens[i]->result, alias);
+        return m;
+    case SL_SQL_EXPR_CAST:
+        return pseudo_refs(e->cast.a, alias);
+    case SL_SQL_EXPR_DEREF:
+        return pseudo_refs(e->deref.a, alias);
+    case SL_SQL_EXPR_CALL:
+        for (size_t i = 0; i < e->call.nargs; i++)
+            m |= pseudo_refs(e->call.args[i], alias);
+        return m;
+    case SL_SQL_EXPR_LAMBDA:
+        return pseudo_refs(e->lambda.body, alias);
+    case SL_SQL_EXPR_ARRAY:
+        for (size_t i = 0; i < e->list.n; i++)
+            m |= pseudo_refs(e->list.items[i], alias);
+        return m;
+    case SL_SQL_EXPR_MAP:
+        for (size_t i = 0; i < e->map.n; i++)
+            m |= pseudo_refs(e->map.keys[i], alias) | pseudo_refs(e->map.values[i], alias);
+        return m;
+    case SL_SQL_EXPR_STRUCT:
+        for (size_t i = 0; i < e->struct_.n; i++)
+            m |= pseudo_refs(e->struct_.values[i], alias);
+        return m;
+    default:
+        return 0;
+    }
+}
+
+/* The pseudo-columns of source alias that any clause of qa names. */
+static unsigned query_pseudo_refs(const sl_sql_query_t *qa, const char *alias)
+{
+    unsigned m = pseudo_refs(qa->where, alias) | pseudo_refs(qa->having, alias);
+    for (size_t i = 0; i < qa->nitems; i++)
+        m |= pseudo_refs(qa->items[i]->expr, alias);
+    for (size_t i = 0; i < qa->ngroup_by; i++)
+        m |= pseudo_refs(qa->group_by[i], alias);
+    for (size_t i = 0; i < qa->npartition_by; i++)
+        m |= pseudo_refs(qa->partition_by[i], alias);
+    for (size_t i = 0; i < qa->njoins; i++)
+        m |= pseudo_refs(qa->joins[i]->on, alias);
+    return m;
+}
+
 /* The side's own scope: its key columns, then its value columns, then its
- * header columns (HEADERS, HEADER('k')). */
+ * header columns (HEADERS, HEADER('k')), then the pseudo-columns of its own
+ * that the query names (pseudo: their bits). */
 static sl_err_t side_init(sl_arena_t *a, side_t *s, const sl_sql_datasource_t *src,
-                          const char *alias, size_t at, const char *id,
+                          const char *alias, size_t at, const char *id, unsigned pseudo,
                           sl_sql_scope_col_t *all, sl_sql_scope_t *own, char *errbuf,
                           size_t errlen)
 {
@@ -266,6 +349,8 @@ static sl_err_t side_init(sl_arena_t *a, side_t *s, const sl_sql_datasource_t *s
     }
     for (size_t i = 0; i < src->ncols; i++)
         s->nh += src->cols[i].role == SL_SQL_ROLE_HEADERS || src->cols[i].role == SL_SQL_ROLE_HEADER;
+    for (unsigned i = 0; i < NPSEUDO; i++)
+        s->nh += (pseudo >> i) & 1;
     if (s->nh) {
         /* A stream side reads them off its records; a table side's rows carry
          * them (sl__sqls_table_headers, when the topology is built). */
@@ -281,24 +366,34 @@ static sl_err_t side_init(sl_arena_t *a, side_t *s, const sl_sql_datasource_t *s
             all[slot] = (sl_sql_scope_col_t){alias, c->name, c->type, (uint32_t)slot};
             hc[h++] = *c;
         }
+        for (unsigned i = 0; i < NPSEUDO; i++) {
+            if (!((pseudo >> i) & 1))
+                continue;
+            const sl_sql_type_t *t = sl_sql_type_prim(i == 1 ? SL_SQL_INT : SL_SQL_BIGINT);
+            size_t slot = at + s->nk + s->nv + h;
+            all[slot] = (sl_sql_scope_col_t){alias, side_pseudo[i], t,
+                                             (uint32_t)slot | SL_SQL_SLOT_QUALIFIED};
+            hc[h++] = (sl_sql_datasource_col_t){side_pseudo[i], t, SL_SQL_ROLE_PSEUDO, NULL};
+        }
         s->q.nheader = s->nh, s->q.hcols = hc;
     }
     if (src->timestamp && s->q.ts_slot < 0) {
         sl__sqls_fail(errbuf, errlen, "%s: the TIMESTAMP column must be a value column", src->name);
         return SL_ERR_UNSUPPORTED;
     }
-    if (src->timestamp_format) {
-        sl__sqls_fail(errbuf, errlen, "%s: TIMESTAMP_FORMAT is not supported in queries yet",
-                      src->name);
-        return SL_ERR_UNSUPPORTED;
-    }
+    /* Its records' time, as a single source's (sl__sqls_source_for): the
+     * TIMESTAMP column, read with TIMESTAMP_FORMAT when it has one. */
+    sl_err_t err = sl__sqls_timestamp_format(a, src->name, src->timestamp_format, &s->q.ts_parse,
+                                             &s->q.ts_format, errbuf, errlen);
+    if (err)
+        return err;
     size_t n = side_width(s);
     sl_sql_scope_col_t *sc = sl_arena_alloc(a, (n ? n : 1) * sizeof *sc);
     if (!sc)
         return SL_ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
         sc[i] = all[at + i];
-        sc[i].slot = (uint32_t)i;
+        sc[i].slot = (uint32_t)i | (all[at + i].slot & SL_SQL_SLOT_QUALIFIED);
     }
     *own = (sl_sql_scope_t){sc, n, src->window != 0};
     return SL_OK;
@@ -316,9 +411,13 @@ static void name_side(const side_t *s, const sl_sql_scope_col_t *byslot,
         if (s->src->cols[c].role == SL_SQL_ROLE_KEY)
             continue;
         for (size_t i = s->nk; i < side_width(s); i++)
-            if (!strcmp(byslot[s->at + i].name, s->src->cols[c].name))
+            if (!strcmp(byslot[s->at + i].name, s->src->cols[c].name) &&
+                !(byslot[s->at + i].slot & SL_SQL_SLOT_QUALIFIED))
                 named[(*nnamed)++] = byslot[s->at + i];
     }
+    for (size_t i = s->nk; i < side_width(s); i++) /* its own pseudo-columns: not in SELECT * */
+        if (byslot[s->at + i].slot & SL_SQL_SLOT_QUALIFIED)
+            named[(*nnamed)++] = byslot[s->at + i];
 }
 
 /* A table with header columns, for the steps that read its rows later
@@ -471,7 +570,8 @@ static const char *column_alias(const sl_sql_scope_t *sc, const sl_sql_expr_t *e
         return e->column.qualifier.s;
     const char *found = NULL;
     for (size_t i = 0; i < sc->ncols; i++) {
-        if (!sc->cols[i].source || strcmp(sc->cols[i].name, e->column.name.s))
+        if (!sc->cols[i].source || strcmp(sc->cols[i].name, e->column.name.s) ||
+            (sc->cols[i].slot & SL_SQL_SLOT_QUALIFIED))
             continue;
         if (found && strcmp(found, sc->cols[i].source))
             return NULL;
@@ -712,7 +812,7 @@ static sl_err_t analyze_join(sl_sql_session_t *s, jquery_t *j, const jquery_t *p
         for (size_t i = 0; i < lscope->ncols; i++)
             if (lscope->cols[i].source && !strcmp(lscope->cols[i].source, j->l.on_alias) &&
                 !strcmp(lscope->cols[i].name, j->l.on->column.name.s))
-                j->fk_slot = lscope->cols[i].slot;
+                j->fk_slot = lscope->cols[i].slot & ~SL_SQL_SLOT_QUALIFIED;
     }
     j->kind = kind;
     if (kind == JK_SS) {
@@ -911,7 +1011,7 @@ sl_err_t sl__sqls_join_input(sl_sql_session_t *s, const sl_sql_datasource_t *fir
     /* ---- the sources ---- */
     srcs[0] = first;
     aliases[0] = qa->from.alias.s ? qa->from.alias.s : first->name;
-    size_t total = first->ncols; /* key, value and header columns */
+    size_t total = first->ncols + NPSEUDO; /* key, value, header and pseudo-columns */
     for (size_t i = 1; i < nsrc; i++) {
         const sl_sql_join_t *jn = qa->joins[i - 1];
         const sl_sql_datasource_t *src = sl_sql_catalog_find(s->catalog, jn->source.name.s);
@@ -931,7 +1031,7 @@ sl_err_t sl__sqls_join_input(sl_sql_session_t *s, const sl_sql_datasource_t *fir
                 return SL_ERR_INVAL;
             }
         }
-        total += src->ncols + 1;
+        total += src->ncols + NPSEUDO + 1;
     }
     sl_buf_t kafka = SL_BUF_INIT;
     for (size_t i = 0; i < nsrc; i++) {
@@ -960,7 +1060,8 @@ sl_err_t sl__sqls_join_input(sl_sql_session_t *s, const sl_sql_datasource_t *fir
         return SL_ERR_NOMEM;
     sl_sql_scope_t own;
     sl_err_t err;
-    if ((err = side_init(a, &steps[0].l, first, aliases[0], 0, id, byslot, &own, errbuf, errlen)))
+    if ((err = side_init(a, &steps[0].l, first, aliases[0], 0, id,
+                         query_pseudo_refs(qa, aliases[0]), byslot, &own, errbuf, errlen)))
         return err;
     size_t at = side_width(&steps[0].l), nnamed = 0;
     name_side(&steps[0].l, byslot, named, &nnamed);
@@ -988,8 +1089,8 @@ sl_err_t sl__sqls_join_input(sl_sql_session_t *s, const sl_sql_datasource_t *fir
             j->l.q = (query_t){.id = id, .nkey = 0, .nvalue = prev->n, .ts_slot = -1};
         }
         sl_sql_scope_t lscope = {named, nnamed, false}, rscope;
-        if ((err = side_init(a, &j->r, srcs[i], aliases[i], at, id, byslot, &rscope, errbuf,
-                             errlen)))
+        if ((err = side_init(a, &j->r, srcs[i], aliases[i], at, id,
+                             query_pseudo_refs(qa, aliases[i]), byslot, &rscope, errbuf, errlen)))
             return err;
         size_t nr = side_width(&j->r);
         if ((err = analyze_join(s, j, prev, prev ? &lscope : &own, &rscope,
@@ -1003,6 +1104,7 @@ sl_err_t sl__sqls_join_input(sl_sql_session_t *s, const sl_sql_datasource_t *fir
         at += nr + 1;
         j->n = at;
     }
+    total = at; /* the slots used: pseudo-columns only for the sides that name theirs */
     for (size_t i = 0; i < total; i++) {
         names[i] = byslot[i].name;
         types[i] = byslot[i].type;
@@ -1058,11 +1160,12 @@ static int column_slot(const sl_sql_scope_t *sc, const sl_sql_expr_t *e)
     for (size_t i = 0; i < sc->ncols; i++) {
         const sl_sql_scope_col_t *c = &sc->cols[i];
         if (strcmp(c->name, e->column.name.s) ||
-            (e->column.qualifier.s && (!c->source || strcmp(c->source, e->column.qualifier.s))))
+            (e->column.qualifier.s && (!c->source || strcmp(c->source, e->column.qualifier.s))) ||
+            (!e->column.qualifier.s && (c->slot & SL_SQL_SLOT_QUALIFIED)))
             continue;
         if (found >= 0)
             return -1;
-        found = (int)c->slot;
+        found = (int)(c->slot & ~SL_SQL_SLOT_QUALIFIED);
     }
     return found;
 }
@@ -1351,7 +1454,8 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         /* ksqlDB lists the synthetic key first; A.* has only A's columns. */
         for (size_t c0 = 0; c0 < all.ncols; c0++) {
             size_t c = j->synth ? (c0 + all.ncols - 1) % all.ncols : c0;
-            if (only ? !named[c].source || strcmp(named[c].source, only) : 0)
+            if ((only ? !named[c].source || strcmp(named[c].source, only) : 0) ||
+                (named[c].slot & SL_SQL_SLOT_QUALIFIED))
                 continue;
             sl_sql_expr_t *ref = &refs[nitems];
             *ref = (sl_sql_expr_t){.kind = SL_SQL_EXPR_COLUMN, .pos = it->pos, .height = 1};
@@ -1494,6 +1598,7 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
 
     /* ---- the result ---- */
     const sl_sql_datasource_t *target;
+    restamp_t *restamp = NULL;
     char m[512];
     if (insert) {
         if ((err = sl__sqls_insert_target(s, stmt, !stream_result, cols, ncols, q->nout,
@@ -1516,6 +1621,8 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         made.window_hopping = first->window_hopping;
         if (sl__sqls_sink_formats(stmt, &made.key_format, &made.value_format, errbuf, errlen))
             return SL_ERR_INVAL;
+        if ((err = sl__sqls_sink_timestamp(s, stmt, &made, &restamp, errbuf, errlen)))
+            return err;
         if ((err = sl__sqls_add_target(s, stmt, &made, &target, errbuf, errlen)) || !target)
             return err; /* !target: IF NOT EXISTS, and it exists */
     }
@@ -1540,14 +1647,14 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
             cur = sl_kstream_filter(cur, sl__sqls_where_pass, q);
         cur = q->tf ? sl_kstream_flat_map(cur, sl__sqls_stream_project_tf, q)
                     : sl_kstream_map(cur, j->window ? project_in_window : sl__sqls_stream_project, q);
-        sl_kstream_to(cur, target->topic, &p);
+        sl_kstream_to(sl__sqls_restamp(cur, restamp), target->topic, &p);
     } else {
         if (q->where)
             curt = sl_ktable_filter(curt, sl__sqls_where_pass, q, NULL);
         sl_materialized_t rm;
         curt = sl_ktable_map_values(curt, sl__sqls_table_project, q,
                                     sl__sqls_result_store(s, &rm, ks, vs));
-        sl_kstream_to(sl_ktable_to_stream(curt), target->topic, &p);
+        sl_kstream_to(sl__sqls_restamp(sl_ktable_to_stream(curt), restamp), target->topic, &p);
     }
     return sl__sqls_query_built(s, errbuf, errlen);
 }

@@ -1,0 +1,2 @@
+CREATE STREAM s (k BIGINT KEY, v BIGINT) WITH (kafka_topic='s', value_format='JSON', PARTITIONS=1);
+CREATE TABLE t WITH (TIMESTAMP='k') AS SELECT k, MAX(v) AS m FROM s GROUP BY k;

@@ -1,0 +1,4 @@
+-- Foreign-key join of tables with TIMESTAMP_FORMAT; then a third source (N-way).
+CREATE TABLE o (id INT PRIMARY KEY, cid INT, at STRING) WITH (KAFKA_TOPIC='o', VALUE_FORMAT='JSON', PARTITIONS=1, TIMESTAMP='at', TIMESTAMP_FORMAT='yyyy-MM-dd HH:mm:ss');
+CREATE TABLE c (id INT PRIMARY KEY, name STRING, cat STRING) WITH (KAFKA_TOPIC='c', VALUE_FORMAT='JSON', PARTITIONS=1, TIMESTAMP='cat', TIMESTAMP_FORMAT='yyyy-MM-dd HH:mm:ss');
+CREATE TABLE j AS SELECT o.id, name FROM o JOIN c ON o.cid = c.id;
