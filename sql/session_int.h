@@ -14,11 +14,14 @@
 #include "sql/session.h"
 #include "sql/sql_parse.h"
 
+typedef struct versioned_serde versioned_serde_t;
+
 typedef struct source_handle {
     char *topic;
     const sl_sql_datasource_t *ds; /* the version of the source it reads (rows laid out so) */
     sl_kstream_t *stream; /* one of these */
     sl_ktable_t *table;
+    versioned_serde_t *vs; /* its value serde (session.c: share_source) */
 } source_handle_t;
 
 struct sl_sql_session {
