@@ -1256,10 +1256,12 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         return SL_ERR_INVAL;
     }
     if (qa->ngroup_by && q->window) {
-        sl__sqls_fail(errbuf, errlen,
-                      "GROUP BY on a windowed table is not supported by Sluice yet: %s",
-                      src->name);
-        return SL_ERR_UNSUPPORTED;
+        /* A push query: re-grouped without the windows, which its
+         * aggregates may read as columns (as ksqlDB's). */
+        sl_sql_scope_t ws;
+        sl_err_t werr = sl__sqls_window_scope(a, q, &scope, &ws);
+        return werr ? werr
+                    : sl__sqls_compile_aggregate(s, stmt, src, qa, g, &ws, join, errbuf, errlen);
     }
     if (qa->ngroup_by)
         return sl__sqls_compile_aggregate(s, stmt, src, qa, g, &scope, join, errbuf, errlen);

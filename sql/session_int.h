@@ -255,6 +255,14 @@ int sl__sqls_same_layout(const sl_sql_datasource_t *a, const sl_sql_datasource_t
 
 /* ---- compile steps ---- */
 
+/** GROUP BY over a windowed table (a push query: session_agg.c): in, the
+ * table's scope, with WINDOWSTART and WINDOWEND as two BIGINT columns more
+ * (slots after q's key, value and header columns: the aggregation's rows
+ * carry them, for the re-grouping takes the window off the key), into *out
+ * (in a). Errors: SL_ERR_NOMEM. */
+sl_err_t sl__sqls_window_scope(sl_arena_t *a, const query_t *q, const sl_sql_scope_t *in,
+                               sl_sql_scope_t *out);
+
 /** GROUP BY (session_agg.c): g holds the source layout and WHERE already;
  * join (NULL without one) the joins whose combined rows it reads instead of
  * src's records (src is then the FROM source). */
