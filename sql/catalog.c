@@ -383,6 +383,17 @@ static int headers_type(const sl_sql_type_t *t)
            !strcmp(f[1].name, "VALUE") && f[1].type->base == SL_SQL_BYTES;
 }
 
+/* CREATE OR REPLACE of old: checked as ksqlDB's metastore checks any
+ * replacement (canUpgradeTo), whether queries read old or not, before the
+ * topic is looked at. made is complete but for its name and topic. */
+static sl_err_t replace_check(const centry_t *old, const sl_sql_datasource_t *made,
+                              const char *name, const char *topic, char *errbuf, size_t errlen)
+{
+    sl_sql_datasource_t m = *made;
+    m.name = name, m.topic = topic;
+    return sl_sql_catalog_upgrade_check(&old->src, &m, 1, errbuf, errlen);
+}
+
 static sl_err_t create_source(sl_sql_catalog_t *c, const sl_sql_stmt_t *stmt, const char **message,
                               char *errbuf, size_t errlen)
 {
@@ -593,6 +604,9 @@ static sl_err_t create_source(sl_sql_catalog_t *c, const sl_sql_stmt_t *stmt, co
         fail(errbuf, errlen, "TIMESTAMP_FORMAT needs a TIMESTAMP column in the WITH clause");
         goto out;
     }
+    if (old && (err = replace_check(old, s, name, w.topic, errbuf, errlen)))
+        goto out;
+    err = SL_ERR_INVAL;
     /* The topic. */
     int32_t have = c->has_topics ? c->topics.partitions(c->topics.opaque, w.topic) : -1;
     if (c->has_topics && have < 0) {
@@ -798,6 +812,9 @@ sl_err_t sl_sql_catalog_add(sl_sql_catalog_t *c, const sl_sql_datasource_t *src,
              src->table ? "table" : "stream", src->name, old->src.table ? "table" : "stream");
         return SL_ERR_EXISTS;
     }
+    sl_err_t err;
+    if (old && (err = sl_sql_catalog_upgrade_check(&old->src, src, 1, errbuf, errlen)))
+        return err;
     centry_t *e = calloc(1, sizeof *e);
     if (!e)
         return SL_ERR_NOMEM;

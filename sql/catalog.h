@@ -113,11 +113,26 @@ sl_err_t sl_sql_catalog_resolve_type(const sl_sql_catalog_t *c, const sl_sql_ast
                                      const sl_sql_alloc_t *al, const sl_sql_type_t **out,
                                      char *errbuf, size_t errlen);
 
+/** May old be replaced by made (OR REPLACE)? ksqlDB's DataSource.canUpgradeTo
+ * (catalog_upgrade.c): the same topic and formats (window, delimiter and
+ * wrapping included), TIMESTAMP column and key columns (in their order when
+ * keys_in_order), and every value column of old in made with its name, type
+ * and position (new ones may follow). Errors: SL_ERR_INVAL with ksqlDB's
+ * message ("Cannot upgrade data source: DataSource '`S`' has schema = … which
+ * is not upgradeable to … (The following columns are changed or missing:
+ * [`B` STRING])"). */
+sl_err_t sl_sql_catalog_upgrade_check(const sl_sql_datasource_t *old,
+                                      const sl_sql_datasource_t *made, int keys_in_order,
+                                      char *errbuf, size_t errlen);
+
 /** Adds a stream or table made by a query (CREATE … AS SELECT): a deep copy
  * of *src (columns, schemas, formats, names, topic, timestamp column), with
  * key_schema and value_schema made from the columns' roles. The topic must exist or be made
  * by the caller. Errors: SL_ERR_EXISTS ("Cannot add stream 'X': A stream
- * with the same name already exists") unless or_replace, SL_ERR_NOMEM. */
+ * with the same name already exists") unless or_replace, SL_ERR_INVAL when
+ * it replaces a source it cannot upgrade (sl_sql_catalog_upgrade_check: an
+ * OR REPLACE is checked so whether queries use the source or not, as
+ * ksqlDB's metastore does), SL_ERR_NOMEM. */
 sl_err_t sl_sql_catalog_add(sl_sql_catalog_t *c, const sl_sql_datasource_t *src, int or_replace,
                             char *errbuf, size_t errlen);
 

@@ -698,21 +698,96 @@ static sl_err_t source_serdes(sl_sql_session_t *s, const sl_sql_datasource_t *sr
     return SL_OK;
 }
 
+/* A source's value serde, whose format a later version of the source may
+ * take over (share_source): it reads and writes with cur. */
+struct versioned_serde {
+    sl_serde_t serde; /* first: the engine gets &serde */
+    const sl_serde_t *cur;
+};
+
+static sl_err_t versioned_ser(const sl_serde_t *serde, const void *obj, sl_out_t *out)
+{
+    const sl_serde_t *cur = ((const versioned_serde_t *)serde)->cur;
+    return cur->serialize(cur, obj, out);
+}
+
+static sl_err_t versioned_de(const sl_serde_t *serde, sl_bytes_t in, sl_mem_t *mem,
+                             const void **obj)
+{
+    const sl_serde_t *cur = ((const versioned_serde_t *)serde)->cur;
+    return cur->deserialize(cur, in, mem, obj);
+}
+
+static int same_cols(const sl_sql_schema_t *a, const sl_sql_schema_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(a->cols[i].name, b->cols[i].name) ||
+            !sl_sql_type_equal(a->cols[i].type, b->cols[i].type))
+            return 0;
+    return 1;
+}
+
+/* Do rows read as b lay out a's columns as a's own would (the same key,
+ * window and TIMESTAMP column; a's value columns first, in order), and
+ * does b's format read a's columns of a record as a's does? JSON reads
+ * columns by name, so a record reads the same under both; DELIMITED counts
+ * its fields, so it does not. */
+static int layout_extends(const sl_sql_datasource_t *a, const sl_sql_datasource_t *b)
+{
+    const char *ta = a->timestamp_format, *tb = b->timestamp_format;
+    return a->key_schema.ncols == b->key_schema.ncols &&
+           same_cols(&a->key_schema, &b->key_schema, a->key_schema.ncols) &&
+           a->key_format.kind == b->key_format.kind && a->window == b->window &&
+           a->window_size == b->window_size &&
+           a->value_schema.ncols <= b->value_schema.ncols &&
+           same_cols(&a->value_schema, &b->value_schema, a->value_schema.ncols) &&
+           ((!a->timestamp && !b->timestamp) ||
+            (a->timestamp && b->timestamp && !strcmp(a->timestamp, b->timestamp))) &&
+           ((!ta && !tb) || (ta && tb && !strcmp(ta, tb))) &&
+           a->value_format.kind == SL_SQL_FORMAT_JSON &&
+           b->value_format.kind == SL_SQL_FORMAT_JSON &&
+           !sl_sql_format_unwrapped(&a->value_format, &a->value_schema) &&
+           !sl_sql_format_unwrapped(&b->value_format, &b->value_schema);
+}
+
+/* A query reads src, whose topic h reads already with other columns: a
+ * version of the source made by OR REPLACE (or an upgraded query's sink)
+ * after h's readers were compiled. When one version's rows extend the
+ * other's (layout_extends: columns added at the end), the source reads the
+ * longer rows and every query reads its own columns of them — the queries
+ * compiled earlier keep theirs, as in ksqlDB, where each query reads the
+ * topic with its own schema. (Only a topology not yet running is changed:
+ * the test runner's, which runs every statement first.) */
+static sl_err_t share_source(sl_sql_session_t *s, source_handle_t *h,
+                             const sl_sql_datasource_t *src, char *errbuf, size_t errlen)
+{
+    if (layout_extends(src, h->ds))
+        return SL_OK; /* it reads the first columns of h's rows */
+    if (!layout_extends(h->ds, src)) {
+        sl__sqls_fail(errbuf, errlen,
+                      "%s: its topic %s is read by this topology already, with other columns",
+                      src->name, src->topic);
+        return SL_ERR_UNSUPPORTED;
+    }
+    const sl_serde_t *ks, *vs;
+    sl_err_t err = source_serdes(s, src, &ks, &vs, errbuf, errlen);
+    if (err)
+        return err;
+    h->vs->cur = vs;
+    h->ds = src;
+    return SL_OK;
+}
+
 sl_err_t sl__sqls_source_for(sl_sql_session_t *s, const sl_sql_datasource_t *src, query_t *q,
                            sl_kstream_t **stream, sl_ktable_t **table, char *errbuf,
                            size_t errlen)
 {
+    sl_err_t err;
     for (size_t i = 0; i < s->nsources; i++) {
         if (!strcmp(s->sources[i].topic, src->topic)) {
-            if (!sl__sqls_same_layout(s->sources[i].ds, src)) {
-                /* Its topic read already with other columns (another
-                 * source over it, or its version before an upgrade). */
-                sl__sqls_fail(errbuf, errlen,
-                              "%s: its topic %s is read by this topology already, with other "
-                              "columns",
-                              src->name, src->topic);
-                return SL_ERR_UNSUPPORTED;
-            }
+            if (!sl__sqls_same_layout(s->sources[i].ds, src) &&
+                (err = share_source(s, &s->sources[i], src, errbuf, errlen)))
+                return err;
             if ((s->sources[i].table != NULL) != (src->table != 0)) {
                 sl__sqls_fail(errbuf, errlen,
                      "Topic %s is read both as a stream and as a table by this application",
@@ -724,11 +799,15 @@ sl_err_t sl__sqls_source_for(sl_sql_session_t *s, const sl_sql_datasource_t *src
         }
     }
     const sl_serde_t *ks, *vs;
-    sl_err_t err = source_serdes(s, src, &ks, &vs, errbuf, errlen);
-    if (err)
+    if ((err = source_serdes(s, src, &ks, &vs, errbuf, errlen)))
         return err;
     ks = with_error(ks);
-    vs = with_error(vs);
+    versioned_serde_t *vv = sl_arena_alloc(&s->arena, sizeof *vv);
+    if (!vv)
+        return SL_ERR_NOMEM;
+    *vv = (versioned_serde_t){{.name = vs->name, .serialize = versioned_ser,
+                               .deserialize = versioned_de, .error = serde_error}, vs};
+    vs = &vv->serde;
     if (src->window) {
         /* A windowed table's keys: the key columns, then the window. */
         sl_serde_t *wks = sl_arena_alloc(&s->arena, sizeof *wks);
@@ -754,7 +833,7 @@ sl_err_t sl__sqls_source_for(sl_sql_session_t *s, const sl_sql_datasource_t *src
     if (!h)
         return SL_ERR_NOMEM;
     s->sources = h;
-    h[s->nsources++] = (source_handle_t){strdup(src->topic), src, *stream, *table};
+    h[s->nsources++] = (source_handle_t){strdup(src->topic), src, *stream, *table, vv};
     return s->sources[s->nsources - 1].topic ? SL_OK : SL_ERR_NOMEM;
 }
 
@@ -1059,6 +1138,20 @@ static sl_err_t in_use_check(sl_sql_session_t *s, const char *name, const char *
     return err;
 }
 
+/* CREATE OR REPLACE STREAM|TABLE name (…) WITH (…) of a source queries use.
+ * The queries that read it keep the version they were compiled with (the
+ * catalog refuses a new version they could not read: ksqlDB's checks);
+ * the queries compiled after it read the new one. A source that queries
+ * write stays refused with DROP's message: they write its old columns. */
+static sl_err_t replace_source_check(sl_sql_session_t *s, const char *name, char *errbuf,
+                                     size_t errlen)
+{
+    for (size_t i = 0; i < s->nqueries_rec; i++)
+        if (!strcmp(s->queries[i].sink, name))
+            return in_use_check(s, name, "replace", errbuf, errlen);
+    return SL_OK;
+}
+
 sl_err_t sl__sqls_add_target(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                              const sl_sql_datasource_t *made, const sl_sql_datasource_t **target,
                              char *errbuf, size_t errlen)
@@ -1304,10 +1397,12 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         return SL_ERR_INVAL;
     }
     if (qa->ngroup_by && q->window) {
-        sl__sqls_fail(errbuf, errlen,
-                      "GROUP BY on a windowed table is not supported by Sluice yet: %s",
-                      src->name);
-        return SL_ERR_UNSUPPORTED;
+        /* A push query: re-grouped without the windows, which its
+         * aggregates may read as columns (as ksqlDB's). */
+        sl_sql_scope_t ws;
+        sl_err_t werr = sl__sqls_window_scope(a, q, &scope, &ws);
+        return werr ? werr
+                    : sl__sqls_compile_aggregate(s, stmt, src, qa, g, &ws, join, errbuf, errlen);
     }
     if (qa->ngroup_by)
         return sl__sqls_compile_aggregate(s, stmt, src, qa, g, &scope, join, errbuf, errlen);
@@ -1881,10 +1976,9 @@ sl_err_t sl_sql_session_execute(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     sl_err_t err;
     switch (stmt->kind) {
     case SL_SQL_STMT_CREATE_SOURCE: {
-        /* OR REPLACE of a source that queries use: they hold its old
-         * definition (no query upgrades yet). */
+        /* OR REPLACE of a source that queries use: see replace_source_check. */
         if (stmt->create.or_replace && sl_sql_catalog_find(s->catalog, stmt->create.name.s) &&
-            (err = in_use_check(s, stmt->create.name.s, "replace", errbuf, errlen)))
+            (err = replace_source_check(s, stmt->create.name.s, errbuf, errlen)))
             return err;
         int existed = sl_sql_catalog_find(s->catalog, stmt->create.name.s) != NULL;
         if ((err = sl_sql_catalog_apply(s->catalog, stmt, message, errbuf, errlen)))

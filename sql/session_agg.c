@@ -60,10 +60,37 @@ static size_t state_slots(agg_kind_t kind)
     }
 }
 
+/* A windowed table's row (GROUP BY over one, in a push query): its key is
+ * the key columns in their window, and the row carries WINDOWSTART and
+ * WINDOWEND after its other columns (sl__sqls_window_scope's slots), for
+ * the re-grouping takes the window off the key. */
+static const void *carry_windowed_row(sl_ctx_t *ctx, const gquery_t *g, const void *key,
+                                      const void *value)
+{
+    sl_sql_value_t pseudo[SL_SQL_PSEUDO_COUNT];
+    sl__sqls_pseudo_of(ctx, pseudo);
+    key = sl__sqls_window_key(&g->q, key, pseudo);
+    size_t n = g->q.nkey + g->q.nvalue + g->q.nheader;
+    const sl_sql_value_t *cols = sl__sqls_slots(ctx, &g->q, key, value);
+    sl_sql_value_t *row = sl_ctx_alloc(ctx, (n + 2) * sizeof *row);
+    sl_sql_row_t *r = sl_ctx_alloc(ctx, sizeof *r);
+    if (!cols || !row || !r) {
+        sl_ctx_fail(ctx, SL_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    memcpy(row, cols, n * sizeof *row);
+    row[n] = pseudo[SL_SQL_PSEUDO_WINDOWSTART];
+    row[n + 1] = pseudo[SL_SQL_PSEUDO_WINDOWEND];
+    *r = (sl_sql_row_t){n + 2, row};
+    return r;
+}
+
 /* The record as the aggregator sees it: the source's key, value and header
  * columns. */
 static const void *carry_row(sl_ctx_t *ctx, const gquery_t *g, const void *key, const void *value)
 {
+    if (g->q.window)
+        return carry_windowed_row(ctx, g, key, value);
     sl_sql_value_t *row = sl__sqls_slots(ctx, &g->q, key, value);
     sl_sql_row_t *r = sl_ctx_alloc(ctx, sizeof *r);
     if (!row || !r) {
@@ -1410,7 +1437,7 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
     sl_sql_format_t state_fmt = {.kind = SL_SQL_FORMAT_JSON};
     sl_sql_schema_t sschema = state_schema(g);
     /* The carried rows (repartition values): the source's columns as JSON. */
-    size_t nall = q->nkey + q->nvalue + q->nheader;
+    size_t nall = q->nkey + q->nvalue + q->nheader + (!join && q->window ? 2 : 0);
     sl_sql_column_t *ext = sl_arena_alloc(a, (nall ? nall : 1) * sizeof *ext);
     sl_sql_schema_t *es = sl_arena_alloc(a, sizeof *es);
     const sl_serde_t *ks, *vs, *ss, *cs;
@@ -1505,4 +1532,20 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
         }
     }
     return finish(s, g, qa, table, sink_ks, vs, target, restamp, errbuf, errlen);
+}
+
+sl_err_t sl__sqls_window_scope(sl_arena_t *a, const query_t *q, const sl_sql_scope_t *in,
+                               sl_sql_scope_t *out)
+{
+    size_t n = q->nkey + q->nvalue + q->nheader;
+    sl_sql_scope_col_t *c = sl_arena_alloc(a, (in->ncols + 2) * sizeof *c);
+    if (!c)
+        return SL_ERR_NOMEM;
+    memcpy(c, in->cols, in->ncols * sizeof *c);
+    const char *src = in->ncols ? in->cols[0].source : NULL;
+    const sl_sql_type_t *bigint = sl_sql_type_prim(SL_SQL_BIGINT);
+    c[in->ncols] = (sl_sql_scope_col_t){src, "WINDOWSTART", bigint, (uint32_t)n};
+    c[in->ncols + 1] = (sl_sql_scope_col_t){src, "WINDOWEND", bigint, (uint32_t)(n + 1)};
+    *out = (sl_sql_scope_t){c, in->ncols + 2, false};
+    return SL_OK;
 }

@@ -14,11 +14,14 @@
 #include "sql/session.h"
 #include "sql/sql_parse.h"
 
+typedef struct versioned_serde versioned_serde_t;
+
 typedef struct source_handle {
     char *topic;
     const sl_sql_datasource_t *ds; /* the version of the source it reads (rows laid out so) */
     sl_kstream_t *stream; /* one of these */
     sl_ktable_t *table;
+    versioned_serde_t *vs; /* its value serde (session.c: share_source) */
 } source_handle_t;
 
 struct sl_sql_session {
@@ -275,6 +278,14 @@ sl_err_t sl__sqls_upgrade_finish(sl_sql_session_t *s, const sl_sql_stmt_t *stmt)
 int sl__sqls_same_layout(const sl_sql_datasource_t *a, const sl_sql_datasource_t *b);
 
 /* ---- compile steps ---- */
+
+/** GROUP BY over a windowed table (a push query: session_agg.c): in, the
+ * table's scope, with WINDOWSTART and WINDOWEND as two BIGINT columns more
+ * (slots after q's key, value and header columns: the aggregation's rows
+ * carry them, for the re-grouping takes the window off the key), into *out
+ * (in a). Errors: SL_ERR_NOMEM. */
+sl_err_t sl__sqls_window_scope(sl_arena_t *a, const query_t *q, const sl_sql_scope_t *in,
+                               sl_sql_scope_t *out);
 
 /** GROUP BY (session_agg.c): g holds the source layout and WHERE already;
  * join (NULL without one) the joins whose combined rows it reads instead of

@@ -282,6 +282,66 @@ wait "$shell_pid" || fail "the shell ended with $?:"$'\n'"$(cat "$SL_TMP/live.ou
 sl_forget_pid "$shell_pid"
 step "kcat produces to a shell's stream and reads its query's topic"
 
+# 5b. CREATE OR REPLACE of a stream a running query reads, a column added
+# (as ksqlDB allows): that query keeps the columns it was made with, a query
+# made after reads the new one; a restart replays the catalog so; a change
+# that drops a column is refused with ksqlDB's message.
+cat > "$SL_TMP/evolve.sql" <<'EOF'
+CREATE STREAM ev (id INT KEY, a STRING) WITH (KAFKA_TOPIC='ev', VALUE_FORMAT='JSON', PARTITIONS=1);
+SET 'auto.offset.reset'='earliest';
+CREATE STREAM ev_old AS SELECT * FROM ev;
+CREATE OR REPLACE STREAM ev (id INT KEY, a STRING, b STRING) WITH (KAFKA_TOPIC='ev', VALUE_FORMAT='JSON');
+CREATE STREAM ev_new AS SELECT * FROM ev;
+INSERT INTO ev (id, a, b) VALUES (1, 'x', 'y');
+SELECT * FROM ev_old EMIT CHANGES LIMIT 1;
+SELECT * FROM ev_new EMIT CHANGES LIMIT 1;
+EOF
+json=$(sl_run "$SLUICE" --data-dir "$SL_TMP/d9" --listen none --output json -f "$SL_TMP/evolve.sql" 2>&1) ||
+    fail "OR REPLACE of a stream a query reads: $json"
+grep -qxF '{"ID":1,"A":"x"}' <<<"$json" && grep -qxF '{"ID":1,"A":"x","B":"y"}' <<<"$json" ||
+    fail "the queries made before and after the OR REPLACE:"$'\n'"$json"
+json=$(sl_run "$SLUICE" --data-dir "$SL_TMP/d9" --listen none --output json -e \
+    "SET 'auto.offset.reset'='earliest'; INSERT INTO ev (id, a, b) VALUES (2, 'p', 'q');
+     SELECT * FROM ev_old EMIT CHANGES LIMIT 2; SELECT * FROM ev_new EMIT CHANGES LIMIT 2;" 2>&1) ||
+    fail "the restart after an OR REPLACE: $json"
+! grep -q "catalog:" <<<"$json" && grep -qxF '{"ID":2,"A":"p"}' <<<"$json" &&
+    grep -qxF '{"ID":2,"A":"p","B":"q"}' <<<"$json" ||
+    fail "after a restart, each query with its own columns:"$'\n'"$json"
+rc=0
+sl_run "$SLUICE" --data-dir "$SL_TMP/d9" --listen none -e \
+    "CREATE OR REPLACE STREAM ev (id INT KEY, a STRING) WITH (KAFKA_TOPIC='ev', VALUE_FORMAT='JSON');" \
+    >/dev/null 2>"$SL_TMP/ev.err" || rc=$?
+[ "$rc" -eq 1 ] && grep -qF '(The following columns are changed or missing: [`B` STRING])' "$SL_TMP/ev.err" ||
+    fail "OR REPLACE dropping a column: status $rc:"$'\n'"$(cat "$SL_TMP/ev.err")"
+step "OR REPLACE of a stream a query reads: old and new queries, replayed on restart; refusals"
+
+# 5c. GROUP BY over a windowed table in a push query (ksqlDB allows it there):
+# the windows come off the key; WINDOWSTART and WINDOWEND are columns the
+# grouping, WHERE and the aggregates read. A persistent one stays refused.
+cat > "$SL_TMP/wgroup.sql" <<'EOF'
+CREATE STREAM timed (id INT KEY, user STRING, grp STRING) WITH (KAFKA_TOPIC='timed', VALUE_FORMAT='JSON', PARTITIONS=1);
+SET 'auto.offset.reset'='earliest';
+CREATE TABLE per_min AS SELECT user, LATEST_BY_OFFSET(grp) AS grp, COUNT(*) AS n FROM timed WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY user;
+INSERT INTO timed (id, user, grp, ROWTIME) VALUES (1, 'alice', 'g1', 1000);
+INSERT INTO timed (id, user, grp, ROWTIME) VALUES (2, 'alice', 'g1', 2000);
+INSERT INTO timed (id, user, grp, ROWTIME) VALUES (3, 'alice', 'g1', 61000);
+INSERT INTO timed (id, user, grp, ROWTIME) VALUES (4, 'bob', 'g1', 62000);
+SELECT grp, SUM(n) AS total, COUNT(*) AS windows, COLLECT_LIST(WINDOWSTART) AS starts, SUM(WINDOWEND - WINDOWSTART) AS span FROM per_min GROUP BY grp HAVING COUNT(*) = 3 EMIT CHANGES LIMIT 1;
+SELECT WINDOWSTART AS ws, SUM(n) AS total FROM per_min WHERE WINDOWEND > 60000 GROUP BY WINDOWSTART HAVING SUM(n) > 1 EMIT CHANGES LIMIT 1;
+EOF
+json=$(sl_run "$SLUICE" --data-dir "$SL_TMP/d10" --listen none --output json -f "$SL_TMP/wgroup.sql" 2>&1) ||
+    fail "GROUP BY over a windowed table in a push query: $json"
+grep -qxF '{"GRP":"g1","TOTAL":4,"WINDOWS":3,"STARTS":[0,60000,60000],"SPAN":180000}' <<<"$json" &&
+    grep -qxF '{"WS":60000,"TOTAL":2}' <<<"$json" ||
+    fail "GROUP BY over a windowed table's rows, without their windows:"$'\n'"$json"
+rc=0
+sl_run "$SLUICE" --data-dir "$SL_TMP/d10" --listen none -e \
+    "CREATE TABLE per_grp AS SELECT grp, SUM(n) AS total FROM per_min GROUP BY grp;" \
+    >/dev/null 2>"$SL_TMP/wg.err" || rc=$?
+[ "$rc" -eq 1 ] && grep -qF "KSQL does not support persistent queries on windowed tables." "$SL_TMP/wg.err" ||
+    fail "a persistent GROUP BY over a windowed table: status $rc:"$'\n'"$(cat "$SL_TMP/wg.err")"
+step "GROUP BY over a windowed table in a push query; refused in a persistent one"
+
 # 6. The interactive shell in a terminal (tmux): a statement over two lines,
 # its answer as a table, a push query ended by Ctrl-C, the shell still
 # answering, Ctrl-C at the prompt dropping a half-typed statement, EXIT.

@@ -108,13 +108,32 @@ static void test_create_stream(void **state)
                             "(KAFKA_TOPIC='pageviews', VALUE_FORMAT='JSON');"),
                      SL_OK);
     assert_int_equal(sl_sql_catalog_find(f->cat, "PAGEVIEWS")->ncols, 3);
-    assert_int_equal(run(f, "CREATE OR REPLACE STREAM pageviews (a INT, b STRING) WITH "
-                            "(KAFKA_TOPIC='pageviews', VALUE_FORMAT='DELIMITED', "
-                            "VALUE_DELIMITER='|');"),
+    /* OR REPLACE: checked as ksqlDB's metastore checks it (canUpgradeTo),
+     * whether queries read the stream or not: other columns, formats or
+     * TIMESTAMP are refused, and nothing changes; value columns may follow. */
+    expect_error(f, "CREATE OR REPLACE STREAM pageviews (a INT, b STRING) WITH "
+                    "(KAFKA_TOPIC='pageviews', VALUE_FORMAT='DELIMITED', "
+                    "VALUE_DELIMITER='|');",
+                 "Cannot upgrade data source: DataSource '`PAGEVIEWS`' has topic = pageviews "
+                 "(KEY_FORMAT KAFKA, VALUE_FORMAT JSON) which is not upgradeable to pageviews "
+                 "(KEY_FORMAT NONE, VALUE_FORMAT DELIMITED, VALUE_DELIMITER '|')\n\tAND "
+                 "DataSource '`PAGEVIEWS`' has timestampColumn = VIEWTIME which is not "
+                 "upgradeable to none\n\tAND DataSource '`PAGEVIEWS`' has schema = `USER` "
+                 "STRING KEY, `PAGE` STRING, `VIEWTIME` BIGINT which is not upgradeable to `A` "
+                 "INTEGER, `B` STRING. (Key columns must be identical.)");
+    assert_int_equal(sl_sql_catalog_find(f->cat, "PAGEVIEWS")->ncols, 3);
+    expect_error(f, "CREATE OR REPLACE STREAM pageviews (user VARCHAR KEY, viewtime BIGINT, "
+                    "page STRING) WITH (KAFKA_TOPIC='pageviews', VALUE_FORMAT='JSON', "
+                    "TIMESTAMP='viewtime');",
+                 "(The following columns are changed or missing: [`PAGE` STRING, `VIEWTIME` "
+                 "BIGINT])");
+    assert_int_equal(run(f, "CREATE OR REPLACE STREAM pageviews (user VARCHAR KEY, page STRING, "
+                            "viewtime BIGINT, referrer STRING) WITH (KAFKA_TOPIC='pageviews', "
+                            "VALUE_FORMAT='JSON', TIMESTAMP='viewtime');"),
                      SL_OK);
     s = sl_sql_catalog_find(f->cat, "PAGEVIEWS");
-    assert_int_equal(s->ncols, 2);
-    assert_int_equal(s->value_format.delimiter, '|');
+    assert_int_equal(s->ncols, 4);
+    assert_string_equal(s->value_schema.cols[2].name, "REFERRER");
     /* An existing topic with another partition count. */
     expect_error(f, "CREATE STREAM other (a INT) WITH (KAFKA_TOPIC='pageviews', "
                     "VALUE_FORMAT='JSON', PARTITIONS=5);",

@@ -1,0 +1,3 @@
+-- A column of another type: refused.
+CREATE STREAM a (id INT KEY, col1 INT) WITH (kafka_topic='a', value_format='JSON', partitions=1);
+CREATE OR REPLACE STREAM a (id INT KEY, col1 STRING) WITH (kafka_topic='a', value_format='JSON');
