@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/trace.h"
 #include "sql/session_int.h"
@@ -541,14 +542,37 @@ static sl_sql_format_t key_format_for(sl_sql_format_t fmt, const sl_sql_schema_t
     return (sl_sql_format_t){.kind = SL_SQL_FORMAT_JSON, .is_key = 1};
 }
 
-/* A projection item's column name in a join. */
-static const char *item_name(sl_arena_t *a, const sl_sql_select_item_t *it, int *anon)
+/* Whether a column name is in more than one source of the join (all: every
+ * source's columns), or is a pseudo-column: ksqlDB's clashing names
+ * (DataSourceExtractor.isClashingColumnName). */
+static int clashing(const sl_sql_scope_t *all, const char *name)
+{
+    if (!strcmp(name, "ROWTIME") || !strcmp(name, "ROWPARTITION") || !strcmp(name, "ROWOFFSET"))
+        return 1;
+    const char *first = NULL;
+    for (size_t i = 0; i < all->ncols; i++) {
+        const sl_sql_scope_col_t *c = &all->cols[i];
+        if (!c->source || strcasecmp(c->name, name))
+            continue;
+        if (!first)
+            first = c->source;
+        else if (strcmp(first, c->source))
+            return 1;
+    }
+    return 0;
+}
+
+/* A projection item's column name in a join: its alias; a qualified column
+ * A.X is A_X when X is a clashing name, else X (as ksqlDB names them). */
+static const char *item_name(sl_arena_t *a, const sl_sql_scope_t *all,
+                             const sl_sql_select_item_t *it, int *anon)
 {
     const sl_sql_expr_t *x = it->expr;
     char nm[256];
     if (it->alias.s)
         return it->alias.s;
-    if (x->kind == SL_SQL_EXPR_COLUMN && x->column.qualifier.s) {
+    if (x->kind == SL_SQL_EXPR_COLUMN && x->column.qualifier.s &&
+        clashing(all, x->column.name.s)) {
         snprintf(nm, sizeof nm, "%s_%s", x->column.qualifier.s, x->column.name.s);
         return sl__sqls_arena_str(a, nm);
     }
@@ -1253,7 +1277,7 @@ static sl_err_t partition_project(sl_sql_session_t *s, const sl_sql_query_t *qa,
     *ncols = 0;
     for (size_t i = 0; i < nitems; i++) {
         const sl_sql_select_item_t *it = &items[i];
-        const char *name = item_name(a, it, &anon);
+        const char *name = item_name(a, all, it, &anon);
         if (!name)
             return SL_ERR_NOMEM;
         size_t k = 0;
@@ -1461,8 +1485,15 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
             *ref = (sl_sql_expr_t){.kind = SL_SQL_EXPR_COLUMN, .pos = it->pos, .height = 1};
             ref->column.qualifier.s = named[c].source;
             ref->column.name.s = named[c].name;
-            items[nitems++] = (sl_sql_select_item_t){.kind = SL_SQL_SELECT_EXPR,
-                                                     .pos = it->pos, .expr = ref};
+            items[nitems] = (sl_sql_select_item_t){.kind = SL_SQL_SELECT_EXPR,
+                                                   .pos = it->pos, .expr = ref};
+            if (named[c].source) { /* a star always gives A_X, clashing or not */
+                char nm[300];
+                snprintf(nm, sizeof nm, "%s_%s", named[c].source, named[c].name);
+                if (!(items[nitems].alias.s = sl__sqls_arena_str(a, nm)))
+                    return SL_ERR_NOMEM;
+            }
+            nitems++;
         }
     }
     sl_sql_expr_opts_t os = {.clause = "SELECT", .catalog = s->catalog};
@@ -1478,7 +1509,7 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     for (size_t i = 0; !npk && i < nitems; i++) {
         const sl_sql_select_item_t *it = &items[i];
         const sl_sql_expr_t *x = it->expr;
-        const char *name = item_name(a, it, &anon);
+        const char *name = item_name(a, &all, it, &anon);
         if (!name)
             return SL_ERR_NOMEM;
         /* Is it the key: a viable join column, or the synthetic key? */
