@@ -1038,6 +1038,34 @@ static sl_err_t unsupported(const sl_sql_query_t *qa, int transient, char *errbu
 }
 
 
+/* Which of the query's PARTITION BY expressions the projection item x is
+ * (qa->npartition_by when none): the same column, or the same expression as
+ * text (ksqlDB matches the expressions). */
+static size_t partition_item(const sl_sql_query_t *qa, const sl_sql_expr_t *x)
+{
+    size_t i = 0;
+    sl_buf_t xt = SL_BUF_INIT;
+    int have = x->kind != SL_SQL_EXPR_COLUMN && sl_sql_expr_print(x, &xt) == SL_OK;
+    for (; i < qa->npartition_by; i++) {
+        const sl_sql_expr_t *p = qa->partition_by[i];
+        if (x->kind == SL_SQL_EXPR_COLUMN) {
+            if (p->kind == SL_SQL_EXPR_COLUMN && !strcmp(p->column.name.s, x->column.name.s))
+                break;
+            continue;
+        }
+        if (!have || p->kind == SL_SQL_EXPR_COLUMN)
+            continue;
+        sl_buf_t pt = SL_BUF_INIT;
+        int same = sl_sql_expr_print(p, &pt) == SL_OK && pt.len == xt.len &&
+                   (!pt.len || !memcmp(pt.data, xt.data, pt.len));
+        sl_buf_free(&pt);
+        if (same)
+            break;
+    }
+    sl_buf_free(&xt);
+    return i;
+}
+
 /* A table function in the projection (value column q->nout): its ARRAY
  * argument compiled into *out, *t the column's type. cap: the projection's
  * capacity, for q->tf and q->tf_type (made on the first one). */
@@ -1482,20 +1510,21 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
             return SL_ERR_UNSUPPORTED;
         }
         const sl_sql_expr_t *x = it->expr;
-        /* With PARTITION BY, the partitioning columns selected as they are
-         * are the new key (added in PARTITION BY order below). */
-        if (npk && x->kind == SL_SQL_EXPR_COLUMN && !it->alias.s) {
-            size_t pk = 0;
-            while (pk < npk && strcmp(pk_name[pk], x->column.name.s))
-                pk++;
-            if (pk < npk) {
-                if (pk_seen[pk]++) {
-                    sl__sqls_fail(errbuf, errlen, "line %u:%u: Duplicate column names: %s", it->pos.line,
-                         it->pos.col, pk_name[pk]);
-                    return SL_ERR_INVAL;
-                }
-                continue;
+        /* With PARTITION BY, an item that is a partitioning expression (the
+         * same column, or the same expression text) is the new key, named
+         * by its alias if it has one (added in PARTITION BY order below). */
+        size_t pk = npk ? partition_item(qa, x) : 0;
+        if (pk < npk) {
+            const char *as = it->alias.s ? it->alias.s : pk_name[pk];
+            if (pk_seen[pk]++) {
+                sl__sqls_fail(errbuf, errlen,
+                              "The projection contains the key column more than once: `%s` and "
+                              "`%s`.",
+                              pk_name[pk], as);
+                return SL_ERR_INVAL;
             }
+            pk_name[pk] = as;
+            continue;
         }
         /* A key column selected as it is (and not renamed) stays the key. */
         if (!npk && x->kind == SL_SQL_EXPR_COLUMN && !it->alias.s) {
@@ -1534,8 +1563,12 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         }
         cols[ncols++] = (sl_sql_datasource_col_t){sl__sqls_arena_str(a, name), t, SL_SQL_ROLE_VALUE, NULL};
     }
+    /* SELECT * gives the new key too, whatever its expression. */
+    int star = 0;
+    for (size_t i = 0; i < qa->nitems; i++)
+        star |= qa->items[i]->kind == SL_SQL_SELECT_STAR;
     for (size_t i = 0; i < npk; i++) {
-        if (!pk_seen[i]) {
+        if (!pk_seen[i] && !star) {
             sl__sqls_fail(errbuf, errlen,
                  "Key missing from projection (ie, SELECT). The query used to build `%s` must "
                  "include the partitioning expression %s in its projection (eg, SELECT %s...).",
