@@ -267,8 +267,10 @@ void sl__sqls_pseudo_of(sl_ctx_t *ctx, sl_sql_value_t *p)
     p[SL_SQL_PSEUDO_ROWTIME] = sl_sql_value_bigint(sl_ctx_timestamp(ctx));
     p[SL_SQL_PSEUDO_ROWPARTITION] = sl_sql_value_int(sl_ctx_partition(ctx));
     p[SL_SQL_PSEUDO_ROWOFFSET] = sl_sql_value_bigint(sl_ctx_offset(ctx));
-    for (int i = SL_SQL_PSEUDO_WINDOWSTART; i < SL_SQL_PSEUDO_COUNT; i++)
+    for (int i = SL_SQL_PSEUDO_WINDOWSTART; i < SL_SQL_PSEUDO_COUNT; i++) {
+        p[i].base = SL_SQL_BIGINT; /* a record of a windowed source without a key: NULL */
         p[i].is_null = 1;
+    }
 }
 
 const void *sl__sqls_window_key(const query_t *q, const void *key, sl_sql_value_t *p)
@@ -375,6 +377,28 @@ void sl__sqls_stream_project(void *arg, sl_ctx_t *ctx, const void *key, const vo
     *out_key = k, *out_value = value ? v : NULL; /* a null value stays null, as in ksqlDB */
 }
 
+/* The new key of a record whose key is in a window (a windowed source, or
+ * a join of them): in the same window. NULL when memory runs out. */
+static const void *in_window(sl_ctx_t *ctx, const void *key, const void *out_key)
+{
+    const sl_windowed_t *w = key;
+    sl_windowed_t *nw = sl_ctx_alloc(ctx, sizeof *nw);
+    if (nw)
+        *nw = (sl_windowed_t){out_key, w->start, w->end};
+    else
+        sl_ctx_fail(ctx, SL_ERR_NOMEM, "out of memory");
+    return nw;
+}
+
+void sl__sqls_stream_project_in_window(void *arg, sl_ctx_t *ctx, const void *key,
+                                       const void *value, const void **out_key,
+                                       const void **out_value)
+{
+    sl__sqls_stream_project(arg, ctx, key, value, out_key, out_value);
+    if (key && *out_key)
+        *out_key = in_window(ctx, key, *out_key);
+}
+
 const void *sl__sqls_table_project(void *arg, sl_ctx_t *ctx, const void *key, const void *value)
 {
     const sl_sql_row_t *k, *v;
@@ -449,6 +473,9 @@ void sl__sqls_stream_project_tf(void *arg, sl_ctx_t *ctx, const void *key, const
         if (n > rows)
             rows = n;
     }
+    const void *okey = k;
+    if (q->window && key && k && !(okey = in_window(ctx, key, k)))
+        return;
     sl_sql_alloc_t al = sl_sql_alloc_mem(sl_ctx_mem(ctx));
     for (size_t r = 0; r < rows; r++) {
         sl_sql_row_t *row = sl_ctx_alloc(ctx, sizeof *row);
@@ -475,7 +502,7 @@ void sl__sqls_stream_project_tf(void *arg, sl_ctx_t *ctx, const void *key, const
             }
         }
         *row = (sl_sql_row_t){q->nout, vals};
-        sl_ctx_forward(ctx, k, row);
+        sl_ctx_forward(ctx, okey, row);
     }
 }
 
@@ -1154,6 +1181,12 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
             return SL_ERR_INVAL;
         }
     }
+    if (qa->ngroup_by && q->window && !src->table) {
+        sl__sqls_fail(errbuf, errlen, "GROUP BY on a windowed stream is not supported by Sluice "
+                                      "yet: %s",
+                      src->name);
+        return SL_ERR_UNSUPPORTED;
+    }
     if (qa->ngroup_by && q->window && !s->transient) {
         /* ksqlDB refuses every persistent query over a windowed table (its
          * PushQueryValidator); Sluice keeps the windows of one without
@@ -1178,6 +1211,12 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
     if (npk) {
         if (src->table) {
             sl__sqls_fail(errbuf, errlen, "PARTITION BY is not supported on tables");
+            return SL_ERR_INVAL;
+        }
+        if (src->window) { /* as ksqlDB refuses re-keying a windowed stream */
+            sl__sqls_fail(errbuf, errlen,
+                          "Implicit repartitioning of windowed sources is not supported. See "
+                          "https://github.com/confluentinc/ksql/issues/4385.");
             return SL_ERR_INVAL;
         }
         const sl_sql_cexpr_t **ke = sl_arena_alloc(a, npk * sizeof *ke);
@@ -1434,7 +1473,10 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         if (q->tf)
             stream = sl_kstream_flat_map(stream, sl__sqls_stream_project_tf, q);
         else
-            stream = sl_kstream_map(stream, sl__sqls_stream_project, q);
+            stream = sl_kstream_map(stream,
+                                    q->window ? sl__sqls_stream_project_in_window
+                                              : sl__sqls_stream_project,
+                                    q);
         if (restamp) {
             sl_processor_t rp = {.process = restamp_process, .arg = restamp};
             stream = sl_kstream_process(stream, &rp, NULL, 0);

@@ -154,8 +154,14 @@ void sl__sqls_log_failure(const query_t *q, sl_ctx_t *ctx, const char *what, con
 int sl__sqls_where_pass(void *arg, sl_ctx_t *ctx, const void *key, const void *value);
 void sl__sqls_stream_project(void *arg, sl_ctx_t *ctx, const void *key, const void *value,
                              const void **out_key, const void **out_value);
+/** sl__sqls_stream_project over keys in windows (sl_windowed_t): the new key
+ * in the same window. */
+void sl__sqls_stream_project_in_window(void *arg, sl_ctx_t *ctx, const void *key,
+                                       const void *value, const void **out_key,
+                                       const void **out_value);
 /** The projection of a stream whose SELECT has table functions: a flat-map
- * giving one record per row the functions return (zipped, padded with NULLs). */
+ * giving one record per row the functions return (zipped, padded with NULLs),
+ * keys in their windows when q->window. */
 void sl__sqls_stream_project_tf(void *arg, sl_ctx_t *ctx, const void *key, const void *value);
 const void *sl__sqls_table_project(void *arg, sl_ctx_t *ctx, const void *key, const void *value);
 int64_t sl__sqls_row_timestamp(void *arg, const void *key, const void *value, int64_t record_ts,

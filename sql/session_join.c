@@ -866,24 +866,6 @@ static sl_err_t build_join(sl_sql_session_t *s, jquery_t *j, const char *const *
     return SL_OK;
 }
 
-/* The projection of a stream of windowed keys: the new key in the same
- * window. */
-static void project_in_window(void *arg, sl_ctx_t *ctx, const void *key, const void *value,
-                              const void **out_key, const void **out_value)
-{
-    const sl_windowed_t *w = key;
-    sl__sqls_stream_project(arg, ctx, key, value, out_key, out_value);
-    if (!w || !*out_key)
-        return;
-    sl_windowed_t *nw = sl_ctx_alloc(ctx, sizeof *nw);
-    if (!nw) {
-        sl_ctx_fail(ctx, SL_ERR_NOMEM, "out of memory");
-        return;
-    }
-    *nw = (sl_windowed_t){*out_key, w->start, w->end};
-    *out_key = nw;
-}
-
 /* What sl__sqls_join_input analyzed, for the compile steps after it. */
 struct jplan {
     const sl_sql_datasource_t *first;
@@ -1539,7 +1521,7 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         if (q->where)
             cur = sl_kstream_filter(cur, sl__sqls_where_pass, q);
         cur = q->tf ? sl_kstream_flat_map(cur, sl__sqls_stream_project_tf, q)
-                    : sl_kstream_map(cur, j->window ? project_in_window : sl__sqls_stream_project, q);
+                    : sl_kstream_map(cur, j->window ? sl__sqls_stream_project_in_window : sl__sqls_stream_project, q);
         sl_kstream_to(cur, target->topic, &p);
     } else {
         if (q->where)
