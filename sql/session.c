@@ -1042,6 +1042,26 @@ sl_err_t sl__sqls_insert_target(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, 
     return SL_OK;
 }
 
+sl_err_t sl__sqls_insert_windows(const sl_sql_datasource_t *target, int window,
+                                 int64_t window_size, char *errbuf, size_t errlen)
+{
+    if (target->window == window && (window != 1 || target->window_size == window_size))
+        return SL_OK;
+    char rb[64], sb[64];
+    snprintf(rb, sizeof rb, window == 2 ? "session windowed" : window ? "time windowed (%lld ms)"
+                                                                      : "not windowed",
+             (long long)window_size);
+    snprintf(sb, sizeof sb, target->window == 2 ? "session windowed"
+                            : target->window  ? "time windowed (%lld ms)"
+                                              : "not windowed",
+             (long long)target->window_size);
+    sl__sqls_fail(errbuf, errlen,
+                  "Incompatible key formats between results and sink: the results' keys are "
+                  "%s, %s's are %s.",
+                  rb, target->name, sb);
+    return SL_ERR_INVAL;
+}
+
 /* A new query's id (as ksqlDB makes it: CSAS_<SINK>_<n>, CTAS_…,
  * INSERTQUERY_<n>, CST_…), which also scopes the names of its internal
  * topics and stores. */
@@ -1378,7 +1398,9 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
     sl_sql_datasource_t made = {0};
     if (insert) {
         if ((err = sl__sqls_insert_target(s, stmt, src->table, cols, ncols, q->nout, q->nkey_out,
-                                          &target, errbuf, errlen)))
+                                          &target, errbuf, errlen)) ||
+            (err = sl__sqls_insert_windows(target, src->window, src->window_size, errbuf,
+                                           errlen)))
             return err;
     } else {
         if (src->table != stmt->create.table) {
@@ -1543,7 +1565,7 @@ static sl_err_t insert_values(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         return SL_ERR_INVAL;
     }
     if (t->window) {
-        sl__sqls_fail(errbuf, errlen, "Cannot insert values into windowed %s: %s", "table", t->name);
+        sl__sqls_fail(errbuf, errlen, "Cannot insert values into windowed stream/table!");
         return SL_ERR_INVAL;
     }
     /* The columns given: as listed, or every key and value column in

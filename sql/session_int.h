@@ -210,6 +210,12 @@ sl_err_t sl__sqls_insert_target(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, 
                                 size_t nkey, const sl_sql_datasource_t **target, char *errbuf,
                                 size_t errlen);
 
+/** Are an INSERT INTO … SELECT's results windowed as its target (window: 0
+ * no, 1 time windows of window_size, 2 session windows)? Their keys are
+ * written as they are. Errors: SL_ERR_INVAL (errbuf says how they differ). */
+sl_err_t sl__sqls_insert_windows(const sl_sql_datasource_t *target, int window,
+                                 int64_t window_size, char *errbuf, size_t errlen);
+
 /** The joins of a query, analyzed (session_join.c): the combined row they
  * give (every source's key and value columns, each join's key), for the
  * steps that follow them (a projection, or GROUP BY). In the arena. */

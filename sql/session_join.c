@@ -1479,7 +1479,8 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     char m[512];
     if (insert) {
         if ((err = sl__sqls_insert_target(s, stmt, !stream_result, cols, ncols, q->nout,
-                                          q->nkey_out, &target, errbuf, errlen)))
+                                          q->nkey_out, &target, errbuf, errlen)) ||
+            (err = sl__sqls_insert_windows(target, j->window, j->window_size, errbuf, errlen)))
             return err;
     } else {
         sl_sql_datasource_t made = {0};
