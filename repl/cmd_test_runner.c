@@ -78,6 +78,81 @@ static int input_headers(const json_t *arr, sl_header_t *hs, size_t max, uint8_t
     return (int)n;
 }
 
+/* A windowed source's key (Kafka Streams' layouts): the key's bytes, then
+ * the window of the input record's "window" {"start", "end", "type"} —
+ * time windows: the start; session windows: the end, then the start (8
+ * bytes big-endian each). A key of a stream or table that is not windowed
+ * takes no window. Returns 0, or -1 with why. */
+static int input_window(const sl_sql_datasource_t *src, const json_t *w, sl_buf_t *kb,
+                        char *why, size_t whylen)
+{
+    if (!src->window) {
+        if (w)
+            snprintf(why, whylen, "\"window\" given, but %s is not windowed", src->name);
+        return w ? -1 : 0;
+    }
+    json_t *start = json_object_get(w, "start"), *end = json_object_get(w, "end");
+    const char *type = json_string_value(json_object_get(w, "type"));
+    const char *want = src->window == 2 ? "session" : "time";
+    if (!json_is_object(w) || !json_is_integer(start) ||
+        (src->window == 2 && !json_is_integer(end)) || (type && strcasecmp(type, want))) {
+        snprintf(why, whylen,
+                 "%s is %s windowed: its records need a \"window\": {\"start\": ms%s, "
+                 "\"type\": \"%s\"}",
+                 src->name, src->window == 2 ? "SESSION" : src->window_hopping ? "HOPPING" : "TUMBLING",
+                 src->window == 2 ? ", \"end\": ms" : "", want);
+        return -1;
+    }
+    uint8_t b[16];
+    size_t n = 0;
+    if (src->window == 2)
+        sl_store_be64(b, (uint64_t)json_integer_value(end)), n = 8;
+    sl_store_be64(b + n, (uint64_t)json_integer_value(start));
+    return sl_buf_append(kb, b, n + 8) ? (snprintf(why, whylen, "out of memory"), -1) : 0;
+}
+
+/* Standard base64 of n bytes into a new string (the caller frees it). */
+static char *b64_encode(const uint8_t *in, size_t n)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) |
+                     (i + 2 < n ? in[i + 2] : 0);
+        *o++ = tbl[v >> 18 & 63];
+        *o++ = tbl[v >> 12 & 63];
+        *o++ = i + 1 < n ? tbl[v >> 6 & 63] : '=';
+        *o++ = i + 2 < n ? tbl[v & 63] : '=';
+    }
+    *o = 0;
+    return out;
+}
+
+/* A record's headers as the test files write them: [{"KEY": "k", "VALUE":
+ * "base64" | null}, …] (a new reference; NULL when memory runs out). */
+static json_t *output_headers(const sl_test_record_t *r)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < r->nheaders; i++) {
+        const sl_header_t *h = &r->headers[i];
+        char *v = h->value_null ? NULL : b64_encode(h->value.data, h->value.len);
+        json_t *o = json_object();
+        if (!o || (!h->value_null && !v) ||
+            json_object_set_new(o, "KEY", json_string(h->key)) ||
+            json_object_set_new(o, "VALUE", v ? json_string(v) : json_null()) ||
+            json_array_append_new(arr, o)) {
+            free(v);
+            json_decref(o);
+            json_decref(arr);
+            return NULL;
+        }
+        free(v);
+    }
+    return arr;
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: sluice test-runner -s STATEMENTS.sql -i INPUT.json -o OUTPUT.json\n");
@@ -316,6 +391,10 @@ int sl__cmd_test_runner(int argc, char **argv)
             fprintf(stderr, "sluice test-runner: input %zu: %s\n", i, err);
             goto done_bufs;
         }
+        if (!knull && input_window(src, r->window, &kb, err, sizeof err)) {
+            fprintf(stderr, "sluice test-runner: input %zu: %s\n", i, err);
+            goto done_bufs;
+        }
         sl_bytes_t k = {kb.data, kb.len}, v = {vb.data, vb.len};
         sl_header_t hs[64];
         uint8_t hbuf[16384];
@@ -351,12 +430,17 @@ int sl__cmd_test_runner(int argc, char **argv)
             continue;
         }
         json_t *gk = NULL, *gv = NULL;
+        /* ksqlDB's runner compares the headers when the expected record
+         * gives them (an empty list: none). */
+        json_t *gh = x->headers ? output_headers(&got) : NULL;
         /* A windowed table's key: the key columns, then the window (time:
          * start; session: end, start — 8 bytes big-endian each). */
         size_t wbytes = sink->window == 1 ? 8 : sink->window == 2 ? 16 : 0;
         int64_t wstart = 0, wend = 0;
-        int bad_window = wbytes && (got.key_null || got.key.len < wbytes);
-        if (wbytes && !bad_window) {
+        int bad_window = wbytes && !got.key_null && got.key.len < wbytes;
+        if (wbytes && got.key_null)
+            bad_window = x->window != NULL; /* a null key has no window */
+        else if (wbytes && !bad_window) {
             const uint8_t *w = got.key.data + got.key.len - wbytes;
             if (sink->window == 1) {
                 wstart = (int64_t)sl_load_be64(w);
@@ -382,17 +466,26 @@ int sl__cmd_test_runner(int argc, char **argv)
             printf("output %zu (topic %s): cannot read the record: %s\n", i, x->topic, err);
             rc = 1;
         } else if (!sl_sql_test_json_equal(x->key, gk) || !sl_sql_test_json_equal(x->value, gv) ||
-                   (x->has_timestamp && x->timestamp != got.timestamp) || window_differs) {
+                   (x->has_timestamp && x->timestamp != got.timestamp) || window_differs ||
+                   (x->headers && !sl_sql_test_json_equal(x->headers, gh))) {
             printf("output %zu (topic %s) differs:\n", i, x->topic);
             print_record(stdout, "expected", x->key, x->value, x->timestamp, x->has_timestamp);
             print_record(stdout, "actual  ", gk, gv, got.timestamp, 1);
             if (wbytes)
                 printf("  actual window: start=%lld end=%lld\n", (long long)wstart,
                        (long long)wend);
+            if (x->headers) {
+                fputs("  expected headers: ", stdout);
+                print_json(stdout, x->headers);
+                fputs("\n  actual headers:   ", stdout);
+                print_json(stdout, gh);
+                fputc('\n', stdout);
+            }
             rc = 1;
         }
         json_decref(gk);
         json_decref(gv);
+        json_decref(gh);
     }
     /* Records nobody expected. */
     for (size_t i = 0; i < out.n; i++) {

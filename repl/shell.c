@@ -1969,7 +1969,14 @@ static int do_describe(shell_t *sh, const sl_sql_stmt_t *st)
                            : c->role == SL_SQL_ROLE_HEADERS ? " (headers)"
                            : c->role == SL_SQL_ROLE_HEADER  ? " (header)"
                                                             : "";
-        sl_buf_append(&b, role, strlen(role) + 1);
+        sl_buf_append(&b, role, strlen(role));
+        if (c->role == SL_SQL_ROLE_KEY && d->window) { /* as ksqlDB's CLI marks it */
+            const char *wt = d->window == 2 ? " (Window type: SESSION)"
+                             : d->window_hopping ? " (Window type: HOPPING)"
+                                                 : " (Window type: TUMBLING)";
+            sl_buf_append(&b, wt, strlen(wt));
+        }
+        sl_buf_append(&b, "", 1);
         const char *cells[] = {c->name, (const char *)b.data};
         result_add(&r, cells, NULL);
         sl_buf_free(&b);

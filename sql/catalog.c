@@ -3,6 +3,8 @@
  * its memory in an arena of its own, freed when it is dropped (a replaced one
  * is kept until the catalog goes: queries compiled against it may run on). */
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,7 +254,7 @@ sl_err_t sl_sql_catalog_resolve_type(const sl_sql_catalog_t *c, const sl_sql_ast
 
 typedef struct with_props {
     const char *topic, *format, *key_format, *value_format, *timestamp, *timestamp_format,
-        *delimiter;
+        *delimiter, *window_type, *window_size;
     int64_t partitions, replicas; /* -1 when absent */
     int64_t retention_ms;         /* -1 when absent */
     int wrap;                     /* -1 absent, 0, 1 */
@@ -278,8 +280,10 @@ static const char *prop_string(const sl_sql_expr_t *v, char *buf, size_t len)
     }
 }
 
-static sl_err_t read_props(const sl_sql_stmt_t *stmt, with_props_t *w, char *errbuf,
-                           size_t errlen)
+/* windows: WINDOW_TYPE and WINDOW_SIZE are known (CREATE STREAM|TABLE with
+ * columns; a CREATE … AS SELECT's result takes its windows from its query). */
+static sl_err_t read_props(const sl_sql_stmt_t *stmt, int windows, with_props_t *w,
+                           char *errbuf, size_t errlen)
 {
     *w = (with_props_t){.partitions = -1, .replicas = -1, .retention_ms = -1, .wrap = -1};
     char bad[512] = "";
@@ -297,6 +301,8 @@ static sl_err_t read_props(const sl_sql_stmt_t *stmt, with_props_t *w, char *err
                            : !strcmp(name, "TIMESTAMP")        ? &w->timestamp
                            : !strcmp(name, "TIMESTAMP_FORMAT") ? &w->timestamp_format
                            : !strcmp(name, "VALUE_DELIMITER")  ? &w->delimiter
+                           : windows && !strcmp(name, "WINDOW_TYPE") ? &w->window_type
+                           : windows && !strcmp(name, "WINDOW_SIZE") ? &w->window_size
                                                                : NULL;
         if (dst) {
             if (!s || p->value->kind != SL_SQL_EXPR_STRING) {
@@ -355,6 +361,117 @@ static sl_err_t read_props(const sl_sql_stmt_t *stmt, with_props_t *w, char *err
     }
     if (w->format)
         w->key_format = w->value_format = w->format;
+    return SL_OK;
+}
+
+/* A duration as ksqlDB's WITH clause writes one: '<number> <unit>' (a
+ * java.util.concurrent.TimeUnit, the final S optional), into ms; the reason
+ * in ksqlDB's words when it does not read. */
+static int parse_duration(const char *text, int64_t *ms, char *why, size_t whylen)
+{
+    static const struct {
+        const char *name;
+        int64_t num, den; /* ms = n * num / den */
+    } units[] = {
+        {"NANOSECONDS", 1, 1000000}, {"MICROSECONDS", 1, 1000}, {"MILLISECONDS", 1, 1},
+        {"SECONDS", 1000, 1},        {"MINUTES", 60000, 1},     {"HOURS", 3600000, 1},
+        {"DAYS", 86400000, 1},
+    };
+    /* Java's text.split("\\s"): every white space separates, trailing empty
+     * tokens dropped. */
+    char tok[3][64];
+    size_t ntok = 0, len = strlen(text);
+    while (len && isspace((unsigned char)text[len - 1]))
+        len--;
+    for (size_t i = 0, start = 0; i <= len; i++) {
+        if (i == len || isspace((unsigned char)text[i])) {
+            if (ntok < 3)
+                snprintf(tok[ntok], sizeof tok[ntok], "%.*s", (int)(i - start), text + start);
+            ntok++;
+            start = i + 1;
+        }
+    }
+    if (!len)
+        ntok = 1; /* "".split gives [""] */
+    if (ntok != 2) {
+        snprintf(why, whylen, "Invalid duration: '%s'. Expected 2 tokens, got: %zu", text, ntok);
+        return -1;
+    }
+    char *end;
+    errno = 0;
+    long long n = strtoll(tok[0], &end, 10);
+    if (!tok[0][0] || *end || errno) {
+        snprintf(why, whylen, "Invalid duration: '%s'. Not numeric: '%s'", text, tok[0]);
+        return -1;
+    }
+    char unit[72];
+    snprintf(unit, sizeof unit, "%s", tok[1]);
+    for (char *q = unit; *q; q++)
+        *q = (char)toupper((unsigned char)*q);
+    size_t ul = strlen(unit);
+    char full[80];
+    snprintf(full, sizeof full, "%s%s", unit, ul && unit[ul - 1] == 'S' ? "" : "S");
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (!strcmp(full, units[i].name)) {
+            long long v;
+            if (__builtin_mul_overflow(n, (long long)units[i].num, &v))
+                v = n < 0 ? LLONG_MIN : LLONG_MAX; /* TimeUnit saturates too */
+            *ms = (int64_t)(v / units[i].den);
+            return 0;
+        }
+    }
+    snprintf(why, whylen,
+             "Invalid duration: '%s'. Unknown time unit: '%s'\nSupported time units are: "
+             "NANOSECONDS, MICROSECONDS, MILLISECONDS, SECONDS, MINUTES, HOURS, DAYS",
+             text, unit);
+    return -1;
+}
+
+/* WINDOW_TYPE and WINDOW_SIZE of CREATE STREAM|TABLE: the topic's keys are
+ * windowed (Kafka Streams' layouts), checked as ksqlDB's CreateSourceProperties
+ * checks them. */
+static sl_err_t window_props(const with_props_t *w, sl_sql_datasource_t *s, char *errbuf,
+                             size_t errlen)
+{
+    static const char *const types[] = {"SESSION", "HOPPING", "TUMBLING"};
+    int type = -1;
+    if (w->window_type) {
+        for (int i = 0; i < 3 && type < 0; i++)
+            if (!strcasecmp(w->window_type, types[i]))
+                type = i;
+        if (type < 0) {
+            fail(errbuf, errlen,
+                 "Invalid value %s for property WINDOW_TYPE: String must be one of: SESSION, "
+                 "HOPPING, TUMBLING, null",
+                 w->window_type);
+            return SL_ERR_INVAL;
+        }
+    }
+    int64_t size = 0;
+    if (w->window_size) {
+        char why[512];
+        if (parse_duration(w->window_size, &size, why, sizeof why)) {
+            fail(errbuf, errlen,
+                 "Error in WITH clause property 'WINDOW_SIZE': %s\nExample valid value: '10 "
+                 "SECONDS'",
+                 why);
+            return SL_ERR_INVAL;
+        }
+    }
+    if (type > 0 && !w->window_size) {
+        fail(errbuf, errlen,
+             "%s windows require 'WINDOW_SIZE' to be provided in the WITH clause. For example: "
+             "'WINDOW_SIZE'='10 SECONDS'",
+             types[type]);
+        return SL_ERR_INVAL;
+    }
+    if (type <= 0 && w->window_size) { /* ksqlDB's words also when WINDOW_TYPE is absent */
+        fail(errbuf, errlen, "'WINDOW_SIZE' should not be set for SESSION windows.");
+        return SL_ERR_INVAL;
+    }
+    s->window = type < 0 ? 0 : type == 0 ? 2 : 1;
+    s->window_size = size;
+    s->window_hopping = type == 1;
     return SL_OK;
 }
 
@@ -419,7 +536,7 @@ static sl_err_t create_source(sl_sql_catalog_t *c, const sl_sql_stmt_t *stmt, co
         return SL_ERR_INVAL;
     }
     with_props_t w;
-    sl_err_t err = read_props(stmt, &w, errbuf, errlen);
+    sl_err_t err = read_props(stmt, 1, &w, errbuf, errlen);
     if (err)
         return err;
     if (!w.topic) {
@@ -455,6 +572,8 @@ static sl_err_t create_source(sl_sql_catalog_t *c, const sl_sql_stmt_t *stmt, co
     if (!cols || !kcols || !vcols)
         goto out;
     err = SL_ERR_INVAL;
+    if (window_props(&w, s, errbuf, errlen))
+        goto out;
     for (size_t i = 0; i < n; i++) {
         const sl_sql_ast_column_t *col = stmt->create.columns[i];
         const char *cn = col->name.s;
@@ -795,7 +914,7 @@ sl_err_t sl_sql_catalog_with_check(const sl_sql_stmt_t *stmt, int32_t *partition
                                    int64_t *retention_ms, char *errbuf, size_t errlen)
 {
     with_props_t w;
-    sl_err_t err = read_props(stmt, &w, errbuf, errlen);
+    sl_err_t err = read_props(stmt, 0, &w, errbuf, errlen);
     if (err)
         return err;
     *partitions = (int32_t)w.partitions;

@@ -274,8 +274,10 @@ void sl__sqls_pseudo_of(sl_ctx_t *ctx, sl_sql_value_t *p)
     p[SL_SQL_PSEUDO_ROWTIME] = sl_sql_value_bigint(sl_ctx_timestamp(ctx));
     p[SL_SQL_PSEUDO_ROWPARTITION] = sl_sql_value_int(sl_ctx_partition(ctx));
     p[SL_SQL_PSEUDO_ROWOFFSET] = sl_sql_value_bigint(sl_ctx_offset(ctx));
-    for (int i = SL_SQL_PSEUDO_WINDOWSTART; i < SL_SQL_PSEUDO_COUNT; i++)
+    for (int i = SL_SQL_PSEUDO_WINDOWSTART; i < SL_SQL_PSEUDO_COUNT; i++) {
+        p[i].base = SL_SQL_BIGINT; /* a record of a windowed source without a key: NULL */
         p[i].is_null = 1;
+    }
 }
 
 const void *sl__sqls_window_key(const query_t *q, const void *key, sl_sql_value_t *p)
@@ -382,6 +384,28 @@ void sl__sqls_stream_project(void *arg, sl_ctx_t *ctx, const void *key, const vo
     *out_key = k, *out_value = value ? v : NULL; /* a null value stays null, as in ksqlDB */
 }
 
+/* The new key of a record whose key is in a window (a windowed source, or
+ * a join of them): in the same window. NULL when memory runs out. */
+static const void *in_window(sl_ctx_t *ctx, const void *key, const void *out_key)
+{
+    const sl_windowed_t *w = key;
+    sl_windowed_t *nw = sl_ctx_alloc(ctx, sizeof *nw);
+    if (nw)
+        *nw = (sl_windowed_t){out_key, w->start, w->end};
+    else
+        sl_ctx_fail(ctx, SL_ERR_NOMEM, "out of memory");
+    return nw;
+}
+
+void sl__sqls_stream_project_in_window(void *arg, sl_ctx_t *ctx, const void *key,
+                                       const void *value, const void **out_key,
+                                       const void **out_value)
+{
+    sl__sqls_stream_project(arg, ctx, key, value, out_key, out_value);
+    if (key && *out_key)
+        *out_key = in_window(ctx, key, *out_key);
+}
+
 const void *sl__sqls_table_project(void *arg, sl_ctx_t *ctx, const void *key, const void *value)
 {
     const sl_sql_row_t *k, *v;
@@ -456,6 +480,9 @@ void sl__sqls_stream_project_tf(void *arg, sl_ctx_t *ctx, const void *key, const
         if (n > rows)
             rows = n;
     }
+    const void *okey = k;
+    if (q->window && key && k && !(okey = in_window(ctx, key, k)))
+        return;
     sl_sql_alloc_t al = sl_sql_alloc_mem(sl_ctx_mem(ctx));
     for (size_t r = 0; r < rows; r++) {
         sl_sql_row_t *row = sl_ctx_alloc(ctx, sizeof *row);
@@ -482,7 +509,7 @@ void sl__sqls_stream_project_tf(void *arg, sl_ctx_t *ctx, const void *key, const
             }
         }
         *row = (sl_sql_row_t){q->nout, vals};
-        sl_ctx_forward(ctx, k, row);
+        sl_ctx_forward(ctx, okey, row);
     }
 }
 
@@ -1290,6 +1317,26 @@ sl_err_t sl__sqls_insert_target(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, 
     return SL_OK;
 }
 
+sl_err_t sl__sqls_insert_windows(const sl_sql_datasource_t *target, int window,
+                                 int64_t window_size, char *errbuf, size_t errlen)
+{
+    if (target->window == window && (window != 1 || target->window_size == window_size))
+        return SL_OK;
+    char rb[64], sb[64];
+    snprintf(rb, sizeof rb, window == 2 ? "session windowed" : window ? "time windowed (%lld ms)"
+                                                                      : "not windowed",
+             (long long)window_size);
+    snprintf(sb, sizeof sb, target->window == 2 ? "session windowed"
+                            : target->window  ? "time windowed (%lld ms)"
+                                              : "not windowed",
+             (long long)target->window_size);
+    sl__sqls_fail(errbuf, errlen,
+                  "Incompatible key formats between results and sink: the results' keys are "
+                  "%s, %s's are %s.",
+                  rb, target->name, sb);
+    return SL_ERR_INVAL;
+}
+
 /* A new query's id (as ksqlDB makes it: CSAS_<SINK>_<n>, CTAS_…,
  * INSERTQUERY_<n>, CST_…), which also scopes the names of its internal
  * topics and stores. */
@@ -1416,6 +1463,12 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
             return SL_ERR_INVAL;
         }
     }
+    if (qa->ngroup_by && q->window && !src->table) {
+        sl__sqls_fail(errbuf, errlen, "GROUP BY on a windowed stream is not supported by Sluice "
+                                      "yet: %s",
+                      src->name);
+        return SL_ERR_UNSUPPORTED;
+    }
     if (qa->ngroup_by && q->window && !s->transient) {
         /* ksqlDB refuses every persistent query over a windowed table (its
          * PushQueryValidator); Sluice keeps the windows of one without
@@ -1442,6 +1495,12 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
     if (npk) {
         if (src->table) {
             sl__sqls_fail(errbuf, errlen, "PARTITION BY is not supported on tables");
+            return SL_ERR_INVAL;
+        }
+        if (src->window) { /* as ksqlDB refuses re-keying a windowed stream */
+            sl__sqls_fail(errbuf, errlen,
+                          "Implicit repartitioning of windowed sources is not supported. See "
+                          "https://github.com/confluentinc/ksql/issues/4385.");
             return SL_ERR_INVAL;
         }
         const sl_sql_cexpr_t **ke = sl_arena_alloc(a, npk * sizeof *ke);
@@ -1608,7 +1667,9 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
     sl_sql_datasource_t made = {0};
     if (insert) {
         if ((err = sl__sqls_insert_target(s, stmt, src->table, cols, ncols, q->nout, q->nkey_out,
-                                          &target, errbuf, errlen)))
+                                          &target, errbuf, errlen)) ||
+            (err = sl__sqls_insert_windows(target, src->window, src->window_size, errbuf,
+                                           errlen)))
             return err;
     } else {
         if (src->table != stmt->create.table) {
@@ -1670,7 +1731,10 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         if (q->tf)
             stream = sl_kstream_flat_map(stream, sl__sqls_stream_project_tf, q);
         else
-            stream = sl_kstream_map(stream, sl__sqls_stream_project, q);
+            stream = sl_kstream_map(stream,
+                                    q->window ? sl__sqls_stream_project_in_window
+                                              : sl__sqls_stream_project,
+                                    q);
         stream = sl__sqls_restamp(stream, restamp);
         /* The key is the source's (selected as it is): no repartition. */
         sl_kstream_to(stream, target->topic, &p);
@@ -1734,7 +1798,7 @@ static sl_err_t insert_values(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         return SL_ERR_INVAL;
     }
     if (t->window) {
-        sl__sqls_fail(errbuf, errlen, "Cannot insert values into windowed %s: %s", "table", t->name);
+        sl__sqls_fail(errbuf, errlen, "Cannot insert values into windowed stream/table!");
         return SL_ERR_INVAL;
     }
     /* The columns given: as listed, or every key and value column in

@@ -157,8 +157,14 @@ void sl__sqls_log_failure(const query_t *q, sl_ctx_t *ctx, const char *what, con
 int sl__sqls_where_pass(void *arg, sl_ctx_t *ctx, const void *key, const void *value);
 void sl__sqls_stream_project(void *arg, sl_ctx_t *ctx, const void *key, const void *value,
                              const void **out_key, const void **out_value);
+/** sl__sqls_stream_project over keys in windows (sl_windowed_t): the new key
+ * in the same window. */
+void sl__sqls_stream_project_in_window(void *arg, sl_ctx_t *ctx, const void *key,
+                                       const void *value, const void **out_key,
+                                       const void **out_value);
 /** The projection of a stream whose SELECT has table functions: a flat-map
- * giving one record per row the functions return (zipped, padded with NULLs). */
+ * giving one record per row the functions return (zipped, padded with NULLs),
+ * keys in their windows when q->window. */
 void sl__sqls_stream_project_tf(void *arg, sl_ctx_t *ctx, const void *key, const void *value);
 const void *sl__sqls_table_project(void *arg, sl_ctx_t *ctx, const void *key, const void *value);
 int64_t sl__sqls_row_timestamp(void *arg, const void *key, const void *value, int64_t record_ts,
@@ -230,6 +236,12 @@ sl_err_t sl__sqls_insert_target(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, 
                                 const sl_sql_datasource_col_t *cols, size_t ncols, size_t nvalue,
                                 size_t nkey, const sl_sql_datasource_t **target, char *errbuf,
                                 size_t errlen);
+
+/** Are an INSERT INTO … SELECT's results windowed as its target (window: 0
+ * no, 1 time windows of window_size, 2 session windows)? Their keys are
+ * written as they are. Errors: SL_ERR_INVAL (errbuf says how they differ). */
+sl_err_t sl__sqls_insert_windows(const sl_sql_datasource_t *target, int window,
+                                 int64_t window_size, char *errbuf, size_t errlen);
 
 /** The joins of a query, analyzed (session_join.c): the combined row they
  * give (every source's key and value columns, each join's key), for the

@@ -990,24 +990,6 @@ static sl_err_t build_join(sl_sql_session_t *s, jquery_t *j, const char *const *
     return SL_OK;
 }
 
-/* The projection of a stream of windowed keys: the new key in the same
- * window. */
-static void project_in_window(void *arg, sl_ctx_t *ctx, const void *key, const void *value,
-                              const void **out_key, const void **out_value)
-{
-    const sl_windowed_t *w = key;
-    sl__sqls_stream_project(arg, ctx, key, value, out_key, out_value);
-    if (!w || !*out_key)
-        return;
-    sl_windowed_t *nw = sl_ctx_alloc(ctx, sizeof *nw);
-    if (!nw) {
-        sl_ctx_fail(ctx, SL_ERR_NOMEM, "out of memory");
-        return;
-    }
-    *nw = (sl_windowed_t){*out_key, w->start, w->end};
-    *out_key = nw;
-}
-
 /* What sl__sqls_join_input analyzed, for the compile steps after it. */
 struct jplan {
     const sl_sql_datasource_t *first;
@@ -1633,7 +1615,8 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     char m[512];
     if (insert) {
         if ((err = sl__sqls_insert_target(s, stmt, !stream_result, cols, ncols, q->nout,
-                                          q->nkey_out, &target, errbuf, errlen)))
+                                          q->nkey_out, &target, errbuf, errlen)) ||
+            (err = sl__sqls_insert_windows(target, j->window, j->window_size, errbuf, errlen)))
             return err;
     } else {
         sl_sql_datasource_t made = {0};
@@ -1677,7 +1660,7 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         if (q->where)
             cur = sl_kstream_filter(cur, sl__sqls_where_pass, q);
         cur = q->tf ? sl_kstream_flat_map(cur, sl__sqls_stream_project_tf, q)
-                    : sl_kstream_map(cur, j->window ? project_in_window : sl__sqls_stream_project, q);
+                    : sl_kstream_map(cur, j->window ? sl__sqls_stream_project_in_window : sl__sqls_stream_project, q);
         sl_kstream_to(sl__sqls_restamp(cur, restamp), target->topic, &p);
     } else {
         if (q->where)

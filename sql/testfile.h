@@ -2,9 +2,14 @@
  * which `sluice test-runner` accepts unchanged:
  *
  *   input.json   {"inputs":  [{"topic": "t", "key": K, "value": V,
- *                              "timestamp": 0, "headers": [{"KEY": "k", "VALUE": "base64"}]}, …]}
- *   output.json  {"outputs": [{"topic": "t", "key": K, "value": V, "timestamp": 0,
+ *                              "timestamp": 0, "headers": [{"KEY": "k", "VALUE": "base64"}],
  *                              "window": {"start": 0, "end": 0, "type": "time"}}, …]}
+ *   output.json  {"outputs": [{"topic": "t", "key": K, "value": V, "timestamp": 0,
+ *                              "headers": […], "window": {…}}, …]}
+ *
+ * "window" is the window of a windowed topic's key (the runner writes it
+ * into an input's key, and compares an output's); "headers" of an output
+ * record are compared when given.
  *
  * K and V are JSON values: for a JSON-format topic the record's JSON; for
  * KAFKA-format columns the primitive; for DELIMITED a string; null is Kafka's

@@ -39,6 +39,9 @@ PRINT per_min FROM BEGINNING LIMIT 2;
 SELECT * FROM per_min WHERE n = 2 EMIT CHANGES LIMIT 1;
 DESCRIBE EXTENDED pageviews;
 DESCRIBE FUNCTION UCASE;
+DESCRIBE per_min;
+CREATE STREAM sessions (user STRING KEY, n BIGINT) WITH (KAFKA_TOPIC='sessions', VALUE_FORMAT='JSON', PARTITIONS=1, WINDOW_TYPE='SESSION');
+DESCRIBE sessions;
 SHOW TOPICS;
 EXPLAIN CTAS_PER_USER_0;
 EXPLAIN SELECT id, page FROM pageviews WHERE user = 'bob' EMIT CHANGES;
@@ -87,6 +90,9 @@ for want in "Queries that read from this STREAM : [CTAS_PER_USER_0]" "CTAS_PER_U
 done
 grep -qE "records in: +[1-9]" <<<"$out" && grep -qE "records out: +[1-9]" <<<"$out" ||
     fail "no records in and out:"$'\n'"$out"
+grep -qF "USER  | STRING (primary key) (Window type: TUMBLING)" <<<"$out" &&
+    grep -qF "USER  | STRING (key) (Window type: SESSION)" <<<"$out" ||
+    fail "DESCRIBE of windowed sources (CTAS-made, WINDOW_TYPE): the key's window type:"$'\n'"$out"
 step "DESCRIBE EXTENDED (queries, records, lag per partition), DESCRIBE FUNCTION, SHOW TOPICS"
 for want in "Execution plan" "> [ AGGREGATE ] | GROUP BY USER" "> [ SOURCE ] | PAGEVIEWS" \
             "CTAS_PER_USER_0-KSTREAM-AGGREGATE-STATE-STORE-" "-repartition" \

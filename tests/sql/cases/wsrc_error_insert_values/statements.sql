@@ -1,0 +1,3 @@
+-- INSERT … VALUES into a windowed stream: refused (ksqlDB's message).
+CREATE STREAM s (k STRING KEY, v INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1, WINDOW_TYPE='TUMBLING', WINDOW_SIZE='1 MINUTE');
+INSERT INTO s (k, v) VALUES ('a', 1);

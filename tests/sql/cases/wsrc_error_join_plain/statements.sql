@@ -1,0 +1,4 @@
+-- A windowed stream joined to a stream that is not windowed: refused (ksqlDB's message).
+CREATE STREAM l (id INT KEY, a STRING) WITH (KAFKA_TOPIC='l', VALUE_FORMAT='JSON', PARTITIONS=1, WINDOW_TYPE='TUMBLING', WINDOW_SIZE='10 SECONDS');
+CREATE STREAM r (id INT KEY, b STRING) WITH (KAFKA_TOPIC='r', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM j AS SELECT l.id AS id, a, b FROM l JOIN r WITHIN 1 MINUTE ON l.id = r.id;

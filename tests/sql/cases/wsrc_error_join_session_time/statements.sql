@@ -1,0 +1,4 @@
+-- A session-windowed stream joined to a time-windowed table: refused (ksqlDB's message).
+CREATE STREAM s (id INT KEY, a STRING) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1, WINDOW_TYPE='SESSION');
+CREATE TABLE t (id INT PRIMARY KEY, b STRING) WITH (KAFKA_TOPIC='t', VALUE_FORMAT='JSON', PARTITIONS=1, WINDOW_TYPE='HOPPING', WINDOW_SIZE='10 SECONDS');
+CREATE STREAM j AS SELECT s.id AS id, a, b FROM s JOIN t ON s.id = t.id;

@@ -1,0 +1,3 @@
+-- PARTITION BY over a windowed stream: refused (the new key would lose its window).
+CREATE STREAM s (k STRING KEY, v INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1, WINDOW_TYPE='TUMBLING', WINDOW_SIZE='1 MINUTE');
+CREATE STREAM o AS SELECT * FROM s PARTITION BY v;

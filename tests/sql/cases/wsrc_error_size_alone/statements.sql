@@ -1,0 +1,2 @@
+-- WINDOW_SIZE without WINDOW_TYPE: refused (ksqlDB's words, as for a session).
+CREATE STREAM s (k STRING KEY, v INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1, WINDOW_SIZE='2 SECONDS');

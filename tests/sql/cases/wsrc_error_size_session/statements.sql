@@ -1,0 +1,2 @@
+-- Session windows take no WINDOW_SIZE (their keys hold both bounds).
+CREATE STREAM s (k STRING KEY, v INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1, WINDOW_TYPE='SESSION', WINDOW_SIZE='2 MILLISECONDS');
