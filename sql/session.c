@@ -1463,13 +1463,7 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
             return SL_ERR_INVAL;
         }
     }
-    if (qa->ngroup_by && q->window && !src->table) {
-        sl__sqls_fail(errbuf, errlen, "GROUP BY on a windowed stream is not supported by Sluice "
-                                      "yet: %s",
-                      src->name);
-        return SL_ERR_UNSUPPORTED;
-    }
-    if (qa->ngroup_by && q->window && !s->transient) {
+    if (qa->ngroup_by && q->window && src->table && !s->transient) {
         /* ksqlDB refuses every persistent query over a windowed table (its
          * PushQueryValidator); Sluice keeps the windows of one without
          * GROUP BY, but re-aggregating one is refused as ksqlDB does. */
@@ -1478,8 +1472,10 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         return SL_ERR_INVAL;
     }
     if (qa->ngroup_by && q->window) {
-        /* A push query: re-grouped without the windows, which its
-         * aggregates may read as columns (as ksqlDB's). */
+        /* A windowed stream, or a windowed table in a push query: re-grouped
+         * without the windows (ksqlDB always re-keys a windowed source it
+         * groups, to a key without a window), which the grouping, WHERE and
+         * the aggregates may read as columns WINDOWSTART and WINDOWEND. */
         sl_sql_scope_t ws;
         sl_err_t werr = sl__sqls_window_scope(a, q, &scope, &ws);
         return werr ? werr

@@ -1481,7 +1481,8 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
     /* (WHERE: in carry_key or regroup) */
     /* Grouping by the source's key columns, in order, in the same key format:
      * the records are keyed already — no repartition (ksqlDB does the same). */
-    int by_key = !join && g->ngroup == q->nkey && src->key_format.kind == target->key_format.kind;
+    int by_key = !join && !q->window && g->ngroup == q->nkey &&
+                 src->key_format.kind == target->key_format.kind;
     for (size_t i = 0; by_key && i < g->ngroup; i++) {
         const sl_sql_expr_t *x = qa->group_by[i];
         by_key = x->kind == SL_SQL_EXPR_COLUMN &&
