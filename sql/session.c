@@ -1402,7 +1402,9 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
             return err;
         join = &jin;
         q->nkey = 0, q->nvalue = jin.nslots, q->ts_slot = -1;
+        q->window = jin.window; /* the join key's window, as one source's */
         scope = jin.scope;
+        scope.windowed = jin.window != 0; /* WHERE: WINDOWSTART, WINDOWEND off the key */
     } else {
         q->nkey = src->key_schema.ncols;
         q->nvalue = src->value_schema.ncols;

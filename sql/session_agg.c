@@ -1437,7 +1437,7 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
     sl_sql_format_t state_fmt = {.kind = SL_SQL_FORMAT_JSON};
     sl_sql_schema_t sschema = state_schema(g);
     /* The carried rows (repartition values): the source's columns as JSON. */
-    size_t nall = q->nkey + q->nvalue + q->nheader + (!join && q->window ? 2 : 0);
+    size_t nall = q->nkey + q->nvalue + q->nheader + (q->window ? 2 : 0);
     sl_sql_column_t *ext = sl_arena_alloc(a, (nall ? nall : 1) * sizeof *ext);
     sl_sql_schema_t *es = sl_arena_alloc(a, sizeof *es);
     const sl_serde_t *ks, *vs, *ss, *cs;
@@ -1447,8 +1447,10 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
         /* Joined rows by position (their names repeat across sources). */
         char pn[32];
         snprintf(pn, sizeof pn, "C%zu", i);
-        ext[i] = join ? (sl_sql_column_t){sl__sqls_arena_str(a, pn), join->types[i]}
-                      : (sl_sql_column_t){scope->cols[i].name, scope->cols[i].type};
+        ext[i] = !join ? (sl_sql_column_t){scope->cols[i].name, scope->cols[i].type}
+                 : i < join->nslots
+                     ? (sl_sql_column_t){sl__sqls_arena_str(a, pn), join->types[i]}
+                     : (sl_sql_column_t){sl__sqls_arena_str(a, pn), sl_sql_type_prim(SL_SQL_BIGINT)};
         if (!ext[i].name)
             return SL_ERR_NOMEM;
     }
@@ -1538,15 +1540,28 @@ sl_err_t sl__sqls_compile_aggregate(sl_sql_session_t *s, const sl_sql_stmt_t *st
 sl_err_t sl__sqls_window_scope(sl_arena_t *a, const query_t *q, const sl_sql_scope_t *in,
                                sl_sql_scope_t *out)
 {
-    size_t n = q->nkey + q->nvalue + q->nheader;
-    sl_sql_scope_col_t *c = sl_arena_alloc(a, (in->ncols + 2) * sizeof *c);
+    uint32_t n = (uint32_t)(q->nkey + q->nvalue + q->nheader);
+    /* At most two more columns for each source the scope names. */
+    sl_sql_scope_col_t *c = sl_arena_alloc(a, (in->ncols * 3 + 2) * sizeof *c);
     if (!c)
         return SL_ERR_NOMEM;
     memcpy(c, in->cols, in->ncols * sizeof *c);
-    const char *src = in->ncols ? in->cols[0].source : NULL;
+    size_t nc = in->ncols;
     const sl_sql_type_t *bigint = sl_sql_type_prim(SL_SQL_BIGINT);
-    c[in->ncols] = (sl_sql_scope_col_t){src, "WINDOWSTART", bigint, (uint32_t)n};
-    c[in->ncols + 1] = (sl_sql_scope_col_t){src, "WINDOWEND", bigint, (uint32_t)(n + 1)};
-    *out = (sl_sql_scope_t){c, in->ncols + 2, false};
+    for (size_t i = 0; i < in->ncols || i == 0; i++) {
+        const char *src = in->ncols ? in->cols[i].source : NULL;
+        size_t j = 0;
+        while (j < i && !(src == in->cols[j].source ||
+                          (src && in->cols[j].source && !strcmp(src, in->cols[j].source))))
+            j++;
+        if (j < i)
+            continue; /* a source seen before */
+        /* The first source's are found unqualified too; another source's
+         * only qualified, or an unqualified WINDOWSTART would be ambiguous. */
+        uint32_t only_q = i ? SL_SQL_SLOT_QUALIFIED : 0;
+        c[nc++] = (sl_sql_scope_col_t){src, "WINDOWSTART", bigint, n | only_q};
+        c[nc++] = (sl_sql_scope_col_t){src, "WINDOWEND", bigint, (n + 1) | only_q};
+    }
+    *out = (sl_sql_scope_t){c, nc, false};
     return SL_OK;
 }

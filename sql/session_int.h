@@ -253,6 +253,7 @@ typedef struct join_input {
     size_t nslots;                       /* the combined row's length */
     const sl_sql_type_t *const *types;   /* each slot's type */
     int table;                           /* the joins give a table (else a stream) */
+    int window;                          /* its keys are windowed: 1 time, 2 session windows */
 } join_input_t;
 
 /** A materialization of the current query's result table for pull queries
@@ -291,11 +292,12 @@ int sl__sqls_same_layout(const sl_sql_datasource_t *a, const sl_sql_datasource_t
 
 /* ---- compile steps ---- */
 
-/** GROUP BY over a windowed table (a push query: session_agg.c): in, the
- * table's scope, with WINDOWSTART and WINDOWEND as two BIGINT columns more
- * (slots after q's key, value and header columns: the aggregation's rows
- * carry them, for the re-grouping takes the window off the key), into *out
- * (in a). Errors: SL_ERR_NOMEM. */
+/** GROUP BY over a windowed source or join (session_agg.c): in, its scope,
+ * with WINDOWSTART and WINDOWEND as two BIGINT columns more (slots after q's
+ * key, value and header columns: the aggregation's rows carry them, for the
+ * re-grouping takes the window off the key), into *out (in a). Over a join,
+ * they are the first source's, and the others' when qualified (B.WINDOWSTART:
+ * the same window). Errors: SL_ERR_NOMEM. */
 sl_err_t sl__sqls_window_scope(sl_arena_t *a, const query_t *q, const sl_sql_scope_t *in,
                                sl_sql_scope_t *out);
 

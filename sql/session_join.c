@@ -1071,17 +1071,14 @@ sl_err_t sl__sqls_join_input(sl_sql_session_t *s, const sl_sql_datasource_t *fir
         return err;
     size_t at = side_width(&steps[0].l), nnamed = 0;
     name_side(&steps[0].l, byslot, named, &nnamed);
-    if (first->window && qa->ngroup_by && !s->transient) {
-        /* As a GROUP BY over one windowed table (compile_query). */
-        sl__sqls_fail(errbuf, errlen,
-                      "KSQL does not support persistent queries on windowed tables.");
-        return SL_ERR_INVAL;
-    }
-    if (first->window && qa->ngroup_by) {
-        sl__sqls_fail(errbuf, errlen,
-                      "GROUP BY on a windowed table is not supported by Sluice yet: %s",
-                      first->name);
-        return SL_ERR_UNSUPPORTED;
+    for (size_t i = 0; qa->ngroup_by && !s->transient && i < nsrc; i++) {
+        /* As a GROUP BY over one windowed table (compile_query): ksqlDB
+         * refuses a persistent query that reads any windowed table. */
+        if (srcs[i]->table && srcs[i]->window) {
+            sl__sqls_fail(errbuf, errlen,
+                          "KSQL does not support persistent queries on windowed tables.");
+            return SL_ERR_INVAL;
+        }
     }
     for (size_t i = 1; i < nsrc; i++) {
         jquery_t *j = &steps[i - 1];
@@ -1125,7 +1122,8 @@ sl_err_t sl__sqls_join_input(sl_sql_session_t *s, const sl_sql_datasource_t *fir
                          .scope = {named, nnamed, false},
                          .nslots = steps[nj - 1].n,
                          .types = types,
-                         .table = steps[nj - 1].result_table};
+                         .table = steps[nj - 1].result_table,
+                         .window = steps[nj - 1].window};
     return SL_OK;
 }
 

@@ -321,32 +321,47 @@ sl_run "$SLUICE" --data-dir "$SL_TMP/d9" --listen none -e \
     fail "OR REPLACE dropping a column: status $rc:"$'\n'"$(cat "$SL_TMP/ev.err")"
 step "OR REPLACE of a stream a query reads: old and new queries, replayed on restart; refusals"
 
-# 5c. GROUP BY over a windowed table in a push query (ksqlDB allows it there):
-# the windows come off the key; WINDOWSTART and WINDOWEND are columns the
-# grouping, WHERE and the aggregates read. A persistent one stays refused.
+# 5c. GROUP BY over a windowed table, or a join of windowed tables, in a push
+# query (ksqlDB allows it there): the windows come off the key; WINDOWSTART
+# and WINDOWEND are columns the grouping, WHERE and the aggregates read. A
+# persistent one stays refused. A windowed stream (over the table's topic) is
+# grouped so in push and persistent queries alike.
 cat > "$SL_TMP/wgroup.sql" <<'EOF'
 CREATE STREAM timed (id INT KEY, user STRING, grp STRING) WITH (KAFKA_TOPIC='timed', VALUE_FORMAT='JSON', PARTITIONS=1);
 SET 'auto.offset.reset'='earliest';
 CREATE TABLE per_min AS SELECT user, LATEST_BY_OFFSET(grp) AS grp, COUNT(*) AS n FROM timed WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY user;
+CREATE TABLE ids_min AS SELECT user, MAX(id) AS last_id FROM timed WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY user;
 INSERT INTO timed (id, user, grp, ROWTIME) VALUES (1, 'alice', 'g1', 1000);
 INSERT INTO timed (id, user, grp, ROWTIME) VALUES (2, 'alice', 'g1', 2000);
 INSERT INTO timed (id, user, grp, ROWTIME) VALUES (3, 'alice', 'g1', 61000);
 INSERT INTO timed (id, user, grp, ROWTIME) VALUES (4, 'bob', 'g1', 62000);
 SELECT grp, SUM(n) AS total, COUNT(*) AS windows, COLLECT_LIST(WINDOWSTART) AS starts, SUM(WINDOWEND - WINDOWSTART) AS span FROM per_min GROUP BY grp HAVING COUNT(*) = 3 EMIT CHANGES LIMIT 1;
 SELECT WINDOWSTART AS ws, SUM(n) AS total FROM per_min WHERE WINDOWEND > 60000 GROUP BY WINDOWSTART HAVING SUM(n) > 1 EMIT CHANGES LIMIT 1;
+SELECT p.grp, COUNT(*) AS rws, SUM(n) AS total, SUM(last_id) AS ids, SUM(i.WINDOWEND - p.WINDOWSTART) AS span FROM per_min p JOIN ids_min i ON p.user = i.user GROUP BY p.grp HAVING COUNT(*) = 3 AND SUM(n) = 4 AND SUM(last_id) = 9 EMIT CHANGES LIMIT 1;
+SELECT WINDOWSTART AS ws, COUNT(*) AS users FROM per_min p JOIN ids_min i ON p.user = i.user WHERE i.WINDOWEND > 60000 GROUP BY WINDOWSTART HAVING COUNT(*) = 2 EMIT CHANGES LIMIT 1;
+CREATE STREAM changes (user STRING KEY, grp STRING, n BIGINT) WITH (KAFKA_TOPIC='PER_MIN', VALUE_FORMAT='JSON', WINDOW_TYPE='TUMBLING', WINDOW_SIZE='1 MINUTE');
+SELECT grp, COUNT(*) AS updates, COLLECT_LIST(WINDOWSTART) AS starts FROM changes GROUP BY grp HAVING COUNT(*) = 3 EMIT CHANGES LIMIT 1;
+CREATE TABLE per_grp_end AS SELECT grp, MAX(WINDOWEND) AS last_end FROM changes GROUP BY grp;
+SELECT * FROM per_grp_end WHERE last_end = 120000 EMIT CHANGES LIMIT 1;
 EOF
 json=$(sl_run "$SLUICE" --data-dir "$SL_TMP/d10" --listen none --output json -f "$SL_TMP/wgroup.sql" 2>&1) ||
     fail "GROUP BY over a windowed table in a push query: $json"
 grep -qxF '{"GRP":"g1","TOTAL":4,"WINDOWS":3,"STARTS":[0,60000,60000],"SPAN":180000}' <<<"$json" &&
     grep -qxF '{"WS":60000,"TOTAL":2}' <<<"$json" ||
     fail "GROUP BY over a windowed table's rows, without their windows:"$'\n'"$json"
+grep -qxF '{"P_GRP":"g1","RWS":3,"TOTAL":4,"IDS":9,"SPAN":180000}' <<<"$json" &&
+    grep -qxF '{"WS":60000,"USERS":2}' <<<"$json" ||
+    fail "GROUP BY over a join of windowed tables, without their windows:"$'\n'"$json"
+grep -qxF '{"GRP":"g1","UPDATES":3,"STARTS":[0,60000,60000]}' <<<"$json" &&
+    grep -qxF '{"GRP":"g1","LAST_END":120000}' <<<"$json" ||
+    fail "GROUP BY over a windowed stream, push and persistent:"$'\n'"$json"
 rc=0
 sl_run "$SLUICE" --data-dir "$SL_TMP/d10" --listen none -e \
     "CREATE TABLE per_grp AS SELECT grp, SUM(n) AS total FROM per_min GROUP BY grp;" \
     >/dev/null 2>"$SL_TMP/wg.err" || rc=$?
 [ "$rc" -eq 1 ] && grep -qF "KSQL does not support persistent queries on windowed tables." "$SL_TMP/wg.err" ||
     fail "a persistent GROUP BY over a windowed table: status $rc:"$'\n'"$(cat "$SL_TMP/wg.err")"
-step "GROUP BY over a windowed table in a push query; refused in a persistent one"
+step "GROUP BY over a windowed table or join in a push query (refused in a persistent one); over a windowed stream"
 
 # 6. The interactive shell in a terminal (tmux): a statement over two lines,
 # its answer as a table, a push query ended by Ctrl-C, the shell still
