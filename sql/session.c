@@ -1028,8 +1028,7 @@ static int is_table_function(const char *name)
     return !strcasecmp(name, "EXPLODE") || !strcasecmp(name, "CUBE_EXPLODE");
 }
 
-static sl_err_t unsupported(const sl_sql_query_t *qa, int transient, char *errbuf,
-                            size_t errlen)
+static sl_err_t unsupported(const sl_sql_query_t *qa, char *errbuf, size_t errlen)
 {
     if (qa->emit == SL_SQL_EMIT_FINAL && !qa->window) {
         sl__sqls_fail(errbuf, errlen, "EMIT FINAL is only supported for windowed aggregations.");
@@ -1053,10 +1052,15 @@ static sl_err_t unsupported(const sl_sql_query_t *qa, int transient, char *errbu
             return SL_ERR_INVAL;
         }
     }
-    const char *what = qa->window && !qa->ngroup_by ? "WINDOW without GROUP BY"
-                       : qa->having && !qa->ngroup_by ? "HAVING without GROUP BY"
-                       : qa->has_limit && !transient ? "LIMIT in a persistent query"
-                                                       : NULL;
+    /* (LIMIT in INSERT INTO … SELECT: taken and ignored, as ksqlDB's
+     * persistent plans ignore it — its QueryLimitNode builds its source's
+     * stream as it is; CREATE … AS SELECT refuses it in compile_query.) */
+    if (qa->window && !qa->ngroup_by) { /* ksqlDB's LogicalPlanner */
+        sl__sqls_fail(errbuf, errlen, "line %u:%u: WINDOW clause requires a GROUP BY clause.",
+                      qa->window->pos.line, qa->window->pos.col);
+        return SL_ERR_INVAL;
+    }
+    const char *what = qa->having && !qa->ngroup_by ? "HAVING without GROUP BY" : NULL;
     if (!what)
         return SL_OK;
     sl__sqls_fail(errbuf, errlen, "line %u:%u: %s is not supported by Sluice's SQL compiler yet",
@@ -1363,7 +1367,7 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
                       stmt->create.table ? "TABLE" : "STREAM");
         return SL_ERR_INVAL;
     }
-    sl_err_t err = unsupported(qa, s->transient, errbuf, errlen);
+    sl_err_t err = unsupported(qa, errbuf, errlen);
     if (err)
         return err;
     const sl_sql_datasource_t *src = sl_sql_catalog_find(s->catalog, qa->from.name.s);
