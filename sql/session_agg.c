@@ -962,11 +962,18 @@ static int on_aggregate(void *arg, const sl_sql_expr_t *call, uint32_t *slot,
     int by_offset = kind == AGG_LATEST || kind == AGG_EARLIEST;
     size_t want = kind == AGG_CORRELATION || kind == AGG_TOPK || kind == AGG_TOPK_DISTINCT ? 2 : 1;
     sl_sql_alloc_t al = sl_sql_alloc_arena(g->arena);
-    if (call->call.star || call->call.nargs == 0) {
-        if (kind != AGG_COUNT) {
-            sl__sqls_fail(errbuf, errlen, "%s needs an argument", name);
-            return -1;
-        }
+    sl_sql_expr_t rowtime, *rowtime_arg[1], defaulted;
+    if ((call->call.star || call->call.nargs == 0) && kind != AGG_COUNT) {
+        /* An aggregate called without arguments, AGG(*) or AGG(), reads
+         * ksqlDB's default argument: ROWTIME (its AggregateAnalyzer). */
+        rowtime = (sl_sql_expr_t){.kind = SL_SQL_EXPR_COLUMN, .pos = call->pos, .height = 1};
+        rowtime.column.name.s = "ROWTIME";
+        rowtime_arg[0] = &rowtime;
+        defaulted = *call;
+        defaulted.call.args = rowtime_arg, defaulted.call.nargs = 1, defaulted.call.star = false;
+        call = &defaulted;
+    }
+    if (call->call.star || call->call.nargs == 0) { /* COUNT(*): the rows */
         a.type = sl_sql_type_prim(SL_SQL_BIGINT);
     } else {
         if (by_offset && call->call.nargs > 3) {
