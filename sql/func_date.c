@@ -654,9 +654,10 @@ static int parse_seq(const char *p, size_t k0, size_t n, const char *s, size_t s
             switch (c) {
             case 'd': if (v < 1 || v > 31) FAIL(); f->day = (int)v; break;
             case 'D': if (v < 1 || v > 366) FAIL(); f->doy = (int)v, f->has_doy = 1; break;
-            case 'H': if (v > 23) FAIL(); f->hour = (int)v; break;
-            case 'k': if (v < 1 || v > 24) FAIL(); f->hour = (int)(v % 24); break;
-            case 'h': if (v < 1 || v > 12) FAIL(); f->hour = (int)(v % 12), f->h12 = 1; break;
+            case 'H': if (v > 24) FAIL(); f->hour = (int)v; break; /* 24: see parse() */
+            /* SMART also takes clock hour 0 (as 24, or 12) */
+            case 'k': if (v > 24) FAIL(); f->hour = (int)(v % 24); break;
+            case 'h': if (v > 12) FAIL(); f->hour = (int)(v % 12), f->h12 = 1; break;
             case 'K': if (v > 11) FAIL(); f->hour = (int)v, f->h12 = 1; break;
             case 'm': if (v > 59) FAIL(); f->minute = (int)v; break;
             case 's': if (v > 59) FAIL(); f->second = (int)v; break;
@@ -685,6 +686,17 @@ static sl_err_t parse(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *val, const sl_
     /* the day must exist in its month */
     int64_t y;
     unsigned mo, d;
+    if (!f->has_doy) {
+        /* java.time's default ResolverStyle.SMART: a day-of-month (1..31, checked
+         * when read) past the end of its month is that month's last day, so
+         * '2021-06-31' is 2021-06-30 and '2021-02-29' is 2021-02-28, as
+         * ksqlDB's TO_JSON_STRING example shows. */
+        int64_t first = sl_sql_days_from_civil(f->year, (unsigned)f->month, 1);
+        int64_t next = f->month == 12 ? sl_sql_days_from_civil(f->year + 1, 1, 1)
+                                      : sl_sql_days_from_civil(f->year, (unsigned)f->month + 1, 1);
+        if (f->day > next - first)
+            f->day = (int)(next - first);
+    }
     if (f->has_doy) {
         sl_sql_civil_from_days(sl_sql_days_from_civil(f->year, 1, 1) + f->doy - 1, &y, &mo, &d);
         if (y != f->year)
@@ -696,6 +708,14 @@ static sl_err_t parse(sl_sql_fn_ctx_t *ctx, const sl_sql_value_t *val, const sl_
         FAIL();
     if (f->quarter && (f->month - 1) / 3 + 1 != f->quarter) /* Java cross-checks the quarter with the month */
         FAIL();
+    if (f->hour == 24) {
+        /* SMART again: hour-of-day 24 is accepted as 24:00 (exactly), the next day's midnight */
+        if (f->minute || f->second || f->ms)
+            FAIL();
+        sl_sql_civil_from_days(sl_sql_days_from_civil(f->year, (unsigned)f->month, (unsigned)f->day) + 1, &y,
+                               &mo, &d);
+        f->year = y, f->month = (int)mo, f->day = (int)d, f->hour = 0;
+    }
 #undef FAIL
     return SL_OK;
 }

@@ -8,6 +8,7 @@
  * Jackson writes it); strings and numbers keep their source spelling
  * (Jackson would normalize "\u0041" to "A" and 1e3 to 1000.0). */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "sql/func_int.h"
@@ -615,9 +616,89 @@ static sl_err_t fn_json_array_contains(SL_FN_ARGS)
     return SL_OK;
 }
 
+/* A map key or struct field name, printed, for TO_JSON_STRING's sort. */
+typedef struct jkey {
+    sl_buf_t text;
+    size_t index;
+} jkey_t;
+
+/* Insertion sort by text, bytewise (code-point order for UTF-8; Java's
+ * TreeMap compares UTF-16 units, which differs only between characters
+ * above U+FFFF and those in U+E000..U+FFFF). Stable: equal keys keep their
+ * order. Maps and structs are small, so n^2 is fine. */
+static void jkeys_sort(jkey_t *k, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        jkey_t x = k[i];
+        size_t j = i;
+        for (; j > 0; j--) {
+            const jkey_t *y = &k[j - 1];
+            size_t m = y->text.len < x.text.len ? y->text.len : x.text.len;
+            int c = m ? memcmp(y->text.data, x.text.data, m) : 0;
+            if (c < 0 || (c == 0 && y->text.len <= x.text.len))
+                break;
+            k[j] = k[j - 1];
+        }
+        k[j] = x;
+    }
+}
+
+static sl_err_t to_json(sl__sql_sink_t *s, const sl_sql_type_t *t, const sl_sql_value_t *v);
+
+/* The entries of a MAP (keys printed as text) or the fields of a STRUCT, in
+ * key order: ksqlDB's TO_JSON_STRING copies both into a TreeMap<String, ...>
+ * before writing them. */
+static sl_err_t to_json_object(sl__sql_sink_t *s, const sl_sql_type_t *t, const sl_sql_value_t *v)
+{
+    int is_map = v->base == SL_SQL_MAP;
+    sl_err_t err = SL_OK;
+    /* A temporary array and key texts from malloc, freed before returning:
+     * there is no allocator-backed sink (see fn_to_json_string). */
+    jkey_t *k = calloc(v->len ? v->len : 1, sizeof *k);
+    if (!k)
+        return SL_ERR_NOMEM;
+    for (size_t i = 0; i < v->len && !err; i++) {
+        k[i].index = i;
+        if (is_map) {
+            sl__sql_sink_t ks = {&k[i].text, NULL};
+            err = sl__sql_value_print(&ks, t && t->base == SL_SQL_MAP ? t->key : NULL, &v->u.items[2 * i],
+                                      SL_SQL_PRINT_DISPLAY);
+        } else {
+            const char *name = t && t->base == SL_SQL_STRUCT && i < t->nfields ? t->fields[i].name : "?";
+            err = sl_buf_append(&k[i].text, name, strlen(name));
+        }
+    }
+    if (!err) {
+        jkeys_sort(k, v->len);
+        err = sl__sql_putc(s, '{');
+    }
+    for (size_t i = 0; i < v->len && !err; i++) {
+        size_t j = k[i].index;
+        const sl_sql_type_t *vt = NULL;
+        if (is_map)
+            vt = t && t->base == SL_SQL_MAP ? t->item : NULL;
+        else if (t && t->base == SL_SQL_STRUCT && j < t->nfields)
+            vt = t->fields[j].type;
+        if ((i && (err = sl__sql_putc(s, ','))) ||
+            (err = sl__sql_json_string(s, k[i].text.data ? (const char *)k[i].text.data : "", k[i].text.len)) ||
+            (err = sl__sql_putc(s, ':')))
+            break;
+        err = to_json(s, vt, &v->u.items[is_map ? 2 * j + 1 : j]);
+    }
+    if (!err)
+        err = sl__sql_putc(s, '}');
+    for (size_t i = 0; i < v->len; i++)
+        sl_buf_free(&k[i].text);
+    free(k);
+    return err;
+}
+
 /* TO_JSON_STRING's printer: the JSON format's, except that DATE, TIME and
- * TIMESTAMP, at any depth, are ISO-8601 strings ("1972-09-27", "16:43:40",
- * "1971-11-28T23:46:40.000"), as ksqlDB's to_json_string tests show. */
+ * TIMESTAMP, at any depth, are ISO-8601 strings ("1972-09-27",
+ * "1971-11-28T23:46:40.000"), and that map entries and struct fields are
+ * written in key order, as ksqlDB's ToJsonString does. A TIME is
+ * LocalTime.ofSecondOfDay(ms / 1000).toString(): whole seconds, and the
+ * seconds left out when 0 ("13:25", "16:43:40"). */
 static sl_err_t to_json(sl__sql_sink_t *s, const sl_sql_type_t *t, const sl_sql_value_t *v)
 {
     char tmp[64];
@@ -626,7 +707,12 @@ static sl_err_t to_json(sl__sql_sink_t *s, const sl_sql_type_t *t, const sl_sql_
         return sl__sql_puts(s, "null");
     switch (v->base) {
     case SL_SQL_DATE: return sl__sql_json_string(s, tmp, sl__sql_date_text(v->u.i32, tmp));
-    case SL_SQL_TIME: return sl__sql_json_string(s, tmp, sl__sql_time_text(v->u.i32, tmp));
+    case SL_SQL_TIME: {
+        int32_t sec = v->u.i32 / 1000;
+        int len = sec % 60 ? snprintf(tmp, sizeof tmp, "%02d:%02d:%02d", sec / 3600, sec / 60 % 60, sec % 60)
+                           : snprintf(tmp, sizeof tmp, "%02d:%02d", sec / 3600, sec / 60 % 60);
+        return sl__sql_json_string(s, tmp, (size_t)len);
+    }
     case SL_SQL_TIMESTAMP: return sl__sql_json_string(s, tmp, sl__sql_timestamp_text(v->u.i64, tmp));
     case SL_SQL_ARRAY:
         if ((err = sl__sql_putc(s, '[')))
@@ -637,37 +723,8 @@ static sl_err_t to_json(sl__sql_sink_t *s, const sl_sql_type_t *t, const sl_sql_
                 return err;
         return sl__sql_putc(s, ']');
     case SL_SQL_MAP:
-        if ((err = sl__sql_putc(s, '{')))
-            return err;
-        for (size_t i = 0; i < v->len; i++) {
-            const sl_sql_value_t *k = &v->u.items[2 * i];
-            sl_buf_t kb = SL_BUF_INIT;
-            sl__sql_sink_t ks = {&kb, NULL};
-            if (i && (err = sl__sql_putc(s, ',')))
-                return err;
-            /* object keys are strings: a key of another type is printed, then quoted */
-            err = sl__sql_value_print(&ks, t && t->base == SL_SQL_MAP ? t->key : NULL, k,
-                                      SL_SQL_PRINT_DISPLAY);
-            if (!err)
-                err = sl__sql_json_string(s, kb.data ? (const char *)kb.data : "", kb.len);
-            sl_buf_free(&kb);
-            if (err || (err = sl__sql_putc(s, ':')) ||
-                (err = to_json(s, t && t->base == SL_SQL_MAP ? t->item : NULL, &v->u.items[2 * i + 1])))
-                return err;
-        }
-        return sl__sql_putc(s, '}');
     case SL_SQL_STRUCT:
-        if ((err = sl__sql_putc(s, '{')))
-            return err;
-        for (size_t i = 0; i < v->len; i++) {
-            int known = t && t->base == SL_SQL_STRUCT && i < t->nfields;
-            const char *name = known ? t->fields[i].name : "?";
-            if ((i && (err = sl__sql_putc(s, ','))) ||
-                (err = sl__sql_json_string(s, name, strlen(name))) || (err = sl__sql_putc(s, ':')) ||
-                (err = to_json(s, known ? t->fields[i].type : NULL, &v->u.items[i])))
-                return err;
-        }
-        return sl__sql_putc(s, '}');
+        return to_json_object(s, t, v);
     default:
         return sl__sql_value_print(s, t, v, SL_SQL_PRINT_JSON);
     }

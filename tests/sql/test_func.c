@@ -863,7 +863,18 @@ static void t_dates(void **state)
                                        S("Europe/Paris")));
     EQ("2021-03-04T00:00:00.000", CALL("PARSE_TIMESTAMP", S("2021-03-04"), S("yyyy-MM-dd")));
     EQ("2021-03-04T22:05:00.000", CALL("PARSE_TIMESTAMP", S("4 Mar 2021 10:05 PM"), S("d MMM yyyy hh:mm a")));
-    EQ("ERR:SL_ERR_INVAL", CALL("PARSE_TIMESTAMP", S("2021-02-30"), S("yyyy-MM-dd")));
+    /* SMART resolution: February 30 is February 28 (ksqlDB's documented example: June 31) */
+    EQ("2021-02-28T00:00:00.000", CALL("PARSE_TIMESTAMP", S("2021-02-30"), S("yyyy-MM-dd")));
+    EQ("2021-06-30T12:18:39.446", CALL("PARSE_TIMESTAMP", S("2021-06-31 12:18:39.446"),
+                                       S("yyyy-MM-dd HH:mm:ss.SSS")));
+    EQ("ERR:SL_ERR_INVAL", CALL("PARSE_TIMESTAMP", S("2021-02-32"), S("yyyy-MM-dd")));
+    /* SMART: 24:00 is the next day's midnight (24:01 is no time); clock hours k and h take 0 */
+    EQ("2022-01-01T00:00:00.000", CALL("PARSE_TIMESTAMP", S("2021-12-31 24:00"), S("yyyy-MM-dd HH:mm")));
+    EQ("ERR:SL_ERR_INVAL", CALL("PARSE_TIMESTAMP", S("2021-12-31 24:01"), S("yyyy-MM-dd HH:mm")));
+    EQ("ERR:SL_ERR_INVAL", CALL("PARSE_TIMESTAMP", S("2021-12-31 25:00"), S("yyyy-MM-dd HH:mm")));
+    EQ("00:00:00", CALL("PARSE_TIME", S("24:00:00"), S("HH:mm:ss")));
+    EQ("00:30:00", CALL("PARSE_TIME", S("0:30"), S("k:mm")));
+    EQ("12:30:00", CALL("PARSE_TIME", S("0:30 PM"), S("h:mm a")));
     EQ("ERR:SL_ERR_INVAL", CALL("PARSE_TIMESTAMP", S("2021-03-04x"), S("yyyy-MM-dd")));
     EQ("ERR:SL_ERR_INVAL", CALL("PARSE_TIMESTAMP", S("21-03-04"), S("yyyy-MM-dd")));
     /* optional sections */
@@ -885,6 +896,14 @@ static void t_dates(void **state)
     EQ("18690", CALL("STRINGTODATE", S("2021-03-04"), S("yyyy-MM-dd")));
     EQ("2020-12-31", CALL("PARSE_DATE", S("2020-366"), S("yyyy-DDD")));
     EQ("ERR:SL_ERR_INVAL", CALL("PARSE_DATE", S("2021-13-01"), S("yyyy-MM-dd")));
+    /* ResolverStyle.SMART: a day past its month's end is the month's last day; 32 is no day. */
+    EQ("2021-06-30", CALL("PARSE_DATE", S("2021-06-31"), S("yyyy-MM-dd")));
+    EQ("2021-02-28", CALL("PARSE_DATE", S("2021-02-29"), S("yyyy-MM-dd")));
+    EQ("2020-02-29", CALL("PARSE_DATE", S("2020-02-31"), S("yyyy-MM-dd")));
+    EQ("2021-12-31", CALL("PARSE_DATE", S("2021-12-31"), S("yyyy-MM-dd")));
+    EQ("ERR:SL_ERR_INVAL", CALL("PARSE_DATE", S("2021-04-32"), S("yyyy-MM-dd")));
+    EQ("ERR:SL_ERR_INVAL", CALL("PARSE_DATE", S("2021-04-00"), S("yyyy-MM-dd")));
+    EQ("2021-02-28", CALL("PARSE_DATE", S("29 Feb 2021"), S("dd MMM yyyy")));
     EQ("0000-03-04", CALL("PARSE_DATE", S("0001-03-04 BC"), S("yyyy-MM-dd G")));
     EQ("-0001-03-04", CALL("PARSE_DATE", S("0002-03-04 Before Christ"), S("yyyy-MM-dd GGGG")));
     EQ("2021-03-04", CALL("PARSE_DATE", S("2021-03-04 AD"), S("yyyy-MM-dd G")));
@@ -977,6 +996,21 @@ static void t_json(void **state)
     EQ("[\"1970-01-02\",null]", CALL("TO_JSON_STRING", ARRAY(P(SL_SQL_DATE), DT(1), N(P(SL_SQL_DATE)))));
     EQ("{\"k\":\"1970-01-01T00:00:00.001\"}",
        CALL("TO_JSON_STRING", MAP(P(SL_SQL_STRING), P(SL_SQL_TIMESTAMP), S("k"), TS(1))));
+    /* A TIME is LocalTime.ofSecondOfDay(ms / 1000).toString(): no milliseconds, no ":00" seconds. */
+    EQ("\"13:25\"", CALL("TO_JSON_STRING", TM(48300000)));
+    EQ("\"16:43:40\"", CALL("TO_JSON_STRING", TM(60220123)));
+    EQ("\"00:00\"", CALL("TO_JSON_STRING", TM(999)));
+    EQ("[\"00:00:01\"]", CALL("TO_JSON_STRING", ARRAY(P(SL_SQL_TIME), TM(1005))));
+    /* Map entries in key order (ksqlDB copies them into a TreeMap<String, ...>), at any depth;
+     * non-string keys sort by their text. */
+    EQ("{\"c\":4,\"d\":2}", CALL("TO_JSON_STRING", MAP(P(SL_SQL_STRING), P(SL_SQL_INT), S("d"), I(2), S("c"), I(4))));
+    EQ("{\"10\":\"b\",\"2\":\"a\"}",
+       CALL("TO_JSON_STRING", MAP(P(SL_SQL_INT), P(SL_SQL_STRING), I(2), S("a"), I(10), S("b"))));
+    EQ("[{\"a\":null,\"ab\":1,\"b\":0}]",
+       CALL("TO_JSON_STRING", ARRAY(MAPT(P(SL_SQL_STRING), P(SL_SQL_INT)),
+                                    MAP(P(SL_SQL_STRING), P(SL_SQL_INT), S("b"), I(0), S("ab"), I(1), S("a"),
+                                        N(P(SL_SQL_INT))))));
+    EQ("{}", CALL("TO_JSON_STRING", MP(P(SL_SQL_STRING), P(SL_SQL_INT), 0, NULL)));
     done();
 }
 
