@@ -1557,6 +1557,23 @@ static sl_err_t ev(ev_t *s, const node_t *n, sl_sql_value_t *out)
         for (uint32_t i = 0; i < n->nk; i++)
             if ((err = ev(s, n->k[i], &out->u.items[i])))
                 return err;
+        if (n->kind == N_MAP) {
+            /* A key given twice keeps its first place and its last value, as
+             * ksqlDB's map builder (a Java map) does. */
+            sl_sql_value_t *it = out->u.items;
+            size_t m = 0;
+            for (size_t i = 0; i < items; i++) {
+                size_t j = 0;
+                while (j < m && !sl_sql_value_equal(&it[2 * j], &it[2 * i]))
+                    j++;
+                if (j == m) {
+                    it[2 * m] = it[2 * i];
+                    m++;
+                }
+                it[2 * j + 1] = it[2 * i + 1];
+            }
+            out->len = (uint32_t)m;
+        }
         return SL_OK;
     }
     }
