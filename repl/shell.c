@@ -1689,7 +1689,7 @@ static int do_show(shell_t *sh, const sl_sql_stmt_t *st)
     case SL_SQL_SHOW_FUNCTIONS: {
         const char *names[] = {"Function Name", "Category"};
         result_init(&r, 2, names);
-        sl_sql_func_list(show_function, &r);
+        sl_sql_func_list_all(show_function, &r);
         break;
     }
     case SL_SQL_SHOW_TOPICS:
@@ -1891,14 +1891,17 @@ static void describe_extended(shell_t *sh, const sl_sql_datasource_t *d)
 static int describe_function(shell_t *sh, const char *name)
 {
     const sl_sql_function_t *fn = sl_sql_func_find(name);
+    const char *type = "SCALAR";
+    if (!fn && (fn = sl_sql_func_find_other(name)) != NULL)
+        type = fn->category; /* AGGREGATE or TABLE */
     if (!fn) {
         err_line("Can't find any functions with the name '%s'", name);
         return -1;
     }
     if (!sh->json)
-        printf("\nName        : %s\nType        : SCALAR\nCategory    : %s\n"
+        printf("\nName        : %s\nType        : %s\nCategory    : %s\n"
                "Description : %s\n\n",
-               fn->name, fn->category, fn->description ? fn->description : "");
+               fn->name, type, fn->category, fn->description ? fn->description : "");
     const char *names[] = {"Variation", "Returns"};
     result_t r;
     result_init(&r, 2, names);
@@ -2435,7 +2438,7 @@ static char *complete_word(const char *text, int state)
             cand_add(&c, KEYWORDS[i]);
         if (completing) {
             sl_sql_catalog_foreach(completing->cat, cand_source, &c);
-            sl_sql_func_list(cand_function, &c);
+            sl_sql_func_list_all(cand_function, &c);
         }
     }
     return next < c.n ? xstrdup(c.v[next++]) : NULL;

@@ -185,4 +185,15 @@ sl_err_t sl_sql_func_call(sl_sql_fn_ctx_t *ctx, const sl_sql_fn_call_t *call,
  * DESCRIBE FUNCTION); stops early when cb returns non-zero and returns that. */
 int sl_sql_func_list(int (*cb)(void *arg, const sl_sql_function_t *fn), void *arg);
 
+/** The aggregate (category "AGGREGATE") or table ("TABLE") function named
+ * name, case-insensitively, as DESCRIBE FUNCTION shows it; NULL when there is
+ * none. Its overloads only describe it (no impl): the SQL compiler runs these
+ * functions itself. Static data. */
+const sl_sql_function_t *sl_sql_func_find_other(const char *name);
+
+/** Every function, scalar, aggregate and table, in name order, as SHOW
+ * FUNCTIONS lists them: calls cb for each until it returns non-zero, and
+ * returns that (0 when all were listed). */
+int sl_sql_func_list_all(int (*cb)(void *arg, const sl_sql_function_t *fn), void *arg);
+
 #endif

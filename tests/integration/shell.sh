@@ -39,6 +39,8 @@ PRINT per_min FROM BEGINNING LIMIT 2;
 SELECT * FROM per_min WHERE n = 2 EMIT CHANGES LIMIT 1;
 DESCRIBE EXTENDED pageviews;
 DESCRIBE FUNCTION UCASE;
+DESCRIBE FUNCTION latest_by_offset;
+SHOW FUNCTIONS;
 DESCRIBE per_min;
 CREATE STREAM sessions (user STRING KEY, n BIGINT) WITH (KAFKA_TOPIC='sessions', VALUE_FORMAT='JSON', PARTITIONS=1, WINDOW_TYPE='SESSION');
 DESCRIBE sessions;
@@ -85,9 +87,12 @@ grep -qE '^ RANGED +\| N +$' <<<"$out" && [ "$(grep -A3 '^ RANGED ' <<<"$out" | 
 step "pull queries: key lookup, scan with WHERE and projection, no row"
 for want in "Queries that read from this STREAM : [CTAS_PER_USER_0]" "CTAS_PER_USER_0 (RUNNING, started" \
             "lag on pageviews-0: " "lag on pageviews-1: " \
-            "UCASE(STRING)" " pageviews  "; do
+            "UCASE(STRING)" " pageviews  " "Type        : AGGREGATE" \
+            "LATEST_BY_OFFSET(T, INT, BOOLEAN) | ARRAY<T>"; do
     grep -qF -- "$want" <<<"$out" || fail "the output lacks '$want':"$'\n'"$out"
 done
+grep -qE '^ COUNT +\| AGGREGATE +$' <<<"$out" && grep -qE '^ EXPLODE +\| TABLE +$' <<<"$out" &&
+    grep -qE '^ UCASE +\| STRING +$' <<<"$out" || fail "SHOW FUNCTIONS: scalar, aggregate and table functions:"$'\n'"$out"
 grep -qE "records in: +[1-9]" <<<"$out" && grep -qE "records out: +[1-9]" <<<"$out" ||
     fail "no records in and out:"$'\n'"$out"
 grep -qF "USER  | STRING (primary key) (Window type: TUMBLING)" <<<"$out" &&
