@@ -120,16 +120,20 @@ static const void *join_rows(void *arg, sl_ctx_t *ctx, const void *key, const vo
         v[i] = sl_sql_value_null(j->types[i]);
     put_side(&j->l, k, l, v);
     if (j->kind == JK_FK) {
-        /* The right table's key is the left row's foreign key. */
+        /* The right table's key is the left row's foreign key, and so is the
+         * join key: the engine's key here is the left table's (typed apart
+         * from the join-key slot, and of several columns maybe). */
         for (size_t i = 0; i < j->r.nv + j->r.nh && r && i < r->n; i++)
             v[j->r.at + j->r.nk + i] = r->values[i];
         if (r && l)
             v[j->r.at] = v[j->fk_slot];
+        if (l)
+            v[j->n - 1] = v[j->fk_slot];
     } else {
         put_side(&j->r, k, r, v);
+        if (k && k->n)
+            v[j->n - 1] = k->values[0]; /* the join key */
     }
-    if (k && k->n)
-        v[j->n - 1] = k->values[0]; /* the join key */
     *out = (sl_sql_row_t){j->n, v};
     return out;
 }
@@ -899,10 +903,11 @@ static const sl_serde_t *windowed_serde(sl_arena_t *a, const sl_serde_t *inner, 
 }
 
 /* The topology of one join: the left input (a source's or the join
- * before's), the right source, the engine join. */
-static sl_err_t build_join(sl_sql_session_t *s, jquery_t *j, const char *const *names,
-                           sl_kstream_t **lstream, sl_ktable_t **ltable, char *errbuf,
-                           size_t errlen)
+ * before's), the right source, the engine join. step: its index in the
+ * chain; more: a join follows it. */
+static sl_err_t build_join(sl_sql_session_t *s, jquery_t *j, size_t step, int more,
+                           const char *const *names, sl_kstream_t **lstream, sl_ktable_t **ltable,
+                           char *errbuf, size_t errlen)
 {
     sl_arena_t *a = &s->arena;
     sl_sql_alloc_t al = sl_sql_alloc_arena(a);
@@ -972,6 +977,14 @@ static sl_err_t build_join(sl_sql_session_t *s, jquery_t *j, const char *const *
         sl_materialized_t mm = {.key_serde = j->kind == JK_FK ? NULL : jk, /* FK: the left's */
                                 .value_serde = rvs},
                           *mp = &mm;
+        if (j->kind == JK_FK && more) {
+            /* The join after it looks its rows up, and a foreign-key join's
+             * result has a getter only through a store of its own. */
+            char name[300];
+            snprintf(name, sizeof name, "%s-FK-JOIN-%zu-STORE", s->query_id, step);
+            if (!(mm.store_name = sl__sqls_arena_str(a, name)))
+                return SL_ERR_NOMEM;
+        }
         sl_ktable_t *lt = *ltable, *joined;
         if (j->kind == JK_FK)
             joined = jn->kind == SL_SQL_JOIN_LEFT
@@ -1141,7 +1154,8 @@ sl_err_t sl__sqls_join_build(sl_sql_session_t *s, const join_input_t *in, sl_kst
         (err = sl__sqls_table_headers(s, pl->first, &l->q, l->alias, &curt, errbuf, errlen)))
         return err;
     for (size_t i = 0; i < pl->nj; i++)
-        if ((err = build_join(s, &pl->steps[i], pl->names, &cur, &curt, errbuf, errlen)))
+        if ((err = build_join(s, &pl->steps[i], i, i + 1 < pl->nj, pl->names, &cur, &curt, errbuf,
+                              errlen)))
             return err;
     *stream = cur, *table = curt;
     return SL_OK;
