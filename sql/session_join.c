@@ -937,7 +937,8 @@ static const sl_serde_t *windowed_serde(sl_arena_t *a, const sl_serde_t *inner, 
 
 /* The topology of one join: the left input (a source's or the join
  * before's), the right source, the engine join. step: its index in the
- * chain; more: a join follows it. */
+ * chain; more: its rows are read later (a join follows it, or GROUP BY
+ * takes its old rows back out of their groups). */
 static sl_err_t build_join(sl_sql_session_t *s, jquery_t *j, size_t step, int more,
                            const char *const *names, sl_kstream_t **lstream, sl_ktable_t **ltable,
                            char *errbuf, size_t errlen)
@@ -1011,8 +1012,9 @@ static sl_err_t build_join(sl_sql_session_t *s, jquery_t *j, size_t step, int mo
                                 .value_serde = rvs},
                           *mp = &mm;
         if (j->kind == JK_FK && more) {
-            /* The join after it looks its rows up, and a foreign-key join's
-             * result has a getter only through a store of its own. */
+            /* A foreign-key join's result has a getter (for the join after
+             * it) and gives its old rows (for GROUP BY) only through a store
+             * of its own. */
             char name[300];
             snprintf(name, sizeof name, "%s-FK-JOIN-%zu-STORE", s->query_id, step);
             if (!(mm.store_name = sl__sqls_arena_str(a, name)))
@@ -1041,6 +1043,7 @@ struct jplan {
     const sl_sql_datasource_t *first;
     size_t nj, total, nnamed;
     const char **aliases; /* of the nj + 1 sources */
+    int grouped;          /* GROUP BY aggregates the last join's rows */
     jquery_t *steps;
     sl_sql_scope_col_t *named; /* room for one more: the synthetic key */
     const char **names;
@@ -1163,7 +1166,8 @@ sl_err_t sl__sqls_join_input(sl_sql_session_t *s, const sl_sql_datasource_t *fir
     jplan_t *plan = sl_arena_alloc(a, sizeof *plan);
     if (!plan)
         return SL_ERR_NOMEM;
-    *plan = (jplan_t){first, nj, total, nnamed, aliases, steps, named, names, types};
+    *plan = (jplan_t){first, nj, total, nnamed, aliases, qa->ngroup_by != 0, steps, named,
+                      names, types};
     *in = (join_input_t){.plan = plan,
                          .scope = {named, nnamed, false},
                          .nslots = steps[nj - 1].n,
@@ -1187,8 +1191,8 @@ sl_err_t sl__sqls_join_build(sl_sql_session_t *s, const join_input_t *in, sl_kst
         (err = sl__sqls_table_headers(s, pl->first, &l->q, l->alias, &curt, errbuf, errlen)))
         return err;
     for (size_t i = 0; i < pl->nj; i++)
-        if ((err = build_join(s, &pl->steps[i], i, i + 1 < pl->nj, pl->names, &cur, &curt, errbuf,
-                              errlen)))
+        if ((err = build_join(s, &pl->steps[i], i, i + 1 < pl->nj || pl->grouped, pl->names, &cur,
+                              &curt, errbuf, errlen)))
             return err;
     *stream = cur, *table = curt;
     return SL_OK;
@@ -1446,7 +1450,7 @@ static sl_err_t multi_key(sl_sql_session_t *s, const jquery_t *j, const sl_sql_s
                       "joins, the projection must include all primary key columns from the left "
                       "input table (`%s`). Missing column%s: %.*s.",
                       nmiss > 1 ? "s" : "", j->mkey[0].alias, nmiss > 1 ? "s" : "",
-                      (int)miss.len, (const char *)miss.data);
+                      (int)miss.len, miss.data ? (const char *)miss.data : "");
         sl_buf_free(&miss);
         return SL_ERR_INVAL;
     }
