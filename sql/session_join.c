@@ -79,6 +79,9 @@ typedef struct jquery {
     int64_t window_size;
     keycol_t sure[MAX_KEYCOLS];   /* columns that hold its key on every row */
     size_t nsure;
+    keycol_t mkey[MAX_KEYCOLS];   /* JK_FK on a left table of several key columns: they, in
+                                   * its key order (the result's whole key; nsure is 0) */
+    size_t nmkey;
 } jquery_t;
 
 /* A side's value into the combined row: a source table's key and value rows,
@@ -120,16 +123,20 @@ static const void *join_rows(void *arg, sl_ctx_t *ctx, const void *key, const vo
         v[i] = sl_sql_value_null(j->types[i]);
     put_side(&j->l, k, l, v);
     if (j->kind == JK_FK) {
-        /* The right table's key is the left row's foreign key. */
+        /* The right table's key is the left row's foreign key, and so is the
+         * join key: the engine's key here is the left table's (typed apart
+         * from the join-key slot, and of several columns maybe). */
         for (size_t i = 0; i < j->r.nv + j->r.nh && r && i < r->n; i++)
             v[j->r.at + j->r.nk + i] = r->values[i];
         if (r && l)
             v[j->r.at] = v[j->fk_slot];
+        if (l)
+            v[j->n - 1] = v[j->fk_slot];
     } else {
         put_side(&j->r, k, r, v);
+        if (k && k->n)
+            v[j->n - 1] = k->values[0]; /* the join key */
     }
-    if (k && k->n)
-        v[j->n - 1] = k->values[0]; /* the join key */
     *out = (sl_sql_row_t){j->n, v};
     return out;
 }
@@ -612,6 +619,21 @@ static int is_keycol(const keycol_t *k, size_t n, const sl_sql_expr_t *e, const 
     return 0;
 }
 
+/* Does projection item x select key column k: the column, qualified or by a
+ * name no other source has (named: the join's columns)? */
+static int names_keycol(const sl_sql_expr_t *x, const keycol_t *k, const sl_sql_scope_col_t *named,
+                        size_t nnamed)
+{
+    if (x->kind != SL_SQL_EXPR_COLUMN || !refers_to(x, k->alias, k->name))
+        return 0;
+    if (x->column.qualifier.s)
+        return 1;
+    int hits = 0;
+    for (size_t c = 0; c < nnamed; c++)
+        hits += !strcmp(named[c].name, x->column.name.s);
+    return hits == 1;
+}
+
 static void add_keycol(keycol_t *k, size_t *n, const char *alias, const char *name)
 {
     for (size_t i = 0; i < *n; i++)
@@ -827,7 +849,7 @@ static sl_err_t analyze_join(sl_sql_session_t *s, jquery_t *j, const jquery_t *p
                           on->pos.line, on->pos.col, lx, rx);
             return SL_ERR_UNSUPPORTED;
         }
-        if (!prev && j->l.nk != 1) {
+        if (!prev && j->l.nk > MAX_KEYCOLS) {
             sl__sqls_fail(errbuf, errlen, "%s: a table with %zu key columns cannot be joined yet",
                           left_name, j->l.nk);
             return SL_ERR_UNSUPPORTED;
@@ -853,28 +875,43 @@ static sl_err_t analyze_join(sl_sql_session_t *s, jquery_t *j, const jquery_t *p
     j->swapped = jn->kind == SL_SQL_JOIN_RIGHT;
     j->result_table = kind == JK_TT || kind == JK_FK;
 
-    /* The join key's format. */
-    if (!(j->jks = key_schema_of(a, lt)))
-        return SL_ERR_NOMEM;
-    if (kind == JK_SS)
-        j->jkf = key_format_for(!j->l.rekey   ? j->l.key_format
-                                : !j->r.rekey ? j->r.key_format
-                                              : j->l.key_format,
-                                j->jks);
-    else if (kind == JK_ST)
-        j->jkf = key_format_for(j->r.key_format, j->jks);
-    else
-        j->jkf = key_format_for(j->l.key_format, j->jks);
+    /* The join key's format; a foreign-key join's result keeps the left
+     * table's key, in its format (its key and format after a join). */
+    if (kind == JK_FK) {
+        j->jks = prev ? prev->jks : &j->l.src->key_schema;
+        j->jkf = j->l.key_format;
+        j->jkf.is_key = 1;
+    } else {
+        if (!(j->jks = key_schema_of(a, lt)))
+            return SL_ERR_NOMEM;
+        if (kind == JK_SS)
+            j->jkf = key_format_for(!j->l.rekey   ? j->l.key_format
+                                    : !j->r.rekey ? j->r.key_format
+                                                  : j->l.key_format,
+                                    j->jks);
+        else if (kind == JK_ST)
+            j->jkf = key_format_for(j->r.key_format, j->jks);
+        else
+            j->jkf = key_format_for(j->l.key_format, j->jks);
+    }
 
     /* The columns that hold the key on every row (for the next join). */
     int lcol = j->l.on->kind == SL_SQL_EXPR_COLUMN && j->l.on_alias;
     int rcol = j->r.on->kind == SL_SQL_EXPR_COLUMN;
     if (kind == JK_FK) {
-        if (prev)
+        if (prev) {
             for (size_t i = 0; i < prev->nsure; i++)
                 add_keycol(j->sure, &j->nsure, prev->sure[i].alias, prev->sure[i].name);
-        else
+            j->nmkey = prev->nmkey;
+            memcpy(j->mkey, prev->mkey, sizeof j->mkey);
+        } else if (j->l.nk == 1) {
             add_keycol(j->sure, &j->nsure, j->l.alias, j->l.src->key_schema.cols[0].name);
+        } else {
+            /* No one column holds the key: a later join on one of them is
+             * a foreign-key join too. */
+            for (size_t i = 0; i < j->l.nk; i++)
+                j->mkey[j->nmkey++] = (keycol_t){j->l.alias, j->l.src->key_schema.cols[i].name};
+        }
     } else if (jn->kind != SL_SQL_JOIN_FULL) {
         if (jn->kind != SL_SQL_JOIN_RIGHT) {
             if (lcol)
@@ -899,10 +936,12 @@ static const sl_serde_t *windowed_serde(sl_arena_t *a, const sl_serde_t *inner, 
 }
 
 /* The topology of one join: the left input (a source's or the join
- * before's), the right source, the engine join. */
-static sl_err_t build_join(sl_sql_session_t *s, jquery_t *j, const char *const *names,
-                           sl_kstream_t **lstream, sl_ktable_t **ltable, char *errbuf,
-                           size_t errlen)
+ * before's), the right source, the engine join. step: its index in the
+ * chain; more: its rows are read later (a join follows it, or GROUP BY
+ * takes its old rows back out of their groups). */
+static sl_err_t build_join(sl_sql_session_t *s, jquery_t *j, size_t step, int more,
+                           const char *const *names, sl_kstream_t **lstream, sl_ktable_t **ltable,
+                           char *errbuf, size_t errlen)
 {
     sl_arena_t *a = &s->arena;
     sl_sql_alloc_t al = sl_sql_alloc_arena(a);
@@ -972,6 +1011,15 @@ static sl_err_t build_join(sl_sql_session_t *s, jquery_t *j, const char *const *
         sl_materialized_t mm = {.key_serde = j->kind == JK_FK ? NULL : jk, /* FK: the left's */
                                 .value_serde = rvs},
                           *mp = &mm;
+        if (j->kind == JK_FK && more) {
+            /* A foreign-key join's result has a getter (for the join after
+             * it) and gives its old rows (for GROUP BY) only through a store
+             * of its own. */
+            char name[300];
+            snprintf(name, sizeof name, "%s-FK-JOIN-%zu-STORE", s->query_id, step);
+            if (!(mm.store_name = sl__sqls_arena_str(a, name)))
+                return SL_ERR_NOMEM;
+        }
         sl_ktable_t *lt = *ltable, *joined;
         if (j->kind == JK_FK)
             joined = jn->kind == SL_SQL_JOIN_LEFT
@@ -995,6 +1043,7 @@ struct jplan {
     const sl_sql_datasource_t *first;
     size_t nj, total, nnamed;
     const char **aliases; /* of the nj + 1 sources */
+    int grouped;          /* GROUP BY aggregates the last join's rows */
     jquery_t *steps;
     sl_sql_scope_col_t *named; /* room for one more: the synthetic key */
     const char **names;
@@ -1117,7 +1166,8 @@ sl_err_t sl__sqls_join_input(sl_sql_session_t *s, const sl_sql_datasource_t *fir
     jplan_t *plan = sl_arena_alloc(a, sizeof *plan);
     if (!plan)
         return SL_ERR_NOMEM;
-    *plan = (jplan_t){first, nj, total, nnamed, aliases, steps, named, names, types};
+    *plan = (jplan_t){first, nj, total, nnamed, aliases, qa->ngroup_by != 0, steps, named,
+                      names, types};
     *in = (join_input_t){.plan = plan,
                          .scope = {named, nnamed, false},
                          .nslots = steps[nj - 1].n,
@@ -1141,7 +1191,8 @@ sl_err_t sl__sqls_join_build(sl_sql_session_t *s, const join_input_t *in, sl_kst
         (err = sl__sqls_table_headers(s, pl->first, &l->q, l->alias, &curt, errbuf, errlen)))
         return err;
     for (size_t i = 0; i < pl->nj; i++)
-        if ((err = build_join(s, &pl->steps[i], pl->names, &cur, &curt, errbuf, errlen)))
+        if ((err = build_join(s, &pl->steps[i], i, i + 1 < pl->nj || pl->grouped, pl->names, &cur,
+                              &curt, errbuf, errlen)))
             return err;
     *stream = cur, *table = curt;
     return SL_OK;
@@ -1335,6 +1386,97 @@ static sl_sql_format_t partition_key_format(sl_sql_format_t f, size_t npk)
     return f;
 }
 
+/* A projection item's name must not be taken by the columns before it. */
+static sl_err_t unique_name(const sl_sql_datasource_col_t *cols, size_t ncols,
+                            const sl_sql_select_item_t *it, const char *name, char *errbuf,
+                            size_t errlen)
+{
+    for (size_t c = 0; c < ncols; c++) {
+        if (!strcmp(cols[c].name, name)) {
+            sl__sqls_fail(errbuf, errlen,
+                          "line %u:%u: Duplicate column names: %s (use AS to rename one of them)",
+                          it->pos.line, it->pos.col, name);
+            return SL_ERR_INVAL;
+        }
+    }
+    return SL_OK;
+}
+
+/* The key of a foreign-key join's result over a left table of several key
+ * columns (j->mkey): the projection must select each (a push query keeps
+ * the others, hidden, last). cols holds a place (role KEY, no type) where
+ * the projection selected one; the places take the key columns in the left
+ * table's key order — the order of the key the join passes on — so a
+ * projection that selects them in another order gets them in that one.
+ * mk_name, mk_type, ke: what the projection gave each (NULL names: not
+ * selected). */
+static sl_err_t multi_key(sl_sql_session_t *s, const jquery_t *j, const sl_sql_scope_t *all,
+                          const char **mk_name, const sl_sql_type_t **mk_type,
+                          const sl_sql_cexpr_t **ke, sl_sql_datasource_col_t *cols, size_t *ncols,
+                          char *errbuf, size_t errlen)
+{
+    sl_arena_t *a = &s->arena;
+    sl_sql_expr_opts_t os = {.clause = "SELECT", .catalog = s->catalog};
+    sl_buf_t miss = SL_BUF_INIT;
+    size_t nmiss = 0;
+    int selected[MAX_KEYCOLS];
+    for (size_t m = 0; m < j->nmkey; m++) {
+        const keycol_t *k = &j->mkey[m];
+        if ((selected[m] = mk_name[m] != NULL))
+            continue;
+        if (!s->transient) {
+            sl_buf_append(&miss, nmiss ? ", `" : "`", nmiss ? 3 : 1);
+            sl_buf_append(&miss, k->name, strlen(k->name));
+            sl_buf_append(&miss, "`", 1);
+            nmiss++;
+            continue;
+        }
+        sl_sql_expr_t ref = {.kind = SL_SQL_EXPR_COLUMN, .height = 1};
+        ref.column.qualifier.s = k->alias;
+        ref.column.name.s = k->name;
+        sl_sql_error_t e;
+        if (sl_sql_expr_compile(&ref, all, &os, a, &ke[m], &mk_type[m], &e)) {
+            sl__sqls_fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
+            return SL_ERR_INVAL;
+        }
+        char hn[300];
+        snprintf(hn, sizeof hn, SL_SQL_HIDDEN_PREFIX "%s", k->name);
+        if (!(mk_name[m] = sl__sqls_arena_str(a, hn)))
+            return SL_ERR_NOMEM;
+    }
+    if (nmiss) {
+        sl__sqls_fail(errbuf, errlen,
+                      "Primary key column%s missing in projection. For foreign-key table-table "
+                      "joins, the projection must include all primary key columns from the left "
+                      "input table (`%s`). Missing column%s: %.*s.",
+                      nmiss > 1 ? "s" : "", j->mkey[0].alias, nmiss > 1 ? "s" : "",
+                      (int)miss.len, miss.data ? (const char *)miss.data : "");
+        sl_buf_free(&miss);
+        return SL_ERR_INVAL;
+    }
+    /* Each place takes the next selected column in key order, after the
+     * hidden ones before it in key order; hidden ones left over go last. */
+    size_t n = *ncols, m = 0, nc = 0;
+    sl_sql_datasource_col_t *was = sl_arena_alloc(a, (n ? n : 1) * sizeof *was);
+    if (!was)
+        return SL_ERR_NOMEM;
+    memcpy(was, cols, n * sizeof *was);
+    for (size_t c = 0; c <= n; c++) {
+        if (c < n && was[c].role != SL_SQL_ROLE_KEY) {
+            cols[nc++] = was[c];
+            continue;
+        }
+        for (; m < j->nmkey && (c == n || !selected[m]); m++)
+            cols[nc++] = (sl_sql_datasource_col_t){mk_name[m], mk_type[m], SL_SQL_ROLE_KEY, NULL};
+        if (c < n && m < j->nmkey) {
+            cols[nc++] = (sl_sql_datasource_col_t){mk_name[m], mk_type[m], SL_SQL_ROLE_KEY, NULL};
+            m++;
+        }
+    }
+    *ncols = nc;
+    return SL_OK;
+}
+
 sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                                const sl_sql_datasource_t *first, const sl_sql_query_t *qa,
                                char *errbuf, size_t errlen)
@@ -1375,9 +1517,12 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         if (j->r.on->kind == SL_SQL_EXPR_COLUMN)
             add_keycol(viable, &nviable, j->r.alias, j->r.on->column.name.s);
     }
+    /* A foreign-key join on a left table of several key columns: keyed by
+     * them all (nmk), each selected once. */
+    size_t nmk = j->kind == JK_FK ? j->nmkey : 0;
     const char *synth_name = NULL;
     char synth_buf[32] = "ROWKEY";
-    if (!nviable) {
+    if (!nviable && !nmk) {
         for (int k = 0;; k++) {
             if (k)
                 snprintf(synth_buf, sizeof synth_buf, "ROWKEY_%d", k);
@@ -1398,8 +1543,9 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     size_t npk = qa->npartition_by;
     if (npk && !stream_result) {
         char kn[300];
-        snprintf(kn, sizeof kn, "%s%s%s", nviable ? viable[0].alias : "",
-                 nviable ? "_" : "", nviable ? viable[0].name : synth_name);
+        const keycol_t *k0 = nviable ? &viable[0] : nmk ? &j->mkey[0] : NULL;
+        snprintf(kn, sizeof kn, "%s%s%s", k0 ? k0->alias : "", k0 ? "_" : "",
+                 k0 ? k0->name : synth_name);
         return partition_table(qa, &all, a, kn, errbuf, errlen);
     }
     sl_sql_scope_col_t keycol = {NULL, "ROWKEY", lt, (uint32_t)(j->n - 1)};
@@ -1430,8 +1576,10 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     sl_sql_select_item_t *items = sl_arena_alloc(a, cap * sizeof *items);
     sl_sql_expr_t *refs = sl_arena_alloc(a, cap * sizeof *refs);
     const sl_sql_cexpr_t **out = sl_arena_alloc(a, cap * sizeof *out);
-    const sl_sql_cexpr_t **ke = sl_arena_alloc(a, sizeof *ke);
+    const sl_sql_cexpr_t **ke = sl_arena_alloc(a, (nmk ? nmk : 1) * sizeof *ke);
     sl_sql_datasource_col_t *cols = sl_arena_alloc(a, cap * sizeof *cols);
+    const char *mk_name[MAX_KEYCOLS] = {0}; /* the names the projection gives nmk's columns */
+    const sl_sql_type_t *mk_type[MAX_KEYCOLS] = {0};
     if (!items || !refs || !out || !ke || !cols)
         return SL_ERR_NOMEM;
     size_t nitems = 0;
@@ -1492,22 +1640,40 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         const char *name = item_name(a, &all, it, &anon);
         if (!name)
             return SL_ERR_NOMEM;
+        /* One of several key columns: it takes its place in the key. */
+        size_t mk = 0;
+        while (mk < nmk && !names_keycol(x, &j->mkey[mk], named, nnamed))
+            mk++;
+        if (mk < nmk) {
+            char kn[300];
+            snprintf(kn, sizeof kn, "%s_%s", j->mkey[mk].alias, j->mkey[mk].name);
+            if (mk_name[mk]) {
+                const char *n1 = mk_name[mk], *n2 = name;
+                if (strcmp(n1, n2) > 0)
+                    n1 = name, n2 = mk_name[mk];
+                sl__sqls_fail(errbuf, errlen,
+                              "The projection contains a key column (`%s`) more than once, "
+                              "aliased as: %s and %s.",
+                              kn, n1, n2);
+                return SL_ERR_INVAL;
+            }
+            if (sl_sql_expr_compile(x, &all, &os, a, &ke[mk], &mk_type[mk], &e)) {
+                sl__sqls_fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
+                return SL_ERR_INVAL;
+            }
+            if ((err = unique_name(cols, ncols, it, name, errbuf, errlen)))
+                return err;
+            mk_name[mk] = name;
+            /* Its place; multi_key fills the places in the key's order. */
+            cols[ncols++] = (sl_sql_datasource_col_t){name, NULL, SL_SQL_ROLE_KEY, NULL};
+            continue;
+        }
         /* Is it the key: a viable join column, or the synthetic key? */
         const keycol_t *is = NULL;
         int is_synth = 0;
-        for (size_t v = 0; v < nviable && !is; v++) {
-            if (x->kind == SL_SQL_EXPR_COLUMN && refers_to(x, viable[v].alias, viable[v].name)) {
-                /* An unqualified name must belong to that source only. */
-                if (!x->column.qualifier.s) {
-                    int hits = 0;
-                    for (size_t c = 0; c < nnamed; c++)
-                        hits += !strcmp(named[c].name, x->column.name.s);
-                    if (hits != 1)
-                        continue;
-                }
+        for (size_t v = 0; v < nviable && !is; v++)
+            if (names_keycol(x, &viable[v], named, nnamed))
                 is = &viable[v];
-            }
-        }
         if (j->synth && x->kind == SL_SQL_EXPR_COLUMN && !x->column.qualifier.s &&
             !strcmp(x->column.name.s, synth_name))
             is_synth = 1;
@@ -1515,10 +1681,17 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
             const char *n1 = key_name, *n2 = name;
             if (strcmp(n1, n2) > 0)
                 n1 = name, n2 = key_name;
+            char kn[300]; /* a foreign-key join's: the left table's A_X, as ksqlDB's */
+            if (is_synth)
+                snprintf(kn, sizeof kn, "%s", synth_name);
+            else if (j->kind == JK_FK)
+                snprintf(kn, sizeof kn, "%s_%s", is->alias, is->name);
+            else
+                snprintf(kn, sizeof kn, "%s", key_name);
             sl__sqls_fail(errbuf, errlen,
                           "The projection contains a key column (`%s`) more than once, aliased "
                           "as: %s and %s.",
-                          is_synth ? synth_name : key_name, n1, n2);
+                          kn, n1, n2);
             return SL_ERR_INVAL;
         }
         int as_key = (is || is_synth) && !have_key;
@@ -1532,15 +1705,8 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
             sl__sqls_fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
             return SL_ERR_INVAL;
         }
-        for (size_t c = 0; c < ncols; c++) {
-            if (!strcmp(cols[c].name, name)) {
-                sl__sqls_fail(errbuf, errlen,
-                              "line %u:%u: Duplicate column names: %s (use AS to rename one of "
-                              "them)",
-                              it->pos.line, it->pos.col, name);
-                return SL_ERR_INVAL;
-            }
-        }
+        if ((err = unique_name(cols, ncols, it, name, errbuf, errlen)))
+            return err;
         if (as_key)
             have_key = 1, key_is = is, key_name = name;
         else
@@ -1549,6 +1715,9 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                                                   as_key ? SL_SQL_ROLE_KEY : SL_SQL_ROLE_VALUE,
                                                   NULL};
     }
+    if (!npk && nmk &&
+        (err = multi_key(s, j, &all, mk_name, mk_type, ke, cols, &ncols, errbuf, errlen)))
+        return err;
     if (!npk && !have_key && s->transient && (j->synth || nviable)) {
         /* A push query need not select the join's key: kept, hidden. */
         sl_sql_expr_t *ref = sl_arena_alloc(a, sizeof *ref);
@@ -1575,8 +1744,14 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         cols[ncols++] = (sl_sql_datasource_col_t){hname, t, SL_SQL_ROLE_KEY, NULL};
         have_key = 1;
     }
-    if (!npk && !have_key) {
-        if (j->synth) {
+    if (!npk && !nmk && !have_key) {
+        if (j->kind == JK_FK && nviable) {
+            sl__sqls_fail(errbuf, errlen,
+                          "Primary key column missing in projection. For foreign-key "
+                          "table-table joins, the projection must include all primary key "
+                          "columns from the left input table (`%s`). Missing column: `%s`.",
+                          viable[0].alias, viable[0].name);
+        } else if (j->synth) {
             sl__sqls_fail(errbuf, errlen,
                           "Key missing from projection (ie, SELECT). The query used to build "
                           "`%s` must include the join expression %s in its projection (eg, "
@@ -1605,7 +1780,7 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
     }
     q->out = out;
     if (!npk)
-        q->key_exprs = ke, q->nkey_out = 1;
+        q->key_exprs = ke, q->nkey_out = nmk ? nmk : 1;
 
     /* ---- the result ---- */
     const sl_sql_datasource_t *target;

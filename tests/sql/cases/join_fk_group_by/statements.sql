@@ -1,0 +1,7 @@
+-- GROUP BY over a foreign-key join: each change of a joined row takes its
+-- old row out of its group (a deleted line, a product renamed). Failed
+-- before: the join-key slot held the left key under the foreign key's type
+-- ('cannot serialize the record'), and the join gave no old rows.
+CREATE TABLE lines (line INT PRIMARY KEY, product STRING, qty INT) WITH (KAFKA_TOPIC='lines', FORMAT='JSON', PARTITIONS=1);
+CREATE TABLE products (id STRING PRIMARY KEY, title STRING) WITH (KAFKA_TOPIC='products', FORMAT='JSON', PARTITIONS=1);
+CREATE TABLE per_title AS SELECT p.title, SUM(qty) AS q FROM lines l JOIN products p ON l.product = p.id GROUP BY p.title;
