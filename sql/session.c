@@ -1639,6 +1639,24 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         cols[ncols++] = (sl_sql_datasource_col_t){pk_name[i], pk_type[i], SL_SQL_ROLE_KEY, NULL};
         q->nkey_out++;
     }
+    if (!npk && q->nkey_out > 1) {
+        /* The key stays the source's: its columns keep the source's key
+         * order whatever order the projection selects them in (a table's
+         * key bytes pass through as they are). */
+        size_t *at = sl_arena_alloc(a, ncols * sizeof *at), nat = 0;
+        if (!at)
+            return SL_ERR_NOMEM;
+        for (size_t c = 0; c < ncols; c++)
+            if (cols[c].role == SL_SQL_ROLE_KEY)
+                at[nat++] = c;
+        for (size_t x = 1; x < q->nkey_out && x < nat; x++) /* insertion sort by source place */
+            for (size_t y = x; y > 0 && key_from[y - 1] > key_from[y]; y--) {
+                int kf = key_from[y];
+                key_from[y] = key_from[y - 1], key_from[y - 1] = kf;
+                sl_sql_datasource_col_t cc = cols[at[y]];
+                cols[at[y]] = cols[at[y - 1]], cols[at[y - 1]] = cc;
+            }
+    }
     for (size_t j = 0; s->transient && !npk && j < q->nkey && q->nkey_out < q->nkey; j++) {
         /* A push query need not select the key: kept, hidden. */
         size_t k = 0;
