@@ -1843,3 +1843,76 @@ sl_err_t sl_sql_stmt_print_tree(const sl_sql_stmt_t *stmt, sl_buf_t *out)
     sl_buf_free(&tmp);
     return pr.err;
 }
+
+/* ---- walking ---------------------------------------------------------------------------------- */
+
+int sl_sql_expr_each_child(const sl_sql_expr_t *e,
+                           int (*fn)(void *arg, const sl_sql_expr_t *child), void *arg)
+{
+    const sl_sql_expr_t *const *v = NULL; /* a list of children, or... */
+    const sl_sql_expr_t *one[3] = {NULL, NULL, NULL}; /* ...up to three fixed ones */
+    size_t n = 0;
+    int rc;
+    if (!e)
+        return 0;
+    switch (e->kind) {
+    case SL_SQL_EXPR_UNARY:
+    case SL_SQL_EXPR_BINARY:
+    case SL_SQL_EXPR_IS_NULL:
+    case SL_SQL_EXPR_IS_DISTINCT:
+    case SL_SQL_EXPR_SUBSCRIPT:
+        one[0] = e->op.a, one[1] = e->op.b;
+        break;
+    case SL_SQL_EXPR_BETWEEN:
+        one[0] = e->between.a, one[1] = e->between.lo, one[2] = e->between.hi;
+        break;
+    case SL_SQL_EXPR_IN:
+        if (e->in.a && (rc = fn(arg, e->in.a)))
+            return rc;
+        v = (const sl_sql_expr_t *const *)e->in.items, n = e->in.n;
+        break;
+    case SL_SQL_EXPR_LIKE:
+        one[0] = e->like.a, one[1] = e->like.pattern;
+        break;
+    case SL_SQL_EXPR_CASE:
+        if ((e->case_.operand && (rc = fn(arg, e->case_.operand))) ||
+            (e->case_.else_ && (rc = fn(arg, e->case_.else_))))
+            return rc;
+        for (size_t i = 0; i < e->case_.nwhens; i++)
+            if ((rc = fn(arg, e->case_.whens[i]->cond)) || (rc = fn(arg, e->case_.whens[i]->result)))
+                return rc;
+        return 0;
+    case SL_SQL_EXPR_CAST:
+        one[0] = e->cast.a;
+        break;
+    case SL_SQL_EXPR_DEREF:
+        one[0] = e->deref.a;
+        break;
+    case SL_SQL_EXPR_CALL:
+        v = (const sl_sql_expr_t *const *)e->call.args, n = e->call.nargs;
+        break;
+    case SL_SQL_EXPR_LAMBDA:
+        one[0] = e->lambda.body;
+        break;
+    case SL_SQL_EXPR_ARRAY:
+        v = (const sl_sql_expr_t *const *)e->list.items, n = e->list.n;
+        break;
+    case SL_SQL_EXPR_MAP:
+        for (size_t i = 0; i < e->map.n; i++)
+            if ((rc = fn(arg, e->map.keys[i])) || (rc = fn(arg, e->map.values[i])))
+                return rc;
+        return 0;
+    case SL_SQL_EXPR_STRUCT:
+        v = (const sl_sql_expr_t *const *)e->struct_.values, n = e->struct_.n;
+        break;
+    default:
+        return 0;
+    }
+    for (size_t i = 0; i < 3; i++)
+        if (one[i] && (rc = fn(arg, one[i])))
+            return rc;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] && (rc = fn(arg, v[i])))
+            return rc;
+    return 0;
+}

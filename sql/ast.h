@@ -361,6 +361,16 @@ sl_err_t sl_sql_stmt_print(const sl_sql_stmt_t *stmt, sl_buf_t *out);
 /** Appends e as normalized SQL to out. SL_ERR_NOMEM when out cannot grow. */
 sl_err_t sl_sql_expr_print(const sl_sql_expr_t *e, sl_buf_t *out);
 
+/** Calls fn(arg, child) for each direct sub-expression of e that is not NULL
+ * — operands; BETWEEN's value, low, high; IN's value then its items; LIKE's
+ * value and pattern; CASE's operand, ELSE, then each WHEN's condition and
+ * result; a call's arguments; a lambda's body; ARRAY items; MAP keys and
+ * values pairwise; STRUCT values — and stops at the first call that returns
+ * non-zero. Returns that value, or 0 (also for e NULL or a leaf). Nothing is
+ * copied: the tree is only read. */
+int sl_sql_expr_each_child(const sl_sql_expr_t *e,
+                           int (*fn)(void *arg, const sl_sql_expr_t *child), void *arg);
+
 /** Appends type t as SQL (e.g. "MAP<STRING, ARRAY<INT>>") to out. */
 sl_err_t sl_sql_ast_type_print(const sl_sql_ast_type_t *t, sl_buf_t *out);
 

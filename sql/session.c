@@ -962,65 +962,22 @@ bad:
 }
 
 /* Does e call a function that is_fn names, anywhere in its tree? */
+typedef struct calls_ctx {
+    int (*is_fn)(const char *);
+} calls_ctx_t;
+
+static int calls_any_in(void *arg, const sl_sql_expr_t *e)
+{
+    const calls_ctx_t *c = arg;
+    if (e->kind == SL_SQL_EXPR_CALL && c->is_fn(e->call.name.s))
+        return 1;
+    return sl_sql_expr_each_child(e, calls_any_in, arg);
+}
+
 static int calls_any(const sl_sql_expr_t *e, int (*is_fn)(const char *))
 {
-    if (!e)
-        return 0;
-    switch (e->kind) {
-    case SL_SQL_EXPR_CALL:
-        if (is_fn(e->call.name.s))
-            return 1;
-        for (size_t i = 0; i < e->call.nargs; i++)
-            if (calls_any(e->call.args[i], is_fn))
-                return 1;
-        return 0;
-    case SL_SQL_EXPR_UNARY:
-    case SL_SQL_EXPR_IS_NULL:
-        return calls_any(e->op.a, is_fn);
-    case SL_SQL_EXPR_BINARY:
-    case SL_SQL_EXPR_IS_DISTINCT:
-    case SL_SQL_EXPR_SUBSCRIPT:
-        return calls_any(e->op.a, is_fn) || calls_any(e->op.b, is_fn);
-    case SL_SQL_EXPR_BETWEEN:
-        return calls_any(e->between.a, is_fn) || calls_any(e->between.lo, is_fn) ||
-               calls_any(e->between.hi, is_fn);
-    case SL_SQL_EXPR_IN:
-        for (size_t i = 0; i < e->in.n; i++)
-            if (calls_any(e->in.items[i], is_fn))
-                return 1;
-        return calls_any(e->in.a, is_fn);
-    case SL_SQL_EXPR_LIKE:
-        return calls_any(e->like.a, is_fn) || calls_any(e->like.pattern, is_fn);
-    case SL_SQL_EXPR_CASE:
-        for (size_t i = 0; i < e->case_.nwhens; i++)
-            if (calls_any(e->case_.whens[i]->cond, is_fn) ||
-                calls_any(e->case_.whens[i]->result, is_fn))
-                return 1;
-        return calls_any(e->case_.operand, is_fn) || calls_any(e->case_.else_, is_fn);
-    case SL_SQL_EXPR_CAST:
-        return calls_any(e->cast.a, is_fn);
-    case SL_SQL_EXPR_DEREF:
-        return calls_any(e->deref.a, is_fn);
-    case SL_SQL_EXPR_LAMBDA:
-        return calls_any(e->lambda.body, is_fn);
-    case SL_SQL_EXPR_ARRAY:
-        for (size_t i = 0; i < e->list.n; i++)
-            if (calls_any(e->list.items[i], is_fn))
-                return 1;
-        return 0;
-    case SL_SQL_EXPR_MAP:
-        for (size_t i = 0; i < e->map.n; i++)
-            if (calls_any(e->map.keys[i], is_fn) || calls_any(e->map.values[i], is_fn))
-                return 1;
-        return 0;
-    case SL_SQL_EXPR_STRUCT:
-        for (size_t i = 0; i < e->struct_.n; i++)
-            if (calls_any(e->struct_.values[i], is_fn))
-                return 1;
-        return 0;
-    default:
-        return 0;
-    }
+    calls_ctx_t c = {is_fn};
+    return e ? calls_any_in(&c, e) : 0;
 }
 
 static int is_table_function(const char *name)

@@ -258,62 +258,32 @@ static const char *kind_name(sl_sql_join_kind_t k)
 static const char *const side_pseudo[] = {"ROWTIME", "ROWPARTITION", "ROWOFFSET"};
 #define NPSEUDO 3
 
-/* The bits (1 << i for side_pseudo[i]) of alias.ROWTIME … that e names. */
-static unsigned pseudo_refs(const sl_sql_expr_t *e, const char *alias)
+/* The bits (1 << i for side_pseudo[i]) of alias.ROWTIME … that e names,
+ * added to pr->m. */
+typedef struct pseudo_ctx {
+    const char *alias;
+    unsigned m;
+} pseudo_ctx_t;
+
+static int pseudo_refs_in(void *arg, const sl_sql_expr_t *e)
 {
-    if (!e)
-        return 0;
-    unsigned m = 0;
-    switch (e->kind) {
-    case SL_SQL_EXPR_COLUMN:
+    pseudo_ctx_t *pr = arg;
+    if (e->kind == SL_SQL_EXPR_COLUMN) {
         for (unsigned i = 0; i < NPSEUDO && e->column.qualifier.s; i++)
-            if (!strcmp(e->column.qualifier.s, alias) && !strcmp(e->column.name.s, side_pseudo[i]))
-                m |= 1u << i;
-        return m;
-    case SL_SQL_EXPR_UNARY: case SL_SQL_EXPR_BINARY: case SL_SQL_EXPR_IS_NULL:
-    case SL_SQL_EXPR_IS_DISTINCT: case SL_SQL_EXPR_SUBSCRIPT:
-        return pseudo_refs(e->op.a, alias) | pseudo_refs(e->op.b, alias);
-    case SL_SQL_EXPR_BETWEEN:
-        return pseudo_refs(e->between.a, alias) | pseudo_refs(e->between.lo, alias) |
-               pseudo_refs(e->between.hi, alias);
-    case SL_SQL_EXPR_IN:
-        m = pseudo_refs(e->in.a, alias);
-        for (size_t i = 0; i < e->in.n; i++)
-            m |= pseudo_refs(e->in.items[i], alias);
-        return m;
-    case SL_SQL_EXPR_LIKE:
-        return pseudo_refs(e->like.a, alias) | pseudo_refs(e->like.pattern, alias);
-    case SL_SQL_EXPR_CASE:
-        m = pseudo_refs(e->case_.operand, alias) | pseudo_refs(e->case_.else_, alias);
-        for (size_t i = 0; i < e->case_.nwhens; i++)
-            m |= pseudo_refs(e->case_.whens[i]->cond, alias) |
-                 pseudo_refs(e->case_.whens[i]->result, alias);
-        return m;
-    case SL_SQL_EXPR_CAST:
-        return pseudo_refs(e->cast.a, alias);
-    case SL_SQL_EXPR_DEREF:
-        return pseudo_refs(e->deref.a, alias);
-    case SL_SQL_EXPR_CALL:
-        for (size_t i = 0; i < e->call.nargs; i++)
-            m |= pseudo_refs(e->call.args[i], alias);
-        return m;
-    case SL_SQL_EXPR_LAMBDA:
-        return pseudo_refs(e->lambda.body, alias);
-    case SL_SQL_EXPR_ARRAY:
-        for (size_t i = 0; i < e->list.n; i++)
-            m |= pseudo_refs(e->list.items[i], alias);
-        return m;
-    case SL_SQL_EXPR_MAP:
-        for (size_t i = 0; i < e->map.n; i++)
-            m |= pseudo_refs(e->map.keys[i], alias) | pseudo_refs(e->map.values[i], alias);
-        return m;
-    case SL_SQL_EXPR_STRUCT:
-        for (size_t i = 0; i < e->struct_.n; i++)
-            m |= pseudo_refs(e->struct_.values[i], alias);
-        return m;
-    default:
+            if (!strcmp(e->column.qualifier.s, pr->alias) &&
+                !strcmp(e->column.name.s, side_pseudo[i]))
+                pr->m |= 1u << i;
         return 0;
     }
+    return sl_sql_expr_each_child(e, pseudo_refs_in, arg);
+}
+
+static unsigned pseudo_refs(const sl_sql_expr_t *e, const char *alias)
+{
+    pseudo_ctx_t pr = {alias, 0};
+    if (e)
+        pseudo_refs_in(&pr, e);
+    return pr.m;
 }
 
 /* The pseudo-columns of source alias that any clause of qa names. */

@@ -62,84 +62,45 @@ static int names_add(names_t *ns, sl_arena_t *a, const char *name)
 /* The columns e reads, into ns; aggregate calls' arguments go to aggs
  * instead (COUNT(*) reads ROWTIME, as ksqlDB's plan has it) and their text
  * to calls. */
+typedef struct cols_ctx {
+    sl_arena_t *a;
+    names_t *ns, *aggs;
+    sl_buf_t *calls;
+} cols_ctx_t;
+
+static int columns_in(void *arg, const sl_sql_expr_t *e)
+{
+    const cols_ctx_t *c = arg;
+    if (e->kind == SL_SQL_EXPR_COLUMN)
+        return names_add(c->ns, c->a, e->column.name.s);
+    if (e->kind != SL_SQL_EXPR_CALL || !c->aggs || !sl_sql_expr_is_aggregate(e->call.name.s))
+        return sl_sql_expr_each_child(e, columns_in, arg);
+    sl_buf_t *calls = c->calls;
+    int rc = 0;
+    if (calls->len)
+        sl_buf_append(calls, ", ", 2);
+    sl_buf_append(calls, e->call.name.s, strlen(e->call.name.s));
+    sl_buf_append(calls, "(", 1);
+    if (e->call.star || !e->call.nargs) {
+        sl_buf_append(calls, "ROWTIME", 7);
+        rc = names_add(c->aggs, c->a, "ROWTIME");
+    }
+    cols_ctx_t in = {c->a, c->aggs, NULL, calls}; /* the arguments' columns */
+    for (size_t i = 0; i < e->call.nargs; i++) {
+        if (i)
+            sl_buf_append(calls, ", ", 2);
+        sl_sql_expr_print(e->call.args[i], calls);
+        rc |= columns_in(&in, e->call.args[i]);
+    }
+    sl_buf_append(calls, ")", 1);
+    return rc;
+}
+
 static int columns_of(const sl_sql_expr_t *e, sl_arena_t *a, names_t *ns, names_t *aggs,
                       sl_buf_t *calls)
 {
-    if (!e)
-        return 0;
-    int rc = 0;
-    switch (e->kind) {
-    case SL_SQL_EXPR_COLUMN:
-        return names_add(ns, a, e->column.name.s);
-    case SL_SQL_EXPR_UNARY:
-    case SL_SQL_EXPR_BINARY:
-    case SL_SQL_EXPR_IS_NULL:
-    case SL_SQL_EXPR_IS_DISTINCT:
-    case SL_SQL_EXPR_SUBSCRIPT:
-        return columns_of(e->op.a, a, ns, aggs, calls) | columns_of(e->op.b, a, ns, aggs, calls);
-    case SL_SQL_EXPR_BETWEEN:
-        return columns_of(e->between.a, a, ns, aggs, calls) |
-               columns_of(e->between.lo, a, ns, aggs, calls) |
-               columns_of(e->between.hi, a, ns, aggs, calls);
-    case SL_SQL_EXPR_IN:
-        rc = columns_of(e->in.a, a, ns, aggs, calls);
-        for (size_t i = 0; i < e->in.n; i++)
-            rc |= columns_of(e->in.items[i], a, ns, aggs, calls);
-        return rc;
-    case SL_SQL_EXPR_LIKE:
-        return columns_of(e->like.a, a, ns, aggs, calls) |
-               columns_of(e->like.pattern, a, ns, aggs, calls);
-    case SL_SQL_EXPR_CASE:
-        rc = columns_of(e->case_.operand, a, ns, aggs, calls) |
-             columns_of(e->case_.else_, a, ns, aggs, calls);
-        for (size_t i = 0; i < e->case_.nwhens; i++)
-            rc |= columns_of(e->case_.whens[i]->cond, a, ns, aggs, calls) |
-                  columns_of(e->case_.whens[i]->result, a, ns, aggs, calls);
-        return rc;
-    case SL_SQL_EXPR_CAST:
-        return columns_of(e->cast.a, a, ns, aggs, calls);
-    case SL_SQL_EXPR_DEREF:
-        return columns_of(e->deref.a, a, ns, aggs, calls);
-    case SL_SQL_EXPR_CALL:
-        if (aggs && sl_sql_expr_is_aggregate(e->call.name.s)) {
-            if (calls->len)
-                sl_buf_append(calls, ", ", 2);
-            sl_buf_append(calls, e->call.name.s, strlen(e->call.name.s));
-            sl_buf_append(calls, "(", 1);
-            if (e->call.star || !e->call.nargs) {
-                sl_buf_append(calls, "ROWTIME", 7);
-                rc = names_add(aggs, a, "ROWTIME");
-            }
-            for (size_t i = 0; i < e->call.nargs; i++) {
-                if (i)
-                    sl_buf_append(calls, ", ", 2);
-                sl_sql_expr_print(e->call.args[i], calls);
-                rc |= columns_of(e->call.args[i], a, aggs, NULL, calls);
-            }
-            sl_buf_append(calls, ")", 1);
-            return rc;
-        }
-        for (size_t i = 0; i < e->call.nargs; i++)
-            rc |= columns_of(e->call.args[i], a, ns, aggs, calls);
-        return rc;
-    case SL_SQL_EXPR_LAMBDA:
-        return columns_of(e->lambda.body, a, ns, aggs, calls);
-    case SL_SQL_EXPR_ARRAY:
-        for (size_t i = 0; i < e->list.n; i++)
-            rc |= columns_of(e->list.items[i], a, ns, aggs, calls);
-        return rc;
-    case SL_SQL_EXPR_MAP:
-        for (size_t i = 0; i < e->map.n; i++)
-            rc |= columns_of(e->map.keys[i], a, ns, aggs, calls) |
-                  columns_of(e->map.values[i], a, ns, aggs, calls);
-        return rc;
-    case SL_SQL_EXPR_STRUCT:
-        for (size_t i = 0; i < e->struct_.n; i++)
-            rc |= columns_of(e->struct_.values[i], a, ns, aggs, calls);
-        return rc;
-    default:
-        return 0;
-    }
+    cols_ctx_t c = {a, ns, aggs, calls};
+    return e ? columns_in(&c, e) : 0;
 }
 
 static const char *buf_str(sl_arena_t *a, const sl_buf_t *b)
