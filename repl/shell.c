@@ -290,11 +290,10 @@ static const char *engine_key(const char *key)
     return key;
 }
 
-/* Sets the engine settings among props ("key=value" lines, ksqlDB's names,
- * with or without "ksql.streams."): every key but the ksql.* settings and
- * those the shell fixes. Keys the engine does not know are kept by it and
- * unused (as Kafka keeps unknown configs). */
-static void apply_props(sl_config_t *cfg, const char *props)
+/* Calls fn(arg, key, value) for each "key=value" line of props (lines
+ * without '=' are skipped; key and value are cut to 255 bytes). */
+static void props_foreach(const char *props, void (*fn)(void *arg, const char *k, const char *v),
+                          void *arg)
 {
     for (const char *p = props; p && *p;) {
         const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
@@ -303,12 +302,32 @@ static void apply_props(sl_config_t *cfg, const char *props)
             char k[256], v[256];
             snprintf(k, sizeof k, "%.*s", (int)(eq - p), p);
             snprintf(v, sizeof v, "%.*s", (int)(end - eq - 1), eq + 1);
-            const char *key = engine_key(k);
-            if (key)
-                sl_config_set(cfg, key, v, NULL, 0);
+            fn(arg, k, v);
         }
         p = nl ? nl + 1 : end;
     }
+}
+
+static void engine_prop(void *arg, const char *k, const char *v)
+{
+    const char *key = engine_key(k);
+    if (key)
+        sl_config_set(arg, key, v, NULL, 0);
+}
+
+/* Sets the engine settings among props ("key=value" lines, ksqlDB's names,
+ * with or without "ksql.streams."): every key but the ksql.* settings and
+ * those the shell fixes. Keys the engine does not know are kept by it and
+ * unused (as Kafka keeps unknown configs). */
+static void apply_props(sl_config_t *cfg, const char *props)
+{
+    props_foreach(props, engine_prop, cfg);
+}
+
+static void session_prop(void *arg, const char *k, const char *v)
+{
+    if (sl_sql_session_is_property(k))
+        sl_sql_session_set_property(arg, k, v, NULL, 0);
 }
 
 /* Sets the SQL compiler's properties among props ("key=value" lines) in
@@ -316,18 +335,7 @@ static void apply_props(sl_config_t *cfg, const char *props)
 static void apply_session_props(sl_sql_session_t *sess, const char *props)
 {
     sl_sql_session_set_property(sess, NULL, NULL, NULL, 0);
-    for (const char *p = props; p && *p;) {
-        const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
-        const char *eq = memchr(p, '=', (size_t)(end - p));
-        if (eq) {
-            char k[256], v[256];
-            snprintf(k, sizeof k, "%.*s", (int)(eq - p), p);
-            snprintf(v, sizeof v, "%.*s", (int)(end - eq - 1), eq + 1);
-            if (sl_sql_session_is_property(k))
-                sl_sql_session_set_property(sess, k, v, NULL, 0);
-        }
-        p = nl ? nl + 1 : end;
-    }
+    props_foreach(props, session_prop, sess);
 }
 
 /* Starts the topology the session compiled last as the application of query
