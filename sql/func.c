@@ -168,13 +168,17 @@ static int fn_cmp(const void *x, const void *y)
     return strcmp(a->name, b->name);
 }
 
-int sl_sql_func_list(int (*cb)(void *arg, const sl_sql_function_t *fn), void *arg)
+/* The scalar functions (and with_other the aggregate and table ones), in
+ * name order, to cb until it returns non-zero. */
+static int list_sorted(int with_other, int (*cb)(void *arg, const sl_sql_function_t *fn), void *arg)
 {
-    const sl_sql_function_t *all[512];
+    const sl_sql_function_t *all[640];
     size_t n = 0;
     for (size_t f = 0; f < SL_FN_COUNT(families); f++)
         for (size_t i = 0; i < *families[f].n && n < SL_FN_COUNT(all); i++)
             all[n++] = &families[f].fns[i];
+    for (size_t i = 0; with_other && i < sl__sql_fn_other_n && n < SL_FN_COUNT(all); i++)
+        all[n++] = &sl__sql_fn_other[i];
     qsort(all, n, sizeof all[0], fn_cmp);
     for (size_t i = 0; i < n; i++) {
         int rc = cb(arg, all[i]);
@@ -182,6 +186,24 @@ int sl_sql_func_list(int (*cb)(void *arg, const sl_sql_function_t *fn), void *ar
             return rc;
     }
     return 0;
+}
+
+int sl_sql_func_list(int (*cb)(void *arg, const sl_sql_function_t *fn), void *arg)
+{
+    return list_sorted(0, cb, arg);
+}
+
+int sl_sql_func_list_all(int (*cb)(void *arg, const sl_sql_function_t *fn), void *arg)
+{
+    return list_sorted(1, cb, arg);
+}
+
+const sl_sql_function_t *sl_sql_func_find_other(const char *name)
+{
+    for (size_t i = 0; i < sl__sql_fn_other_n; i++)
+        if (!strcasecmp(sl__sql_fn_other[i].name, name))
+            return &sl__sql_fn_other[i];
+    return NULL;
 }
 
 /* ---- signature patterns ---------------------------------------------------------- */

@@ -26,6 +26,11 @@
 SL__FN_FAMILIES(SL__FN_DECL)
 #undef SL__FN_DECL
 
+/* The aggregate and table functions, described only (func_other.c): listed
+ * and found apart from the families, so that no scalar call resolves to one. */
+extern const sl_sql_function_t sl__sql_fn_other[];
+extern const size_t sl__sql_fn_other_n;
+
 #define SL_FN_COUNT(arr) (sizeof(arr) / sizeof((arr)[0]))
 #define SL_FN(name, cat, desc, ovs) {name, cat, desc, ovs, SL_FN_COUNT(ovs)}
 

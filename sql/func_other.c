@@ -3,11 +3,8 @@
  * session_agg.c, EXPLODE and CUBE_EXPLODE in session.c): these entries only
  * describe them, so their overloads have no impl and are never resolved as
  * scalar calls. */
-#include <stdlib.h>
-#include <string.h>
-#include <strings.h>
-
 #include "sql/func.h"
+#include "sql/func_int.h"
 
 #define OV(p, r) {(p), (r), NULL, NULL, 0}
 #define FN(name, cat, desc, ...)                                                               \
@@ -16,7 +13,7 @@
             sizeof((const sl_sql_overload_t[]){__VA_ARGS__}) / sizeof(sl_sql_overload_t)       \
     }
 
-static const sl_sql_function_t others[] = {
+const sl_sql_function_t sl__sql_fn_other[] = {
     FN("AVG", "AGGREGATE", "Returns the average of the values.", OV("INT", "DOUBLE"),
        OV("BIGINT", "DOUBLE"), OV("DOUBLE", "DOUBLE")),
     FN("COLLECT_LIST", "AGGREGATE",
@@ -61,47 +58,4 @@ static const sl_sql_function_t others[] = {
        OV("T, INT", "ARRAY<T>")),
 };
 
-#define NOTHERS (sizeof others / sizeof others[0])
-
-const sl_sql_function_t *sl_sql_func_find_other(const char *name)
-{
-    for (size_t i = 0; i < NOTHERS; i++)
-        if (!strcasecmp(others[i].name, name))
-            return &others[i];
-    return NULL;
-}
-
-typedef struct all_ctx {
-    const sl_sql_function_t **v;
-    size_t n, cap;
-} all_ctx_t;
-
-static int collect(void *arg, const sl_sql_function_t *fn)
-{
-    all_ctx_t *c = arg;
-    if (c->n < c->cap)
-        c->v[c->n++] = fn;
-    return 0;
-}
-
-static int by_name(const void *x, const void *y)
-{
-    return strcmp((*(const sl_sql_function_t *const *)x)->name,
-                  (*(const sl_sql_function_t *const *)y)->name);
-}
-
-int sl_sql_func_list_all(int (*cb)(void *arg, const sl_sql_function_t *fn), void *arg)
-{
-    const sl_sql_function_t *v[640];
-    all_ctx_t c = {v, 0, sizeof v / sizeof v[0]};
-    sl_sql_func_list(collect, &c);
-    for (size_t i = 0; i < NOTHERS && c.n < c.cap; i++)
-        v[c.n++] = &others[i];
-    qsort(v, c.n, sizeof v[0], by_name);
-    for (size_t i = 0; i < c.n; i++) {
-        int rc = cb(arg, v[i]);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
+const size_t sl__sql_fn_other_n = sizeof sl__sql_fn_other / sizeof sl__sql_fn_other[0];
