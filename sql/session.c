@@ -1027,30 +1027,13 @@ static sl_err_t unsupported(const sl_sql_query_t *qa, char *errbuf, size_t errle
 
 
 /* Which of the query's PARTITION BY expressions the projection item x is
- * (qa->npartition_by when none): the same column, or the same expression as
- * text (ksqlDB matches the expressions). */
-static size_t partition_item(const sl_sql_query_t *qa, const sl_sql_expr_t *x)
+ * (qa->npartition_by when none; scope: the source's columns). */
+static size_t partition_item(sl_arena_t *a, const sl_sql_scope_t *scope, const sl_sql_query_t *qa,
+                             const sl_sql_expr_t *x)
 {
     size_t i = 0;
-    sl_buf_t xt = SL_BUF_INIT;
-    int have = x->kind != SL_SQL_EXPR_COLUMN && sl_sql_expr_print(x, &xt) == SL_OK;
-    for (; i < qa->npartition_by; i++) {
-        const sl_sql_expr_t *p = qa->partition_by[i];
-        if (x->kind == SL_SQL_EXPR_COLUMN) {
-            if (p->kind == SL_SQL_EXPR_COLUMN && !strcmp(p->column.name.s, x->column.name.s))
-                break;
-            continue;
-        }
-        if (!have || p->kind == SL_SQL_EXPR_COLUMN)
-            continue;
-        sl_buf_t pt = SL_BUF_INIT;
-        int same = sl_sql_expr_print(p, &pt) == SL_OK && pt.len == xt.len &&
-                   (!pt.len || !memcmp(pt.data, xt.data, pt.len));
-        sl_buf_free(&pt);
-        if (same)
-            break;
-    }
-    sl_buf_free(&xt);
+    while (i < qa->npartition_by && !sl__sqls_selects(a, scope, x, qa->partition_by[i], NULL))
+        i++;
     return i;
 }
 
@@ -1531,7 +1514,7 @@ static sl_err_t compile_query(sl_sql_session_t *s, const sl_sql_stmt_t *stmt, ch
         /* With PARTITION BY, an item that is a partitioning expression (the
          * same column, or the same expression text) is the new key, named
          * by its alias if it has one (added in PARTITION BY order below). */
-        size_t pk = npk ? partition_item(qa, x) : 0;
+        size_t pk = npk ? partition_item(a, &scope, qa, x) : 0;
         if (pk < npk) {
             const char *as = it->alias.s ? it->alias.s : pk_name[pk];
             if (pk_seen[pk]++) {

@@ -178,6 +178,12 @@ sl_err_t sl__sqls_timestamp_format(sl_arena_t *a, const char *what, const char *
                                    const struct sl_sql_fn_call **parse, const char **fmt,
                                    char *errbuf, size_t errlen);
 
+/* Does projection item x select PARTITION BY expression p (pt: p's text,
+ * or NULL to print it here, in arena a)? Columns match by the slot they read
+ * in scope all, anything else by its text. */
+int sl__sqls_selects(sl_arena_t *a, const sl_sql_scope_t *all, const sl_sql_expr_t *x,
+                     const sl_sql_expr_t *p, const char *pt);
+
 /** A value column of a projection compiled over scope into *out (type *t):
  * a table function (EXPLODE, CUBE_EXPLODE) at the top of x marks column
  * q->nout in q->tf (made with cap entries on the first) and compiles its

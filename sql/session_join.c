@@ -1210,14 +1210,14 @@ static const char *expr_str(sl_arena_t *a, const sl_sql_expr_t *e)
     return t;
 }
 
-/* Does projection item x select partitioning expression p (pt: its text)?
- * Columns match by the slot they read, anything else by its text. */
-static int selects(sl_arena_t *a, const sl_sql_scope_t *all, const sl_sql_expr_t *x,
-                   const sl_sql_expr_t *p, const char *pt)
+int sl__sqls_selects(sl_arena_t *a, const sl_sql_scope_t *all, const sl_sql_expr_t *x,
+                     const sl_sql_expr_t *p, const char *pt)
 {
     int xs = column_slot(all, x), ps = column_slot(all, p);
     if (xs >= 0 || ps >= 0)
         return xs == ps;
+    if (!pt)
+        pt = expr_str(a, p);
     const char *xt = expr_str(a, x);
     return xt && pt && !strcmp(xt, pt);
 }
@@ -1282,7 +1282,7 @@ static sl_err_t partition_project(sl_sql_session_t *s, const sl_sql_query_t *qa,
         if (!name)
             return SL_ERR_NOMEM;
         size_t k = 0;
-        while (k < npk && !selects(a, all, it->expr, qa->partition_by[k], ktext[k]))
+        while (k < npk && !sl__sqls_selects(a, all, it->expr, qa->partition_by[k], ktext[k]))
             k++;
         if (k < npk) {
             if (kname[k]) {
