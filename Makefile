@@ -9,7 +9,8 @@ JOBS       ?= $(shell nproc)
 DEB_PACKAGES = build-essential cmake pkg-config zlib1g-dev liblz4-dev libzstd-dev \
                libsnappy-dev libcmocka-dev liblmdb-dev libsqlite3-dev lemon \
                librdkafka-dev kcat libjansson-dev libedit-dev libssl-dev python3 clang libclang-rt-14-dev \
-               tmux iproute2 libraft-dev libuv1-dev libpcre2-dev
+               tmux iproute2 libraft-dev libuv1-dev libpcre2-dev \
+               libjemalloc-dev
 
 .PHONY: all deps build run test test-asan bench fuzz clean
 

@@ -12,6 +12,10 @@
 
 #include <librdkafka/rdkafka_mock.h> /* after rdkafka.h, which client.h brings */
 
+#ifdef SL_WITH_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
 #define BENCH_USAGE                                                                                          \
     "usage: sluice bench produce|consume [--topic T] [--records N] [--record-size BYTES]\n"                  \
     "                      [--compression none|gzip|snappy|lz4|zstd] [--acks all|1|0]\n"                     \
@@ -384,6 +388,30 @@ out:
     return rc;
 }
 
+/* The allocator the client runs on: librdkafka's consumer is bound by it
+ * (CMakeLists.txt, docs/benchmarks.md). With jemalloc, "in use" means it has
+ * served this process's allocations, not only that it is linked. */
+static void print_allocator(void)
+{
+#ifdef SL_WITH_JEMALLOC
+    const char *version = "?";
+    size_t vlen = sizeof version, alen = sizeof(size_t), allocated = 0;
+    uint64_t epoch = 1;
+    mallctl("version", &version, &vlen, NULL, 0);
+    mallctl("epoch", NULL, NULL, &epoch, sizeof epoch);
+    int in_use = mallctl("stats.allocated", &allocated, &alen, NULL, 0) == 0 && allocated > 0;
+    printf("allocator jemalloc %s%s\n", version, in_use ? "" : " (linked, not in use)");
+#else
+    printf("allocator libc malloc%s\n",
+#ifdef __SANITIZE_ADDRESS__
+           " (AddressSanitizer's)"
+#else
+           ""
+#endif
+    );
+#endif
+}
+
 int sl__cmd_bench(int argc, char **argv)
 {
     /* argv[0] is "bench". */
@@ -447,6 +475,7 @@ int sl__cmd_bench(int argc, char **argv)
         return usage_error();
     }
 
+    print_allocator();
     bench_result_t mock_res, res;
     if (a.mock) {
         if (run_mock(&c, &a, &mock_res) != 0)

@@ -660,6 +660,14 @@ static void bench_against_mock(void **state)
     assert_int_equal(count(r.out, "ms p99"), 2);
     assert_int_equal(count(r.out, "ms max latency"), 2);
     assert_non_null(strstr(r.out, "ratio  broker/mock: "));
+    /* Release builds run on jemalloc (CMakeLists.txt), and it must be the
+     * allocator in use, not only linked. */
+#ifdef __SANITIZE_ADDRESS__
+    assert_non_null(strstr(r.out, "allocator libc malloc (AddressSanitizer's)\n"));
+#else
+    assert_non_null(strstr(r.out, "allocator jemalloc 5."));
+    assert_null(strstr(r.out, "not in use"));
+#endif
     run_free(&r);
 
     /* The produce run left 20000 records to read back. */
