@@ -58,6 +58,7 @@ typedef struct sl__offset {
     int32_t leader_epoch;
     char *metadata;
     int64_t commit_ts;
+    int64_t log_end; /* the offset after the record that wrote it: a later write wins */
     struct sl__offset *next;
 } sl__offset_t;
 
@@ -74,6 +75,8 @@ typedef struct sl__group {
     int new_member_added;
     int64_t state_ts;
     sl__offset_t *offsets;
+    int inflight; /* offset commits waiting for replication without c->mu */
+    int dropped;  /* its partition was lost while commits were in flight: on c->orphans */
     struct sl__group *next;
 } sl__group_t;
 
@@ -92,7 +95,9 @@ struct sl_group_coord {
     sl_topics_t *topics;
     pthread_mutex_t mu;
     pthread_cond_t cond;
-    sl__group_t *groups; /* ownership mode: the groups of owned partitions only */
+    pthread_cond_t quiet; /* broadcast when a group's last commit in flight ends */
+    sl__group_t *groups;  /* ownership mode: the groups of owned partitions only */
+    sl__group_t *orphans; /* dropped groups that commits in flight still point to */
     sl_group_hooks_t hooks;
     int owned_mode;     /* started with hooks: see sl_group_hooks_t */
     sl__opart_t *parts; /* ownership mode: cfg.offsets_topic_num_partitions of them */
@@ -286,25 +291,38 @@ static sl_err_t sl__write_error(sl_err_t e)
     }
 }
 
-/* Appends records (key, value pairs; value NULL: tombstone) for group gid:
- * to the local log (single-node; the topic is created on first write) or
- * through the append hook (ownership mode). Called with c->mu held — in
- * ownership mode that includes the hook's wait for the in-sync replicas, which
- * stalls every group meanwhile (the known limit in sl_group_hooks_t). */
+/* Records (key, value pairs; value NULL: tombstone) to write for a group. */
 typedef struct sl__rec {
     sl_buf_t key, value;
     int tombstone;
 } sl__rec_t;
 
-static sl_err_t sl__append(sl_group_coord_t *c, const char *gid, sl__rec_t *recs, int n)
+/* A write that failed, as the request that wrote answers it. */
+static sl_err_t sl__write_failed(sl_group_coord_t *c, const char *gid, int32_t part, sl_err_t e)
 {
+    sl_trace(c->owned_mode ? SL_TRACE_WARN : SL_TRACE_ERROR, "group", "writing group %s to %s-%d: %s", gid,
+             SL_GROUP_OFFSETS_TOPIC, part, sl_err_str(e));
+    if (c->owned_mode)
+        return sl__write_error(e);
+    return e == SL_ERR_RECORD_TOO_LARGE ? e : SL_ERR_COORDINATOR_NOT_AVAILABLE;
+}
+
+/* Appends records for group gid as one batch: to the local log (single-node;
+ * the topic is created on first write) or through the append hook (ownership
+ * mode), without waiting for replication (sl__append_wait). *part and *end
+ * get the partition and the offset after the batch. With c->mu held, so that
+ * the log's order of a group's records is the order they were made in. */
+static sl_err_t sl__append_start(sl_group_coord_t *c, const char *gid, sl__rec_t *recs, int n, int32_t *part,
+                                 int64_t *end)
+{
+    *part = -1;
+    *end = 0;
     if (n == 0)
         return SL_OK;
-    int32_t part;
     sl_topic_part_t *tp = NULL;
     if (c->owned_mode) {
-        part = sl__part_of(c, gid, strlen(gid));
-        if (c->parts[part].state != SL__OWNED)
+        *part = sl__part_of(c, gid, strlen(gid));
+        if (c->parts[*part].state != SL__OWNED)
             return SL_ERR_NOT_COORDINATOR;
     } else {
         sl_topic_info_t info;
@@ -321,8 +339,8 @@ static sl_err_t sl__append(sl_group_coord_t *c, const char *gid, sl__rec_t *recs
             if (!sl_topics_get(c->topics, SL_GROUP_OFFSETS_TOPIC, &info))
                 return SL_ERR_COORDINATOR_NOT_AVAILABLE;
         }
-        part = sl_group_partition_for(gid, strlen(gid), info.partitions);
-        tp = sl_topics_acquire(c->topics, SL_GROUP_OFFSETS_TOPIC, part);
+        *part = sl_group_partition_for(gid, strlen(gid), info.partitions);
+        tp = sl_topics_acquire(c->topics, SL_GROUP_OFFSETS_TOPIC, *part);
         if (!tp)
             return SL_ERR_COORDINATOR_NOT_AVAILABLE;
     }
@@ -340,25 +358,42 @@ static sl_err_t sl__append(sl_group_coord_t *c, const char *gid, sl__rec_t *recs
         e = sl_batch_builder_finish(&bb, &out);
     sl_batch_builder_destroy(&bb);
     if (!e && c->owned_mode) {
-        /* Blocks until the ISR has the batch, with c->mu held (see above). */
-        e = c->hooks.append(c->hooks.opaque, part, c->parts[part].epoch, out.data, out.len);
+        e = c->hooks.append(c->hooks.opaque, *part, c->parts[*part].epoch, out.data, out.len, end);
     } else if (!e) {
+        sl_log_append_info_t info;
         pthread_mutex_t *mu = sl_topic_part_produce_lock(tp);
         pthread_mutex_lock(mu);
-        e = sl_log_append(sl_topic_part_log(tp), out.data, out.len, 0, 0, NULL);
+        e = sl_log_append(sl_topic_part_log(tp), out.data, out.len, 0, 0, &info);
         pthread_mutex_unlock(mu);
+        if (!e)
+            *end = info.last_offset + 1;
     }
     sl_buf_free(&out);
     if (tp)
         sl_topics_release(c->topics, tp);
-    if (e) {
-        sl_trace(c->owned_mode ? SL_TRACE_WARN : SL_TRACE_ERROR, "group", "writing group %s to %s-%d: %s", gid,
-                 SL_GROUP_OFFSETS_TOPIC, part, sl_err_str(e));
-        if (c->owned_mode)
-            return sl__write_error(e);
-        return e == SL_ERR_RECORD_TOO_LARGE ? e : SL_ERR_COORDINATOR_NOT_AVAILABLE;
-    }
-    return SL_OK;
+    return e ? sl__write_failed(c, gid, *part, e) : SL_OK;
+}
+
+/* Waits until a write sl__append_start made is committed (ownership mode with
+ * a wait hook; otherwise it already is). With or without c->mu held. */
+static sl_err_t sl__append_wait(sl_group_coord_t *c, const char *gid, int32_t part, int64_t end)
+{
+    if (!c->owned_mode || !c->hooks.wait || part < 0)
+        return SL_OK;
+    sl_err_t e = c->hooks.wait(c->hooks.opaque, part, end);
+    return e ? sl__write_failed(c, gid, part, e) : SL_OK;
+}
+
+/* Writes records for group gid and waits until they are committed, with c->mu
+ * held throughout — in ownership mode that includes the wait for the in-sync
+ * replicas, which stalls every group meanwhile (the known limit in
+ * sl_group_hooks_t; offset commits wait without the lock). */
+static sl_err_t sl__append(sl_group_coord_t *c, const char *gid, sl__rec_t *recs, int n)
+{
+    int32_t part;
+    int64_t end;
+    sl_err_t e = sl__append_start(c, gid, recs, n, &part, &end);
+    return e ? e : sl__append_wait(c, gid, part, end);
 }
 
 static void sl__recs_free(sl__rec_t *r, int n)
@@ -398,6 +433,23 @@ static sl__group_t *sl__list_add(sl__group_t **head, sl_kstr_t id)
 static sl__group_t *sl__group_find(sl_group_coord_t *c, sl_kstr_t id) { return sl__list_find(c->groups, id); }
 
 static sl__group_t *sl__group_add(sl_group_coord_t *c, sl_kstr_t id) { return sl__list_add(&c->groups, id); }
+
+/* The group named id once it has no offset commit in flight (waiting for
+ * them, c->mu held): what removes offsets must come after them in the log
+ * and in the cache. NULL with *ge set when this coordinator does not serve
+ * the group (sl__gate, checked again after each wait), NULL with *ge SL_OK
+ * when there is no such group. */
+static sl__group_t *sl__group_quiet(sl_group_coord_t *c, sl_kstr_t id, sl_err_t *ge)
+{
+    for (;;) {
+        if ((*ge = sl__gate(c, id)) != SL_OK)
+            return NULL;
+        sl__group_t *g = sl__group_find(c, id);
+        if (!g || g->inflight == 0)
+            return g;
+        pthread_cond_wait(&c->quiet, &c->mu);
+    }
+}
 
 static void sl__member_free(sl__member_t *m)
 {
@@ -1193,10 +1245,15 @@ static sl__offset_t *sl__offset_find(sl__group_t *g, sl_kstr_t topic, int32_t pa
     return NULL;
 }
 
+/* Caches a committed offset that the log holds below log_end, unless a later
+ * record of the log has set it already (commits in flight can complete out
+ * of order). */
 static void sl__offset_put(sl__group_t *g, const char *topic, int32_t partition, int64_t offset, int32_t epoch,
-                           const char *metadata, int64_t ts)
+                           const char *metadata, int64_t ts, int64_t log_end)
 {
     sl__offset_t *o = sl__offset_find(g, sl__ks(topic), partition);
+    if (o && o->log_end > log_end)
+        return;
     if (!o) {
         o = calloc(1, sizeof *o);
         if (!o || !(o->topic = strdup(topic))) {
@@ -1212,6 +1269,7 @@ static void sl__offset_put(sl__group_t *g, const char *topic, int32_t partition,
     o->offset = offset;
     o->leader_epoch = epoch;
     o->commit_ts = ts;
+    o->log_end = log_end;
 }
 
 static void sl__offset_remove(sl__group_t *g, sl_kstr_t topic, int32_t partition)
@@ -1315,11 +1373,34 @@ void sl_group_offset_commit(sl_group_coord_t *c, int16_t version, const sl_kmsg_
         free(topic);
     }
     if (!ge && nrec > 0) {
-        sl_err_t e = sl__append(c, gid, recs, nrec);
+        int32_t part;
+        int64_t end;
+        sl_err_t e = sl__append_start(c, gid, recs, nrec, &part, &end);
+        /* A member's commit counts as a heartbeat. */
+        sl__member_t *m = sl__member_find(g, req->member_id);
+        if (m)
+            m->hb_deadline = now + m->session_timeout;
+        if (!e && c->owned_mode && c->hooks.wait) {
+            /* The wait for the in-sync replicas without the lock; g stays
+             * allocated while it has commits in flight (sl__drop_partition). */
+            g->inflight++;
+            pthread_mutex_unlock(&c->mu);
+            e = sl__append_wait(c, gid, part, end);
+            pthread_mutex_lock(&c->mu);
+            if (--g->inflight == 0)
+                pthread_cond_broadcast(&c->quiet);
+            if (g->dropped) {
+                /* Its partition went meanwhile: whoever leads it now loads
+                 * the commit from the log, if it got there. */
+                if (g->inflight == 0)
+                    sl__list_unlink(&c->orphans, g);
+                g = NULL;
+            }
+        }
         for (int i = 0; i < resp->topics.count; i++) {
             const sl_kmsg_offset_commit_request_offset_commit_request_topic_t *t = &req->topics.items[i];
             sl_kmsg_offset_commit_response_offset_commit_response_topic_t *rt = &resp->topics.items[i];
-            char *topic = sl__kdup(t->name);
+            char *topic = g ? sl__kdup(t->name) : NULL;
             for (int j = 0; j < rt->partitions.count; j++) {
                 const sl_kmsg_offset_commit_request_offset_commit_request_partition_t *p = &t->partitions.items[j];
                 if (rt->partitions.items[j].error_code)
@@ -1331,15 +1412,11 @@ void sl_group_offset_commit(sl_group_coord_t *c, int16_t version, const sl_kmsg_
                 char *md = sl__kdup(p->committed_metadata);
                 if (topic)
                     sl__offset_put(g, topic, p->partition_index, p->committed_offset, p->committed_leader_epoch,
-                                   md, now);
+                                   md, now, end);
                 free(md);
             }
             free(topic);
         }
-        /* A member's commit counts as a heartbeat. */
-        sl__member_t *m = sl__member_find(g, req->member_id);
-        if (m)
-            m->hb_deadline = now + m->session_timeout;
     }
     if (recs)
         sl__recs_free(recs, total);
@@ -1542,8 +1619,8 @@ void sl_group_offset_delete(sl_group_coord_t *c, const sl_kmsg_offset_delete_req
                             sl_kmsg_offset_delete_response_t *resp, sl_arena_t *a)
 {
     pthread_mutex_lock(&c->mu);
-    sl_err_t ge = req->group_id.len <= 0 ? SL_ERR_INVALID_GROUP_ID : sl__gate(c, req->group_id);
-    sl__group_t *g = ge ? NULL : sl__group_find(c, req->group_id);
+    sl_err_t ge = req->group_id.len <= 0 ? SL_ERR_INVALID_GROUP_ID : SL_OK;
+    sl__group_t *g = ge ? NULL : sl__group_quiet(c, req->group_id, &ge);
     if (ge || !g || g->state == SL__DEAD) {
         resp->error_code = sl__code(ge ? ge : SL_ERR_GROUP_ID_NOT_FOUND);
         resp->topics = (sl_kmsg_offset_delete_response_offset_delete_response_topic_array_t){NULL, 0};
@@ -1747,11 +1824,11 @@ void sl_group_delete(sl_group_coord_t *c, const sl_kmsg_delete_groups_request_t 
         sl_kmsg_delete_groups_response_deletable_group_result_t *r = &resp->results.items[i];
         sl_kmsg_delete_groups_response_deletable_group_result_init(r);
         r->group_id = req->groups_names.items[i];
-        sl__group_t *g = r->group_id.len > 0 ? sl__group_find(c, r->group_id) : NULL;
         sl_err_t e = SL_OK;
+        sl__group_t *g = r->group_id.len > 0 ? sl__group_quiet(c, r->group_id, &e) : NULL;
         if (r->group_id.len <= 0)
             e = SL_ERR_INVALID_GROUP_ID;
-        else if ((e = sl__gate(c, r->group_id)) != SL_OK)
+        else if (e)
             ;
         else if (!g || g->state == SL__DEAD)
             e = SL_ERR_GROUP_ID_NOT_FOUND;
@@ -1771,7 +1848,7 @@ static int sl__expire_offsets_locked(sl_group_coord_t *c, int64_t now)
     int removed = 0;
     for (sl__group_t *g = c->groups, *next; g; g = next) {
         next = g->next;
-        if (g->state != SL__EMPTY)
+        if (g->state != SL__EMPTY || g->inflight > 0) /* Kafka skips pending commits too */
             continue;
         int n = 0;
         for (sl__offset_t *o = g->offsets; o; o = o->next)
@@ -1991,7 +2068,7 @@ static void sl__load_record(sl_group_coord_t *c, sl__group_t **head, const sl_re
             return;
         char *t = sl__kdup(topic), *m = sl__kdup(md);
         if (t)
-            sl__offset_put(g, t, part, off, epoch, m, ts);
+            sl__offset_put(g, t, part, off, epoch, m, ts, rec->offset + 1);
         free(t);
         free(m);
     } else if (kv == 2) {
@@ -2113,7 +2190,13 @@ static void sl__drop_partition(sl_group_coord_t *c, int32_t p)
         }
         *pp = g->next;
         sl__unload_answers(g);
-        sl__group_free(g);
+        if (g->inflight > 0) {
+            g->dropped = 1; /* the last commit in flight frees it */
+            g->next = c->orphans;
+            c->orphans = g;
+        } else {
+            sl__group_free(g);
+        }
     }
 }
 
@@ -2223,6 +2306,7 @@ sl_err_t sl_group_coord_start_with(sl_topics_t *topics, const sl_group_config_t 
     c->topics = topics;
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cond, NULL);
+    pthread_cond_init(&c->quiet, NULL);
     sl_err_t err = SL_OK;
     if (hooks && hooks->append) {
         c->hooks = *hooks;
@@ -2270,9 +2354,11 @@ void sl_group_coord_stop(sl_group_coord_t *c)
         sl__unload_answers(g);
         sl__group_free(g);
     }
+    sl__groups_free(c->orphans); /* none unless a commit was still in flight */
     pthread_mutex_unlock(&c->mu);
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->cond);
+    pthread_cond_destroy(&c->quiet);
     free(c->parts);
     free(c);
 }

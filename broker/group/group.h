@@ -50,24 +50,33 @@ sl_err_t sl_group_coord_start(sl_topics_t *topics, const sl_group_config_t *cfg,
  * rewrite it in place (offsets, partitionLeaderEpoch) and must not keep it
  * past the call. The broker appends it as leader of partition with
  * leader_epoch (the epoch given to sl_group_coord_partition_acquired) and
- * returns only once the in-sync replicas have it (acks=all): SL_OK means the
- * write is committed. Any error fails the request that wrote (mapped to
- * Kafka's codes as Kafka's coordinator does: SL_ERR_NOT_LEADER_OR_FOLLOWER and
- * SL_ERR_FENCED_LEADER_EPOCH answer NOT_COORDINATOR; SL_ERR_UNKNOWN_TOPIC,
- * SL_ERR_NOT_ENOUGH_REPLICAS(_AFTER_APPEND) and SL_ERR_LEADER_NOT_AVAILABLE
- * answer COORDINATOR_NOT_AVAILABLE; any other error its own code, e.g.
- * SL_ERR_TIMEOUT REQUEST_TIMED_OUT). It may block; it is called with the
- * coordinator's lock held (see sl_group_hooks_t) from a request handler
- * thread or the coordinator's timer thread, and must not call back into the
- * coordinator. */
+ * returns once it is in the leader's log, without waiting for the in-sync
+ * replicas: *end_offset gets the offset after the batch, which the
+ * coordinator then passes to the wait hook. Any error fails the request that
+ * wrote (mapped to Kafka's codes as Kafka's coordinator does:
+ * SL_ERR_NOT_LEADER_OR_FOLLOWER and SL_ERR_FENCED_LEADER_EPOCH answer
+ * NOT_COORDINATOR; SL_ERR_UNKNOWN_TOPIC, SL_ERR_NOT_ENOUGH_REPLICAS(_AFTER_APPEND)
+ * and SL_ERR_LEADER_NOT_AVAILABLE answer COORDINATOR_NOT_AVAILABLE; any other
+ * error its own code, e.g. SL_ERR_TIMEOUT REQUEST_TIMED_OUT). It is called
+ * with the coordinator's lock held, from a request handler thread or the
+ * coordinator's timer thread; it must not block for long and must not call
+ * back into the coordinator. */
 typedef sl_err_t sl_group_append_fn(void *opaque, int32_t partition, int32_t leader_epoch, uint8_t *records,
-                                    size_t len);
+                                    size_t len, int64_t *end_offset);
+
+/** Waits until the in-sync replicas of partition hold every offset below
+ * end_offset (acks=all): SL_OK means the write is committed. Errors as for
+ * sl_group_append_fn. It may block; for offset commits it is called without
+ * the coordinator's lock (other groups, and this group's heartbeats, are
+ * served meanwhile), for the other writes with it held (see
+ * sl_group_hooks_t). Must not call back into the coordinator. */
+typedef sl_err_t sl_group_wait_fn(void *opaque, int32_t partition, int64_t end_offset);
 
 /** What makes a coordinator one of several (the replicated cluster): with
  * hooks, the coordinator owns no partition of __consumer_offsets until the
  * broker calls sl_group_coord_partition_acquired, loads nothing at start,
  * never creates __consumer_offsets (the cluster's controller does) and never
- * appends to its logs itself: every record goes through append.
+ * appends to its logs itself: every record goes through append, then wait.
  *
  * In this "ownership mode" a group belongs to partition
  * sl_group_partition_for(id, len, offsets_topic_num_partitions) — the broker
@@ -77,14 +86,19 @@ typedef sl_err_t sl_group_append_fn(void *opaque, int32_t partition, int32_t lea
  * partition being loaded COORDINATOR_LOAD_IN_PROGRESS (14); ListGroups lists
  * only the owned groups (with error 14 while any partition loads).
  *
- * Known limit: append is called with the coordinator's one lock held, so a
- * write that waits for replication stalls every group (heartbeats included)
- * for that long. It keeps the log's order of a group's records the order the
- * coordinator applied them in; moving the wait out of the lock needs
- * per-group ordering of writes and is not done yet. */
+ * An offset commit waits for replication without the coordinator's lock, as
+ * Kafka keeps a pending commit out of its cache until the append is
+ * acknowledged: the commit is applied to the cache after the wait, unless a
+ * later write of the same partition's offset got there first (each cached
+ * offset remembers the log offset that wrote it). While a group has commits
+ * in flight, OffsetDelete and DeleteGroups of it wait for them, and offset
+ * expiry passes it by. Known limit: the other writes (group metadata after a
+ * rebalance, offset deletion and expiry) still wait for replication with the
+ * lock held, which stalls every group for that long. */
 typedef struct sl_group_hooks {
     sl_group_append_fn *append; /* required */
-    void *opaque;               /* passed to append */
+    sl_group_wait_fn *wait;     /* NULL: an append is committed when append returns */
+    void *opaque;               /* passed to append and wait */
 } sl_group_hooks_t;
 
 /** sl_group_coord_start, with hooks: NULL (or hooks->append NULL) is exactly

@@ -327,7 +327,10 @@ static void *sl__purgatory(void *arg)
 /* The group coordinator's writes to __consumer_offsets in a cluster: appended
  * as the partition's leader, answered once the ISR has them (Kafka's
  * offsets.commit.timeout.ms, 5 s, bounds the wait). */
-static sl_err_t sl__group_append(void *opaque, int32_t partition, int32_t leader_epoch, uint8_t *records, size_t len)
+/* The group coordinator's writes to __consumer_offsets (ownership mode):
+ * appended as leader, then waited for as acks=all waits (5 s). */
+static sl_err_t sl__group_append(void *opaque, int32_t partition, int32_t leader_epoch, uint8_t *records, size_t len,
+                                 int64_t *end_offset)
 {
     sl_broker_t *b = opaque;
     sl_replica_view_t v;
@@ -350,8 +353,14 @@ static sl_err_t sl__group_append(void *opaque, int32_t partition, int32_t leader
         return err;
     sl_replica_leader_appended(b->replicas, SL_GROUP_OFFSETS_TOPIC, partition);
     sl__broker_notify_append(b); /* the followers' fetches wait for it */
-    return sl_replica_wait_hw(b->replicas, SL_GROUP_OFFSETS_TOPIC, partition, info.last_offset + 1,
-                              sl_now_ms() + 5000);
+    *end_offset = info.last_offset + 1;
+    return SL_OK;
+}
+
+static sl_err_t sl__group_wait(void *opaque, int32_t partition, int64_t end_offset)
+{
+    sl_broker_t *b = opaque;
+    return sl_replica_wait_hw(b->replicas, SL_GROUP_OFFSETS_TOPIC, partition, end_offset, sl_now_ms() + 5000);
 }
 
 static void sl__on_conn_close(void *opaque, uint64_t conn)
@@ -420,7 +429,7 @@ sl_err_t sl_broker_start(const sl_broker_config_t *cfg, sl_broker_t **out, char 
         /* In a cluster the coordinator of a group is the leader of its
          * partition of __consumer_offsets (the replicas' manager tells it
          * which it leads), and its writes are replicated. */
-        sl_group_hooks_t hooks = {.append = sl__group_append, .opaque = b};
+        sl_group_hooks_t hooks = {.append = sl__group_append, .wait = sl__group_wait, .opaque = b};
         err = sl_group_coord_start_with(b->topics, &gc, cfg->controller_quorum_voters[0] ? &hooks : NULL, &b->groups,
                                         errbuf, errlen);
     }
