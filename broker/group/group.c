@@ -75,8 +75,8 @@ typedef struct sl__group {
     int new_member_added;
     int64_t state_ts;
     sl__offset_t *offsets;
-    int inflight; /* offset commits waiting for replication without c->mu */
-    int dropped;  /* its partition was lost while commits were in flight: on c->orphans */
+    int inflight; /* writes (commits, the leader's sync) waiting for replication without c->mu */
+    int dropped;  /* its partition was lost while writes were in flight: on c->orphans */
     struct sl__group *next;
 } sl__group_t;
 
@@ -95,9 +95,9 @@ struct sl_group_coord {
     sl_topics_t *topics;
     pthread_mutex_t mu;
     pthread_cond_t cond;
-    pthread_cond_t quiet; /* broadcast when a group's last commit in flight ends */
+    pthread_cond_t quiet; /* broadcast when a group's last write in flight ends */
     sl__group_t *groups;  /* ownership mode: the groups of owned partitions only */
-    sl__group_t *orphans; /* dropped groups that commits in flight still point to */
+    sl__group_t *orphans; /* dropped groups that writes in flight still point to */
     sl_group_hooks_t hooks;
     int owned_mode;     /* started with hooks: see sl_group_hooks_t */
     sl__opart_t *parts; /* ownership mode: cfg.offsets_topic_num_partitions of them */
@@ -387,7 +387,8 @@ static sl_err_t sl__append_wait(sl_group_coord_t *c, const char *gid, int32_t pa
 /* Writes records for group gid and waits until they are committed, with c->mu
  * held throughout — in ownership mode that includes the wait for the in-sync
  * replicas, which stalls every group meanwhile (the known limit in
- * sl_group_hooks_t; offset commits wait without the lock). */
+ * sl_group_hooks_t; offset commits and the leader's sync wait without it,
+ * sl__append_wait_unlocked). */
 static sl_err_t sl__append(sl_group_coord_t *c, const char *gid, sl__rec_t *recs, int n)
 {
     int32_t part;
@@ -434,7 +435,7 @@ static sl__group_t *sl__group_find(sl_group_coord_t *c, sl_kstr_t id) { return s
 
 static sl__group_t *sl__group_add(sl_group_coord_t *c, sl_kstr_t id) { return sl__list_add(&c->groups, id); }
 
-/* The group named id once it has no offset commit in flight (waiting for
+/* The group named id once it has no write in flight (waiting for
  * them, c->mu held): what removes offsets must come after them in the log
  * and in the cache. NULL with *ge set when this coordinator does not serve
  * the group (sl__gate, checked again after each wait), NULL with *ge SL_OK
@@ -450,6 +451,7 @@ static sl__group_t *sl__group_quiet(sl_group_coord_t *c, sl_kstr_t id, sl_err_t 
         pthread_cond_wait(&c->quiet, &c->mu);
     }
 }
+
 
 static void sl__member_free(sl__member_t *m)
 {
@@ -512,6 +514,31 @@ static void sl__list_unlink(sl__group_t **head, sl__group_t *g)
 }
 
 static void sl__group_unlink(sl_group_coord_t *c, sl__group_t *g) { sl__list_unlink(&c->groups, g); }
+
+/* Waits for a write of g's that sl__append_start made, without c->mu (held
+ * on entry and on return): other groups, and g's heartbeats, are served
+ * meanwhile. g stays allocated while it has writes in flight; if its
+ * partition was lost meanwhile (sl__drop_partition) *gone is set and g must
+ * not be touched again — whoever leads the partition now loads the write
+ * from the log, if it got there. */
+static sl_err_t sl__append_wait_unlocked(sl_group_coord_t *c, sl__group_t *g, int32_t part, int64_t end, int *gone)
+{
+    *gone = 0;
+    if (!c->owned_mode || !c->hooks.wait)
+        return SL_OK;
+    g->inflight++;
+    pthread_mutex_unlock(&c->mu);
+    sl_err_t e = sl__append_wait(c, g->id, part, end);
+    pthread_mutex_lock(&c->mu);
+    if (--g->inflight == 0)
+        pthread_cond_broadcast(&c->quiet);
+    if (g->dropped) {
+        if (g->inflight == 0)
+            sl__list_unlink(&c->orphans, g);
+        *gone = 1;
+    }
+    return e;
+}
 
 static sl__member_t *sl__member_find(sl__group_t *g, sl_kstr_t id)
 {
@@ -741,17 +768,27 @@ static char *sl__select_protocol(sl__group_t *g)
 }
 
 /* Writes the group's metadata record (after each generation). */
-static sl_err_t sl__store_group(sl_group_coord_t *c, sl__group_t *g)
+/* Writes g's metadata record (sl__append_start: not waited for). */
+static sl_err_t sl__store_group_start(sl_group_coord_t *c, sl__group_t *g, int32_t *part, int64_t *end)
 {
     sl__rec_t r = {SL_BUF_INIT, SL_BUF_INIT, 0};
     sl_err_t e = sl_group_metadata_key(&r.key, g->id);
     if (!e)
         e = sl__group_value(&r.value, g);
     if (!e)
-        e = sl__append(c, g->id, &r, 1);
+        e = sl__append_start(c, g->id, &r, 1, part, end);
     sl_buf_free(&r.key);
     sl_buf_free(&r.value);
     return e;
+}
+
+/* Writes g's metadata record and waits for it with c->mu held. */
+static sl_err_t sl__store_group(sl_group_coord_t *c, sl__group_t *g)
+{
+    int32_t part;
+    int64_t end;
+    sl_err_t e = sl__store_group_start(c, g, &part, &end);
+    return e ? e : sl__append_wait(c, g->id, part, end);
 }
 
 /* Kafka's onCompleteJoin: drops members that did not rejoin, starts the next
@@ -1135,10 +1172,20 @@ void sl_group_sync(sl_group_coord_t *c, int16_t version, const sl_kmsg_sync_grou
                 }
             }
         }
-        sl_err_t se = sl__store_group(c, g);
-        if (se) {
+        /* Stored like an offset commit: the wait without the lock, then the
+         * generation completes only if nothing moved it on meanwhile (Kafka's
+         * storeGroup callback checks the same). */
+        int32_t gen = g->generation, part;
+        int64_t end;
+        sl_err_t se = sl__store_group_start(c, g, &part, &end);
+        int gone = 0;
+        if (!se)
+            se = sl__append_wait_unlocked(c, g, part, end, &gone);
+        if (gone || g->generation != gen || g->state != SL__COMPLETING) {
+            ; /* lost, or a new rebalance answered the held syncs */
+        } else if (se) {
             sl__reset_syncs(g, se);
-            sl__prepare_rebalance(c, g, now);
+            sl__prepare_rebalance(c, g, sl_now_ms());
         } else {
             sl__set_state(g, SL__STABLE);
             for (sl__member_t *x = g->members; x; x = x->next)
@@ -1380,23 +1427,11 @@ void sl_group_offset_commit(sl_group_coord_t *c, int16_t version, const sl_kmsg_
         sl__member_t *m = sl__member_find(g, req->member_id);
         if (m)
             m->hb_deadline = now + m->session_timeout;
-        if (!e && c->owned_mode && c->hooks.wait) {
-            /* The wait for the in-sync replicas without the lock; g stays
-             * allocated while it has commits in flight (sl__drop_partition). */
-            g->inflight++;
-            pthread_mutex_unlock(&c->mu);
-            e = sl__append_wait(c, gid, part, end);
-            pthread_mutex_lock(&c->mu);
-            if (--g->inflight == 0)
-                pthread_cond_broadcast(&c->quiet);
-            if (g->dropped) {
-                /* Its partition went meanwhile: whoever leads it now loads
-                 * the commit from the log, if it got there. */
-                if (g->inflight == 0)
-                    sl__list_unlink(&c->orphans, g);
-                g = NULL;
-            }
-        }
+        int gone = 0;
+        if (!e)
+            e = sl__append_wait_unlocked(c, g, part, end, &gone);
+        if (gone)
+            g = NULL;
         for (int i = 0; i < resp->topics.count; i++) {
             const sl_kmsg_offset_commit_request_offset_commit_request_topic_t *t = &req->topics.items[i];
             sl_kmsg_offset_commit_response_offset_commit_response_topic_t *rt = &resp->topics.items[i];
@@ -2191,7 +2226,7 @@ static void sl__drop_partition(sl_group_coord_t *c, int32_t p)
         *pp = g->next;
         sl__unload_answers(g);
         if (g->inflight > 0) {
-            g->dropped = 1; /* the last commit in flight frees it */
+            g->dropped = 1; /* the last write in flight frees it */
             g->next = c->orphans;
             c->orphans = g;
         } else {

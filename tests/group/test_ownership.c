@@ -759,9 +759,72 @@ static void commits_wait_for_replication_without_the_lock(void **state)
     assert_int_equal(commit_end(&k1), 0);
 }
 
+typedef struct {
+    fixture_t *f;
+    sl_kmsg_sync_group_request_t req;
+    answer_t answer;
+    pthread_t thread;
+} syncer_t;
+
+static void *sync_thread(void *arg)
+{
+    syncer_t *y = arg;
+    sl_group_sync(y->f->c, 3, &y->req, on_sync, &y->answer);
+    return NULL;
+}
+
+/* The leader's SyncGroup stores the group's assignment like a commit: the
+ * wait for the replicas without the lock, the generation completing after
+ * it; the group's heartbeats and other groups are served meanwhile. */
+static void leader_sync_waits_for_replication_without_the_lock(void **state)
+{
+    fixture_t *f = *state;
+    const char *g = group_of(1, 0), *other = group_of(2, 0);
+    assert_int_equal(sl_group_coord_partition_acquired(f->c, 1, 1), SL_OK);
+    assert_int_equal(sl_group_coord_partition_acquired(f->c, 2, 1), SL_OK);
+    answer_t ja;
+    answer_init(&ja);
+    join(f, g, 10000, &ja);
+    assert_int_equal(wait_answer(&ja), 1);
+    assert_int_equal(ja.error, 0);
+
+    f->held_partition = 1;
+    sl_kmsg_sync_group_request_sync_group_request_assignment_t asg = {sl_kstr_from(ja.member),
+                                                                      {(const uint8_t *)"x", 1}};
+    syncer_t y = {.f = f,
+                  .req = {sl_kstr_from(g), ja.generation, sl_kstr_from(ja.member), SL_KSTR_NULL, SL_KSTR_NULL,
+                          SL_KSTR_NULL, {&asg, 1}}};
+    answer_init(&y.answer);
+    assert_int_equal(pthread_create(&y.thread, NULL, sync_thread, &y), 0);
+    wait_waiting(f, 1);
+    assert_int_equal(y.answer.answered, 0);
+    sl_kmsg_heartbeat_request_t hreq = {sl_kstr_from(g), ja.generation, sl_kstr_from(ja.member), SL_KSTR_NULL};
+    sl_kmsg_heartbeat_response_t hresp = {0};
+    sl_group_heartbeat(f->c, &hreq, &hresp);
+    assert_int_equal(hresp.error_code, 0);
+    assert_int_equal(commit(f, other, 3), 0);
+
+    release(f, 1); /* the group record, the partition's first */
+    pthread_join(y.thread, NULL);
+    assert_int_equal(wait_answer(&y.answer), 1);
+    assert_int_equal(y.answer.error, 0);
+    sl_arena_t a = SL_ARENA_INIT;
+    sl_kstr_t names[] = {sl_kstr_from(g)};
+    sl_kmsg_describe_groups_request_t dreq = {{names, 1}, 0};
+    sl_kmsg_describe_groups_response_t dresp;
+    sl_kmsg_describe_groups_response_init(&dresp);
+    sl_group_describe(f->c, &dreq, &dresp, &a);
+    assert_int_equal(dresp.groups.count, 1);
+    assert_true(sl_kstr_is(dresp.groups.items[0].group_state, "Stable", 6));
+    sl_arena_free(&a);
+    answer_destroy(&y.answer);
+    answer_destroy(&ja);
+}
+
 SL_TEST_GROUP(ownership, cmocka_unit_test_setup_teardown(unowned_groups_are_not_coordinated_here, setup, teardown),
               cmocka_unit_test_setup_teardown(offsets_come_back_after_loss_and_reacquire, setup, teardown),
               cmocka_unit_test_setup_teardown(held_join_is_answered_not_coordinator_on_loss, setup, teardown),
               cmocka_unit_test_setup_teardown(append_hook_errors_fail_the_commit, setup, teardown),
               cmocka_unit_test_setup_teardown(commits_wait_for_replication_without_the_lock, setup, teardown),
+              cmocka_unit_test_setup_teardown(leader_sync_waits_for_replication_without_the_lock, setup, teardown),
               cmocka_unit_test(ownership_mode_creates_no_topic), cmocka_unit_test(single_node_mode_is_unchanged))
