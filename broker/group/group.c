@@ -42,6 +42,7 @@ typedef struct sl__member {
     int16_t join_version;
     sl_group_sync_cb *sync_cb;
     void *sync_ctx;
+    int pending_sync; /* joined this generation, no SyncGroup yet */
     struct sl__member *next;
 } sl__member_t;
 
@@ -70,6 +71,7 @@ typedef struct sl__group {
     sl__member_t *members; /* in join order: the first is the default leader */
     sl__pending_t *pending; /* KIP-394 ids given out, not yet joined */
     int64_t rebalance_deadline;
+    int64_t sync_deadline; /* members still pending sync are removed then; 0: none */
     int initial_delay;      /* the first rebalance of an empty group (InitialDelayedJoin) */
     int64_t initial_remaining;
     int new_member_added;
@@ -683,9 +685,12 @@ static void sl__prepare_rebalance(sl_group_coord_t *c, sl__group_t *g, int64_t n
     if (g->state == SL__COMPLETING)
         sl__reset_syncs(g, SL_ERR_REBALANCE_IN_PROGRESS);
     int32_t max_rt = 0;
-    for (sl__member_t *m = g->members; m; m = m->next)
+    for (sl__member_t *m = g->members; m; m = m->next) {
+        m->pending_sync = 0;
         if (m->rebalance_timeout > max_rt)
             max_rt = m->rebalance_timeout;
+    }
+    g->sync_deadline = 0;
     if (g->state == SL__EMPTY) {
         /* InitialDelayedJoin: wait group.initial.rebalance.delay.ms, and again
          * while members keep arriving, up to the rebalance timeout. */
@@ -813,6 +818,16 @@ static void sl__complete_join(sl_group_coord_t *c, sl__group_t *g, int64_t now)
     if (!g->leader)
         g->leader = strdup(g->members->id);
     sl__set_state(g, SL__COMPLETING);
+    /* Kafka's pending sync (KAFKA-13766): a member that has not sent its
+     * SyncGroup within the rebalance timeout is removed, so that a member
+     * which joined but never took its assignment does not hold partitions. */
+    int32_t max_rt = 0;
+    for (sl__member_t *m = g->members; m; m = m->next) {
+        m->pending_sync = 1;
+        if (m->rebalance_timeout > max_rt)
+            max_rt = m->rebalance_timeout;
+    }
+    g->sync_deadline = now + max_rt;
     for (sl__member_t *m = g->members; m; m = m->next) {
         sl_group_join_cb *cb = m->join_cb;
         m->join_cb = NULL;
@@ -1144,6 +1159,7 @@ void sl_group_sync(sl_group_coord_t *c, int16_t version, const sl_kmsg_sync_grou
     }
     m = sl__member_find(g, req->member_id);
     m->hb_deadline = now + m->session_timeout;
+    m->pending_sync = 0;
     if (g->state == SL__STABLE) {
         sl__sync_answer(cb, ctx, SL_OK, g, m);
         pthread_mutex_unlock(&c->mu);
@@ -1950,6 +1966,24 @@ static void sl__tick(sl_group_coord_t *c, int64_t now)
                 free(p);
             } else {
                 pp = &(*pp)->next;
+            }
+        }
+        if (g->sync_deadline && g->sync_deadline <= now &&
+            (g->state == SL__COMPLETING || g->state == SL__STABLE)) {
+            g->sync_deadline = 0;
+            int removed = 0;
+            for (sl__member_t *m = g->members, *next; m; m = next) {
+                next = m->next;
+                if (!m->pending_sync)
+                    continue;
+                sl_trace(SL_TRACE_INFO, "group", "group %s: member %s sent no SyncGroup within the rebalance timeout",
+                         g->id, m->id);
+                sl__remove_member(g, m, SL_ERR_UNKNOWN_MEMBER_ID);
+                removed++;
+            }
+            if (removed) {
+                sl__prepare_rebalance(c, g, now);
+                sl__try_complete_join(c, g, now);
             }
         }
         for (sl__member_t *m = g->members, *next; m; m = next) {

@@ -325,10 +325,9 @@ static void *sl__purgatory(void *arg)
 /* ---- start and stop ------------------------------------------------------------------ */
 
 /* The group coordinator's writes to __consumer_offsets in a cluster: appended
- * as the partition's leader, answered once the ISR has them (Kafka's
- * offsets.commit.timeout.ms, 5 s, bounds the wait). */
-/* The group coordinator's writes to __consumer_offsets (ownership mode):
- * appended as leader, then waited for as acks=all waits (5 s). */
+ * as the partition's leader (sl__group_append), answered once the ISR has
+ * them (sl__group_wait; Kafka's offsets.commit.timeout.ms, 5 s, bounds the
+ * wait). */
 static sl_err_t sl__group_append(void *opaque, int32_t partition, int32_t leader_epoch, uint8_t *records, size_t len,
                                  int64_t *end_offset)
 {

@@ -280,13 +280,27 @@ static int wait_answer(answer_t *a)
 
 static const uint8_t meta[] = {0, 0, 0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 0};
 
-/* JoinGroup v1 (no KIP-394 round trip) of a new member. */
-static void join(fixture_t *f, const char *group, int32_t rebalance_timeout, answer_t *a)
+/* JoinGroup v1 (no KIP-394 round trip) of member ("": a new member). */
+static void join_as(fixture_t *f, const char *group, const char *member, int32_t rebalance_timeout, answer_t *a)
 {
     sl_kmsg_join_group_request_join_group_request_protocol_t proto = {SL_KSTR("range"), {meta, sizeof meta}};
-    sl_kmsg_join_group_request_t req = {sl_kstr_from(group), 10000, rebalance_timeout, SL_KSTR(""),
+    sl_kmsg_join_group_request_t req = {sl_kstr_from(group), 10000, rebalance_timeout, sl_kstr_from(member),
                                         SL_KSTR_NULL, SL_KSTR("consumer"), {&proto, 1}, SL_KSTR_NULL};
     sl_group_join(f->c, 1, &req, "client", "/127.0.0.1", on_join, a);
+}
+
+static void join(fixture_t *f, const char *group, int32_t rebalance_timeout, answer_t *a)
+{
+    join_as(f, group, "", rebalance_timeout, a);
+}
+
+/* Heartbeat's error code. */
+static int16_t heartbeat(fixture_t *f, const char *group, int32_t generation, const char *member)
+{
+    sl_kmsg_heartbeat_request_t req = {sl_kstr_from(group), generation, sl_kstr_from(member), SL_KSTR_NULL};
+    sl_kmsg_heartbeat_response_t resp = {0};
+    sl_group_heartbeat(f->c, &req, &resp);
+    return resp.error_code;
 }
 
 /* ---- tests ----------------------------------------------------------------------- */
@@ -798,10 +812,7 @@ static void leader_sync_waits_for_replication_without_the_lock(void **state)
     assert_int_equal(pthread_create(&y.thread, NULL, sync_thread, &y), 0);
     wait_waiting(f, 1);
     assert_int_equal(y.answer.answered, 0);
-    sl_kmsg_heartbeat_request_t hreq = {sl_kstr_from(g), ja.generation, sl_kstr_from(ja.member), SL_KSTR_NULL};
-    sl_kmsg_heartbeat_response_t hresp = {0};
-    sl_group_heartbeat(f->c, &hreq, &hresp);
-    assert_int_equal(hresp.error_code, 0);
+    assert_int_equal(heartbeat(f, g, ja.generation, ja.member), 0);
     assert_int_equal(commit(f, other, 3), 0);
 
     release(f, 1); /* the group record, the partition's first */
@@ -821,10 +832,64 @@ static void leader_sync_waits_for_replication_without_the_lock(void **state)
     answer_destroy(&ja);
 }
 
+/* Kafka's pending sync: a member that joined a generation but sends no
+ * SyncGroup within the rebalance timeout is removed, and the group
+ * rebalances without it. */
+static void member_without_sync_is_removed(void **state)
+{
+    fixture_t *f = *state;
+    const char *g = group_of(0, 0);
+    assert_int_equal(sl_group_coord_partition_acquired(f->c, 0, 1), SL_OK);
+    answer_t a1, a2, b;
+    answer_init(&a1);
+    join(f, g, 1000, &a1);
+    assert_int_equal(wait_answer(&a1), 1);
+    assert_int_equal(a1.error, 0);
+    sl_kmsg_sync_group_request_sync_group_request_assignment_t asg = {sl_kstr_from(a1.member),
+                                                                      {(const uint8_t *)"x", 1}};
+    sl_kmsg_sync_group_request_t sreq = {sl_kstr_from(g), a1.generation, sl_kstr_from(a1.member), SL_KSTR_NULL,
+                                         SL_KSTR_NULL, SL_KSTR_NULL, {&asg, 1}};
+    answer_t sa;
+    answer_init(&sa);
+    sl_group_sync(f->c, 3, &sreq, on_sync, &sa);
+    assert_int_equal(wait_answer(&sa), 1);
+    assert_int_equal(sa.error, 0);
+
+    /* B joins; A rejoins: generation 2 with both, A still the leader. */
+    answer_init(&b);
+    join(f, g, 1000, &b);
+    assert_int_equal(heartbeat(f, g, a1.generation, a1.member), 27); /* REBALANCE_IN_PROGRESS */
+    answer_init(&a2);
+    join_as(f, g, a1.member, 1000, &a2);
+    assert_int_equal(wait_answer(&a2), 1);
+    assert_int_equal(wait_answer(&b), 1);
+    assert_int_equal(a2.error, 0);
+    assert_int_equal(b.error, 0);
+    assert_int_equal(a2.generation, a1.generation + 1);
+
+    /* Only the leader syncs; B heartbeats but never syncs. */
+    sreq.generation_id = a2.generation;
+    answer_destroy(&sa);
+    answer_init(&sa);
+    sl_group_sync(f->c, 3, &sreq, on_sync, &sa);
+    assert_int_equal(wait_answer(&sa), 1);
+    assert_int_equal(sa.error, 0);
+    assert_int_equal(heartbeat(f, g, a2.generation, a1.member), 0);
+    assert_int_equal(heartbeat(f, g, b.generation, b.member), 0);
+    usleep(1400 * 1000);
+    assert_int_equal(heartbeat(f, g, b.generation, b.member), 25); /* UNKNOWN_MEMBER_ID */
+    assert_int_equal(heartbeat(f, g, a2.generation, a1.member), 27);
+    answer_destroy(&sa);
+    answer_destroy(&a1);
+    answer_destroy(&a2);
+    answer_destroy(&b);
+}
+
 SL_TEST_GROUP(ownership, cmocka_unit_test_setup_teardown(unowned_groups_are_not_coordinated_here, setup, teardown),
               cmocka_unit_test_setup_teardown(offsets_come_back_after_loss_and_reacquire, setup, teardown),
               cmocka_unit_test_setup_teardown(held_join_is_answered_not_coordinator_on_loss, setup, teardown),
               cmocka_unit_test_setup_teardown(append_hook_errors_fail_the_commit, setup, teardown),
               cmocka_unit_test_setup_teardown(commits_wait_for_replication_without_the_lock, setup, teardown),
               cmocka_unit_test_setup_teardown(leader_sync_waits_for_replication_without_the_lock, setup, teardown),
+              cmocka_unit_test_setup_teardown(member_without_sync_is_removed, setup, teardown),
               cmocka_unit_test(ownership_mode_creates_no_topic), cmocka_unit_test(single_node_mode_is_unchanged))
