@@ -21,43 +21,21 @@
 #include "broker/server/broker_int.h"
 #include "common/trace.h"
 
-typedef struct {
-    char *dir;
-    sl_broker_t *b;
-    char bootstrap[64];
-} fixture_t;
+typedef sl_test_broker_t fixture_t;
 
+/* SLUICE_TRACE=debug shows the coordinator's decisions on stderr. */
 static int setup(void **state)
 {
-    fixture_t *f = calloc(1, sizeof *f);
-    f->dir = sl_test_mkdtemp();
-    /* SLUICE_TRACE=debug shows the coordinator's decisions on stderr. */
-    const char *trace = getenv("SLUICE_TRACE");
-    sl_trace_set_sink(NULL, NULL, trace && *trace ? sl_trace_level_parse(trace) : SL_TRACE_ERROR);
-    sl_broker_config_t cfg;
-    sl_broker_config_default(&cfg);
-    char err[512];
-    static const char *const kv[][2] = {
-        {"listeners", "PLAINTEXT://127.0.0.1:0"}, {"num.io.threads", "4"},
-        {"num.network.threads", "2"},             {"group.initial.rebalance.delay.ms", "200"},
-        {"group.min.session.timeout.ms", "1000"}, {"offsets.topic.num.partitions", "5"},
-    };
-    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
-        assert_int_equal(sl_broker_config_set(&cfg, kv[i][0], kv[i][1], err, sizeof err), SL_OK);
-    assert_int_equal(sl_broker_config_set(&cfg, "log.dirs", f->dir, err, sizeof err), SL_OK);
-    if (sl_broker_start(&cfg, &f->b, err, sizeof err))
-        fail_msg("sl_broker_start: %s", err);
-    snprintf(f->bootstrap, sizeof f->bootstrap, "127.0.0.1:%d", sl_broker_port(f->b));
-    *state = f;
+    static const char *const settings[] = {"num.io.threads", "4", "group.initial.rebalance.delay.ms", "200",
+                                           "group.min.session.timeout.ms", "1000", "offsets.topic.num.partitions",
+                                           "5", NULL};
+    *state = sl_test_broker_new(settings);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    fixture_t *f = *state;
-    sl_broker_stop(f->b);
-    sl_test_rmdir(f->dir);
-    free(f);
+    sl_test_broker_free(*state);
     return 0;
 }
 

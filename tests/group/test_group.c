@@ -23,46 +23,24 @@
 #include "common/buf.h"
 #include "common/trace.h"
 
-typedef struct {
-    char *dir;
-    sl_broker_t *b;
-    char bootstrap[64];
-} fixture_t;
+typedef sl_test_broker_t fixture_t;
 
-static void start_on(fixture_t *f, const char *dir)
-{
-    sl_broker_config_t cfg;
-    sl_broker_config_default(&cfg);
-    char err[512];
-    static const char *const kv[][2] = {
-        {"listeners", "PLAINTEXT://127.0.0.1:0"}, {"num.io.threads", "4"},
-        {"num.network.threads", "2"},             {"group.initial.rebalance.delay.ms", "200"},
-        {"group.min.session.timeout.ms", "1000"}, {"offsets.topic.num.partitions", "5"},
-    };
-    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
-        assert_int_equal(sl_broker_config_set(&cfg, kv[i][0], kv[i][1], err, sizeof err), SL_OK);
-    assert_int_equal(sl_broker_config_set(&cfg, "log.dirs", dir, err, sizeof err), SL_OK);
-    if (sl_broker_start(&cfg, &f->b, err, sizeof err))
-        fail_msg("sl_broker_start: %s", err);
-    snprintf(f->bootstrap, sizeof f->bootstrap, "127.0.0.1:%d", sl_broker_port(f->b));
-}
+/* What test_clients.c's broker runs with too. */
+static const char *const settings[] = {"num.io.threads", "4", "group.initial.rebalance.delay.ms", "200",
+                                       "group.min.session.timeout.ms", "1000", "offsets.topic.num.partitions", "5",
+                                       NULL};
+
+static void start_on(fixture_t *f, const char *dir) { sl_test_broker_start(f, dir, settings); }
 
 static int setup(void **state)
 {
-    fixture_t *f = calloc(1, sizeof *f);
-    f->dir = sl_test_mkdtemp();
-    sl_trace_set_sink(NULL, NULL, SL_TRACE_ERROR);
-    start_on(f, f->dir);
-    *state = f;
+    *state = sl_test_broker_new(settings);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    fixture_t *f = *state;
-    sl_broker_stop(f->b);
-    sl_test_rmdir(f->dir);
-    free(f);
+    sl_test_broker_free(*state);
     return 0;
 }
 
@@ -171,16 +149,7 @@ static void wait_split(rd_kafka_t **rks, int n, unsigned all, int timeout_ms)
 
 /* ---- raw requests ------------------------------------------------------------------------- */
 
-static int connect_to(const fixture_t *f)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)sl_broker_port(f->b))};
-    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    struct timeval tv = {30, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    return fd;
-}
+static int connect_to(const fixture_t *f) { return sl_test_broker_connect(f, 30); }
 
 /* Sends a request whose body is in body (header added here) and reads the
  * answer into buf; returns a reader over the body after the response header. */

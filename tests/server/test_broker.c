@@ -19,43 +19,21 @@
 #include "common/buf.h"
 #include "common/trace.h"
 
-typedef struct {
-    char *dir;
-    sl_broker_t *b;
-    char bootstrap[64];
-} fixture_t;
+typedef sl_test_broker_t fixture_t;
 
-static void start(fixture_t *f)
-{
-    sl_broker_config_t cfg;
-    sl_broker_config_default(&cfg);
-    char err[512];
-    assert_int_equal(sl_broker_config_set(&cfg, "listeners", "PLAINTEXT://127.0.0.1:0", err, sizeof err), SL_OK);
-    assert_int_equal(sl_broker_config_set(&cfg, "log.dirs", f->dir, err, sizeof err), SL_OK);
-    assert_int_equal(sl_broker_config_set(&cfg, "num.io.threads", "3", err, sizeof err), SL_OK);
-    assert_int_equal(sl_broker_config_set(&cfg, "num.network.threads", "2", err, sizeof err), SL_OK);
-    sl_err_t e = sl_broker_start(&cfg, &f->b, err, sizeof err);
-    if (e)
-        fail_msg("sl_broker_start: %s", err);
-    snprintf(f->bootstrap, sizeof f->bootstrap, "127.0.0.1:%d", sl_broker_port(f->b));
-}
+static const char *const settings[] = {"num.io.threads", "3", NULL};
+
+static void start(fixture_t *f) { sl_test_broker_start(f, f->dir, settings); }
 
 static int setup(void **state)
 {
-    fixture_t *f = calloc(1, sizeof *f);
-    f->dir = sl_test_mkdtemp();
-    sl_trace_set_sink(NULL, NULL, SL_TRACE_ERROR);
-    start(f);
-    *state = f;
+    *state = sl_test_broker_new(settings);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    fixture_t *f = *state;
-    sl_broker_stop(f->b);
-    sl_test_rmdir(f->dir);
-    free(f);
+    sl_test_broker_free(*state);
     return 0;
 }
 
@@ -412,16 +390,7 @@ static void offsets_for_times_and_delete_records(void **state)
 
 /* ---- raw protocol ------------------------------------------------------------------ */
 
-static int connect_to(const fixture_t *f)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)sl_broker_port(f->b))};
-    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    struct timeval tv = {10, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    return fd;
-}
+static int connect_to(const fixture_t *f) { return sl_test_broker_connect(f, 10); }
 
 /* Sends one frame; returns the response frame length read into buf, or -1
  * when the broker closed the connection. */
