@@ -77,7 +77,7 @@ typedef struct sl__group {
     int new_member_added;
     int64_t state_ts;
     sl__offset_t *offsets;
-    int inflight; /* writes (commits, the leader's sync) waiting for replication without c->mu */
+    int inflight; /* writes (commits, the leader's sync, expiry) waiting for replication without c->mu */
     int dropped;  /* its partition was lost while writes were in flight: on c->orphans */
     struct sl__group *next;
 } sl__group_t;
@@ -389,8 +389,8 @@ static sl_err_t sl__append_wait(sl_group_coord_t *c, const char *gid, int32_t pa
 /* Writes records for group gid and waits until they are committed, with c->mu
  * held throughout — in ownership mode that includes the wait for the in-sync
  * replicas, which stalls every group meanwhile (the known limit in
- * sl_group_hooks_t; offset commits and the leader's sync wait without it,
- * sl__append_wait_unlocked). */
+ * sl_group_hooks_t; offset commits, the leader's sync and expiry wait
+ * without it). */
 static sl_err_t sl__append(sl_group_coord_t *c, const char *gid, sl__rec_t *recs, int n)
 {
     int32_t part;
@@ -1894,11 +1894,39 @@ void sl_group_delete(sl_group_coord_t *c, const sl_kmsg_delete_groups_request_t 
 
 /* ---- expiry ---------------------------------------------------------------------------------------- */
 
+/* An offset expiry of one group in flight. */
+typedef struct sl__expiry {
+    sl__group_t *g; /* kept allocated by its inflight count */
+    int32_t part;
+    int64_t end;
+    int drop_group;
+    sl_err_t err;
+} sl__expiry_t;
+
+/* Kafka (KIP-211): an empty group's offsets expire a retention period after
+ * the group became empty (or after the commit when later). */
+static int sl__offset_expired(const sl_group_coord_t *c, const sl__group_t *g, const sl__offset_t *o, int64_t now)
+{
+    int64_t base = g->state_ts > o->commit_ts ? g->state_ts : o->commit_ts;
+    return base + c->cfg.offsets_retention_ms <= now;
+}
+
+/* Expires the offsets of empty groups, with c->mu held on entry and return:
+ * the tombstones of every group are appended first, then waited for without
+ * the lock (other groups are served meanwhile), then applied — an offset
+ * committed again meanwhile (a later record) stays, and a group whose
+ * offsets all expired goes only if nothing came back into it. Returns the
+ * offsets removed. */
 static int sl__expire_offsets_locked(sl_group_coord_t *c, int64_t now)
 {
-    int removed = 0;
-    for (sl__group_t *g = c->groups, *next; g; g = next) {
-        next = g->next;
+    int ng = 0;
+    for (sl__group_t *g = c->groups; g; g = g->next)
+        ng++;
+    sl__expiry_t *xs = calloc((size_t)ng + 1, sizeof *xs);
+    if (!xs)
+        return 0;
+    int nx = 0;
+    for (sl__group_t *g = c->groups; g; g = g->next) {
         if (g->state != SL__EMPTY || g->inflight > 0) /* Kafka skips pending commits too */
             continue;
         int n = 0;
@@ -1909,10 +1937,7 @@ static int sl__expire_offsets_locked(sl_group_coord_t *c, int64_t now)
             continue;
         int k = 0;
         for (sl__offset_t *o = g->offsets; o; o = o->next) {
-            /* Kafka (KIP-211): an empty group's offsets expire a retention period
-             * after the group became empty (or after the commit when later). */
-            int64_t base = g->state_ts > o->commit_ts ? g->state_ts : o->commit_ts;
-            if (base + c->cfg.offsets_retention_ms > now)
+            if (!sl__offset_expired(c, g, o, now))
                 continue;
             recs[k].tombstone = 1;
             sl_group_offset_key(&recs[k].key, g->id, o->topic, o->partition);
@@ -1923,26 +1948,47 @@ static int sl__expire_offsets_locked(sl_group_coord_t *c, int64_t now)
             recs[k].tombstone = 1;
             sl_group_metadata_key(&recs[k].key, g->id);
         }
-        if ((k > 0 || drop_group) && sl__append(c, g->id, recs, k + drop_group) == SL_OK) {
-            removed += k;
-            if (drop_group) {
-                sl__group_unlink(c, g);
-            } else {
-                for (sl__offset_t **pp = &g->offsets; *pp;) {
-                    sl__offset_t *o = *pp;
-                    int64_t base = g->state_ts > o->commit_ts ? g->state_ts : o->commit_ts;
-                    if (base + c->cfg.offsets_retention_ms <= now) {
-                        *pp = o->next;
-                        o->next = NULL;
-                        sl__offsets_free(o);
-                    } else {
-                        pp = &o->next;
-                    }
-                }
-            }
+        int32_t part;
+        int64_t end;
+        if ((k > 0 || drop_group) && sl__append_start(c, g->id, recs, k + drop_group, &part, &end) == SL_OK) {
+            g->inflight++;
+            xs[nx++] = (sl__expiry_t){g, part, end, drop_group, SL_OK};
         }
         sl__recs_free(recs, n + 1);
     }
+    if (nx > 0 && c->owned_mode && c->hooks.wait) {
+        pthread_mutex_unlock(&c->mu);
+        for (int i = 0; i < nx; i++)
+            xs[i].err = sl__append_wait(c, xs[i].g->id, xs[i].part, xs[i].end);
+        pthread_mutex_lock(&c->mu);
+    }
+    int removed = 0;
+    for (int i = 0; i < nx; i++) {
+        sl__group_t *g = xs[i].g;
+        if (--g->inflight == 0)
+            pthread_cond_broadcast(&c->quiet);
+        if (g->dropped) {
+            if (g->inflight == 0)
+                sl__list_unlink(&c->orphans, g);
+            continue;
+        }
+        if (xs[i].err)
+            continue;
+        for (sl__offset_t **pp = &g->offsets; *pp;) {
+            sl__offset_t *o = *pp;
+            if (o->log_end < xs[i].end && sl__offset_expired(c, g, o, now)) {
+                *pp = o->next;
+                o->next = NULL;
+                sl__offsets_free(o);
+                removed++;
+            } else {
+                pp = &o->next;
+            }
+        }
+        if (xs[i].drop_group && !g->offsets && !g->members && g->state == SL__EMPTY && g->inflight == 0)
+            sl__group_unlink(c, g);
+    }
+    free(xs);
     return removed;
 }
 

@@ -66,10 +66,11 @@ typedef sl_err_t sl_group_append_fn(void *opaque, int32_t partition, int32_t lea
 
 /** Waits until the in-sync replicas of partition hold every offset below
  * end_offset (acks=all): SL_OK means the write is committed. Errors as for
- * sl_group_append_fn. It may block; for offset commits and the leader's
- * SyncGroup it is called without the coordinator's lock (other groups, and
- * this group's heartbeats, are served meanwhile), for the other writes with
- * it held (see sl_group_hooks_t). Must not call back into the coordinator. */
+ * sl_group_append_fn. It may block; for offset commits, the leader's
+ * SyncGroup and offset expiry it is called without the coordinator's lock
+ * (other groups, and this group's heartbeats, are served meanwhile), for the
+ * other writes with it held (see sl_group_hooks_t). Must not call back into
+ * the coordinator. */
 typedef sl_err_t sl_group_wait_fn(void *opaque, int32_t partition, int64_t end_offset);
 
 /** What makes a coordinator one of several (the replicated cluster): with
@@ -92,11 +93,12 @@ typedef sl_err_t sl_group_wait_fn(void *opaque, int32_t partition, int64_t end_o
  * later write of the same partition's offset got there first (each cached
  * offset remembers the log offset that wrote it). So does the leader's
  * SyncGroup: the generation becomes Stable after the wait if no new
- * rebalance began meanwhile. While a group has writes in flight, OffsetDelete
+ * rebalance began meanwhile; and offset expiry: an offset committed again
+ * during the wait stays. While a group has writes in flight, OffsetDelete
  * and DeleteGroups of it wait for them, and offset expiry passes it by.
- * Known limit: the other writes (the metadata of a group a rebalance left
- * empty, offset deletion and expiry) still wait for replication with the
- * lock held, which stalls every group for that long. */
+ * Known limit: the rare writes left (the metadata of a group a rebalance
+ * left empty, OffsetDelete, DeleteGroups) still wait for replication with
+ * the lock held, which stalls every group for that long. */
 typedef struct sl_group_hooks {
     sl_group_append_fn *append; /* required */
     sl_group_wait_fn *wait;     /* NULL: an append is committed when append returns */

@@ -17,6 +17,7 @@
 #include "broker/log/log.h"
 #include "broker/log/logmgr.h"
 #include "broker/server/topics.h"
+#include "common/clock.h"
 #include "common/trace.h"
 
 #define NPARTS 3
@@ -885,6 +886,62 @@ static void member_without_sync_is_removed(void **state)
     answer_destroy(&b);
 }
 
+typedef struct {
+    fixture_t *f;
+    int64_t now;
+    int removed;
+    pthread_t thread;
+} expirer_t;
+
+static void *expire_thread(void *arg)
+{
+    expirer_t *x = arg;
+    x->removed = sl_group_expire_offsets(x->f->c, x->now);
+    return NULL;
+}
+
+/* Offset expiry waits for its tombstones' replication without the lock, and
+ * an offset committed again meanwhile (a later record) is not removed. */
+static void expiry_waits_for_replication_without_the_lock(void **state)
+{
+    fixture_t *f = *state;
+    const char *g = group_of(1, 0), *kept = group_of(1, 1), *other = group_of(2, 0);
+    int64_t off;
+    assert_int_equal(sl_group_coord_partition_acquired(f->c, 1, 1), SL_OK);
+    assert_int_equal(sl_group_coord_partition_acquired(f->c, 2, 1), SL_OK);
+    assert_int_equal(commit(f, g, 5), 0);    /* [0] */
+    assert_int_equal(commit(f, kept, 6), 0); /* [1] */
+    f->held_partition = 1;
+    expirer_t x = {f, sl_now_ms() + config().offsets_retention_ms + 1000, -1, 0};
+    assert_int_equal(pthread_create(&x.thread, NULL, expire_thread, &x), 0);
+    wait_waiting(f, 1); /* appended: both groups' tombstones, [2..3] and [4..5]; waited for one by one */
+    assert_int_equal(commit(f, other, 7), 0);
+    /* kept commits again while its tombstones wait: [6], held too */
+    committer_t k;
+    commit_start(&k, f, kept, 8);
+    wait_waiting(f, 2);
+    pthread_mutex_lock(&f->mu);
+    f->release_all = 1;
+    pthread_cond_broadcast(&f->cond);
+    pthread_mutex_unlock(&f->mu);
+    pthread_join(x.thread, NULL);
+    assert_int_equal(commit_end(&k), 0);
+    assert_int_equal(x.removed, 1); /* g's; kept's offset was written again */
+    assert_int_equal(fetch(f, g, &off), 0);
+    assert_int_equal(off, -1);
+    assert_int_equal(fetch(f, kept, &off), 0);
+    assert_int_equal(off, 8);
+    /* The log says the same to whoever loads it next. */
+    f->release_all = 0;
+    f->held_partition = -1;
+    assert_int_equal(sl_group_coord_partition_lost(f->c, 1), SL_OK);
+    assert_int_equal(sl_group_coord_partition_acquired(f->c, 1, 2), SL_OK);
+    assert_int_equal(fetch(f, g, &off), 0);
+    assert_int_equal(off, -1);
+    assert_int_equal(fetch(f, kept, &off), 0);
+    assert_int_equal(off, 8);
+}
+
 SL_TEST_GROUP(ownership, cmocka_unit_test_setup_teardown(unowned_groups_are_not_coordinated_here, setup, teardown),
               cmocka_unit_test_setup_teardown(offsets_come_back_after_loss_and_reacquire, setup, teardown),
               cmocka_unit_test_setup_teardown(held_join_is_answered_not_coordinator_on_loss, setup, teardown),
@@ -892,4 +949,5 @@ SL_TEST_GROUP(ownership, cmocka_unit_test_setup_teardown(unowned_groups_are_not_
               cmocka_unit_test_setup_teardown(commits_wait_for_replication_without_the_lock, setup, teardown),
               cmocka_unit_test_setup_teardown(leader_sync_waits_for_replication_without_the_lock, setup, teardown),
               cmocka_unit_test_setup_teardown(member_without_sync_is_removed, setup, teardown),
+              cmocka_unit_test_setup_teardown(expiry_waits_for_replication_without_the_lock, setup, teardown),
               cmocka_unit_test(ownership_mode_creates_no_topic), cmocka_unit_test(single_node_mode_is_unchanged))
