@@ -523,6 +523,20 @@ static void sl__group_unlink(sl_group_coord_t *c, sl__group_t *g) { sl__list_unl
  * partition was lost meanwhile (sl__drop_partition) *gone is set and g must
  * not be touched again — whoever leads the partition now loads the write
  * from the log, if it got there. */
+/* Ends one of g's writes in flight (c->mu held): the last one wakes
+ * sl__group_quiet's waiters, and frees g if its partition was lost
+ * meanwhile. Returns 1 when g was dropped: not to be touched again. */
+static int sl__write_done(sl_group_coord_t *c, sl__group_t *g)
+{
+    if (--g->inflight == 0)
+        pthread_cond_broadcast(&c->quiet);
+    if (!g->dropped)
+        return 0;
+    if (g->inflight == 0)
+        sl__list_unlink(&c->orphans, g);
+    return 1;
+}
+
 static sl_err_t sl__append_wait_unlocked(sl_group_coord_t *c, sl__group_t *g, int32_t part, int64_t end, int *gone)
 {
     *gone = 0;
@@ -532,13 +546,7 @@ static sl_err_t sl__append_wait_unlocked(sl_group_coord_t *c, sl__group_t *g, in
     pthread_mutex_unlock(&c->mu);
     sl_err_t e = sl__append_wait(c, g->id, part, end);
     pthread_mutex_lock(&c->mu);
-    if (--g->inflight == 0)
-        pthread_cond_broadcast(&c->quiet);
-    if (g->dropped) {
-        if (g->inflight == 0)
-            sl__list_unlink(&c->orphans, g);
-        *gone = 1;
-    }
+    *gone = sl__write_done(c, g);
     return e;
 }
 
@@ -1965,14 +1973,7 @@ static int sl__expire_offsets_locked(sl_group_coord_t *c, int64_t now)
     int removed = 0;
     for (int i = 0; i < nx; i++) {
         sl__group_t *g = xs[i].g;
-        if (--g->inflight == 0)
-            pthread_cond_broadcast(&c->quiet);
-        if (g->dropped) {
-            if (g->inflight == 0)
-                sl__list_unlink(&c->orphans, g);
-            continue;
-        }
-        if (xs[i].err)
+        if (sl__write_done(c, g) || xs[i].err)
             continue;
         for (sl__offset_t **pp = &g->offsets; *pp;) {
             sl__offset_t *o = *pp;
