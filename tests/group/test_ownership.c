@@ -843,7 +843,7 @@ static void member_without_sync_is_removed(void **state)
     assert_int_equal(sl_group_coord_partition_acquired(f->c, 0, 1), SL_OK);
     answer_t a1, a2, b;
     answer_init(&a1);
-    join(f, g, 1000, &a1);
+    join(f, g, 2000, &a1);
     assert_int_equal(wait_answer(&a1), 1);
     assert_int_equal(a1.error, 0);
     sl_kmsg_sync_group_request_sync_group_request_assignment_t asg = {sl_kstr_from(a1.member),
@@ -858,10 +858,10 @@ static void member_without_sync_is_removed(void **state)
 
     /* B joins; A rejoins: generation 2 with both, A still the leader. */
     answer_init(&b);
-    join(f, g, 1000, &b);
+    join(f, g, 2000, &b);
     assert_int_equal(heartbeat(f, g, a1.generation, a1.member), 27); /* REBALANCE_IN_PROGRESS */
     answer_init(&a2);
-    join_as(f, g, a1.member, 1000, &a2);
+    join_as(f, g, a1.member, 2000, &a2);
     assert_int_equal(wait_answer(&a2), 1);
     assert_int_equal(wait_answer(&b), 1);
     assert_int_equal(a2.error, 0);
@@ -877,7 +877,7 @@ static void member_without_sync_is_removed(void **state)
     assert_int_equal(sa.error, 0);
     assert_int_equal(heartbeat(f, g, a2.generation, a1.member), 0);
     assert_int_equal(heartbeat(f, g, b.generation, b.member), 0);
-    usleep(1400 * 1000);
+    usleep(2600 * 1000); /* the rebalance timeout, 2 s, and ticks */
     assert_int_equal(heartbeat(f, g, b.generation, b.member), 25); /* UNKNOWN_MEMBER_ID */
     assert_int_equal(heartbeat(f, g, a2.generation, a1.member), 27);
     answer_destroy(&sa);
