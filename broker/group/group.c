@@ -826,7 +826,7 @@ static void sl__complete_join(sl_group_coord_t *c, sl__group_t *g, int64_t now)
     if (!g->leader)
         g->leader = strdup(g->members->id);
     sl__set_state(g, SL__COMPLETING);
-    /* Kafka's pending sync (KAFKA-13766): a member that has not sent its
+    /* Kafka's pending sync: a member that has not sent its
      * SyncGroup within the rebalance timeout is removed, so that a member
      * which joined but never took its assignment does not hold partitions. */
     int32_t max_rt = 0;
