@@ -539,6 +539,19 @@ static int clashing(const sl_sql_scope_t *all, const char *name)
     return 0;
 }
 
+/* ksqlDB's refusal of a join's key column selected twice, under the names
+ * a and b (named in sorted order, as ksqlDB's message has them). */
+static sl_err_t key_selected_twice(const char *key, const char *a, const char *b, char *errbuf, size_t errlen)
+{
+    if (strcmp(a, b) > 0) {
+        const char *t = a;
+        a = b, b = t;
+    }
+    sl__sqls_fail(errbuf, errlen, "The projection contains a key column (`%s`) more than once, aliased as: %s and %s.",
+                  key, a, b);
+    return SL_ERR_INVAL;
+}
+
 /* A projection item's column name in a join: its alias; a qualified column
  * A.X is A_X when X is a clashing name, else X (as ksqlDB names them). */
 static const char *item_name(sl_arena_t *a, const sl_sql_scope_t *all,
@@ -1285,16 +1298,8 @@ static sl_err_t partition_project(sl_sql_session_t *s, const sl_sql_query_t *qa,
         while (k < npk && !sl__sqls_selects(a, all, it->expr, qa->partition_by[k], ktext[k]))
             k++;
         if (k < npk) {
-            if (kname[k]) {
-                const char *n1 = kname[k], *n2 = name;
-                if (strcmp(n1, n2) > 0)
-                    n1 = name, n2 = kname[k];
-                sl__sqls_fail(errbuf, errlen,
-                              "The projection contains a key column (`%s`) more than once, "
-                              "aliased as: %s and %s.",
-                              kname[k], n1, n2);
-                return SL_ERR_INVAL;
-            }
+            if (kname[k])
+                return key_selected_twice(kname[k], kname[k], name, errbuf, errlen);
             kname[k] = name;
             continue;
         }
@@ -1617,16 +1622,8 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
         if (mk < nmk) {
             char kn[300];
             snprintf(kn, sizeof kn, "%s_%s", j->mkey[mk].alias, j->mkey[mk].name);
-            if (mk_name[mk]) {
-                const char *n1 = mk_name[mk], *n2 = name;
-                if (strcmp(n1, n2) > 0)
-                    n1 = name, n2 = mk_name[mk];
-                sl__sqls_fail(errbuf, errlen,
-                              "The projection contains a key column (`%s`) more than once, "
-                              "aliased as: %s and %s.",
-                              kn, n1, n2);
-                return SL_ERR_INVAL;
-            }
+            if (mk_name[mk])
+                return key_selected_twice(kn, mk_name[mk], name, errbuf, errlen);
             if (sl_sql_expr_compile(x, &all, &os, a, &ke[mk], &mk_type[mk], &e)) {
                 sl__sqls_fail(errbuf, errlen, "line %u:%u: %s", e.line, e.col, e.message);
                 return SL_ERR_INVAL;
@@ -1648,9 +1645,6 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
             !strcmp(x->column.name.s, synth_name))
             is_synth = 1;
         if ((is || is_synth) && have_key && (is_synth || is == key_is)) {
-            const char *n1 = key_name, *n2 = name;
-            if (strcmp(n1, n2) > 0)
-                n1 = name, n2 = key_name;
             char kn[300]; /* a foreign-key join's: the left table's A_X, as ksqlDB's */
             if (is_synth)
                 snprintf(kn, sizeof kn, "%s", synth_name);
@@ -1658,11 +1652,7 @@ sl_err_t sl__sqls_compile_join(sl_sql_session_t *s, const sl_sql_stmt_t *stmt,
                 snprintf(kn, sizeof kn, "%s_%s", is->alias, is->name);
             else
                 snprintf(kn, sizeof kn, "%s", key_name);
-            sl__sqls_fail(errbuf, errlen,
-                          "The projection contains a key column (`%s`) more than once, aliased "
-                          "as: %s and %s.",
-                          kn, n1, n2);
-            return SL_ERR_INVAL;
+            return key_selected_twice(kn, key_name, name, errbuf, errlen);
         }
         int as_key = (is || is_synth) && !have_key;
         const sl_sql_type_t *t;
