@@ -188,6 +188,15 @@ if missing:
 PY
 step "JSON output of every command: one object per line"
 
+# refused DATA_DIR SQL MESSAGE WHAT: the statements fail with status 1 and
+# MESSAGE (a fixed string) on stderr.
+refused() {
+    local rc=0
+    sl_run "$SLUICE" --data-dir "$SL_TMP/$1" --listen none -e "$2" >/dev/null 2>"$SL_TMP/refused.err" || rc=$?
+    [ "$rc" -eq 1 ] && grep -qF -- "$3" "$SL_TMP/refused.err" ||
+        fail "$4: status $rc:"$'\n'"$(cat "$SL_TMP/refused.err")"
+}
+
 # 3. A failing statement: its error on stderr, status 1, the rest not run.
 rc=0
 sl_run "$SLUICE" --data-dir "$SL_TMP/d3" --listen none -e \
@@ -197,11 +206,7 @@ sl_run "$SLUICE" --data-dir "$SL_TMP/d3" --listen none -e \
 grep -qF "line 1:8: SELECT column 'NOPE' cannot be resolved." "$SL_TMP/e.err" ||
     fail "the error is not ksqlDB's:"$'\n'"$(cat "$SL_TMP/e.err")"
 ! grep -q "Stream Name" "$SL_TMP/e.out" || fail "statements after the failing one ran"
-rc=0
-sl_run "$SLUICE" --data-dir "$SL_TMP/d3" --listen none -e "CREATE STREAM oops (;" \
-    >/dev/null 2>"$SL_TMP/p.err" || rc=$?
-[ "$rc" -eq 1 ] && grep -q "line 1:21" "$SL_TMP/p.err" ||
-    fail "a parse error gave status $rc:"$'\n'"$(cat "$SL_TMP/p.err")"
+refused d3 "CREATE STREAM oops (;" "line 1:21" "a parse error"
 rc=0
 sl_run "$SLUICE" --data-dir "$SL_TMP/d3b" --listen none -e \
     "CREATE TABLE t (k STRING PRIMARY KEY, v INT) WITH (KAFKA_TOPIC='t', VALUE_FORMAT='JSON', PARTITIONS=1);
@@ -215,12 +220,8 @@ sl_run "$SLUICE" --data-dir "$SL_TMP/d3b" --listen none -e \
 # The key lookup and the key range ran (no scan): two result headers.
 [ "$(grep -cE '^ K +\| V +$' "$SL_TMP/scan.out")" -eq 2 ] ||
     fail "a key lookup and a key range with scans disabled:"$'\n'"$(cat "$SL_TMP/scan.out")"
-rc=0
-sl_run "$SLUICE" --data-dir "$SL_TMP/d3c" --listen none -e \
-    "SET 'ksql.streams.num.stream.threads'='2'; SET 'processing.guarantee'='exactly_twice';" \
-    >/dev/null 2>"$SL_TMP/set.err" || rc=$?
-[ "$rc" -eq 1 ] && grep -qF "Invalid value 'exactly_twice' for property 'processing.guarantee'" "$SL_TMP/set.err" ||
-    fail "a bad SET value: status $rc:"$'\n'"$(cat "$SL_TMP/set.err")"
+refused d3c "SET 'ksql.streams.num.stream.threads'='2'; SET 'processing.guarantee'='exactly_twice';" \
+    "Invalid value 'exactly_twice' for property 'processing.guarantee'" "a bad SET value"
 step "errors: ksqlDB's message, exit status 1, the script stops"
 
 # 4. A busy port is a clear error that suggests --listen.
@@ -318,12 +319,8 @@ json=$(sl_run "$SLUICE" --data-dir "$SL_TMP/d9" --listen none --output json -e \
 ! grep -q "catalog:" <<<"$json" && grep -qxF '{"ID":2,"A":"p"}' <<<"$json" &&
     grep -qxF '{"ID":2,"A":"p","B":"q"}' <<<"$json" ||
     fail "after a restart, each query with its own columns:"$'\n'"$json"
-rc=0
-sl_run "$SLUICE" --data-dir "$SL_TMP/d9" --listen none -e \
-    "CREATE OR REPLACE STREAM ev (id INT KEY, a STRING) WITH (KAFKA_TOPIC='ev', VALUE_FORMAT='JSON');" \
-    >/dev/null 2>"$SL_TMP/ev.err" || rc=$?
-[ "$rc" -eq 1 ] && grep -qF '(The following columns are changed or missing: [`B` STRING])' "$SL_TMP/ev.err" ||
-    fail "OR REPLACE dropping a column: status $rc:"$'\n'"$(cat "$SL_TMP/ev.err")"
+refused d9 "CREATE OR REPLACE STREAM ev (id INT KEY, a STRING) WITH (KAFKA_TOPIC='ev', VALUE_FORMAT='JSON');" \
+    '(The following columns are changed or missing: [`B` STRING])' "OR REPLACE dropping a column"
 step "OR REPLACE of a stream a query reads: old and new queries, replayed on restart; refusals"
 
 # 5c. GROUP BY over a windowed table, or a join of windowed tables, in a push
@@ -360,12 +357,8 @@ grep -qxF '{"P_GRP":"g1","RWS":3,"TOTAL":4,"IDS":9,"SPAN":180000}' <<<"$json" &&
 grep -qxF '{"GRP":"g1","UPDATES":3,"STARTS":[0,60000,60000]}' <<<"$json" &&
     grep -qxF '{"GRP":"g1","LAST_END":120000}' <<<"$json" ||
     fail "GROUP BY over a windowed stream, push and persistent:"$'\n'"$json"
-rc=0
-sl_run "$SLUICE" --data-dir "$SL_TMP/d10" --listen none -e \
-    "CREATE TABLE per_grp AS SELECT grp, SUM(n) AS total FROM per_min GROUP BY grp;" \
-    >/dev/null 2>"$SL_TMP/wg.err" || rc=$?
-[ "$rc" -eq 1 ] && grep -qF "KSQL does not support persistent queries on windowed tables." "$SL_TMP/wg.err" ||
-    fail "a persistent GROUP BY over a windowed table: status $rc:"$'\n'"$(cat "$SL_TMP/wg.err")"
+refused d10 "CREATE TABLE per_grp AS SELECT grp, SUM(n) AS total FROM per_min GROUP BY grp;" \
+    "KSQL does not support persistent queries on windowed tables." "a persistent GROUP BY over a windowed table"
 step "GROUP BY over a windowed table or join in a push query (refused in a persistent one); over a windowed stream"
 
 # 6. The interactive shell in a terminal (tmux): a statement over two lines,
